@@ -1,0 +1,403 @@
+#include "grammar/printer.hpp"
+
+#include "grammar/lexical.hpp"
+
+namespace spur {
+namespace {
+
+using ast::BinaryOp;
+using ast::Expr;
+using ast::ExprKind;
+
+// Binding strength, loosest first; a child printed where a stronger one is required gets
+// parentheses.
+enum Precedence { kOr = 1, kAnd, kUnary, kCompare, kSum, kProduct, kNegation, kPrimary };
+
+int precedence(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::kBinary:
+      switch (e.op) {
+        case BinaryOp::kOr: return kOr;
+        case BinaryOp::kAnd: return kAnd;
+        case BinaryOp::kAdd:
+        case BinaryOp::kSub: return kSum;
+        case BinaryOp::kMul:
+        case BinaryOp::kDiv: return kProduct;
+        default: return kCompare;
+      }
+    case ExprKind::kNot:
+    case ExprKind::kNo: return kUnary;
+    case ExprKind::kBetween:
+    case ExprKind::kMatches:
+    case ExprKind::kIsNull: return kCompare;
+    case ExprKind::kNeg: return kNegation;
+    case ExprKind::kNumber: return e.number < 0 ? kNegation : kPrimary;
+    default: return kPrimary;
+  }
+}
+
+const char* op_text(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::kOr: return "or";
+    case BinaryOp::kAnd: return "and";
+    case BinaryOp::kEq: return "==";
+    case BinaryOp::kNe: return "!=";
+    case BinaryOp::kLt: return "<";
+    case BinaryOp::kLe: return "<=";
+    case BinaryOp::kGt: return ">";
+    case BinaryOp::kGe: return ">=";
+    case BinaryOp::kIn: return "in";
+    case BinaryOp::kNotIn: return "not in";
+    case BinaryOp::kContains: return "contains";
+    case BinaryOp::kAdd: return "+";
+    case BinaryOp::kSub: return "-";
+    case BinaryOp::kMul: return "*";
+    case BinaryOp::kDiv: return "/";
+  }
+  return "?";
+}
+
+const char* aggregate_text(ast::AggregateFn fn) {
+  switch (fn) {
+    case ast::AggregateFn::kCount: return "count";
+    case ast::AggregateFn::kSum: return "sum";
+    case ast::AggregateFn::kAvg: return "avg";
+    case ast::AggregateFn::kMin: return "min";
+    case ast::AggregateFn::kMax: return "max";
+    case ast::AggregateFn::kDistinct: return "distinct";
+  }
+  return "?";
+}
+
+std::string event_text(const std::string& name) {
+  return lexical::is_plain_identifier(name) ? name : lexical::quote(name);
+}
+
+std::string key_text(const std::string& key) {
+  const bool word = !key.empty() && lexical::is_identifier_start(key[0]) &&
+                    key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                        std::string::npos;
+  return word ? key : lexical::quote(key);
+}
+
+class Printer {
+ public:
+  std::string out;
+
+  void expr(const Expr& e, int required = kOr) {
+    const bool parens = e.parens || precedence(e) < required;
+    if (parens) out += '(';
+    bare(e);
+    if (parens) out += ')';
+  }
+
+  void declaration(const ast::Declaration& d) {
+    std::visit([this](const auto& x) { decl(x); }, d);
+  }
+
+  // A top-level `and` chain, one operand per line, the first preceded by `first_prefix`.
+  void and_lines(const Expr& e, const char* first_prefix) {
+    const bool chain = e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd && !e.parens;
+    if (!chain) {
+      out += first_prefix;
+      expr(e, kAnd);
+      out += '\n';
+      return;
+    }
+    const char* prefix = first_prefix;
+    for (const Expr& operand : e.children) {
+      out += prefix;
+      expr(operand, kUnary);
+      out += '\n';
+      prefix = "  and ";
+    }
+  }
+
+ private:
+  void list(const std::vector<Expr>& items) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ", ";
+      expr(items[i]);
+    }
+  }
+
+  void window(const Expr& e) {
+    switch (e.window) {
+      case ast::WindowKind::kWithin: out += " within " + e.window_length.text; break;
+      case ast::WindowKind::kLast: out += " in last " + e.window_length.text; break;
+      case ast::WindowKind::kSession: out += " in session"; break;
+    }
+  }
+
+  void filter(const Expr& e) {
+    if (!e.has_filter) return;
+    out += '[';
+    expr(e.children.front());
+    out += ']';
+  }
+
+  void bare(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::kNumber:
+        if (e.percent) {
+          out += (e.number < 0 ? "-" : "") + e.text + "%";
+        } else {
+          out += lexical::format_number(e.number);
+        }
+        break;
+      case ExprKind::kString: out += lexical::quote(e.text); break;
+      case ExprKind::kDuration: out += e.duration.text; break;
+      case ExprKind::kBool: out += e.boolean ? "true" : "false"; break;
+      case ExprKind::kNull: out += "null"; break;
+      case ExprKind::kList:
+        out += '[';
+        list(e.children);
+        out += ']';
+        break;
+      case ExprKind::kObject:
+        if (e.children.empty()) {
+          out += "{}";
+          break;
+        }
+        out += "{ ";
+        for (size_t i = 0; i < e.children.size(); ++i) {
+          if (i) out += ", ";
+          out += key_text(e.keys[i].text) + ": ";
+          expr(e.children[i]);
+        }
+        out += " }";
+        break;
+      case ExprKind::kPath:
+        for (size_t i = 0; i < e.path.size(); ++i) {
+          if (i) out += e.path[i].envelope ? ".@" : ".";
+          out += e.path[i].name;
+        }
+        break;
+      case ExprKind::kCall:
+        out += e.text + "(";
+        list(e.children);
+        out += ')';
+        break;
+      case ExprKind::kNot:
+        out += "not ";
+        expr(e.children.front(), kUnary);
+        break;
+      case ExprKind::kNo:
+        out += "no ";
+        bare(e.children.front());
+        break;
+      case ExprKind::kNeg:
+        out += '-';
+        expr(e.children.front(), kPrimary);
+        break;
+      case ExprKind::kBinary: binary(e); break;
+      case ExprKind::kBetween:
+        expr(e.children[0], kSum);
+        out += " between ";
+        expr(e.children[1], kSum);
+        out += " and ";
+        expr(e.children[2], kSum);
+        break;
+      case ExprKind::kMatches:
+        expr(e.children[0], kSum);
+        out += " matches " + lexical::quote(e.text);
+        break;
+      case ExprKind::kIsNull:
+        expr(e.children[0], kSum);
+        out += e.negated ? " is not null" : " is null";
+        break;
+      case ExprKind::kPattern:
+        out += event_text(e.event.text);
+        filter(e);
+        window(e);
+        break;
+      case ExprKind::kAggregate:
+        out += std::string(aggregate_text(e.aggregate)) + "(" + event_text(e.event.text);
+        filter(e);
+        for (const ast::Name& part : e.field) out += "." + part.text;
+        window(e);
+        out += ')';
+        break;
+    }
+  }
+
+  void binary(const Expr& e) {
+    const int level = precedence(e);
+    if (level == kOr || level == kAnd) {
+      for (size_t i = 0; i < e.children.size(); ++i) {
+        if (i) out += std::string(" ") + op_text(e.op) + " ";
+        expr(e.children[i], level + 1);
+      }
+      return;
+    }
+    // Comparisons take sums on both sides; arithmetic is left-associative, so the right
+    // operand needs a strictly stronger binding.
+    expr(e.children[0], level == kCompare ? kSum : level);
+    out += std::string(" ") + op_text(e.op) + " ";
+    expr(e.children[1], level == kCompare ? kSum : level + 1);
+  }
+
+  void title(const std::optional<std::string>& t) {
+    if (t) out += " " + lexical::quote(*t);
+  }
+
+  void decl(const ast::Const& c) {
+    out += "const " + c.name.text + " = ";
+    expr(c.value);
+    out += '\n';
+  }
+
+  void decl(const ast::Group& g) {
+    out += "group " + g.name.text;
+    title(g.title);
+    out += '\n';
+    for (const ast::GroupOption& o : g.options) {
+      switch (o.kind) {
+        case ast::GroupOptionKind::kExclusive: out += "  exclusive\n"; break;
+        case ast::GroupOptionKind::kCooldown:
+          out += "  cooldown " + o.cooldown.text + "\n";
+          break;
+        case ast::GroupOptionKind::kLimit: limit(o.limit); break;
+      }
+    }
+    out += "end\n";
+  }
+
+  void limit(const ast::Limit& l) {
+    out += "  limit " + std::to_string(l.count) + " per " + l.period.text + "\n";
+  }
+
+  void decl(const ast::Segment& s) {
+    out += "segment " + s.name.text;
+    title(s.title);
+    out += "\nwhen\n";
+    and_lines(s.condition, "  ");
+    out += "end\n";
+  }
+
+  void decl(const ast::Model& m) {
+    out += "model " + m.name.text;
+    title(m.title);
+    out += "\n  features {\n";
+    for (const ast::Feature& f : m.features) {
+      out += "    " + f.name.text + ": ";
+      expr(f.value);
+      out += ",\n";
+    }
+    out += "  }\nend\n";
+  }
+
+  static std::string clock(const ast::TimeOfDay& t) {
+    std::string s = std::to_string(t.minutes / 60) + ":";
+    if (t.minutes % 60 < 10) s += '0';
+    return s + std::to_string(t.minutes % 60);
+  }
+
+  void decl(const ast::Rule& r) {
+    using ast::RuleOptionKind;
+    out += "rule " + r.name.text;
+    title(r.title);
+    out += '\n';
+    for (const ast::RuleOption& o : r.options) {
+      switch (o.kind) {
+        case RuleOptionKind::kPriority: out += "  priority " + std::to_string(o.priority) + "\n"; break;
+        case RuleOptionKind::kGroup: out += "  group " + o.name.text + "\n"; break;
+        case RuleOptionKind::kCooldown:
+          out += "  cooldown " + o.cooldown.text + "\n";
+          break;
+        case RuleOptionKind::kLimit: limit(o.limit); break;
+        case RuleOptionKind::kPending: out += "  pending " + o.name.text + "\n"; break;
+        case RuleOptionKind::kDisabled: out += "  disabled\n"; break;
+        case RuleOptionKind::kQuiet:
+          out += "  quiet " + clock(o.quiet_from) + ".." + clock(o.quiet_to) + "\n";
+          break;
+        case RuleOptionKind::kHoldout:
+          out += "  holdout " + lexical::format_number(o.holdout) + "%\n";
+          break;
+      }
+    }
+    out += "when\n  ";
+    if (r.trigger.decide) out += "decide ";
+    for (size_t i = 0; i < r.trigger.events.size(); ++i) {
+      if (i) out += " | ";
+      out += event_text(r.trigger.events[i].text);
+    }
+    if (r.trigger.alias) out += " as " + r.trigger.alias->text;
+    out += '\n';
+    if (r.condition) and_lines(*r.condition, "  and ");
+    out += "then\n";
+    for (const ast::Action& a : r.actions) action(a, "  ");
+    out += "end\n";
+  }
+
+  void action(const ast::Action& a, const std::string& indent) {
+    using ast::ActionKind;
+    out += indent;
+    switch (a.kind) {
+      case ActionKind::kSend:
+      case ActionKind::kEmit:
+        out += a.kind == ActionKind::kSend ? "send " + a.target.text : "emit " + event_text(a.target.text);
+        if (a.value) {
+          out += ' ';
+          expr(*a.value);
+        }
+        break;
+      case ActionKind::kSet:
+        out += "set ";
+        expr(*a.path);
+        out += " = ";
+        expr(*a.value);
+        break;
+      case ActionKind::kUnset:
+        out += "unset ";
+        expr(*a.path);
+        break;
+      case ActionKind::kIncrement:
+        out += "increment ";
+        expr(*a.path);
+        if (a.value) {
+          out += " by ";
+          expr(*a.value);
+        }
+        break;
+      case ActionKind::kRespond:
+        out += "respond ";
+        expr(*a.value);
+        break;
+      case ActionKind::kSplit:
+        out += "split {\n";
+        for (const ast::SplitArm& arm : a.arms) {
+          out += indent + "  " + lexical::format_number(arm.percent) + "%:\n";
+          for (const ast::Action& inner : arm.actions) action(inner, indent + "    ");
+        }
+        out += indent + "}";
+        break;
+    }
+    out += '\n';
+  }
+};
+
+}  // namespace
+
+std::string print(const ast::File& file) {
+  Printer p;
+  for (size_t i = 0; i < file.declarations.size(); ++i) {
+    if (i) p.out += '\n';
+    p.declaration(file.declarations[i]);
+  }
+  return std::move(p.out);
+}
+
+std::string print(const ast::Declaration& declaration) {
+  Printer p;
+  p.declaration(declaration);
+  return std::move(p.out);
+}
+
+std::string print(const ast::Expr& expr) {
+  Printer p;
+  p.expr(expr);
+  return std::move(p.out);
+}
+
+}  // namespace spur
