@@ -1,0 +1,85 @@
+// `spur check PATH...`: parse and check rule files, print diagnostics and a summary.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "engine/check.hpp"
+#include "grammar/load.hpp"
+
+namespace spur::cli {
+namespace {
+
+std::string plural(size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+nlohmann::json to_json(const SourceSet& sources, const Diagnostic& d) {
+  const SourceFile& file = sources.file(d.span.file);
+  const LineColumn begin = file.line_column(d.span.begin);
+  const LineColumn end = file.line_column(d.span.end);
+  nlohmann::json out = {
+      {"file", file.path()},
+      {"line", begin.line},
+      {"column", begin.column},
+      {"end_line", end.line},
+      {"end_column", end.column},
+      {"severity", d.severity == Severity::kError ? "error" : "warning"},
+      {"message", d.message},
+  };
+  if (!d.hint.empty()) out["hint"] = d.hint;
+  return out;
+}
+
+}  // namespace
+
+int check_command(std::span<const std::string> args) {
+  bool json = false;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--format" && i + 1 < args.size() && (args[i + 1] == "json" || args[i + 1] == "text")) {
+      json = args[++i] == "json";
+    } else if (arg == "--format=json" || arg == "--format=text") {
+      json = arg == "--format=json";
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      std::cerr << "spur check: unknown option `" << arg << "`\n\n" << usage("check");
+      return kExitUsage;
+    } else {
+      paths.push_back(arg);
+    }
+  }
+  if (paths.empty()) {
+    std::cerr << "spur check: no rule files or folders given\n\n" << usage("check");
+    return kExitUsage;
+  }
+
+  SourceSet sources;
+  const std::vector<std::string> problems = load_rule_files(paths, sources);
+  if (!problems.empty()) {
+    for (const std::string& problem : problems) std::cerr << "spur check: " << problem << "\n";
+    return kExitUsage;
+  }
+
+  Diagnostics diagnostics;
+  const CheckedRuleSet rule_set = check_rule_set(sources, diagnostics);
+  const size_t errors = diagnostics.error_count();
+  const size_t warnings = diagnostics.warning_count();
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Diagnostic& d : diagnostics.all()) list.push_back(to_json(sources, d));
+    const nlohmann::json report = {
+        {"diagnostics", std::move(list)}, {"files", sources.size()},
+        {"rules", rule_set.counts.rules}, {"segments", rule_set.counts.segments},
+        {"errors", errors},               {"warnings", warnings},
+    };
+    std::cout << report.dump() << "\n";
+  } else {
+    for (const Diagnostic& d : diagnostics.all()) std::cerr << render(sources, d);
+    std::cerr << plural(rule_set.counts.rules, "rule") << ", "
+              << plural(rule_set.counts.segments, "segment") << ", " << plural(errors, "error")
+              << ", " << plural(warnings, "warning") << "\n";
+  }
+  return errors == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace spur::cli

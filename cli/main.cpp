@@ -1,0 +1,29 @@
+// `spur`: argument dispatch only; each command lives in its own file.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace spur::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << overview();
+    return kExitUsage;
+  }
+  const std::string command = args.front();
+  const std::span<const std::string> rest(args.data() + 1, args.size() - 1);
+  if (command == "--version" || command == "version") {
+    std::cout << "spur " SPUR_VERSION "\n";
+    return kExitOk;
+  }
+  if (command == "help" || command == "--help" || command == "-h") return help_command(rest);
+  if (command == "check") return check_command(rest);
+  if (const char* text = usage(command)) {
+    std::cerr << "spur " << command << ": not in this build yet\n\n" << text;
+    return kExitUsage;
+  }
+  std::cerr << "spur: unknown command `" << command << "`\n\n" << overview();
+  return kExitUsage;
+}

@@ -1,0 +1,70 @@
+#include <string>
+
+#include "cli/commands.hpp"
+
+namespace spur::cli {
+namespace {
+
+struct Command {
+  std::string_view name;
+  const char* usage;
+};
+
+constexpr Command kCommands[] = {
+    {"check",
+     "usage: spur check [--format text|json] PATH...\n"
+     "\n"
+     "Parse and check rule files and folders (folders recursively, *.rules only, in\n"
+     "bytewise path order). Diagnostics go to stderr as `file:line:col: error: message`\n"
+     "with the source line, a caret and a hint; `--format json` prints them as JSON on\n"
+     "stdout instead. Exit 0 without errors (warnings allowed), 1 with errors, 2 on a\n"
+     "usage error or an unreadable path.\n"},
+    {"replay",
+     "usage: spur replay --rules PATH [--rules PATH]... [--profiles FILE]\n"
+     "                   [--until TIME | --drain] [--suppressed | --stats] [EVENTS]\n"
+     "\n"
+     "Run the rules over an NDJSON event file (or stdin) with the clock driven by event\n"
+     "times, and print the firings as NDJSON. Not in this build yet: it arrives with the\n"
+     "engine.\n"},
+    {"test",
+     "usage: spur test PATH...\n"
+     "\n"
+     "Run rule tests (*.test.yaml) and print each case as pass or fail with a diff.\n"
+     "Not in this build yet: it arrives with the engine.\n"},
+    {"serve",
+     "usage: spur serve [--config spur.yaml]\n"
+     "\n"
+     "Run the HTTP server; with no config, safe embedded defaults. Not in this build yet.\n"},
+    {"fmt",
+     "usage: spur fmt [--check] PATH...\n"
+     "\n"
+     "Rewrite rule files in canonical form; `--check` only reports files that differ.\n"
+     "Not in this build yet.\n"},
+    {"help",
+     "usage: spur help [COMMAND]\n"
+     "\n"
+     "Show the usage of all commands, or of one.\n"},
+};
+
+}  // namespace
+
+const char* usage(std::string_view command) {
+  for (const Command& c : kCommands) {
+    if (c.name == command) return c.usage;
+  }
+  return nullptr;
+}
+
+std::string overview() {
+  std::string out =
+      "spur " SPUR_VERSION " - rules and triggers for real-time personalization\n"
+      "\n"
+      "usage: spur COMMAND [ARGS]   (spur --version, spur help COMMAND)\n";
+  for (const Command& c : kCommands) {
+    out += "\n";
+    out += c.usage;
+  }
+  return out;
+}
+
+}  // namespace spur::cli

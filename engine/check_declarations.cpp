@@ -1,0 +1,359 @@
+// Declarations: unique names, groups, rule options, triggers and actions
+// (language.md sections 3, 8, 10 and 13), and the driver of the checker.
+#include <algorithm>
+
+#include "engine/checker.hpp"
+#include "grammar/lexical.hpp"
+#include "grammar/suggest.hpp"
+
+namespace spur {
+namespace {
+
+using ast::ActionKind;
+using ast::RuleOptionKind;
+
+const char* option_name(RuleOptionKind kind) {
+  switch (kind) {
+    case RuleOptionKind::kPriority: return "priority";
+    case RuleOptionKind::kGroup: return "group";
+    case RuleOptionKind::kCooldown: return "cooldown";
+    case RuleOptionKind::kLimit: return "limit";
+    case RuleOptionKind::kPending: return "pending";
+    case RuleOptionKind::kDisabled: return "disabled";
+    case RuleOptionKind::kQuiet: return "quiet";
+    case RuleOptionKind::kHoldout: return "holdout";
+  }
+  return "?";
+}
+
+ValueType literal_type(const ast::Expr& e) {
+  switch (e.kind) {
+    case ast::ExprKind::kNumber: return ValueType::kNumber;
+    case ast::ExprKind::kString: return ValueType::kString;
+    case ast::ExprKind::kDuration: return ValueType::kDuration;
+    case ast::ExprKind::kBool: return ValueType::kBool;
+    case ast::ExprKind::kNull: return ValueType::kNull;
+    case ast::ExprKind::kList: return ValueType::kList;
+    default: return ValueType::kUnknown;
+  }
+}
+
+template <typename T>
+const char* kind_name() {
+  if constexpr (std::is_same_v<T, ast::Const>) return "constant";
+  if constexpr (std::is_same_v<T, ast::Group>) return "group";
+  if constexpr (std::is_same_v<T, ast::Segment>) return "segment";
+  if constexpr (std::is_same_v<T, ast::Model>) return "model";
+  return "rule";
+}
+
+}  // namespace
+
+std::string Checker::where(Span span) const {
+  const SourceFile& file = sources_.file(span.file);
+  const LineColumn at = file.line_column(span.begin);
+  return file.path() + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+}
+
+void Checker::collect(const std::vector<ParsedFile>& files) {
+  for (const ParsedFile& parsed : files) {
+    broken_names_.insert(parsed.broken_names.begin(), parsed.broken_names.end());
+    for (const ast::Declaration& d : parsed.file.declarations) {
+      std::visit(
+          [&](const auto& decl) {
+            using T = std::decay_t<decltype(decl)>;
+            auto& table = std::is_same_v<T, ast::Const>     ? consts_
+                          : std::is_same_v<T, ast::Group>   ? groups_
+                          : std::is_same_v<T, ast::Segment> ? segments_
+                          : std::is_same_v<T, ast::Model>   ? models_
+                                                            : rules_;
+            const auto [it, inserted] = table.emplace(decl.name.text, decl.name.span);
+            if (!inserted) {
+              diagnostics_.error(decl.name.span,
+                                 std::string("duplicate ") + kind_name<T>() + " `" + decl.name.text + "`",
+                                 "the first is declared at " + where(it->second) +
+                                     "; names are unique per kind across all loaded files");
+              return;
+            }
+            if constexpr (std::is_same_v<T, ast::Const>) {
+              const_types_[decl.name.text] = literal_type(decl.value);
+              const_names_.push_back(decl.name.text);
+              ++counts_.consts;
+            } else if constexpr (std::is_same_v<T, ast::Group>) {
+              group_names_.push_back(decl.name.text);
+              ++counts_.groups;
+            } else if constexpr (std::is_same_v<T, ast::Segment>) {
+              segment_names_.push_back(decl.name.text);
+              ++counts_.segments;
+            } else if constexpr (std::is_same_v<T, ast::Model>) {
+              ++counts_.models;
+            } else {
+              for (const ast::EventName& event : decl.trigger.events) event_names_.insert(event.text);
+              ++counts_.rules;
+            }
+          },
+          d);
+    }
+  }
+}
+
+void Checker::check(const ast::Declaration& declaration) {
+  std::visit([this](const auto& decl) { check_decl(decl); }, declaration);
+}
+
+void Checker::finish() {
+  for (const std::string& group : group_names_) {
+    if (!used_groups_.count(group)) {
+      diagnostics_.warning(groups_.at(group), "group `" + group + "` has no rules",
+                           "add `group " + group + "` to a rule's options, or remove the group");
+    }
+  }
+}
+
+void Checker::check_decl(const ast::Const& c) {
+  if (c.name.text == "event" || c.name.text == "profile") {
+    diagnostics_.error(c.name.span, "a constant cannot be named `" + c.name.text + "`",
+                       "`" + c.name.text + "` already names the " +
+                           (c.name.text == "event" ? "trigger event" : "user's profile"));
+  }
+}
+
+void Checker::check_decl(const ast::Group& g) {
+  bool exclusive = false;
+  bool cooldown = false;
+  for (const ast::GroupOption& o : g.options) {
+    switch (o.kind) {
+      case ast::GroupOptionKind::kExclusive:
+        if (exclusive) diagnostics_.warning(o.span, "`exclusive` is given twice in group `" + g.name.text + "`", "keep one");
+        exclusive = true;
+        break;
+      case ast::GroupOptionKind::kCooldown:
+        if (cooldown) {
+          diagnostics_.error(o.span, "`cooldown` is given twice in group `" + g.name.text + "`", "keep one");
+        } else if (o.cooldown.ms <= 0) {
+          diagnostics_.error(o.cooldown.span, "a cooldown must be longer than zero", "write a duration such as `1d`");
+        }
+        cooldown = true;
+        break;
+      case ast::GroupOptionKind::kLimit:
+        if (o.limit.count < 1) {
+          diagnostics_.error(o.limit.count_span, "a limit allows at least 1 firing", "write `limit 1 per 1d` or more");
+        }
+        if (o.limit.period.ms <= 0) {
+          diagnostics_.error(o.limit.period.span, "a limit's period must be longer than zero", "write a duration such as `7d`");
+        }
+        break;
+    }
+  }
+}
+
+void Checker::check_decl(const ast::Segment& s) {
+  Scope scope;
+  scope.place = Scope::Place::kSegment;
+  condition(s.condition, scope);
+}
+
+void Checker::check_decl(const ast::Model& m) {
+  Scope scope;
+  scope.place = Scope::Place::kFeature;
+  std::unordered_set<std::string> names;
+  for (const ast::Feature& f : m.features) {
+    if (!names.insert(f.name.text).second) {
+      diagnostics_.error(f.name.span, "duplicate feature `" + f.name.text + "` in model `" + m.name.text + "`",
+                         "keep one feature per name");
+    }
+    expr(f.value, scope);
+  }
+}
+
+void Checker::check_rule_options(const ast::Rule& r) {
+  bool seen[8] = {};
+  for (const ast::RuleOption& o : r.options) {
+    const auto index = static_cast<size_t>(o.kind);
+    const char* name = option_name(o.kind);
+    if (seen[index] && o.kind != RuleOptionKind::kLimit) {
+      diagnostics_.error(o.span, std::string("`") + name + "` is given twice in rule `" + r.name.text + "`", "keep one");
+      continue;
+    }
+    seen[index] = true;
+    switch (o.kind) {
+      case RuleOptionKind::kPriority: break;
+      case RuleOptionKind::kGroup:
+        if (groups_.count(o.name.text)) {
+          used_groups_.insert(o.name.text);
+        } else if (!broken_names_.count(o.name.text)) {
+          const std::string close = closest(o.name.text, group_names_);
+          diagnostics_.error(o.name.span, "unknown group `" + o.name.text + "`",
+                             close.empty() ? "declare it: `group " + o.name.text + " ... end`"
+                                           : "did you mean `" + close + "`?");
+        }
+        break;
+      case RuleOptionKind::kCooldown:
+        if (o.cooldown.ms <= 0) {
+          diagnostics_.error(o.cooldown.span, "a cooldown must be longer than zero", "write a duration such as `3d`");
+        }
+        break;
+      case RuleOptionKind::kLimit:
+        if (o.limit.count < 1) {
+          diagnostics_.error(o.limit.count_span, "a limit allows at least 1 firing", "write `limit 1 per 1d` or more");
+        }
+        if (o.limit.period.ms <= 0) {
+          diagnostics_.error(o.limit.period.span, "a limit's period must be longer than zero", "write a duration such as `7d`");
+        }
+        break;
+      case RuleOptionKind::kPending:
+        if (o.name.text != "latest" && o.name.text != "first" && o.name.text != "each") {
+          const std::string close = closest(o.name.text, {"latest", "first", "each"});
+          diagnostics_.error(o.name.span, "unknown pending mode `" + o.name.text + "`",
+                             close.empty() ? "the modes are `latest`, `first` and `each`"
+                                           : "did you mean `" + close + "`?");
+        }
+        break;
+      case RuleOptionKind::kDisabled:
+        diagnostics_.warning(o.span, "rule `" + r.name.text + "` is disabled and never fires",
+                             "it is still checked; remove `disabled` to let it fire");
+        break;
+      case RuleOptionKind::kQuiet:
+      case RuleOptionKind::kHoldout:
+        diagnostics_.error(o.span, std::string("`") + name + "` is not supported yet",
+                           "remove it for now; it comes in a later release");
+        break;
+    }
+  }
+}
+
+void Checker::check_decl(const ast::Rule& r) {
+  check_rule_options(r);
+  const ast::Trigger& t = r.trigger;
+  for (const ast::EventName& event : t.events) {
+    if (event.text.empty()) diagnostics_.error(event.span, "an event name cannot be empty");
+  }
+  Scope scope;
+  scope.place = t.decide ? Scope::Place::kDecide : Scope::Place::kRule;
+  scope.has_event = true;
+  if (t.alias) {
+    const std::string& alias = t.alias->text;
+    if (alias == "event" || alias == "profile" || consts_.count(alias)) {
+      diagnostics_.error(t.alias->span,
+                         "the alias `" + alias + "` would hide " +
+                             (alias == "event" ? std::string("`event`") : alias == "profile" ? "the profile" : "the constant `" + alias + "`"),
+                         "choose another name, such as `" + std::string(t.decide ? "req" : "e") + "`");
+    } else {
+      scope.alias = alias;
+    }
+  }
+  const size_t futures = r.condition ? condition(*r.condition, scope) : 0;
+  const auto pending = std::find_if(r.options.begin(), r.options.end(), [](const ast::RuleOption& o) {
+    return o.kind == RuleOptionKind::kPending;
+  });
+  if (pending != r.options.end() && futures == 0 && !t.decide) {
+    diagnostics_.warning(pending->span, "`pending` has no effect: rule `" + r.name.text + "` does not wait",
+                         "it applies to rules with a future pattern such as `no purchase within 24h`");
+  }
+  Scope action_scope = scope;
+  action_scope.place = Scope::Place::kAction;
+  bool responds = false;
+  for (const ast::Action& a : r.actions) {
+    check_action(a, action_scope, r);
+    responds = responds || a.kind == ActionKind::kRespond;
+  }
+  if (t.decide && !responds) {
+    diagnostics_.warning(r.name.span, "decision rule `" + r.name.text + "` never responds",
+                         "add `respond { ... }` with the answer for the placement");
+  }
+}
+
+void Checker::check_profile_target(const ast::Action& a) {
+  const std::string verb = a.kind == ActionKind::kSet     ? "set"
+                           : a.kind == ActionKind::kUnset ? "unset"
+                                                          : "increment";
+  const ast::Expr& target = *a.path;
+  if (target.path.front().name != "profile") {
+    diagnostics_.error(target.span, "`" + verb + "` can only change the profile",
+                       "write `" + verb + " profile." + target.path.back().name + "`; events cannot be changed");
+  } else if (target.path.size() == 1) {
+    diagnostics_.error(target.span, "`" + verb + "` needs an attribute of the profile",
+                       "write `" + verb + " profile.NAME`");
+  } else if (target.path[1].envelope) {
+    diagnostics_.error(target.path[1].span, "`@" + target.path[1].name + "` is kept by the engine and cannot be changed");
+  } else if (target.path[1].name == "segments") {
+    diagnostics_.error(target.span, "`profile.segments` is kept by the engine and cannot be changed",
+                       "segment membership follows each segment's condition");
+  } else {
+    for (const ast::PathMember& member : target.path) {
+      if (member.envelope) {
+        diagnostics_.error(member.span, "`@" + member.name + "` cannot be changed");
+      }
+    }
+  }
+}
+
+void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::Rule& rule) {
+  Scope value_scope = scope;
+  value_scope.objects_allowed = true;
+  switch (a.kind) {
+    case ActionKind::kSend:
+      if (a.value) expr(*a.value, value_scope);
+      break;
+    case ActionKind::kEmit:
+      if (a.target.text.empty()) diagnostics_.error(a.target.span, "an event name cannot be empty");
+      for (const ast::EventName& trigger : rule.trigger.events) {
+        if (!rule.trigger.decide && trigger.text == a.target.text) {
+          diagnostics_.warning(a.target.span,
+                               "rule `" + rule.name.text + "` emits `" + a.target.text + "`, which triggers it again",
+                               "the chain stops at max_emit_depth (8) levels; emit another event name");
+        }
+      }
+      if (a.value) expr(*a.value, value_scope);
+      break;
+    case ActionKind::kSet:
+      check_profile_target(a);
+      expr(*a.value, value_scope);
+      break;
+    case ActionKind::kUnset:
+      check_profile_target(a);
+      break;
+    case ActionKind::kIncrement:
+      check_profile_target(a);
+      if (a.value) {
+        const ValueType t = expr(*a.value, scope);
+        if (t != ValueType::kUnknown && t != ValueType::kNumber) {
+          diagnostics_.warning(a.value->span, std::string("`increment` by ") + type_name(t) + " changes nothing",
+                               "increment by a number");
+        }
+      }
+      break;
+    case ActionKind::kRespond:
+      if (!rule.trigger.decide) {
+        diagnostics_.error(a.span, "`respond` is allowed only in `decide` rules",
+                           "a decision rule starts with `when decide PLACEMENT`; to notify someone, use `send`");
+      }
+      expr(*a.value, value_scope);
+      break;
+    case ActionKind::kSplit:
+      diagnostics_.error(a.span, "`split` is not supported yet", "remove it for now; it comes in a later release");
+      for (const ast::SplitArm& arm : a.arms) {
+        for (const ast::Action& inner : arm.actions) check_action(inner, scope, rule);
+      }
+      break;
+  }
+}
+
+CheckedRuleSet check_rule_set(const SourceSet& sources, Diagnostics& diagnostics) {
+  std::vector<ParsedFile> parsed;
+  parsed.reserve(sources.size());
+  for (uint32_t i = 0; i < sources.size(); ++i) parsed.push_back(parse(sources, i, diagnostics));
+  Checker checker(sources, diagnostics);
+  checker.collect(parsed);
+  for (const ParsedFile& file : parsed) {
+    for (const ast::Declaration& d : file.file.declarations) checker.check(d);
+  }
+  checker.finish();
+  diagnostics.sort();
+  CheckedRuleSet result;
+  result.counts = checker.counts();
+  for (ParsedFile& file : parsed) result.files.push_back(std::move(file.file));
+  return result;
+}
+
+}  // namespace spur

@@ -1,0 +1,504 @@
+// Expressions: names in scope, functions and arity, where patterns may stand
+// (language.md sections 4, 5 and 13), and type clashes the checker can see (warnings).
+#include <re2/re2.h>
+
+#include <charconv>
+
+#include "engine/checker.hpp"
+#include "engine/time_text.hpp"
+#include "grammar/lexical.hpp"
+#include "grammar/suggest.hpp"
+
+namespace spur {
+namespace {
+
+using ast::BinaryOp;
+using ast::Expr;
+using ast::ExprKind;
+
+bool is_future(const Expr& e) {
+  return e.is_future_pattern() ||
+         (e.kind == ExprKind::kNo && e.children.front().is_future_pattern());
+}
+
+// The operands of a top-level `and` chain; parentheses around a run of `and`s do not
+// take its operands out of the chain (section 13).
+void and_operands(const Expr& e, std::vector<const Expr*>& out) {
+  if (e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd) {
+    for (const Expr& child : e.children) and_operands(child, out);
+  } else {
+    out.push_back(&e);
+  }
+}
+
+bool looks_numeric(const Expr& e) {
+  if (e.kind != ExprKind::kString || e.text.empty()) return false;
+  double value = 0;
+  const auto r = std::from_chars(e.text.data(), e.text.data() + e.text.size(), value);
+  return r.ec == std::errc() && r.ptr == e.text.data() + e.text.size();
+}
+
+bool is_ordering(BinaryOp op) {
+  return op == BinaryOp::kLt || op == BinaryOp::kLe || op == BinaryOp::kGt || op == BinaryOp::kGe;
+}
+
+const char* op_symbol(const Expr& e) {
+  if (e.kind == ExprKind::kBetween) return "between";
+  switch (e.op) {
+    case BinaryOp::kEq: return "==";
+    case BinaryOp::kNe: return "!=";
+    case BinaryOp::kLt: return "<";
+    case BinaryOp::kLe: return "<=";
+    case BinaryOp::kGt: return ">";
+    default: return ">=";
+  }
+}
+
+bool known(ValueType t) { return t != ValueType::kUnknown; }
+
+// Ordering applies to these types only; anything else makes `<` false.
+bool orderable(ValueType t) {
+  return t == ValueType::kUnknown || t == ValueType::kNumber || t == ValueType::kString ||
+         t == ValueType::kTime || t == ValueType::kDuration;
+}
+
+}  // namespace
+
+size_t Checker::condition(const Expr& e, const Scope& scope) {
+  std::vector<const Expr*> operands;
+  and_operands(e, operands);
+  const bool future_allowed = scope.place == Scope::Place::kRule;
+  size_t futures = 0;
+  for (const Expr* operand : operands) {
+    if (future_allowed && is_future(*operand)) {
+      ++futures;
+      pattern(operand->kind == ExprKind::kNo ? operand->children.front() : *operand, scope, true);
+    } else {
+      boolean(*operand, scope);
+    }
+  }
+  return futures;
+}
+
+void Checker::boolean(const Expr& e, const Scope& scope) {
+  const ValueType t = expr(e, scope);
+  if (known(t) && t != ValueType::kBool) {
+    diagnostics_.warning(e.span, std::string("this condition is ") + type_name(t) + ", so it is never true",
+                         "only `true` is true; compare the value, for example `x > 0`");
+  }
+  if (e.kind == ExprKind::kBool && !e.boolean) {
+    diagnostics_.warning(e.span, "this condition is always false",
+                         "remove it, or mark the rule `disabled` to switch it off");
+  }
+}
+
+ValueType Checker::expr(const Expr& e, const Scope& scope) {
+  switch (e.kind) {
+    case ExprKind::kNumber: return ValueType::kNumber;
+    case ExprKind::kString: return ValueType::kString;
+    case ExprKind::kDuration: return ValueType::kDuration;
+    case ExprKind::kBool: return ValueType::kBool;
+    case ExprKind::kNull: return ValueType::kNull;
+    case ExprKind::kList:
+      for (const Expr& item : e.children) expr(item, scope);
+      return ValueType::kList;
+    case ExprKind::kObject: {
+      if (!scope.objects_allowed) {
+        diagnostics_.error(e.span, "object literals are allowed only in action values",
+                           "use an object as the payload of `send`, `emit` or `respond`, or as a value of `set`");
+      }
+      std::unordered_set<std::string> keys;
+      for (size_t i = 0; i < e.children.size(); ++i) {
+        if (!keys.insert(e.keys[i].text).second) {
+          diagnostics_.error(e.keys[i].span, "duplicate key `" + e.keys[i].text + "` in object",
+                             "keep one entry per key");
+        }
+        expr(e.children[i], scope);
+      }
+      return ValueType::kObject;
+    }
+    case ExprKind::kPath: return path(e, scope);
+    case ExprKind::kCall: return call(e, scope);
+    case ExprKind::kNot: {
+      Scope inner = scope.operand();
+      inner.under = "not";
+      boolean(e.children.front(), inner);
+      return ValueType::kBool;
+    }
+    case ExprKind::kNo: {
+      // `no` before a past pattern means `not` (section 13).
+      Scope inner = scope.operand();
+      if (!e.children.front().is_future_pattern()) inner.under = "not";
+      pattern(e.children.front(), inner, false);
+      return ValueType::kBool;
+    }
+    case ExprKind::kNeg: {
+      const ValueType t = expr(e.children.front(), scope.operand());
+      if (known(t) && t != ValueType::kNumber && t != ValueType::kDuration) {
+        diagnostics_.warning(e.span, std::string("`-` before ") + type_name(t) + " yields null",
+                             "negation applies to numbers and durations");
+        return ValueType::kNull;
+      }
+      return t;
+    }
+    case ExprKind::kBinary: return binary(e, scope);
+    case ExprKind::kBetween: {
+      const Scope inner = scope.operand();
+      const ValueType v = expr(e.children[0], inner);
+      const ValueType lo = expr(e.children[1], inner);
+      const ValueType hi = expr(e.children[2], inner);
+      compare_types(e, e.children[0], v, e.children[1], lo);
+      compare_types(e, e.children[0], v, e.children[2], hi);
+      return ValueType::kBool;
+    }
+    case ExprKind::kMatches: {
+      const ValueType t = expr(e.children.front(), scope.operand());
+      if (known(t) && t != ValueType::kString) {
+        diagnostics_.warning(e.span, std::string("`matches` on ") + type_name(t) + " is always false",
+                             "`matches` tests strings");
+      }
+      const RE2 regex(e.text, RE2::Quiet);
+      if (!regex.ok()) {
+        diagnostics_.error(e.name_span, "invalid regular expression: " + regex.error(),
+                           "`matches` takes RE2 syntax; escape special characters with `\\\\`");
+      }
+      return ValueType::kBool;
+    }
+    case ExprKind::kIsNull:
+      expr(e.children.front(), scope.operand());
+      return ValueType::kBool;
+    case ExprKind::kPattern: return pattern(e, scope, false);
+    case ExprKind::kAggregate: return aggregate(e, scope);
+  }
+  return ValueType::kUnknown;
+}
+
+ValueType Checker::binary(const Expr& e, const Scope& scope) {
+  Scope inner = scope.operand();
+  if (e.op == BinaryOp::kOr || e.op == BinaryOp::kAnd) {
+    if (e.op == BinaryOp::kOr) inner.under = "or";
+    for (const Expr& child : e.children) boolean(child, inner);
+    return ValueType::kBool;
+  }
+  const Expr& left = e.children[0];
+  const Expr& right = e.children[1];
+  const ValueType lt = expr(left, inner);
+  const ValueType rt = expr(right, inner);
+  switch (e.op) {
+    case BinaryOp::kEq:
+    case BinaryOp::kNe:
+    case BinaryOp::kLt:
+    case BinaryOp::kLe:
+    case BinaryOp::kGt:
+    case BinaryOp::kGe:
+      compare_types(e, left, lt, right, rt);
+      return ValueType::kBool;
+    case BinaryOp::kIn:
+    case BinaryOp::kNotIn:
+      if (rt == ValueType::kNumber || rt == ValueType::kBool || rt == ValueType::kNull ||
+          rt == ValueType::kDuration || rt == ValueType::kTime) {
+        diagnostics_.warning(right.span, std::string("`in` ") + type_name(rt) + " is always false",
+                             "`in` looks in a list, or for a substring in a string");
+      }
+      if (left.kind == ExprKind::kString) segment_reference_in(left, right);
+      return ValueType::kBool;
+    case BinaryOp::kContains:
+      if (lt == ValueType::kNumber || lt == ValueType::kBool || lt == ValueType::kNull ||
+          lt == ValueType::kDuration || lt == ValueType::kTime) {
+        diagnostics_.warning(left.span, std::string("`contains` on ") + type_name(lt) + " is always false",
+                             "`contains` looks in a list, or for a substring in a string");
+      }
+      if (right.kind == ExprKind::kString) segment_reference_in(right, left);
+      return ValueType::kBool;
+    default: break;
+  }
+  // Arithmetic: numbers; time - time is a duration; time +- duration is a time.
+  const auto arithmetic = [](ValueType t) {
+    return t == ValueType::kUnknown || t == ValueType::kNumber || t == ValueType::kTime ||
+           t == ValueType::kDuration;
+  };
+  for (const auto& [operand, type] : {std::pair{&left, lt}, std::pair{&right, rt}}) {
+    if (!arithmetic(type)) {
+      diagnostics_.warning(operand->span, std::string("arithmetic on ") + type_name(type) + " yields null",
+                           "arithmetic applies to numbers, and to times and durations");
+      return ValueType::kNull;
+    }
+  }
+  if (lt == ValueType::kTime && rt == ValueType::kTime) {
+    return e.op == BinaryOp::kSub ? ValueType::kDuration : ValueType::kNull;
+  }
+  if (lt == ValueType::kTime || rt == ValueType::kTime) return ValueType::kTime;
+  if (lt == ValueType::kNumber && rt == ValueType::kNumber) return ValueType::kNumber;
+  return ValueType::kUnknown;
+}
+
+void Checker::compare_types(const Expr& e, const Expr& left, ValueType lt, const Expr& right,
+                            ValueType rt) {
+  const bool ordering = e.kind == ExprKind::kBetween || is_ordering(e.op);
+  const std::string op = std::string("`") + op_symbol(e) + "`";
+  if (ordering) {
+    for (const auto& [side, type] : {std::pair{&left, lt}, std::pair{&right, rt}}) {
+      if (!orderable(type)) {
+        diagnostics_.warning(side->span, op + " with " + type_name(type) + " is always false",
+                             type == ValueType::kNull ? "use `is null` to test for a missing value"
+                                                      : "ordering compares numbers, strings, times and durations");
+        return;
+      }
+    }
+    for (const auto& [side, other] : {std::pair{&left, rt}, std::pair{&right, lt}}) {
+      if (looks_numeric(*side) && (other == ValueType::kUnknown || other == ValueType::kNumber)) {
+        diagnostics_.warning(side->span,
+                             "the string " + lexical::quote(side->text) + " is compared as text, not as a number",
+                             "write " + side->text + " without quotes to compare numbers");
+        return;
+      }
+    }
+  }
+  if (!known(lt) || !known(rt) || lt == rt) return;
+  if (lt == ValueType::kNull || rt == ValueType::kNull) return;  // `x == null` tests for missing
+  // A string holding an RFC 3339 time compares as a time (section 13).
+  for (const auto& [side, type, other] :
+       {std::tuple{&left, lt, rt}, std::tuple{&right, rt, lt}}) {
+    if (type == ValueType::kString && other == ValueType::kTime) {
+      if (side->kind == ExprKind::kString && !parse_rfc3339(side->text)) {
+        diagnostics_.warning(side->span, lexical::quote(side->text) + " is not an RFC 3339 time, so " + op + " is always false",
+                             "write times as \"2026-12-24T09:00:00Z\"");
+      }
+      return;
+    }
+  }
+  const bool never = ordering || e.op == BinaryOp::kEq;
+  diagnostics_.warning(e.kind == ExprKind::kBetween ? e.span : cover(left.span, right.span),
+                       op + " between " + type_name(lt) + " and " + type_name(rt) + " is " +
+                           (never ? "always false" : "always true"),
+                       lt == ValueType::kString || rt == ValueType::kString
+                           ? "\"1\" == 1 is false: write both sides as numbers or both as strings"
+                           : "compare values of the same type");
+}
+
+void Checker::segment_reference_in(const Expr& name, const Expr& list) {
+  const bool segments = list.kind == ExprKind::kPath && list.path.size() == 2 &&
+                        list.path[0].name == "profile" && list.path[1].name == "segments";
+  if (!segments || segments_.count(name.text) || broken_names_.count(name.text)) return;
+  const std::string close = closest(name.text, segment_names_);
+  diagnostics_.warning(name.span, "no segment is named " + lexical::quote(name.text),
+                       close.empty() ? "declare it with `segment " + name.text + " when ... end`"
+                                     : "did you mean \"" + close + "\"?");
+}
+
+ValueType Checker::path(const Expr& e, const Scope& scope) {
+  const ast::PathMember& root = e.path.front();
+  const bool event_root = root.name == "event" || (!scope.alias.empty() && root.name == scope.alias);
+  // Envelope fields (`@time`) stand only right after an event or `profile`.
+  for (size_t i = 2; i < e.path.size(); ++i) {
+    if (e.path[i].envelope) {
+      diagnostics_.error(e.path[i].span, "`@" + e.path[i].name + "` can only follow an event or `profile` directly",
+                         "write `cart.@time`, not `cart.x.@time`");
+      return ValueType::kUnknown;
+    }
+  }
+  const bool envelope = e.path.size() > 1 && e.path[1].envelope;
+  if (root.name == "profile") {
+    if (envelope) {
+      const std::string& field = e.path[1].name;
+      if (field == "first_seen" || field == "last_seen") return ValueType::kTime;
+      const std::string close = closest(field, {"first_seen", "last_seen"});
+      diagnostics_.error(e.path[1].span, "unknown profile field `@" + field + "`",
+                         close.empty() ? "the profile's fields are @first_seen and @last_seen"
+                                       : "did you mean `@" + close + "`?");
+      return ValueType::kUnknown;
+    }
+    if (e.path.size() == 1) return ValueType::kObject;
+    if (e.path.size() == 2 && e.path[1].name == "segments") return ValueType::kList;
+    return ValueType::kUnknown;
+  }
+  if (event_root) {
+    if (!scope.has_event) {
+      const char* where = scope.place == Scope::Place::kSegment ? "a segment" : "a model's features";
+      diagnostics_.error(root.span, std::string("`event` is not available in ") + where,
+                         "it is evaluated for the user, not for one event: use `profile` or a pattern such as `purchase in last 7d`");
+      return ValueType::kUnknown;
+    }
+    if (envelope) {
+      const std::string& field = e.path[1].name;
+      if (field == "time") return ValueType::kTime;
+      if (field == "user" || field == "id" || field == "name") return ValueType::kString;
+      const std::string close = closest(field, {"time", "user", "id", "name"});
+      diagnostics_.error(e.path[1].span, "unknown event field `@" + field + "`",
+                         close.empty() ? "an event's fields are @time, @user, @id and @name"
+                                       : "did you mean `@" + close + "`?");
+      return ValueType::kUnknown;
+    }
+    return e.path.size() == 1 ? ValueType::kObject : ValueType::kUnknown;
+  }
+  if (const auto c = const_types_.find(root.name); c != const_types_.end()) {
+    if (e.path.size() > 1) {
+      diagnostics_.error(e.path[1].span, "`" + root.name + "` is a constant and has no properties",
+                         "constants are literals: numbers, strings, durations, booleans, null or lists");
+    }
+    return c->second;
+  }
+  if (scope.in_filter) {
+    if (envelope) {
+      diagnostics_.error(e.path[1].span, "the candidate event's envelope is not reachable in a filter",
+                         "filter on the candidate's properties; `@time` and the like are not available");
+    }
+    return ValueType::kUnknown;  // a property of the candidate event
+  }
+  unknown_name(root, scope);
+  return ValueType::kUnknown;
+}
+
+void Checker::unknown_name(const ast::PathMember& root, const Scope& scope) {
+  std::vector<std::string> in_scope;
+  if (scope.has_event) in_scope.emplace_back("event");
+  if (!scope.alias.empty()) in_scope.emplace_back(scope.alias);
+  in_scope.emplace_back("profile");
+  in_scope.insert(in_scope.end(), const_names_.begin(), const_names_.end());
+  std::string hint;
+  if (const std::string close = closest(root.name, in_scope); !close.empty()) {
+    hint = "did you mean `" + close + "`?";
+  } else if (segments_.count(root.name)) {
+    hint = "to test a segment, write `\"" + root.name + "\" in profile.segments`";
+  } else if (event_names_.count(root.name)) {
+    hint = "`" + root.name + "` is an event: write a pattern such as `" + root.name + " in last 1d`";
+  } else if (scope.place != Scope::Place::kSegment && scope.place != Scope::Place::kFeature &&
+             !scope.alias.empty()) {
+    hint = "event properties are read through the trigger: `" + std::string(scope.alias) + "." + root.name + "`";
+  } else {
+    hint = "names in scope here: ";
+    const size_t shown = std::min<size_t>(in_scope.size(), 6);
+    for (size_t i = 0; i < shown; ++i) hint += (i ? ", " : "") + in_scope[i];
+    if (shown < in_scope.size()) hint += ", ...";
+  }
+  diagnostics_.error(root.span, "unknown name `" + root.name + "`", hint);
+}
+
+ValueType Checker::call(const Expr& e, const Scope& scope) {
+  for (const Expr& arg : e.children) expr(arg, scope.operand());
+  const Builtin* builtin = find_builtin(e.text);
+  if (builtin == nullptr) {
+    std::vector<std::string> names;
+    for (const Builtin& b : builtins()) names.emplace_back(b.name);
+    const std::string close = closest(e.text, names);
+    diagnostics_.error(e.name_span, "unknown function `" + e.text + "`",
+                       close.empty() ? "the functions are lower, upper, len, abs, round, floor, ceil, coalesce, "
+                                       "starts_with, ends_with, now, days_since, hours_since, minutes_since, "
+                                       "hour_of_day, day_of_week, date, time and score"
+                                     : "did you mean `" + close + "`?");
+    return ValueType::kUnknown;
+  }
+  const size_t n = e.children.size();
+  if (n < builtin->min_args || (builtin->max_args != kVariadic && n > builtin->max_args)) {
+    const std::string expected =
+        builtin->max_args == kVariadic    ? "at least " + std::to_string(builtin->min_args)
+        : builtin->min_args == builtin->max_args ? std::to_string(builtin->min_args)
+                                          : std::to_string(builtin->min_args) + " or " + std::to_string(builtin->max_args);
+    diagnostics_.error(e.name_span,
+                       "`" + e.text + "` takes " + expected + (expected == "1" ? " argument" : " arguments") +
+                           ", not " + std::to_string(n),
+                       "write " + std::string(builtin->usage));
+    return builtin->result;
+  }
+  const Expr* first = n > 0 ? &e.children.front() : nullptr;
+  if (e.text == "score" && first->kind != ExprKind::kString) {
+    diagnostics_.error(first->span, "`score` takes the model's name as a string literal",
+                       "write score(\"churn\")");
+  } else if (e.text == "date" && first->kind == ExprKind::kString && !parse_date(first->text)) {
+    diagnostics_.warning(first->span, lexical::quote(first->text) + " is not a date, so `date` yields null",
+                         "write dates as \"2026-12-24\"");
+  } else if (e.text == "time" && first->kind == ExprKind::kString && !parse_rfc3339(first->text)) {
+    diagnostics_.warning(first->span, lexical::quote(first->text) + " is not an RFC 3339 time, so `time` yields null",
+                         "write times as \"2026-12-24T09:00:00Z\"");
+  }
+  return builtin->result;
+}
+
+void Checker::future_not_allowed(const Expr& e, const Scope& scope) {
+  const char* message = "a future pattern must be an operand of the rule's top-level `and` chain";
+  const char* hint = "write it after the trigger, as in `when add_to_cart and no purchase within 24h`";
+  switch (scope.place) {
+    case Scope::Place::kSegment:
+      message = "future patterns cannot appear in segments";
+      hint = "a segment holds now or not; use a past window such as `purchase in last 24h`";
+      break;
+    case Scope::Place::kDecide:
+      message = "future patterns cannot appear in `decide` rules";
+      hint = "a decision is answered at once; use a past window such as `purchase in last 24h`";
+      break;
+    case Scope::Place::kFeature:
+      message = "future patterns cannot appear in model features";
+      hint = "features are computed now; use a past window such as `count(purchase in last 7d)`";
+      break;
+    case Scope::Place::kAction:
+      message = "future patterns cannot appear in actions";
+      hint = "actions run when the rule fires; put the pattern in the rule's condition";
+      break;
+    case Scope::Place::kRule:
+      if (scope.under == std::string_view("or")) {
+        message = "future patterns cannot appear under `or`";
+        hint = "write one rule per alternative";
+      } else if (scope.under == std::string_view("not")) {
+        message = "future patterns cannot appear under `not`";
+        hint = "use `no purchase within 24h` to wait for an absence";
+      }
+      break;
+  }
+  diagnostics_.error(e.span, message, hint);
+}
+
+void Checker::filter(const Expr& e, const Scope& scope) {
+  if (!e.has_filter) return;
+  Scope inner = scope.operand();
+  inner.in_filter = true;
+  boolean(e.children.front(), inner);
+}
+
+ValueType Checker::pattern(const Expr& e, const Scope& scope, bool future_allowed) {
+  if (scope.in_filter) {
+    diagnostics_.error(e.span, "a filter `[...]` cannot contain patterns or aggregates",
+                       "filters test the candidate event's own properties");
+    return ValueType::kBool;
+  }
+  if (e.is_future_pattern() && !future_allowed) future_not_allowed(e, scope);
+  if (e.event.text.empty()) diagnostics_.error(e.event.span, "an event name cannot be empty");
+  if (e.window != ast::WindowKind::kSession && e.window_length.ms <= 0) {
+    diagnostics_.error(e.window_length.span, "a window must be longer than zero",
+                       "write a positive duration such as `30m` or `24h`");
+  }
+  filter(e, scope);
+  return ValueType::kBool;
+}
+
+ValueType Checker::aggregate(const Expr& e, const Scope& scope) {
+  static constexpr const char* kNames[] = {"count", "sum", "avg", "min", "max", "distinct"};
+  const char* name = kNames[static_cast<int>(e.aggregate)];
+  if (scope.in_filter) {
+    diagnostics_.error(e.span, "a filter `[...]` cannot contain patterns or aggregates",
+                       "filters test the candidate event's own properties");
+    return ValueType::kUnknown;
+  }
+  const bool counts = e.aggregate == ast::AggregateFn::kCount;
+  if (counts && !e.field.empty()) {
+    diagnostics_.error(e.field.front().span, "`count` counts events and takes no property",
+                       "write `count(" + e.event.text + " in last 7d)`, or `sum(" + e.event.text + "." +
+                           e.field.front().text + " in last 7d)` to add it up");
+  } else if (!counts && e.field.empty()) {
+    diagnostics_.error(e.name_span, std::string("`") + name + "` needs a property of the event",
+                       std::string("for example `") + name + "(" + e.event.text + ".amount in last 30d)`");
+  }
+  if (e.event.text.empty()) diagnostics_.error(e.event.span, "an event name cannot be empty");
+  if (e.window != ast::WindowKind::kSession && e.window_length.ms <= 0) {
+    diagnostics_.error(e.window_length.span, "a window must be longer than zero",
+                       "write a positive duration such as `30m` or `24h`");
+  }
+  filter(e, scope);
+  switch (e.aggregate) {
+    case ast::AggregateFn::kCount:
+    case ast::AggregateFn::kSum:
+    case ast::AggregateFn::kDistinct: return ValueType::kNumber;
+    default: return ValueType::kUnknown;  // null over no events
+  }
+}
+
+}  // namespace spur

@@ -1,0 +1,91 @@
+// The checker's passes, private to spur_engine. check_declarations.cpp checks the
+// declarations and actions; check_expressions.cpp checks expressions: names, functions,
+// where patterns may stand, and obvious type clashes.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/builtins.hpp"
+#include "engine/check.hpp"
+#include "grammar/parse.hpp"
+
+namespace spur {
+
+// Where an expression stands; it decides which names are in scope and whether future
+// patterns and object literals are allowed.
+struct Scope {
+  enum class Place : uint8_t { kRule, kDecide, kSegment, kFeature, kAction };
+  Place place = Place::kRule;
+  bool has_event = false;          // `event` and the alias name the trigger
+  std::string_view alias;
+  bool in_filter = false;          // bare names are the candidate event's properties
+  bool objects_allowed = false;    // directly in an action value (or its lists/objects)
+  const char* under = nullptr;     // "or" or "not" when below one of them
+
+  Scope operand() const {
+    Scope inner = *this;
+    inner.objects_allowed = false;
+    return inner;
+  }
+};
+
+class Checker {
+ public:
+  Checker(const SourceSet& sources, Diagnostics& diagnostics)
+      : sources_(sources), diagnostics_(diagnostics) {}
+
+  // Records every declaration's name; reports duplicates.
+  void collect(const std::vector<ParsedFile>& files);
+  void check(const ast::Declaration& declaration);
+  // Checks that need the whole set (unused groups).
+  void finish();
+
+  RuleSetCounts counts() const { return counts_; }
+
+ private:
+  // Declarations (check_declarations.cpp).
+  void check_decl(const ast::Const& c);
+  void check_decl(const ast::Group& g);
+  void check_decl(const ast::Segment& s);
+  void check_decl(const ast::Model& m);
+  void check_decl(const ast::Rule& r);
+  void check_rule_options(const ast::Rule& r);
+  void check_action(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
+  void check_profile_target(const ast::Action& a);
+  std::string where(Span span) const;
+
+  // Expressions (check_expressions.cpp).
+  // A condition whose top-level `and` operands may be future patterns when the place
+  // allows them; returns how many future patterns it holds.
+  size_t condition(const ast::Expr& e, const Scope& scope);
+  ValueType expr(const ast::Expr& e, const Scope& scope);
+  void boolean(const ast::Expr& e, const Scope& scope);
+  ValueType path(const ast::Expr& e, const Scope& scope);
+  ValueType call(const ast::Expr& e, const Scope& scope);
+  ValueType pattern(const ast::Expr& e, const Scope& scope, bool future_allowed);
+  ValueType aggregate(const ast::Expr& e, const Scope& scope);
+  ValueType binary(const ast::Expr& e, const Scope& scope);
+  void future_not_allowed(const ast::Expr& e, const Scope& scope);
+  void filter(const ast::Expr& e, const Scope& scope);
+  void compare_types(const ast::Expr& e, const ast::Expr& left, ValueType lt,
+                     const ast::Expr& right, ValueType rt);
+  void segment_reference_in(const ast::Expr& name, const ast::Expr& list);
+  void unknown_name(const ast::PathMember& root, const Scope& scope);
+
+  const SourceSet& sources_;
+  Diagnostics& diagnostics_;
+  RuleSetCounts counts_;
+
+  std::unordered_map<std::string, Span> consts_, groups_, segments_, models_, rules_;
+  std::unordered_map<std::string, ValueType> const_types_;
+  std::vector<std::string> const_names_, segment_names_, group_names_;  // declaration order
+  std::unordered_set<std::string> broken_names_;   // declarations with syntax errors
+  std::unordered_set<std::string> event_names_;    // every trigger event
+  std::unordered_set<std::string> used_groups_;
+};
+
+}  // namespace spur

@@ -1,0 +1,19 @@
+// Times written as text: RFC 3339 timestamps and calendar dates (language.md section 13).
+// All times are milliseconds since the Unix epoch, UTC.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace spur {
+
+// "2026-11-23T10:00:00Z", "2026-11-23t11:00:00.123+01:00": `T`/`t`, `Z`/`z` or an offset,
+// fractions truncated to milliseconds. Leap seconds (:60) and impossible dates are
+// rejected.
+std::optional<int64_t> parse_rfc3339(std::string_view text);
+
+// "2026-12-24": midnight UTC of that day.
+std::optional<int64_t> parse_date(std::string_view text);
+
+}  // namespace spur
