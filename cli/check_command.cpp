@@ -13,11 +13,11 @@ std::string plural(size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-nlohmann::json to_json(const SourceSet& sources, const Diagnostic& d) {
+nlohmann::ordered_json to_json(const SourceSet& sources, const Diagnostic& d) {
   const SourceFile& file = sources.file(d.span.file);
   const LineColumn begin = file.line_column(d.span.begin);
   const LineColumn end = file.line_column(d.span.end);
-  nlohmann::json out = {
+  nlohmann::ordered_json out = {
       {"file", file.path()},
       {"line", begin.line},
       {"column", begin.column},
@@ -37,7 +37,8 @@ int check_command(std::span<const std::string> args) {
   std::vector<std::string> paths;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--format" && i + 1 < args.size() && (args[i + 1] == "json" || args[i + 1] == "text")) {
+    if (arg == "--format" && i + 1 < args.size() &&
+        (args[i + 1] == "json" || args[i + 1] == "text")) {
       json = args[++i] == "json";
     } else if (arg == "--format=json" || arg == "--format=text") {
       json = arg == "--format=json";
@@ -56,7 +57,8 @@ int check_command(std::span<const std::string> args) {
   SourceSet sources;
   const std::vector<std::string> problems = load_rule_files(paths, sources);
   if (!problems.empty()) {
-    for (const std::string& problem : problems) std::cerr << "spur check: " << problem << "\n";
+    for (const std::string& problem : problems)
+      std::cerr << "spur check: " << problem << "\n";
     return kExitUsage;
   }
 
@@ -65,16 +67,21 @@ int check_command(std::span<const std::string> args) {
   const size_t errors = diagnostics.error_count();
   const size_t warnings = diagnostics.warning_count();
   if (json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const Diagnostic& d : diagnostics.all()) list.push_back(to_json(sources, d));
-    const nlohmann::json report = {
-        {"diagnostics", std::move(list)}, {"files", sources.size()},
-        {"rules", rule_set.counts.rules}, {"segments", rule_set.counts.segments},
-        {"errors", errors},               {"warnings", warnings},
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const Diagnostic& d : diagnostics.all())
+      list.push_back(to_json(sources, d));
+    const nlohmann::ordered_json report = {
+        {"diagnostics", std::move(list)},
+        {"files", sources.size()},
+        {"rules", rule_set.counts.rules},
+        {"segments", rule_set.counts.segments},
+        {"errors", errors},
+        {"warnings", warnings},
     };
     std::cout << report.dump() << "\n";
   } else {
-    for (const Diagnostic& d : diagnostics.all()) std::cerr << render(sources, d);
+    for (const Diagnostic& d : diagnostics.all())
+      std::cerr << render(sources, d);
     std::cerr << plural(rule_set.counts.rules, "rule") << ", "
               << plural(rule_set.counts.segments, "segment") << ", " << plural(errors, "error")
               << ", " << plural(warnings, "warning") << "\n";

@@ -56,10 +56,10 @@ const char* usage(std::string_view command) {
 }
 
 std::string overview() {
-  std::string out =
-      "spur " SPUR_VERSION " - rules and triggers for real-time personalization\n"
-      "\n"
-      "usage: spur COMMAND [ARGS]   (spur --version, spur help COMMAND)\n";
+  std::string out = "spur " SPUR_VERSION
+                    " - rules and triggers for real-time personalization\n"
+                    "\n"
+                    "usage: spur COMMAND [ARGS]   (spur --version, spur help COMMAND)\n";
   for (const Command& c : kCommands) {
     out += "\n";
     out += c.usage;

@@ -29,20 +29,31 @@ constexpr Builtin kBuiltins[] = {
 
 const char* type_name(ValueType type) {
   switch (type) {
-    case ValueType::kUnknown: return "a value";
-    case ValueType::kNumber: return "a number";
-    case ValueType::kString: return "a string";
-    case ValueType::kBool: return "a boolean";
-    case ValueType::kNull: return "null";
-    case ValueType::kDuration: return "a duration";
-    case ValueType::kTime: return "a time";
-    case ValueType::kList: return "a list";
-    case ValueType::kObject: return "an object";
+    case ValueType::kUnknown:
+      return "a value";
+    case ValueType::kNumber:
+      return "a number";
+    case ValueType::kString:
+      return "a string";
+    case ValueType::kBool:
+      return "a boolean";
+    case ValueType::kNull:
+      return "null";
+    case ValueType::kDuration:
+      return "a duration";
+    case ValueType::kTime:
+      return "a time";
+    case ValueType::kList:
+      return "a list";
+    case ValueType::kObject:
+      return "an object";
   }
   return "a value";
 }
 
-std::span<const Builtin> builtins() { return kBuiltins; }
+std::span<const Builtin> builtins() {
+  return kBuiltins;
+}
 
 const Builtin* find_builtin(std::string_view name) {
   for (const Builtin& b : kBuiltins) {

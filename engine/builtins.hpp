@@ -11,7 +11,15 @@ namespace spur {
 // What the checker knows statically about a value. kUnknown covers every path into an
 // event or a profile: their types are only known at run time.
 enum class ValueType : uint8_t {
-  kUnknown, kNumber, kString, kBool, kNull, kDuration, kTime, kList, kObject,
+  kUnknown,
+  kNumber,
+  kString,
+  kBool,
+  kNull,
+  kDuration,
+  kTime,
+  kList,
+  kObject,
 };
 
 const char* type_name(ValueType type);

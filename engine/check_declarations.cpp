@@ -14,27 +14,42 @@ using ast::RuleOptionKind;
 
 const char* option_name(RuleOptionKind kind) {
   switch (kind) {
-    case RuleOptionKind::kPriority: return "priority";
-    case RuleOptionKind::kGroup: return "group";
-    case RuleOptionKind::kCooldown: return "cooldown";
-    case RuleOptionKind::kLimit: return "limit";
-    case RuleOptionKind::kPending: return "pending";
-    case RuleOptionKind::kDisabled: return "disabled";
-    case RuleOptionKind::kQuiet: return "quiet";
-    case RuleOptionKind::kHoldout: return "holdout";
+    case RuleOptionKind::kPriority:
+      return "priority";
+    case RuleOptionKind::kGroup:
+      return "group";
+    case RuleOptionKind::kCooldown:
+      return "cooldown";
+    case RuleOptionKind::kLimit:
+      return "limit";
+    case RuleOptionKind::kPending:
+      return "pending";
+    case RuleOptionKind::kDisabled:
+      return "disabled";
+    case RuleOptionKind::kQuiet:
+      return "quiet";
+    case RuleOptionKind::kHoldout:
+      return "holdout";
   }
   return "?";
 }
 
 ValueType literal_type(const ast::Expr& e) {
   switch (e.kind) {
-    case ast::ExprKind::kNumber: return ValueType::kNumber;
-    case ast::ExprKind::kString: return ValueType::kString;
-    case ast::ExprKind::kDuration: return ValueType::kDuration;
-    case ast::ExprKind::kBool: return ValueType::kBool;
-    case ast::ExprKind::kNull: return ValueType::kNull;
-    case ast::ExprKind::kList: return ValueType::kList;
-    default: return ValueType::kUnknown;
+    case ast::ExprKind::kNumber:
+      return ValueType::kNumber;
+    case ast::ExprKind::kString:
+      return ValueType::kString;
+    case ast::ExprKind::kDuration:
+      return ValueType::kDuration;
+    case ast::ExprKind::kBool:
+      return ValueType::kBool;
+    case ast::ExprKind::kNull:
+      return ValueType::kNull;
+    case ast::ExprKind::kList:
+      return ValueType::kList;
+    default:
+      return ValueType::kUnknown;
   }
 }
 
@@ -69,10 +84,11 @@ void Checker::collect(const std::vector<ParsedFile>& files) {
                                                             : rules_;
             const auto [it, inserted] = table.emplace(decl.name.text, decl.name.span);
             if (!inserted) {
-              diagnostics_.error(decl.name.span,
-                                 std::string("duplicate ") + kind_name<T>() + " `" + decl.name.text + "`",
-                                 "the first is declared at " + where(it->second) +
-                                     "; names are unique per kind across all loaded files");
+              diagnostics_.error(
+                  decl.name.span,
+                  std::string("duplicate ") + kind_name<T>() + " `" + decl.name.text + "`",
+                  "the first is declared at " + where(it->second) +
+                      "; names are unique per kind across all loaded files");
               return;
             }
             if constexpr (std::is_same_v<T, ast::Const>) {
@@ -88,7 +104,8 @@ void Checker::collect(const std::vector<ParsedFile>& files) {
             } else if constexpr (std::is_same_v<T, ast::Model>) {
               ++counts_.models;
             } else {
-              for (const ast::EventName& event : decl.trigger.events) event_names_.insert(event.text);
+              for (const ast::EventName& event : decl.trigger.events)
+                event_names_.insert(event.text);
               ++counts_.rules;
             }
           },
@@ -124,23 +141,29 @@ void Checker::check_decl(const ast::Group& g) {
   for (const ast::GroupOption& o : g.options) {
     switch (o.kind) {
       case ast::GroupOptionKind::kExclusive:
-        if (exclusive) diagnostics_.warning(o.span, "`exclusive` is given twice in group `" + g.name.text + "`", "keep one");
+        if (exclusive)
+          diagnostics_.warning(o.span, "`exclusive` is given twice in group `" + g.name.text + "`",
+                               "keep one");
         exclusive = true;
         break;
       case ast::GroupOptionKind::kCooldown:
         if (cooldown) {
-          diagnostics_.error(o.span, "`cooldown` is given twice in group `" + g.name.text + "`", "keep one");
-        } else if (o.cooldown.ms <= 0) {
-          diagnostics_.error(o.cooldown.span, "a cooldown must be longer than zero", "write a duration such as `1d`");
+          diagnostics_.error(o.span, "`cooldown` is given twice in group `" + g.name.text + "`",
+                             "keep one");
+        } else if (o.cooldown.valid && o.cooldown.ms <= 0) {
+          diagnostics_.error(o.cooldown.span, "a cooldown must be longer than zero",
+                             "write a duration such as `1d`");
         }
         cooldown = true;
         break;
       case ast::GroupOptionKind::kLimit:
         if (o.limit.count < 1) {
-          diagnostics_.error(o.limit.count_span, "a limit allows at least 1 firing", "write `limit 1 per 1d` or more");
+          diagnostics_.error(o.limit.count_span, "a limit allows at least 1 firing",
+                             "write `limit 1 per 1d` or more");
         }
-        if (o.limit.period.ms <= 0) {
-          diagnostics_.error(o.limit.period.span, "a limit's period must be longer than zero", "write a duration such as `7d`");
+        if (o.limit.period.valid && o.limit.period.ms <= 0) {
+          diagnostics_.error(o.limit.period.span, "a limit's period must be longer than zero",
+                             "write a duration such as `7d`");
         }
         break;
     }
@@ -159,7 +182,8 @@ void Checker::check_decl(const ast::Model& m) {
   std::unordered_set<std::string> names;
   for (const ast::Feature& f : m.features) {
     if (!names.insert(f.name.text).second) {
-      diagnostics_.error(f.name.span, "duplicate feature `" + f.name.text + "` in model `" + m.name.text + "`",
+      diagnostics_.error(f.name.span,
+                         "duplicate feature `" + f.name.text + "` in model `" + m.name.text + "`",
                          "keep one feature per name");
     }
     expr(f.value, scope);
@@ -172,12 +196,15 @@ void Checker::check_rule_options(const ast::Rule& r) {
     const auto index = static_cast<size_t>(o.kind);
     const char* name = option_name(o.kind);
     if (seen[index] && o.kind != RuleOptionKind::kLimit) {
-      diagnostics_.error(o.span, std::string("`") + name + "` is given twice in rule `" + r.name.text + "`", "keep one");
+      diagnostics_.error(o.span,
+                         std::string("`") + name + "` is given twice in rule `" + r.name.text + "`",
+                         "keep one");
       continue;
     }
     seen[index] = true;
     switch (o.kind) {
-      case RuleOptionKind::kPriority: break;
+      case RuleOptionKind::kPriority:
+        break;
       case RuleOptionKind::kGroup:
         if (groups_.count(o.name.text)) {
           used_groups_.insert(o.name.text);
@@ -189,16 +216,19 @@ void Checker::check_rule_options(const ast::Rule& r) {
         }
         break;
       case RuleOptionKind::kCooldown:
-        if (o.cooldown.ms <= 0) {
-          diagnostics_.error(o.cooldown.span, "a cooldown must be longer than zero", "write a duration such as `3d`");
+        if (o.cooldown.valid && o.cooldown.ms <= 0) {
+          diagnostics_.error(o.cooldown.span, "a cooldown must be longer than zero",
+                             "write a duration such as `3d`");
         }
         break;
       case RuleOptionKind::kLimit:
         if (o.limit.count < 1) {
-          diagnostics_.error(o.limit.count_span, "a limit allows at least 1 firing", "write `limit 1 per 1d` or more");
+          diagnostics_.error(o.limit.count_span, "a limit allows at least 1 firing",
+                             "write `limit 1 per 1d` or more");
         }
-        if (o.limit.period.ms <= 0) {
-          diagnostics_.error(o.limit.period.span, "a limit's period must be longer than zero", "write a duration such as `7d`");
+        if (o.limit.period.valid && o.limit.period.ms <= 0) {
+          diagnostics_.error(o.limit.period.span, "a limit's period must be longer than zero",
+                             "write a duration such as `7d`");
         }
         break;
       case RuleOptionKind::kPending:
@@ -234,21 +264,25 @@ void Checker::check_decl(const ast::Rule& r) {
   if (t.alias) {
     const std::string& alias = t.alias->text;
     if (alias == "event" || alias == "profile" || consts_.count(alias)) {
-      diagnostics_.error(t.alias->span,
-                         "the alias `" + alias + "` would hide " +
-                             (alias == "event" ? std::string("`event`") : alias == "profile" ? "the profile" : "the constant `" + alias + "`"),
-                         "choose another name, such as `" + std::string(t.decide ? "req" : "e") + "`");
+      diagnostics_.error(
+          t.alias->span,
+          "the alias `" + alias + "` would hide " +
+              (alias == "event"     ? std::string("`event`")
+               : alias == "profile" ? "the profile"
+                                    : "the constant `" + alias + "`"),
+          "choose another name, such as `" + std::string(t.decide ? "req" : "e") + "`");
     } else {
       scope.alias = alias;
     }
   }
   const size_t futures = r.condition ? condition(*r.condition, scope) : 0;
-  const auto pending = std::find_if(r.options.begin(), r.options.end(), [](const ast::RuleOption& o) {
-    return o.kind == RuleOptionKind::kPending;
-  });
+  const auto pending =
+      std::find_if(r.options.begin(), r.options.end(),
+                   [](const ast::RuleOption& o) { return o.kind == RuleOptionKind::kPending; });
   if (pending != r.options.end() && futures == 0 && !t.decide) {
-    diagnostics_.warning(pending->span, "`pending` has no effect: rule `" + r.name.text + "` does not wait",
-                         "it applies to rules with a future pattern such as `no purchase within 24h`");
+    diagnostics_.warning(
+        pending->span, "`pending` has no effect: rule `" + r.name.text + "` does not wait",
+        "it applies to rules with a future pattern such as `no purchase within 24h`");
   }
   Scope action_scope = scope;
   action_scope.place = Scope::Place::kAction;
@@ -269,15 +303,18 @@ void Checker::check_profile_target(const ast::Action& a) {
                                                           : "increment";
   const ast::Expr& target = *a.path;
   if (target.path.front().name != "profile") {
-    diagnostics_.error(target.span, "`" + verb + "` can only change the profile",
-                       "write `" + verb + " profile." + target.path.back().name + "`; events cannot be changed");
+    diagnostics_.error(
+        target.span, "`" + verb + "` can only change the profile",
+        "write `" + verb + " profile." + target.path.back().name + "`; events cannot be changed");
   } else if (target.path.size() == 1) {
     diagnostics_.error(target.span, "`" + verb + "` needs an attribute of the profile",
                        "write `" + verb + " profile.NAME`");
   } else if (target.path[1].envelope) {
-    diagnostics_.error(target.path[1].span, "`@" + target.path[1].name + "` is kept by the engine and cannot be changed");
+    diagnostics_.error(target.path[1].span, "`@" + target.path[1].name +
+                                                "` is kept by the engine and cannot be changed");
   } else if (target.path[1].name == "segments") {
-    diagnostics_.error(target.span, "`profile.segments` is kept by the engine and cannot be changed",
+    diagnostics_.error(target.span,
+                       "`profile.segments` is kept by the engine and cannot be changed",
                        "segment membership follows each segment's condition");
   } else {
     for (const ast::PathMember& member : target.path) {
@@ -298,10 +335,12 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
     case ActionKind::kEmit:
       if (a.target.text.empty()) diagnostics_.error(a.target.span, "an event name cannot be empty");
       for (const ast::EventName& trigger : rule.trigger.events) {
-        if (!rule.trigger.decide && trigger.text == a.target.text) {
-          diagnostics_.warning(a.target.span,
-                               "rule `" + rule.name.text + "` emits `" + a.target.text + "`, which triggers it again",
-                               "the chain stops at max_emit_depth (8) levels; emit another event name");
+        if (!rule.trigger.decide && !trigger.text.empty() && trigger.text == a.target.text) {
+          diagnostics_.warning(
+              a.target.span,
+              "rule `" + rule.name.text + "` emits `" + a.target.text +
+                  "`, which triggers it again",
+              "the chain stops at max_emit_depth (8) levels; emit another event name");
         }
       }
       if (a.value) expr(*a.value, value_scope);
@@ -318,22 +357,26 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
       if (a.value) {
         const ValueType t = expr(*a.value, scope);
         if (t != ValueType::kUnknown && t != ValueType::kNumber) {
-          diagnostics_.warning(a.value->span, std::string("`increment` by ") + type_name(t) + " changes nothing",
+          diagnostics_.warning(a.value->span,
+                               std::string("`increment` by ") + type_name(t) + " changes nothing",
                                "increment by a number");
         }
       }
       break;
     case ActionKind::kRespond:
       if (!rule.trigger.decide) {
-        diagnostics_.error(a.span, "`respond` is allowed only in `decide` rules",
-                           "a decision rule starts with `when decide PLACEMENT`; to notify someone, use `send`");
+        diagnostics_.error(
+            a.span, "`respond` is allowed only in `decide` rules",
+            "a decision rule starts with `when decide PLACEMENT`; to notify someone, use `send`");
       }
       expr(*a.value, value_scope);
       break;
     case ActionKind::kSplit:
-      diagnostics_.error(a.span, "`split` is not supported yet", "remove it for now; it comes in a later release");
+      diagnostics_.error(a.span, "`split` is not supported yet",
+                         "remove it for now; it comes in a later release");
       for (const ast::SplitArm& arm : a.arms) {
-        for (const ast::Action& inner : arm.actions) check_action(inner, scope, rule);
+        for (const ast::Action& inner : arm.actions)
+          check_action(inner, scope, rule);
       }
       break;
   }
@@ -342,17 +385,20 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
 CheckedRuleSet check_rule_set(const SourceSet& sources, Diagnostics& diagnostics) {
   std::vector<ParsedFile> parsed;
   parsed.reserve(sources.size());
-  for (uint32_t i = 0; i < sources.size(); ++i) parsed.push_back(parse(sources, i, diagnostics));
+  for (uint32_t i = 0; i < sources.size(); ++i)
+    parsed.push_back(parse(sources, i, diagnostics));
   Checker checker(sources, diagnostics);
   checker.collect(parsed);
   for (const ParsedFile& file : parsed) {
-    for (const ast::Declaration& d : file.file.declarations) checker.check(d);
+    for (const ast::Declaration& d : file.file.declarations)
+      checker.check(d);
   }
   checker.finish();
   diagnostics.sort();
   CheckedRuleSet result;
   result.counts = checker.counts();
-  for (ParsedFile& file : parsed) result.files.push_back(std::move(file.file));
+  for (ParsedFile& file : parsed)
+    result.files.push_back(std::move(file.file));
   return result;
 }
 

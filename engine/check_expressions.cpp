@@ -25,7 +25,8 @@ bool is_future(const Expr& e) {
 // take its operands out of the chain (section 13).
 void and_operands(const Expr& e, std::vector<const Expr*>& out) {
   if (e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd) {
-    for (const Expr& child : e.children) and_operands(child, out);
+    for (const Expr& child : e.children)
+      and_operands(child, out);
   } else {
     out.push_back(&e);
   }
@@ -45,16 +46,24 @@ bool is_ordering(BinaryOp op) {
 const char* op_symbol(const Expr& e) {
   if (e.kind == ExprKind::kBetween) return "between";
   switch (e.op) {
-    case BinaryOp::kEq: return "==";
-    case BinaryOp::kNe: return "!=";
-    case BinaryOp::kLt: return "<";
-    case BinaryOp::kLe: return "<=";
-    case BinaryOp::kGt: return ">";
-    default: return ">=";
+    case BinaryOp::kEq:
+      return "==";
+    case BinaryOp::kNe:
+      return "!=";
+    case BinaryOp::kLt:
+      return "<";
+    case BinaryOp::kLe:
+      return "<=";
+    case BinaryOp::kGt:
+      return ">";
+    default:
+      return ">=";
   }
 }
 
-bool known(ValueType t) { return t != ValueType::kUnknown; }
+bool known(ValueType t) {
+  return t != ValueType::kUnknown;
+}
 
 // Ordering applies to these types only; anything else makes `<` false.
 bool orderable(ValueType t) {
@@ -83,7 +92,8 @@ size_t Checker::condition(const Expr& e, const Scope& scope) {
 void Checker::boolean(const Expr& e, const Scope& scope) {
   const ValueType t = expr(e, scope);
   if (known(t) && t != ValueType::kBool) {
-    diagnostics_.warning(e.span, std::string("this condition is ") + type_name(t) + ", so it is never true",
+    diagnostics_.warning(e.span,
+                         std::string("this condition is ") + type_name(t) + ", so it is never true",
                          "only `true` is true; compare the value, for example `x > 0`");
   }
   if (e.kind == ExprKind::kBool && !e.boolean) {
@@ -94,18 +104,25 @@ void Checker::boolean(const Expr& e, const Scope& scope) {
 
 ValueType Checker::expr(const Expr& e, const Scope& scope) {
   switch (e.kind) {
-    case ExprKind::kNumber: return ValueType::kNumber;
-    case ExprKind::kString: return ValueType::kString;
-    case ExprKind::kDuration: return ValueType::kDuration;
-    case ExprKind::kBool: return ValueType::kBool;
-    case ExprKind::kNull: return ValueType::kNull;
+    case ExprKind::kNumber:
+      return ValueType::kNumber;
+    case ExprKind::kString:
+      return ValueType::kString;
+    case ExprKind::kDuration:
+      return ValueType::kDuration;
+    case ExprKind::kBool:
+      return ValueType::kBool;
+    case ExprKind::kNull:
+      return ValueType::kNull;
     case ExprKind::kList:
-      for (const Expr& item : e.children) expr(item, scope);
+      for (const Expr& item : e.children)
+        expr(item, scope);
       return ValueType::kList;
     case ExprKind::kObject: {
       if (!scope.objects_allowed) {
-        diagnostics_.error(e.span, "object literals are allowed only in action values",
-                           "use an object as the payload of `send`, `emit` or `respond`, or as a value of `set`");
+        diagnostics_.error(
+            e.span, "object literals are allowed only in action values",
+            "use an object as the payload of `send`, `emit` or `respond`, or as a value of `set`");
       }
       std::unordered_set<std::string> keys;
       for (size_t i = 0; i < e.children.size(); ++i) {
@@ -117,18 +134,20 @@ ValueType Checker::expr(const Expr& e, const Scope& scope) {
       }
       return ValueType::kObject;
     }
-    case ExprKind::kPath: return path(e, scope);
-    case ExprKind::kCall: return call(e, scope);
+    case ExprKind::kPath:
+      return path(e, scope);
+    case ExprKind::kCall:
+      return call(e, scope);
     case ExprKind::kNot: {
       Scope inner = scope.operand();
-      inner.under = "not";
+      inner.under = Scope::Under::kNot;
       boolean(e.children.front(), inner);
       return ValueType::kBool;
     }
     case ExprKind::kNo: {
       // `no` before a past pattern means `not` (section 13).
       Scope inner = scope.operand();
-      if (!e.children.front().is_future_pattern()) inner.under = "not";
+      if (!e.children.front().is_future_pattern()) inner.under = Scope::Under::kNot;
       pattern(e.children.front(), inner, false);
       return ValueType::kBool;
     }
@@ -137,11 +156,12 @@ ValueType Checker::expr(const Expr& e, const Scope& scope) {
       if (known(t) && t != ValueType::kNumber && t != ValueType::kDuration) {
         diagnostics_.warning(e.span, std::string("`-` before ") + type_name(t) + " yields null",
                              "negation applies to numbers and durations");
-        return ValueType::kNull;
+        return ValueType::kUnknown;
       }
       return t;
     }
-    case ExprKind::kBinary: return binary(e, scope);
+    case ExprKind::kBinary:
+      return binary(e, scope);
     case ExprKind::kBetween: {
       const Scope inner = scope.operand();
       const ValueType v = expr(e.children[0], inner);
@@ -154,7 +174,8 @@ ValueType Checker::expr(const Expr& e, const Scope& scope) {
     case ExprKind::kMatches: {
       const ValueType t = expr(e.children.front(), scope.operand());
       if (known(t) && t != ValueType::kString) {
-        diagnostics_.warning(e.span, std::string("`matches` on ") + type_name(t) + " is always false",
+        diagnostics_.warning(e.span,
+                             std::string("`matches` on ") + type_name(t) + " is always false",
                              "`matches` tests strings");
       }
       const RE2 regex(e.text, RE2::Quiet);
@@ -167,8 +188,10 @@ ValueType Checker::expr(const Expr& e, const Scope& scope) {
     case ExprKind::kIsNull:
       expr(e.children.front(), scope.operand());
       return ValueType::kBool;
-    case ExprKind::kPattern: return pattern(e, scope, false);
-    case ExprKind::kAggregate: return aggregate(e, scope);
+    case ExprKind::kPattern:
+      return pattern(e, scope, false);
+    case ExprKind::kAggregate:
+      return aggregate(e, scope);
   }
   return ValueType::kUnknown;
 }
@@ -176,8 +199,9 @@ ValueType Checker::expr(const Expr& e, const Scope& scope) {
 ValueType Checker::binary(const Expr& e, const Scope& scope) {
   Scope inner = scope.operand();
   if (e.op == BinaryOp::kOr || e.op == BinaryOp::kAnd) {
-    if (e.op == BinaryOp::kOr) inner.under = "or";
-    for (const Expr& child : e.children) boolean(child, inner);
+    if (e.op == BinaryOp::kOr) inner.under = Scope::Under::kOr;
+    for (const Expr& child : e.children)
+      boolean(child, inner);
     return ValueType::kBool;
   }
   const Expr& left = e.children[0];
@@ -205,12 +229,14 @@ ValueType Checker::binary(const Expr& e, const Scope& scope) {
     case BinaryOp::kContains:
       if (lt == ValueType::kNumber || lt == ValueType::kBool || lt == ValueType::kNull ||
           lt == ValueType::kDuration || lt == ValueType::kTime) {
-        diagnostics_.warning(left.span, std::string("`contains` on ") + type_name(lt) + " is always false",
+        diagnostics_.warning(left.span,
+                             std::string("`contains` on ") + type_name(lt) + " is always false",
                              "`contains` looks in a list, or for a substring in a string");
       }
       if (right.kind == ExprKind::kString) segment_reference_in(right, left);
       return ValueType::kBool;
-    default: break;
+    default:
+      break;
   }
   // Arithmetic: numbers; time - time is a duration; time +- duration is a time.
   const auto arithmetic = [](ValueType t) {
@@ -219,9 +245,10 @@ ValueType Checker::binary(const Expr& e, const Scope& scope) {
   };
   for (const auto& [operand, type] : {std::pair{&left, lt}, std::pair{&right, rt}}) {
     if (!arithmetic(type)) {
-      diagnostics_.warning(operand->span, std::string("arithmetic on ") + type_name(type) + " yields null",
+      diagnostics_.warning(operand->span,
+                           std::string("arithmetic on ") + type_name(type) + " yields null",
                            "arithmetic applies to numbers, and to times and durations");
-      return ValueType::kNull;
+      return ValueType::kUnknown;  // reported once, not again by every enclosing operator
     }
   }
   if (lt == ValueType::kTime && rt == ValueType::kTime) {
@@ -240,16 +267,18 @@ void Checker::compare_types(const Expr& e, const Expr& left, ValueType lt, const
     for (const auto& [side, type] : {std::pair{&left, lt}, std::pair{&right, rt}}) {
       if (!orderable(type)) {
         diagnostics_.warning(side->span, op + " with " + type_name(type) + " is always false",
-                             type == ValueType::kNull ? "use `is null` to test for a missing value"
-                                                      : "ordering compares numbers, strings, times and durations");
+                             type == ValueType::kNull
+                                 ? "use `is null` to test for a missing value"
+                                 : "ordering compares numbers, strings, times and durations");
         return;
       }
     }
     for (const auto& [side, other] : {std::pair{&left, rt}, std::pair{&right, lt}}) {
       if (looks_numeric(*side) && (other == ValueType::kUnknown || other == ValueType::kNumber)) {
-        diagnostics_.warning(side->span,
-                             "the string " + lexical::quote(side->text) + " is compared as text, not as a number",
-                             "write " + side->text + " without quotes to compare numbers");
+        diagnostics_.warning(
+            side->span,
+            "the string " + lexical::quote(side->text) + " is compared as text, not as a number",
+            "write " + side->text + " without quotes to compare numbers");
         return;
       }
     }
@@ -257,12 +286,13 @@ void Checker::compare_types(const Expr& e, const Expr& left, ValueType lt, const
   if (!known(lt) || !known(rt) || lt == rt) return;
   if (lt == ValueType::kNull || rt == ValueType::kNull) return;  // `x == null` tests for missing
   // A string holding an RFC 3339 time compares as a time (section 13).
-  for (const auto& [side, type, other] :
-       {std::tuple{&left, lt, rt}, std::tuple{&right, rt, lt}}) {
+  for (const auto& [side, type, other] : {std::tuple{&left, lt, rt}, std::tuple{&right, rt, lt}}) {
     if (type == ValueType::kString && other == ValueType::kTime) {
       if (side->kind == ExprKind::kString && !parse_rfc3339(side->text)) {
-        diagnostics_.warning(side->span, lexical::quote(side->text) + " is not an RFC 3339 time, so " + op + " is always false",
-                             "write times as \"2026-12-24T09:00:00Z\"");
+        diagnostics_.warning(
+            side->span,
+            lexical::quote(side->text) + " is not an RFC 3339 time, so " + op + " is always false",
+            "write times as \"2026-12-24T09:00:00Z\"");
       }
       return;
     }
@@ -288,11 +318,13 @@ void Checker::segment_reference_in(const Expr& name, const Expr& list) {
 
 ValueType Checker::path(const Expr& e, const Scope& scope) {
   const ast::PathMember& root = e.path.front();
-  const bool event_root = root.name == "event" || (!scope.alias.empty() && root.name == scope.alias);
+  const bool event_root =
+      root.name == "event" || (!scope.alias.empty() && root.name == scope.alias);
   // Envelope fields (`@time`) stand only right after an event or `profile`.
   for (size_t i = 2; i < e.path.size(); ++i) {
     if (e.path[i].envelope) {
-      diagnostics_.error(e.path[i].span, "`@" + e.path[i].name + "` can only follow an event or `profile` directly",
+      diagnostics_.error(e.path[i].span,
+                         "`@" + e.path[i].name + "` can only follow an event or `profile` directly",
                          "write `cart.@time`, not `cart.x.@time`");
       return ValueType::kUnknown;
     }
@@ -314,9 +346,11 @@ ValueType Checker::path(const Expr& e, const Scope& scope) {
   }
   if (event_root) {
     if (!scope.has_event) {
-      const char* where = scope.place == Scope::Place::kSegment ? "a segment" : "a model's features";
+      const char* where =
+          scope.place == Scope::Place::kSegment ? "a segment" : "a model's features";
       diagnostics_.error(root.span, std::string("`event` is not available in ") + where,
-                         "it is evaluated for the user, not for one event: use `profile` or a pattern such as `purchase in last 7d`");
+                         "it is evaluated for the user, not for one event: use `profile` or a "
+                         "pattern such as `purchase in last 7d`");
       return ValueType::kUnknown;
     }
     if (envelope) {
@@ -333,15 +367,17 @@ ValueType Checker::path(const Expr& e, const Scope& scope) {
   }
   if (const auto c = const_types_.find(root.name); c != const_types_.end()) {
     if (e.path.size() > 1) {
-      diagnostics_.error(e.path[1].span, "`" + root.name + "` is a constant and has no properties",
-                         "constants are literals: numbers, strings, durations, booleans, null or lists");
+      diagnostics_.error(
+          e.path[1].span, "`" + root.name + "` is a constant and has no properties",
+          "constants are literals: numbers, strings, durations, booleans, null or lists");
     }
     return c->second;
   }
   if (scope.in_filter) {
     if (envelope) {
-      diagnostics_.error(e.path[1].span, "the candidate event's envelope is not reachable in a filter",
-                         "filter on the candidate's properties; `@time` and the like are not available");
+      diagnostics_.error(
+          e.path[1].span, "the candidate event's envelope is not reachable in a filter",
+          "filter on the candidate's properties; `@time` and the like are not available");
     }
     return ValueType::kUnknown;  // a property of the candidate event
   }
@@ -361,62 +397,74 @@ void Checker::unknown_name(const ast::PathMember& root, const Scope& scope) {
   } else if (segments_.count(root.name)) {
     hint = "to test a segment, write `\"" + root.name + "\" in profile.segments`";
   } else if (event_names_.count(root.name)) {
-    hint = "`" + root.name + "` is an event: write a pattern such as `" + root.name + " in last 1d`";
-  } else if (scope.place != Scope::Place::kSegment && scope.place != Scope::Place::kFeature &&
-             !scope.alias.empty()) {
-    hint = "event properties are read through the trigger: `" + std::string(scope.alias) + "." + root.name + "`";
+    hint =
+        "`" + root.name + "` is an event: write a pattern such as `" + root.name + " in last 1d`";
+  } else if (scope.has_event) {
+    const std::string trigger = scope.alias.empty() ? "event" : std::string(scope.alias);
+    hint =
+        "properties of the trigger event are read through it: `" + trigger + "." + root.name + "`";
   } else {
     hint = "names in scope here: ";
     const size_t shown = std::min<size_t>(in_scope.size(), 6);
-    for (size_t i = 0; i < shown; ++i) hint += (i ? ", " : "") + in_scope[i];
+    for (size_t i = 0; i < shown; ++i)
+      hint += (i ? ", " : "") + in_scope[i];
     if (shown < in_scope.size()) hint += ", ...";
   }
   diagnostics_.error(root.span, "unknown name `" + root.name + "`", hint);
 }
 
 ValueType Checker::call(const Expr& e, const Scope& scope) {
-  for (const Expr& arg : e.children) expr(arg, scope.operand());
+  for (const Expr& arg : e.children)
+    expr(arg, scope.operand());
   const Builtin* builtin = find_builtin(e.text);
   if (builtin == nullptr) {
     std::vector<std::string> names;
-    for (const Builtin& b : builtins()) names.emplace_back(b.name);
+    for (const Builtin& b : builtins())
+      names.emplace_back(b.name);
     const std::string close = closest(e.text, names);
-    diagnostics_.error(e.name_span, "unknown function `" + e.text + "`",
-                       close.empty() ? "the functions are lower, upper, len, abs, round, floor, ceil, coalesce, "
-                                       "starts_with, ends_with, now, days_since, hours_since, minutes_since, "
-                                       "hour_of_day, day_of_week, date, time and score"
-                                     : "did you mean `" + close + "`?");
+    diagnostics_.error(
+        e.name_span, "unknown function `" + e.text + "`",
+        close.empty() ? "the functions are lower, upper, len, abs, round, floor, ceil, coalesce, "
+                        "starts_with, ends_with, now, days_since, hours_since, minutes_since, "
+                        "hour_of_day, day_of_week, date, time and score"
+                      : "did you mean `" + close + "`?");
     return ValueType::kUnknown;
   }
   const size_t n = e.children.size();
   if (n < builtin->min_args || (builtin->max_args != kVariadic && n > builtin->max_args)) {
     const std::string expected =
-        builtin->max_args == kVariadic    ? "at least " + std::to_string(builtin->min_args)
-        : builtin->min_args == builtin->max_args ? std::to_string(builtin->min_args)
-                                          : std::to_string(builtin->min_args) + " or " + std::to_string(builtin->max_args);
+        builtin->max_args == kVariadic ? "at least " + std::to_string(builtin->min_args)
+        : builtin->min_args == builtin->max_args
+            ? std::to_string(builtin->min_args)
+            : std::to_string(builtin->min_args) + " or " + std::to_string(builtin->max_args);
     diagnostics_.error(e.name_span,
-                       "`" + e.text + "` takes " + expected + (expected == "1" ? " argument" : " arguments") +
-                           ", not " + std::to_string(n),
+                       "`" + e.text + "` takes " + expected +
+                           (expected == "1" ? " argument" : " arguments") + ", not " +
+                           std::to_string(n),
                        "write " + std::string(builtin->usage));
-    return builtin->result;
+    return ValueType::kUnknown;  // no type clash warnings on top of the arity error
   }
   const Expr* first = n > 0 ? &e.children.front() : nullptr;
   if (e.text == "score" && first->kind != ExprKind::kString) {
     diagnostics_.error(first->span, "`score` takes the model's name as a string literal",
                        "write score(\"churn\")");
   } else if (e.text == "date" && first->kind == ExprKind::kString && !parse_date(first->text)) {
-    diagnostics_.warning(first->span, lexical::quote(first->text) + " is not a date, so `date` yields null",
+    diagnostics_.warning(first->span,
+                         lexical::quote(first->text) + " is not a date, so `date` yields null",
                          "write dates as \"2026-12-24\"");
   } else if (e.text == "time" && first->kind == ExprKind::kString && !parse_rfc3339(first->text)) {
-    diagnostics_.warning(first->span, lexical::quote(first->text) + " is not an RFC 3339 time, so `time` yields null",
-                         "write times as \"2026-12-24T09:00:00Z\"");
+    diagnostics_.warning(
+        first->span,
+        lexical::quote(first->text) + " is not an RFC 3339 time, so `time` yields null",
+        "write times as \"2026-12-24T09:00:00Z\"");
   }
   return builtin->result;
 }
 
 void Checker::future_not_allowed(const Expr& e, const Scope& scope) {
   const char* message = "a future pattern must be an operand of the rule's top-level `and` chain";
-  const char* hint = "write it after the trigger, as in `when add_to_cart and no purchase within 24h`";
+  const char* hint =
+      "write it after the trigger, as in `when add_to_cart and no purchase within 24h`";
   switch (scope.place) {
     case Scope::Place::kSegment:
       message = "future patterns cannot appear in segments";
@@ -435,10 +483,10 @@ void Checker::future_not_allowed(const Expr& e, const Scope& scope) {
       hint = "actions run when the rule fires; put the pattern in the rule's condition";
       break;
     case Scope::Place::kRule:
-      if (scope.under == std::string_view("or")) {
+      if (scope.under == Scope::Under::kOr) {
         message = "future patterns cannot appear under `or`";
         hint = "write one rule per alternative";
-      } else if (scope.under == std::string_view("not")) {
+      } else if (scope.under == Scope::Under::kNot) {
         message = "future patterns cannot appear under `not`";
         hint = "use `no purchase within 24h` to wait for an absence";
       }
@@ -462,7 +510,7 @@ ValueType Checker::pattern(const Expr& e, const Scope& scope, bool future_allowe
   }
   if (e.is_future_pattern() && !future_allowed) future_not_allowed(e, scope);
   if (e.event.text.empty()) diagnostics_.error(e.event.span, "an event name cannot be empty");
-  if (e.window != ast::WindowKind::kSession && e.window_length.ms <= 0) {
+  if (e.window != ast::WindowKind::kSession && e.window_length.valid && e.window_length.ms <= 0) {
     diagnostics_.error(e.window_length.span, "a window must be longer than zero",
                        "write a positive duration such as `30m` or `24h`");
   }
@@ -481,14 +529,15 @@ ValueType Checker::aggregate(const Expr& e, const Scope& scope) {
   const bool counts = e.aggregate == ast::AggregateFn::kCount;
   if (counts && !e.field.empty()) {
     diagnostics_.error(e.field.front().span, "`count` counts events and takes no property",
-                       "write `count(" + e.event.text + " in last 7d)`, or `sum(" + e.event.text + "." +
-                           e.field.front().text + " in last 7d)` to add it up");
+                       "write `count(" + e.event.text + " in last 7d)`, or `sum(" + e.event.text +
+                           "." + e.field.front().text + " in last 7d)` to add it up");
   } else if (!counts && e.field.empty()) {
-    diagnostics_.error(e.name_span, std::string("`") + name + "` needs a property of the event",
-                       std::string("for example `") + name + "(" + e.event.text + ".amount in last 30d)`");
+    diagnostics_.error(
+        e.name_span, std::string("`") + name + "` needs a property of the event",
+        std::string("for example `") + name + "(" + e.event.text + ".amount in last 30d)`");
   }
   if (e.event.text.empty()) diagnostics_.error(e.event.span, "an event name cannot be empty");
-  if (e.window != ast::WindowKind::kSession && e.window_length.ms <= 0) {
+  if (e.window != ast::WindowKind::kSession && e.window_length.valid && e.window_length.ms <= 0) {
     diagnostics_.error(e.window_length.span, "a window must be longer than zero",
                        "write a positive duration such as `30m` or `24h`");
   }
@@ -496,8 +545,10 @@ ValueType Checker::aggregate(const Expr& e, const Scope& scope) {
   switch (e.aggregate) {
     case ast::AggregateFn::kCount:
     case ast::AggregateFn::kSum:
-    case ast::AggregateFn::kDistinct: return ValueType::kNumber;
-    default: return ValueType::kUnknown;  // null over no events
+    case ast::AggregateFn::kDistinct:
+      return ValueType::kNumber;
+    default:
+      return ValueType::kUnknown;  // null over no events
   }
 }
 

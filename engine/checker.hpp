@@ -20,11 +20,12 @@ namespace spur {
 struct Scope {
   enum class Place : uint8_t { kRule, kDecide, kSegment, kFeature, kAction };
   Place place = Place::kRule;
-  bool has_event = false;          // `event` and the alias name the trigger
+  bool has_event = false;  // `event` and the alias name the trigger
   std::string_view alias;
-  bool in_filter = false;          // bare names are the candidate event's properties
-  bool objects_allowed = false;    // directly in an action value (or its lists/objects)
-  const char* under = nullptr;     // "or" or "not" when below one of them
+  bool in_filter = false;        // bare names are the candidate event's properties
+  bool objects_allowed = false;  // directly in an action value (or its lists/objects)
+  enum class Under : uint8_t { kNothing, kOr, kNot };
+  Under under = Under::kNothing;  // the nearest `or` or `not` above the expression
 
   Scope operand() const {
     Scope inner = *this;
@@ -83,8 +84,8 @@ class Checker {
   std::unordered_map<std::string, Span> consts_, groups_, segments_, models_, rules_;
   std::unordered_map<std::string, ValueType> const_types_;
   std::vector<std::string> const_names_, segment_names_, group_names_;  // declaration order
-  std::unordered_set<std::string> broken_names_;   // declarations with syntax errors
-  std::unordered_set<std::string> event_names_;    // every trigger event
+  std::unordered_set<std::string> broken_names_;  // declarations with syntax errors
+  std::unordered_set<std::string> event_names_;   // every trigger event
   std::unordered_set<std::string> used_groups_;
 };
 

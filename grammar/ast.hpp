@@ -28,16 +28,17 @@ struct EventName {
 };
 
 struct Duration {
-  int64_t ms = 0;
-  std::string text;  // as written (`90d`), which the printer keeps
+  int64_t ms = 0;     // meaningless when !valid
+  bool valid = true;  // false when the text broke a rule (unit order); already reported
+  std::string text;   // as written (`90d`), which the printer keeps
   Span span;
 };
 
 enum class ExprKind : uint8_t {
-  kNumber,     // number: value; percent: written as `10%`, text: the digits before `%`
-  kString,     // text
-  kDuration,   // duration
-  kBool,       // boolean
+  kNumber,    // number: value; percent: written as `10%`, text: the digits before `%`
+  kString,    // text
+  kDuration,  // duration
+  kBool,      // boolean
   kNull,
   kList,       // children: elements
   kObject,     // keys[i] : children[i]
@@ -55,10 +56,21 @@ enum class ExprKind : uint8_t {
 };
 
 enum class BinaryOp : uint8_t {
-  kOr, kAnd,
-  kEq, kNe, kLt, kLe, kGt, kGe,
-  kIn, kNotIn, kContains,
-  kAdd, kSub, kMul, kDiv,
+  kOr,
+  kAnd,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIn,
+  kNotIn,
+  kContains,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
 };
 
 enum class WindowKind : uint8_t {
@@ -84,19 +96,19 @@ struct Expr {
   bool negated = false;  // kIsNull: `is not null`
   bool has_filter = false;
   double number = 0;
-  Duration duration;     // kDuration
+  Duration duration;  // kDuration
   std::string text;
   Span name_span;
   Span span;
   std::vector<Expr> children;
-  std::vector<PathMember> path;   // kPath: path[0] is the root name
-  std::vector<Name> keys;         // kObject
+  std::vector<PathMember> path;  // kPath: path[0] is the root name
+  std::vector<Name> keys;        // kObject
   // Patterns and aggregates.
   EventName event;
   WindowKind window = WindowKind::kLast;
-  Duration window_length;         // kWithin and kLast
+  Duration window_length;  // kWithin and kLast
   AggregateFn aggregate = AggregateFn::kCount;
-  std::vector<Name> field;        // kAggregate other than count: `.amount`
+  std::vector<Name> field;  // kAggregate other than count: `.amount`
 
   bool is_future_pattern() const {
     return kind == ExprKind::kPattern && window == WindowKind::kWithin;
@@ -151,7 +163,14 @@ struct Model {
 };
 
 enum class RuleOptionKind : uint8_t {
-  kPriority, kGroup, kCooldown, kLimit, kPending, kDisabled, kQuiet, kHoldout,
+  kPriority,
+  kGroup,
+  kCooldown,
+  kLimit,
+  kPending,
+  kDisabled,
+  kQuiet,
+  kHoldout,
 };
 
 struct TimeOfDay {
@@ -161,10 +180,10 @@ struct TimeOfDay {
 
 struct RuleOption {
   RuleOptionKind kind = RuleOptionKind::kPriority;
-  Span span;           // the option's keyword
+  Span span;  // the option's keyword
   int64_t priority = 0;
-  Span value_span;     // priority value, group name, pending mode, holdout percent
-  Name name;           // kGroup: the group; kPending: the mode as written
+  Span value_span;  // priority value, group name, pending mode, holdout percent
+  Name name;        // kGroup: the group; kPending: the mode as written
   Duration cooldown;
   Limit limit;
   TimeOfDay quiet_from, quiet_to;

@@ -29,7 +29,8 @@ class Builder {
   Span keyword_span(const Node& n) const {
     Span s = span(n);
     s.end = s.begin;
-    while (base_ + s.end < n.m_end.data && lexical::is_identifier_char(base_[s.end])) ++s.end;
+    while (base_ + s.end < n.m_end.data && lexical::is_identifier_char(base_[s.end]))
+      ++s.end;
     return s;
   }
   // The span from the node's opening bracket to its closing `close`, which follows
@@ -74,7 +75,8 @@ Span Builder::bracketed(const Node& n, uint32_t last_end, char close) const {
   const char* end = n.m_end.data;
   while (p < end && *p != close) {
     if (*p == '#') {
-      while (p < end && *p != '\n') ++p;
+      while (p < end && *p != '\n')
+        ++p;
     } else {
       ++p;
     }
@@ -119,7 +121,7 @@ ast::Duration Builder::duration_value(const Node& n) {
   std::string error;
   const auto ms = lexical::parse_duration(n.string_view(), error);
   if (!ms) diagnostics_.error(span(n), error);
-  return {ms.value_or(0), n.string(), span(n)};
+  return {ms.value_or(0), ms.has_value(), n.string(), span(n)};
 }
 
 int64_t Builder::integer_value(const Node& n) {
@@ -146,7 +148,7 @@ Expr Builder::expr_of(const Node& n) {
   if (n.is_type<sum>() || n.is_type<operand>() || n.is_type<product>()) return arithmetic_of(n);
   if (n.is_type<not_expr>() || n.is_type<no_expr>() || n.is_type<negation>()) {
     Expr e;
-    e.kind = n.is_type<not_expr>() ? ExprKind::kNot
+    e.kind = n.is_type<not_expr>()  ? ExprKind::kNot
              : n.is_type<no_expr>() ? ExprKind::kNo
                                     : ExprKind::kNeg;
     e.children.push_back(expr_of(*n.children.front()));
@@ -170,7 +172,8 @@ Expr Builder::expr_of(const Node& n) {
   if (n.is_type<list>()) {
     Expr e;
     e.kind = ExprKind::kList;
-    for (const auto& child : n.children) e.children.push_back(expr_of(*child));
+    for (const auto& child : n.children)
+      e.children.push_back(expr_of(*child));
     e.span = bracketed(n, e.children.empty() ? span(n).begin + 1 : e.children.back().span.end, ']');
     return e;
   }
@@ -179,7 +182,8 @@ Expr Builder::expr_of(const Node& n) {
     e.kind = ExprKind::kObject;
     for (const auto& entry : n.children) {
       const Node& key = *entry->children[0];
-      e.keys.push_back({key.is_type<string_literal>() ? string_value(key) : key.string(), span(key)});
+      e.keys.push_back(
+          {key.is_type<string_literal>() ? string_value(key) : key.string(), span(key)});
       e.children.push_back(expr_of(*entry->children[1]));
     }
     e.span = bracketed(n, e.children.empty() ? span(n).begin + 1 : e.children.back().span.end, '}');
@@ -201,7 +205,8 @@ Expr Builder::expr_of(const Node& n) {
     e.kind = ExprKind::kCall;
     e.text = n.children.front()->string();
     e.name_span = span(*n.children.front());
-    for (size_t i = 1; i < n.children.size(); ++i) e.children.push_back(expr_of(*n.children[i]));
+    for (size_t i = 1; i < n.children.size(); ++i)
+      e.children.push_back(expr_of(*n.children[i]));
     e.span = bracketed(n, e.children.empty() ? e.name_span.end : e.children.back().span.end, ')');
     return e;
   }
@@ -242,7 +247,8 @@ Expr Builder::chain_of(const Node& n, BinaryOp op) {
   Expr e;
   e.kind = ExprKind::kBinary;
   e.op = op;
-  for (const auto& child : n.children) e.children.push_back(expr_of(*child));
+  for (const auto& child : n.children)
+    e.children.push_back(expr_of(*child));
   e.span = cover(e.children.front().span, e.children.back().span);
   return e;
 }
@@ -274,7 +280,7 @@ Expr Builder::comparison_of(const Node& n) {
   if (tail.is_type<compare_tail>()) {
     const std::string_view symbol = tail.children[0]->string_view();
     e.kind = ExprKind::kBinary;
-    e.op = symbol == "==" ? BinaryOp::kEq
+    e.op = symbol == "=="   ? BinaryOp::kEq
            : symbol == "!=" ? BinaryOp::kNe
            : symbol == "<=" ? BinaryOp::kLe
            : symbol == ">=" ? BinaryOp::kGe
@@ -340,12 +346,12 @@ Expr Builder::aggregate_of(const Node& n) {
   Expr e;
   e.kind = ExprKind::kAggregate;
   const std::string_view fn = n.children.front()->string_view();
-  e.aggregate = fn == "count"  ? ast::AggregateFn::kCount
-                : fn == "sum"  ? ast::AggregateFn::kSum
-                : fn == "avg"  ? ast::AggregateFn::kAvg
-                : fn == "min"  ? ast::AggregateFn::kMin
-                : fn == "max"  ? ast::AggregateFn::kMax
-                               : ast::AggregateFn::kDistinct;
+  e.aggregate = fn == "count" ? ast::AggregateFn::kCount
+                : fn == "sum" ? ast::AggregateFn::kSum
+                : fn == "avg" ? ast::AggregateFn::kAvg
+                : fn == "min" ? ast::AggregateFn::kMin
+                : fn == "max" ? ast::AggregateFn::kMax
+                              : ast::AggregateFn::kDistinct;
   e.name_span = span(*n.children.front());
   e.event = event_name(*n.children[1]);
   size_t next = 2;
@@ -353,7 +359,8 @@ Expr Builder::aggregate_of(const Node& n) {
     e.has_filter = true;
     e.children.push_back(expr_of(*n.children[next++]->children.front()));
   }
-  while (n.children[next]->is_type<word>()) e.field.push_back(name(*n.children[next++]));
+  while (n.children[next]->is_type<word>())
+    e.field.push_back(name(*n.children[next++]));
   window_of(*n.children[next], e);
   e.span = bracketed(n, e.window_length.span.end, ')');
   return e;
@@ -365,7 +372,8 @@ Expr Builder::const_literal_of(const Node& n) {
   if (n.is_type<literal_list>()) {
     Expr e;
     e.kind = ExprKind::kList;
-    for (const auto& item : n.children) e.children.push_back(const_literal_of(*item));
+    for (const auto& item : n.children)
+      e.children.push_back(const_literal_of(*item));
     e.span = bracketed(n, e.children.empty() ? span(n).begin + 1 : e.children.back().span.end, ']');
     return e;
   }
@@ -462,7 +470,8 @@ ast::RuleOption Builder::rule_option_of(const Node& n) {
         diagnostics_.error(span(*n.children[i]), "not a time of day",
                            "write hours 0-23 and minutes 00-59, such as `22:00`");
       }
-      (i == 0 ? o.quiet_from : o.quiet_to) = ast::TimeOfDay{hours * 60 + minutes, span(*n.children[i])};
+      (i == 0 ? o.quiet_from : o.quiet_to) =
+          ast::TimeOfDay{hours * 60 + minutes, span(*n.children[i])};
     }
   } else {
     o.kind = RuleOptionKind::kHoldout;  // option_holdout

@@ -9,13 +9,13 @@ namespace spur::lexical {
 namespace {
 
 constexpr std::string_view kKeywords[] = {
-    "rule",    "group",   "segment",  "model",    "const",   "when",    "then",    "end",
-    "priority", "cooldown", "limit",  "per",      "pending", "latest",  "first",   "each",
-    "exclusive", "disabled", "and",   "or",       "not",     "no",      "in",      "last",
-    "session", "within",  "as",       "between",  "contains", "matches", "is",     "null",
-    "true",    "false",   "send",     "set",      "unset",   "increment", "by",    "emit",
-    "respond", "decide",  "count",    "sum",      "avg",     "min",     "max",     "distinct",
-    "quiet",   "holdout", "split",
+    "rule",      "group",    "segment", "model",   "const",    "when",      "then",  "end",
+    "priority",  "cooldown", "limit",   "per",     "pending",  "latest",    "first", "each",
+    "exclusive", "disabled", "and",     "or",      "not",      "no",        "in",    "last",
+    "session",   "within",   "as",      "between", "contains", "matches",   "is",    "null",
+    "true",      "false",    "send",    "set",     "unset",    "increment", "by",    "emit",
+    "respond",   "decide",   "count",   "sum",     "avg",      "min",       "max",   "distinct",
+    "quiet",     "holdout",  "split",
 };
 
 struct Unit {
@@ -60,7 +60,9 @@ std::optional<uint32_t> hex4(std::string_view s) {
 
 }  // namespace
 
-std::span<const std::string_view> keywords() { return kKeywords; }
+std::span<const std::string_view> keywords() {
+  return kKeywords;
+}
 
 bool is_keyword(std::string_view word) {
   const auto all = keywords();
@@ -84,10 +86,18 @@ std::optional<std::string> unescape(std::string_view body, size_t& error_offset,
     const size_t at = i;
     const char e = i + 1 < body.size() ? body[++i] : '\0';
     switch (e) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         auto cp = hex4(body.substr(i + 1));
         if (!cp) {
@@ -124,10 +134,18 @@ std::string quote(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static constexpr char kHex[] = "0123456789abcdef";

@@ -13,7 +13,6 @@ namespace spur {
 // path relative to that folder. A file named twice is read twice (and its declarations
 // are then reported as duplicates). Returns the problems that stopped a path from being
 // read ("cannot read ...", "no *.rules files under ..."); empty on success.
-std::vector<std::string> load_rule_files(const std::vector<std::string>& paths,
-                                         SourceSet& sources);
+std::vector<std::string> load_rule_files(const std::vector<std::string>& paths, SourceSet& sources);
 
 }  // namespace spur

@@ -27,12 +27,12 @@ struct control : tao::pegtl::normal<Rule> {
   }
 };
 
-constexpr std::string_view kDeclarationKeywords[] = {"rule", "group", "segment", "model",
-                                                     "const"};
+constexpr std::string_view kDeclarationKeywords[] = {"rule", "group", "segment", "model", "const"};
 
 std::string_view word_at(std::string_view text, size_t offset) {
   size_t end = offset;
-  while (end < text.size() && lexical::is_identifier_char(text[end])) ++end;
+  while (end < text.size() && lexical::is_identifier_char(text[end]))
+    ++end;
   return text.substr(offset, end - offset);
 }
 
@@ -85,8 +85,13 @@ void report(const SourceFile& source, uint32_t file, size_t offset, const char* 
   if (word.empty() && offset < text.size()) span.end = span.begin + 1;
   // A hint about the word found beats the rule's general hint.
   if (lexical::is_keyword(word)) {
-    if (std::string_view(message).find("expected a name") == 0) {
+    const std::string_view what(message);
+    if (what.find("expected a name") == 0) {
       hint = "`" + std::string(word) + "` is a keyword and cannot be used as a name";
+    } else if (what.find("expected a condition") == 0 || what.find("expected a value") == 0) {
+      hint = "`" + std::string(word) +
+             "` is a keyword; a property of that name is read with a path such as `event." +
+             std::string(word) + "`";
     }
   } else if (const auto close = closest(word, quoted_keywords(message)); !close.empty()) {
     hint = "did you mean `" + close + "`?";
@@ -99,7 +104,8 @@ void report(const SourceFile& source, uint32_t file, size_t offset, const char* 
 
 std::string name_after_keyword(std::string_view text, size_t offset) {
   size_t i = offset + word_at(text, offset).size();
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t'))
+    ++i;
   const std::string_view name = word_at(text, i);
   return lexical::is_plain_identifier(name) ? std::string(name) : std::string();
 }
@@ -125,9 +131,8 @@ ParsedFile parse(const SourceSet& sources, uint32_t file, Diagnostics& diagnosti
   while (!in.empty()) {
     const size_t start = static_cast<size_t>(in.current() - text.data());
     try {
-      const auto root =
-          pegtl::parse_tree::parse<pegtl::must<peg::declaration>, peg::selector, pegtl::nothing,
-                                   control>(in);
+      const auto root = pegtl::parse_tree::parse<pegtl::must<peg::declaration>, peg::selector,
+                                                 pegtl::nothing, control>(in);
       parsed.file.declarations.push_back(
           peg::build_declaration(*root->children.front(), text.data(), file, diagnostics));
       continue;

@@ -85,6 +85,7 @@ SPUR_SYNTAX_ERROR(split_open, "expected `{` after `split`", "");
 SPUR_SYNTAX_ERROR(split_close, "expected a split arm `PERCENT: actions` or `}`", "");
 SPUR_SYNTAX_ERROR(split_first_action, "expected an action after the split percentage", "");
 SPUR_SYNTAX_ERROR(rule_when, "expected `when` or a rule option (`priority`, `group`, `cooldown`, `limit`, `pending`, `disabled`)", "");
+SPUR_SYNTAX_ERROR(rule_condition_body, "expected a condition after `and`", "");
 SPUR_SYNTAX_ERROR(rule_then, "expected `and`, `or` or `then` after the rule's condition", "");
 SPUR_SYNTAX_ERROR(first_action, "expected an action after `then`: `send`, `set`, `unset`, `increment`, `emit` or `respond`", "");
 SPUR_SYNTAX_ERROR(rule_end, "expected another action (`send`, `set`, `unset`, `increment`, `emit`, `respond`) or `end`", "a rule ends with `end`");

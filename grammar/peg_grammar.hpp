@@ -69,7 +69,8 @@ struct ident {
     const char* end = in.end();
     if (begin == end || !lexical::is_identifier_start(*begin)) return false;
     const char* p = begin + 1;
-    while (p != end && lexical::is_identifier_char(*p)) ++p;
+    while (p != end && lexical::is_identifier_char(*p))
+      ++p;
     if (lexical::is_keyword({begin, static_cast<std::size_t>(p - begin)})) return false;
     in.bump_in_this_line(static_cast<std::size_t>(p - begin));
     return true;
@@ -156,8 +157,8 @@ struct true_literal : kw_true {};
 struct false_literal : kw_false {};
 struct null_literal : kw_null {};
 
-struct scalar_literal : sor<duration, percent, number, string_literal, true_literal,
-                            false_literal, null_literal> {};
+struct scalar_literal
+    : sor<duration, percent, number, string_literal, true_literal, false_literal, null_literal> {};
 
 struct event_name : sor<ident, string_literal> {};
 
@@ -172,15 +173,15 @@ struct paren_close : tok<one<')'>> {};
 struct paren : nest<tok<one<'('>>, must<condition>, must<paren_close>> {};
 
 struct list_close : tok<one<']'>> {};
-struct list : nest<tok<one<'['>>, opt<condition, star<comma, must<condition>>>, must<list_close>> {};
+struct list : nest<tok<one<'['>>, opt<condition, star<comma, must<condition>>>, must<list_close>> {
+};
 
 struct object_key : sor<word, string_literal> {};
 struct object_value : seq<condition> {};
 struct object_entry : seq<tok<object_key>, must<colon>, must<object_value>> {};
 struct object_close : tok<one<'}'>> {};
-struct object
-    : nest<tok<one<'{'>>, opt<object_entry, star<comma, object_entry>, opt<comma>>,
-           must<object_close>> {};
+struct object : nest<tok<one<'{'>>, opt<object_entry, star<comma, object_entry>, opt<comma>>,
+                     must<object_close>> {};
 
 // Paths are written without inner spaces: `cart.address.city`, `cart.@time`.
 struct member_name : word {};
@@ -203,8 +204,8 @@ struct filter_close : tok<one<']'>> {};
 struct filter : nest<tok<one<'['>>, must<condition>, must<filter_close>> {};
 struct pattern_window : window {};
 // A pattern: an event name with a window; once a filter is written the window must follow.
-struct pattern : sor<seq<tok<event_name>, filter, must<pattern_window>>,
-                     seq<tok<event_name>, window>> {};
+struct pattern
+    : sor<seq<tok<event_name>, filter, must<pattern_window>>, seq<tok<event_name>, window>> {};
 
 struct aggregate_function : sor<kw_count, kw_sum, kw_avg, kw_min, kw_max, kw_distinct> {};
 struct aggregate_open : tok<one<'('>> {};
@@ -217,7 +218,8 @@ struct aggregate
           opt<aggregate_field>, must<aggregate_window>, must<aggregate_close>> {};
 
 struct literal_token : tok<scalar_literal> {};
-struct primary : sor<literal_token, list, object, aggregate, pattern, call, path, paren> {};
+// Patterns first: `"Product Added" in last 1h` starts like a string literal.
+struct primary : sor<aggregate, pattern, literal_token, list, object, call, path, paren> {};
 struct minus_sign : tok<one<'-'>> {};
 struct negation : seq<minus_sign, must<primary>> {};
 struct factor : sor<negation, primary> {};
@@ -229,8 +231,8 @@ struct add_symbol : one<'+', '-'> {};
 struct add_op : tok<add_symbol> {};
 struct sum : seq<product, star<add_op, must<product>>> {};
 
-struct compare_symbol : sor<string<'=', '='>, string<'!', '='>, string<'<', '='>,
-                            string<'>', '='>, one<'<'>, one<'>'>> {};
+struct compare_symbol : sor<string<'=', '='>, string<'!', '='>, string<'<', '='>, string<'>', '='>,
+                            one<'<'>, one<'>'>> {};
 struct compare_op : tok<compare_symbol> {};
 struct operand : sum {};  // a comparison's right side
 struct compare_tail : seq<compare_op, must<operand>> {};
@@ -244,9 +246,8 @@ struct matches_tail : seq<tok<kw_matches>, must<regex_literal>> {};
 struct is_not : tok<kw_not> {};
 struct is_null_word : tok<kw_null> {};
 struct is_null_tail : seq<tok<kw_is>, opt<is_not>, must<is_null_word>> {};
-struct comparison
-    : seq<sum, opt<sor<compare_tail, not_in_tail, in_tail, between_tail, contains_tail,
-                       matches_tail, is_null_tail>>> {};
+struct comparison : seq<sum, opt<sor<compare_tail, not_in_tail, in_tail, between_tail,
+                                     contains_tail, matches_tail, is_null_tail>>> {};
 
 struct unary;
 struct not_expr : nest<tok<kw_not>, must<unary>> {};
@@ -274,8 +275,9 @@ struct negative_number : seq<one<'-'>, number> {};
 struct const_literal : sor<negative_number, scalar_literal, literal_list> {};
 struct literal_list_close : tok<one<']'>> {};
 struct list_item_literal : tok<const_literal> {};
-struct literal_list : nest<tok<one<'['>>, opt<list_item_literal, star<comma, must<list_item_literal>>>,
-                           must<literal_list_close>> {};
+struct literal_list
+    : nest<tok<one<'['>>, opt<list_item_literal, star<comma, must<list_item_literal>>>,
+           must<literal_list_close>> {};
 struct const_equals : tok<one<'='>> {};
 struct const_value : tok<const_literal> {};
 struct const_decl : seq<tok<kw_const>, must<decl_name>, must<const_equals>, must<const_value>> {};
@@ -285,7 +287,8 @@ struct group_cooldown : seq<tok<kw_cooldown>, must<duration_value>> {};
 struct group_limit : seq<tok<kw_limit>, limit_clause> {};
 struct group_end : tok<kw_end> {};
 struct group_decl : seq<tok<kw_group>, must<decl_name>, opt<title>,
-                        star<sor<group_exclusive, group_cooldown, group_limit>>, must<group_end>> {};
+                        star<sor<group_exclusive, group_cooldown, group_limit>>, must<group_end>> {
+};
 
 struct segment_when : tok<kw_when> {};
 struct segment_end : tok<kw_end> {};
@@ -300,7 +303,8 @@ struct features_close : tok<one<'}'>> {};
 struct model_end : tok<kw_end> {};
 struct model_decl
     : seq<tok<kw_model>, must<decl_name>, opt<title>, must<features_word>, must<features_open>,
-          must<feature>, star<comma, feature>, opt<comma>, must<features_close>, must<model_end>> {};
+          must<feature>, star<comma, feature>, opt<comma>, must<features_close>, must<model_end>> {
+};
 
 struct clock_time : seq<rep_min_max<1, 2, digit>, one<':'>, rep<2, digit>> {};
 struct time_of_day : tok<clock_time> {};
@@ -349,7 +353,8 @@ struct action : sor<action_send, action_set, action_unset, action_increment, act
                     action_respond, action_split> {};
 
 struct rule_when : tok<kw_when> {};
-struct rule_condition : seq<tok<kw_and>, must<condition>> {};
+struct rule_condition_body : condition {};
+struct rule_condition : seq<tok<kw_and>, must<rule_condition_body>> {};
 struct rule_then : tok<kw_then> {};
 struct first_action : action {};
 struct rule_end : tok<kw_end> {};

@@ -17,54 +17,85 @@ int precedence(const Expr& e) {
   switch (e.kind) {
     case ExprKind::kBinary:
       switch (e.op) {
-        case BinaryOp::kOr: return kOr;
-        case BinaryOp::kAnd: return kAnd;
+        case BinaryOp::kOr:
+          return kOr;
+        case BinaryOp::kAnd:
+          return kAnd;
         case BinaryOp::kAdd:
-        case BinaryOp::kSub: return kSum;
+        case BinaryOp::kSub:
+          return kSum;
         case BinaryOp::kMul:
-        case BinaryOp::kDiv: return kProduct;
-        default: return kCompare;
+        case BinaryOp::kDiv:
+          return kProduct;
+        default:
+          return kCompare;
       }
     case ExprKind::kNot:
-    case ExprKind::kNo: return kUnary;
+    case ExprKind::kNo:
+      return kUnary;
     case ExprKind::kBetween:
     case ExprKind::kMatches:
-    case ExprKind::kIsNull: return kCompare;
-    case ExprKind::kNeg: return kNegation;
-    case ExprKind::kNumber: return e.number < 0 ? kNegation : kPrimary;
-    default: return kPrimary;
+    case ExprKind::kIsNull:
+      return kCompare;
+    case ExprKind::kNeg:
+      return kNegation;
+    case ExprKind::kNumber:
+      return e.number < 0 ? kNegation : kPrimary;
+    default:
+      return kPrimary;
   }
 }
 
 const char* op_text(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kOr: return "or";
-    case BinaryOp::kAnd: return "and";
-    case BinaryOp::kEq: return "==";
-    case BinaryOp::kNe: return "!=";
-    case BinaryOp::kLt: return "<";
-    case BinaryOp::kLe: return "<=";
-    case BinaryOp::kGt: return ">";
-    case BinaryOp::kGe: return ">=";
-    case BinaryOp::kIn: return "in";
-    case BinaryOp::kNotIn: return "not in";
-    case BinaryOp::kContains: return "contains";
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
+    case BinaryOp::kOr:
+      return "or";
+    case BinaryOp::kAnd:
+      return "and";
+    case BinaryOp::kEq:
+      return "==";
+    case BinaryOp::kNe:
+      return "!=";
+    case BinaryOp::kLt:
+      return "<";
+    case BinaryOp::kLe:
+      return "<=";
+    case BinaryOp::kGt:
+      return ">";
+    case BinaryOp::kGe:
+      return ">=";
+    case BinaryOp::kIn:
+      return "in";
+    case BinaryOp::kNotIn:
+      return "not in";
+    case BinaryOp::kContains:
+      return "contains";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
   }
   return "?";
 }
 
 const char* aggregate_text(ast::AggregateFn fn) {
   switch (fn) {
-    case ast::AggregateFn::kCount: return "count";
-    case ast::AggregateFn::kSum: return "sum";
-    case ast::AggregateFn::kAvg: return "avg";
-    case ast::AggregateFn::kMin: return "min";
-    case ast::AggregateFn::kMax: return "max";
-    case ast::AggregateFn::kDistinct: return "distinct";
+    case ast::AggregateFn::kCount:
+      return "count";
+    case ast::AggregateFn::kSum:
+      return "sum";
+    case ast::AggregateFn::kAvg:
+      return "avg";
+    case ast::AggregateFn::kMin:
+      return "min";
+    case ast::AggregateFn::kMax:
+      return "max";
+    case ast::AggregateFn::kDistinct:
+      return "distinct";
   }
   return "?";
 }
@@ -74,9 +105,10 @@ std::string event_text(const std::string& name) {
 }
 
 std::string key_text(const std::string& key) {
-  const bool word = !key.empty() && lexical::is_identifier_start(key[0]) &&
-                    key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
-                        std::string::npos;
+  const bool word =
+      !key.empty() && lexical::is_identifier_start(key[0]) &&
+      key.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+          std::string::npos;
   return word ? key : lexical::quote(key);
 }
 
@@ -123,9 +155,15 @@ class Printer {
 
   void window(const Expr& e) {
     switch (e.window) {
-      case ast::WindowKind::kWithin: out += " within " + e.window_length.text; break;
-      case ast::WindowKind::kLast: out += " in last " + e.window_length.text; break;
-      case ast::WindowKind::kSession: out += " in session"; break;
+      case ast::WindowKind::kWithin:
+        out += " within " + e.window_length.text;
+        break;
+      case ast::WindowKind::kLast:
+        out += " in last " + e.window_length.text;
+        break;
+      case ast::WindowKind::kSession:
+        out += " in session";
+        break;
     }
   }
 
@@ -145,10 +183,18 @@ class Printer {
           out += lexical::format_number(e.number);
         }
         break;
-      case ExprKind::kString: out += lexical::quote(e.text); break;
-      case ExprKind::kDuration: out += e.duration.text; break;
-      case ExprKind::kBool: out += e.boolean ? "true" : "false"; break;
-      case ExprKind::kNull: out += "null"; break;
+      case ExprKind::kString:
+        out += lexical::quote(e.text);
+        break;
+      case ExprKind::kDuration:
+        out += e.duration.text;
+        break;
+      case ExprKind::kBool:
+        out += e.boolean ? "true" : "false";
+        break;
+      case ExprKind::kNull:
+        out += "null";
+        break;
       case ExprKind::kList:
         out += '[';
         list(e.children);
@@ -190,7 +236,9 @@ class Printer {
         out += '-';
         expr(e.children.front(), kPrimary);
         break;
-      case ExprKind::kBinary: binary(e); break;
+      case ExprKind::kBinary:
+        binary(e);
+        break;
       case ExprKind::kBetween:
         expr(e.children[0], kSum);
         out += " between ";
@@ -214,7 +262,8 @@ class Printer {
       case ExprKind::kAggregate:
         out += std::string(aggregate_text(e.aggregate)) + "(" + event_text(e.event.text);
         filter(e);
-        for (const ast::Name& part : e.field) out += "." + part.text;
+        for (const ast::Name& part : e.field)
+          out += "." + part.text;
         window(e);
         out += ')';
         break;
@@ -253,11 +302,15 @@ class Printer {
     out += '\n';
     for (const ast::GroupOption& o : g.options) {
       switch (o.kind) {
-        case ast::GroupOptionKind::kExclusive: out += "  exclusive\n"; break;
+        case ast::GroupOptionKind::kExclusive:
+          out += "  exclusive\n";
+          break;
         case ast::GroupOptionKind::kCooldown:
           out += "  cooldown " + o.cooldown.text + "\n";
           break;
-        case ast::GroupOptionKind::kLimit: limit(o.limit); break;
+        case ast::GroupOptionKind::kLimit:
+          limit(o.limit);
+          break;
       }
     }
     out += "end\n";
@@ -288,9 +341,10 @@ class Printer {
   }
 
   static std::string clock(const ast::TimeOfDay& t) {
-    std::string s = std::to_string(t.minutes / 60) + ":";
-    if (t.minutes % 60 < 10) s += '0';
-    return s + std::to_string(t.minutes % 60);
+    const auto two_digits = [](int n) {
+      return std::string(n < 10 ? "0" : "") + std::to_string(n);
+    };
+    return two_digits(t.minutes / 60) + ":" + two_digits(t.minutes % 60);
   }
 
   void decl(const ast::Rule& r) {
@@ -300,14 +354,24 @@ class Printer {
     out += '\n';
     for (const ast::RuleOption& o : r.options) {
       switch (o.kind) {
-        case RuleOptionKind::kPriority: out += "  priority " + std::to_string(o.priority) + "\n"; break;
-        case RuleOptionKind::kGroup: out += "  group " + o.name.text + "\n"; break;
+        case RuleOptionKind::kPriority:
+          out += "  priority " + std::to_string(o.priority) + "\n";
+          break;
+        case RuleOptionKind::kGroup:
+          out += "  group " + o.name.text + "\n";
+          break;
         case RuleOptionKind::kCooldown:
           out += "  cooldown " + o.cooldown.text + "\n";
           break;
-        case RuleOptionKind::kLimit: limit(o.limit); break;
-        case RuleOptionKind::kPending: out += "  pending " + o.name.text + "\n"; break;
-        case RuleOptionKind::kDisabled: out += "  disabled\n"; break;
+        case RuleOptionKind::kLimit:
+          limit(o.limit);
+          break;
+        case RuleOptionKind::kPending:
+          out += "  pending " + o.name.text + "\n";
+          break;
+        case RuleOptionKind::kDisabled:
+          out += "  disabled\n";
+          break;
         case RuleOptionKind::kQuiet:
           out += "  quiet " + clock(o.quiet_from) + ".." + clock(o.quiet_to) + "\n";
           break;
@@ -326,7 +390,8 @@ class Printer {
     out += '\n';
     if (r.condition) and_lines(*r.condition, "  and ");
     out += "then\n";
-    for (const ast::Action& a : r.actions) action(a, "  ");
+    for (const ast::Action& a : r.actions)
+      action(a, "  ");
     out += "end\n";
   }
 
@@ -336,7 +401,8 @@ class Printer {
     switch (a.kind) {
       case ActionKind::kSend:
       case ActionKind::kEmit:
-        out += a.kind == ActionKind::kSend ? "send " + a.target.text : "emit " + event_text(a.target.text);
+        out += a.kind == ActionKind::kSend ? "send " + a.target.text
+                                           : "emit " + event_text(a.target.text);
         if (a.value) {
           out += ' ';
           expr(*a.value);
@@ -368,7 +434,8 @@ class Printer {
         out += "split {\n";
         for (const ast::SplitArm& arm : a.arms) {
           out += indent + "  " + lexical::format_number(arm.percent) + "%:\n";
-          for (const ast::Action& inner : arm.actions) action(inner, indent + "    ");
+          for (const ast::Action& inner : arm.actions)
+            action(inner, indent + "    ");
         }
         out += indent + "}";
         break;

@@ -38,8 +38,9 @@ uint32_t SourceSet::add(std::string path, std::string text) {
 }
 
 uint32_t count_code_points(std::string_view text) {
-  return static_cast<uint32_t>(std::count_if(
-      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<uint32_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 size_t find_invalid_utf8(std::string_view text) {

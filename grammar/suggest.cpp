@@ -8,7 +8,8 @@ namespace spur {
 size_t edit_distance(std::string_view a, std::string_view b) {
   // Three rolling rows: two back for transpositions.
   std::vector<size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (size_t j = 0; j <= b.size(); ++j)
+    previous[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End-to-end tests of `spur check`: exit statuses, diagnostics, summary, folders, JSON.
+# usage: check_cli_test.sh SPUR_BINARY REPO_ROOT
+set -u
+spur=$1
+root=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+expect() {  # expect NAME ACTUAL EXPECTED
+  if [ "$2" == "$3" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    printf 'FAIL %s\n  expected: %s\n  actual:   %s\n' "$1" "$3" "$2"
+  fi
+}
+contains() {  # contains NAME HAYSTACK NEEDLE
+  if [[ "$2" == *"$3"* ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    printf 'FAIL %s\n  expected to contain: %s\n  in: %s\n' "$1" "$3" "$2"
+  fi
+}
+
+# The examples are clean.
+err=$("$spur" check "$root/rules/examples" 2>&1 >/dev/null); status=$?
+expect "examples exit 0" "$status" 0
+[[ "$err" =~ ^[0-9]+\ rules,\ [0-9]+\ segments?,\ 0\ errors,\ 0\ warnings$ ]]
+expect "examples summary line" "$?" 0
+
+# A bad file: exit 1, diagnostic with position, source line, caret and hint.
+printf 'rule welcome\n  priorty 10\nwhen signup then send email end\n' > "$work/bad.rules"
+err=$("$spur" check "$work/bad.rules" 2>&1 >/dev/null); status=$?
+expect "bad rules exit 1" "$status" 1
+contains "diagnostic position" "$err" "$work/bad.rules:2:3: error: expected \`when\` or a rule option"
+contains "caret" "$err" $'  priorty 10\n  ^~~~~~~'
+contains "hint" "$err" 'hint: did you mean `priority`?'
+contains "summary counts errors" "$err" "0 rules, 0 segments, 1 error, 0 warnings"
+
+# Warnings alone do not fail.
+printf 'rule r disabled when a then send log end\n' > "$work/warn.rules"
+"$spur" check "$work/warn.rules" 2>/dev/null
+expect "warnings exit 0" "$?" 0
+
+# Usage errors and unreadable paths exit 2.
+"$spur" check 2>/dev/null; expect "no paths exit 2" "$?" 2
+"$spur" check --bogus "$work/bad.rules" 2>/dev/null; expect "unknown option exit 2" "$?" 2
+err=$("$spur" check "$work/missing.rules" 2>&1); status=$?
+expect "missing file exit 2" "$status" 2
+contains "missing file message" "$err" "does not exist"
+mkdir "$work/empty"
+"$spur" check "$work/empty" 2>/dev/null; expect "folder without rules exit 2" "$?" 2
+
+# Folders: recursive, *.rules only, bytewise order of the relative path. The duplicate
+# is reported in the file read later: "a.rules" sorts before "a/z.rules" ('.' < '/'),
+# and "B.rules" before both.
+mkdir -p "$work/set/a"
+printf 'rule x when e then send log end\n' > "$work/set/a.rules"
+printf 'rule x when e then send log end\n' > "$work/set/a/z.rules"
+printf 'rule y when e then send log end\n' > "$work/set/B.rules"
+printf 'not rules at all {{{\n' > "$work/set/notes.txt"
+err=$("$spur" check "$work/set" 2>&1 >/dev/null); status=$?
+expect "folder with duplicate exit 1" "$status" 1
+contains "duplicate in the later file" "$err" "$work/set/a/z.rules:1:6: error: duplicate rule \`x\`"
+contains "first declaration named" "$err" "the first is declared at $work/set/a.rules:1:6"
+contains "folder summary" "$err" "2 rules, 0 segments, 1 error, 0 warnings"
+
+# A file named twice is read twice.
+"$spur" check "$work/set/B.rules" "$work/set/B.rules" 2>/dev/null
+expect "same file twice exit 1" "$?" 1
+
+# A file given by name is read whatever its extension.
+printf 'rule t when e then send log end\n' > "$work/rules.txt"
+"$spur" check "$work/rules.txt" 2>/dev/null; expect "explicit non-.rules file exit 0" "$?" 0
+
+# JSON format on stdout.
+out=$("$spur" check --format json "$work/bad.rules" 2>/dev/null); status=$?
+expect "json exit 1" "$status" 1
+contains "json diagnostic" "$out" "\"line\":2,\"column\":3,\"end_line\":2,\"end_column\":10,\"severity\":\"error\""
+contains "json hint" "$out" '"hint":"did you mean `priority`?"'
+contains "json totals" "$out" '"errors":1,"warnings":0'
+
+# Version and help.
+out=$("$spur" --version); expect "version exit 0" "$?" 0
+contains "version text" "$out" "spur "
+out=$("$spur" help check); expect "help check exit 0" "$?" 0
+contains "help check usage" "$out" "usage: spur check"
+for command in replay test serve fmt; do
+  out=$("$spur" help "$command"); contains "help $command" "$out" "usage: spur $command"
+done
+"$spur" help nonsense 2>/dev/null; expect "help unknown exit 2" "$?" 2
+"$spur" frobnicate 2>/dev/null; expect "unknown command exit 2" "$?" 2
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
