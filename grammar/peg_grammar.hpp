@@ -52,6 +52,12 @@ struct tok : seq<R, skip> {};
 // Like must<R>, but the error points where R started rather than where it stopped.
 template <typename R>
 struct expect : sor<R, raise<R>> {};
+// R, tried only where the lookahead Peek matches. Peek must use no selected rule: rules
+// selected for the parse tree make nodes even inside at<>. The parse tree allocates a
+// node at the start of every attempt of a selected rule, so cheap guards in front of the
+// alternatives that usually fail pay for themselves (docs/performance.md).
+template <typename Peek, typename R>
+struct guarded : seq<at<Peek>, R> {};
 
 // ---- Words -----------------------------------------------------------------------------
 
@@ -76,6 +82,9 @@ struct ident {
     return true;
   }
 };
+
+// The same word, for lookaheads: not selected, so it makes no parse-tree node.
+struct ident_peek : ident {};
 
 template <char... Cs>
 struct kw : seq<string<Cs...>, not_at<identifier_other>> {};
@@ -158,7 +167,11 @@ struct false_literal : kw_false {};
 struct null_literal : kw_null {};
 
 struct scalar_literal
-    : sor<duration, percent, number, string_literal, true_literal, false_literal, null_literal> {};
+    : sor<guarded<digit, sor<duration, percent, number>>, guarded<one<'"'>, string_literal>,
+          guarded<one<'t', 'f', 'n'>, sor<true_literal, false_literal, null_literal>>> {};
+// A quoted string, for lookaheads.
+struct string_peek
+    : seq<one<'"'>, star<sor<seq<one<'\\'>, any>, not_one<'"', '\\', '\n', '\r'>>>, one<'"'>> {};
 
 struct event_name : sor<ident, string_literal> {};
 
@@ -207,7 +220,8 @@ struct pattern_window : window {};
 struct pattern
     : sor<seq<tok<event_name>, filter, must<pattern_window>>, seq<tok<event_name>, window>> {};
 
-struct aggregate_function : sor<kw_count, kw_sum, kw_avg, kw_min, kw_max, kw_distinct> {};
+struct aggregate_word : sor<kw_count, kw_sum, kw_avg, kw_min, kw_max, kw_distinct> {};
+struct aggregate_function : aggregate_word {};  // selected; aggregate_word is the lookahead
 struct aggregate_open : tok<one<'('>> {};
 struct aggregate_event : tok<event_name> {};
 struct aggregate_field : seq<plus<one<'.'>, word>, skip> {};
@@ -218,18 +232,23 @@ struct aggregate
           opt<aggregate_field>, must<aggregate_window>, must<aggregate_close>> {};
 
 struct literal_token : tok<scalar_literal> {};
+struct pattern_start : seq<sor<ident_peek, string_peek>, skip,
+                           sor<one<'['>, kw_within, seq<kw_in, skip, sor<kw_last, kw_session>>>> {};
 // Patterns first: `"Product Added" in last 1h` starts like a string literal.
-struct primary : sor<aggregate, pattern, literal_token, list, object, call, path, paren> {};
+struct primary
+    : sor<guarded<aggregate_word, aggregate>, guarded<pattern_start, pattern>, literal_token,
+          guarded<one<'['>, list>, guarded<one<'{'>, object>,
+          guarded<seq<ident_peek, skip, one<'('>>, call>, path, guarded<one<'('>, paren>> {};
 struct minus_sign : tok<one<'-'>> {};
 struct negation : seq<minus_sign, must<primary>> {};
-struct factor : sor<negation, primary> {};
+struct factor : sor<guarded<one<'-'>, negation>, primary> {};
 
 struct mul_symbol : one<'*', '/'> {};
 struct mul_op : tok<mul_symbol> {};
-struct product : seq<factor, star<mul_op, must<factor>>> {};
+struct product : seq<factor, star<guarded<one<'*', '/'>, mul_op>, must<factor>>> {};
 struct add_symbol : one<'+', '-'> {};
 struct add_op : tok<add_symbol> {};
-struct sum : seq<product, star<add_op, must<product>>> {};
+struct sum : seq<product, star<guarded<one<'+', '-'>, add_op>, must<product>>> {};
 
 struct compare_symbol : sor<string<'=', '='>, string<'!', '='>, string<'<', '='>, string<'>', '='>,
                             one<'<'>, one<'>'>> {};
@@ -246,14 +265,17 @@ struct matches_tail : seq<tok<kw_matches>, must<regex_literal>> {};
 struct is_not : tok<kw_not> {};
 struct is_null_word : tok<kw_null> {};
 struct is_null_tail : seq<tok<kw_is>, opt<is_not>, must<is_null_word>> {};
-struct comparison : seq<sum, opt<sor<compare_tail, not_in_tail, in_tail, between_tail,
-                                     contains_tail, matches_tail, is_null_tail>>> {};
+struct comparison_start
+    : sor<one<'=', '!', '<', '>'>, kw_not, kw_in, kw_between, kw_contains, kw_matches, kw_is> {};
+struct comparison
+    : seq<sum, opt<guarded<comparison_start, sor<compare_tail, not_in_tail, in_tail, between_tail,
+                                                 contains_tail, matches_tail, is_null_tail>>>> {};
 
 struct unary;
 struct not_expr : nest<tok<kw_not>, must<unary>> {};
 struct no_pattern : pattern {};
 struct no_expr : seq<tok<kw_no>, expect<no_pattern>> {};
-struct unary : sor<not_expr, no_expr, comparison> {};
+struct unary : sor<guarded<kw_not, not_expr>, guarded<kw_no, no_expr>, comparison> {};
 struct and_operand : unary {};
 struct and_expr : seq<unary, star<tok<kw_and>, must<and_operand>>> {};
 struct or_operand : and_expr {};
