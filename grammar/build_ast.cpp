@@ -6,9 +6,36 @@
 #include "grammar/peg_tree.hpp"
 
 namespace spur::grammar::peg {
+
 namespace {
 
-using Node = parse_tree::node;
+// Free nodes, linked through their first bytes.
+struct FreeNode {
+  FreeNode* next;
+};
+thread_local FreeNode* free_nodes = nullptr;
+
+}  // namespace
+
+void* Node::operator new(std::size_t size) {
+  if (size == sizeof(Node) && free_nodes != nullptr) {
+    FreeNode* node = free_nodes;
+    free_nodes = node->next;
+    return node;
+  }
+  return ::operator new(size);
+}
+
+void Node::operator delete(void* node, std::size_t size) noexcept {
+  if (size != sizeof(Node)) {
+    ::operator delete(node);
+    return;
+  }
+  free_nodes = new (node) FreeNode{free_nodes};
+}
+
+namespace {
+
 using ast::BinaryOp;
 using ast::Expr;
 using ast::ExprKind;
@@ -564,8 +591,8 @@ ast::Declaration Builder::declaration(const Node& n) {
 
 }  // namespace
 
-ast::Declaration build_declaration(const parse_tree::node& declaration, const char* text_begin,
-                                   uint32_t file, Diagnostics& diagnostics) {
+ast::Declaration build_declaration(const Node& declaration, const char* text_begin, uint32_t file,
+                                   Diagnostics& diagnostics) {
   return Builder(text_begin, file, diagnostics).declaration(declaration);
 }
 

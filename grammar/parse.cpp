@@ -131,8 +131,8 @@ ParsedFile parse(const SourceSet& sources, uint32_t file, Diagnostics& diagnosti
   while (!in.empty()) {
     const size_t start = static_cast<size_t>(in.current() - text.data());
     try {
-      const auto root = pegtl::parse_tree::parse<pegtl::must<peg::declaration>, peg::selector,
-                                                 pegtl::nothing, control>(in);
+      const auto root = pegtl::parse_tree::parse<pegtl::must<peg::declaration>, peg::Node,
+                                                 peg::selector, pegtl::nothing, control>(in);
       parsed.file.declarations.push_back(
           peg::build_declaration(*root->children.front(), text.data(), file, diagnostics));
       continue;

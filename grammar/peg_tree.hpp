@@ -36,10 +36,19 @@ using selector = parse_tree::selector<
         action_set, action_unset, action_increment, increment_by, action_emit, action_respond,
         action_split, split_arm>>;
 
+// A parse-tree node whose memory comes from a per-thread free list. The parser creates
+// and drops a node for every attempt of a selected rule, and malloc/free were most of
+// the cost of `spur check` (docs/performance.md). Nodes freed on one thread are reused by
+// the same thread only; the list never shrinks, its size is the peak number of live nodes.
+struct Node : parse_tree::basic_node<Node> {
+  static void* operator new(std::size_t size);
+  static void operator delete(void* node, std::size_t size) noexcept;
+};
+
 // Converts the parse tree of one `declaration`. Problems inside tokens that the grammar
 // accepts (a bad escape, a duration's unit order, a number out of range) are reported to
 // `diagnostics`; the declaration is still returned.
-ast::Declaration build_declaration(const parse_tree::node& declaration, const char* text_begin,
-                                   uint32_t file, Diagnostics& diagnostics);
+ast::Declaration build_declaration(const Node& declaration, const char* text_begin, uint32_t file,
+                                   Diagnostics& diagnostics);
 
 }  // namespace spur::grammar::peg
