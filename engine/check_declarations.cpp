@@ -135,6 +135,24 @@ void Checker::check_decl(const ast::Const& c) {
   }
 }
 
+void Checker::check_limit(const ast::Limit& limit) {
+  if (limit.count < 1) {
+    diagnostics_.error(limit.count_span, "a limit allows at least 1 firing",
+                       "write `limit 1 per 1d` or more");
+  }
+  if (limit.period.valid && limit.period.ms <= 0) {
+    diagnostics_.error(limit.period.span, "a limit's period must be longer than zero",
+                       "write a duration such as `7d`");
+  }
+}
+
+void Checker::check_cooldown(const ast::Duration& cooldown) {
+  if (cooldown.valid && cooldown.ms <= 0) {
+    diagnostics_.error(cooldown.span, "a cooldown must be longer than zero",
+                       "write a duration such as `3d`");
+  }
+}
+
 void Checker::check_decl(const ast::Group& g) {
   bool exclusive = false;
   bool cooldown = false;
@@ -150,21 +168,13 @@ void Checker::check_decl(const ast::Group& g) {
         if (cooldown) {
           diagnostics_.error(o.span, "`cooldown` is given twice in group `" + g.name.text + "`",
                              "keep one");
-        } else if (o.cooldown.valid && o.cooldown.ms <= 0) {
-          diagnostics_.error(o.cooldown.span, "a cooldown must be longer than zero",
-                             "write a duration such as `1d`");
+        } else {
+          check_cooldown(o.cooldown);
         }
         cooldown = true;
         break;
       case ast::GroupOptionKind::kLimit:
-        if (o.limit.count < 1) {
-          diagnostics_.error(o.limit.count_span, "a limit allows at least 1 firing",
-                             "write `limit 1 per 1d` or more");
-        }
-        if (o.limit.period.valid && o.limit.period.ms <= 0) {
-          diagnostics_.error(o.limit.period.span, "a limit's period must be longer than zero",
-                             "write a duration such as `7d`");
-        }
+        check_limit(o.limit);
         break;
     }
   }
@@ -216,20 +226,10 @@ void Checker::check_rule_options(const ast::Rule& r) {
         }
         break;
       case RuleOptionKind::kCooldown:
-        if (o.cooldown.valid && o.cooldown.ms <= 0) {
-          diagnostics_.error(o.cooldown.span, "a cooldown must be longer than zero",
-                             "write a duration such as `3d`");
-        }
+        check_cooldown(o.cooldown);
         break;
       case RuleOptionKind::kLimit:
-        if (o.limit.count < 1) {
-          diagnostics_.error(o.limit.count_span, "a limit allows at least 1 firing",
-                             "write `limit 1 per 1d` or more");
-        }
-        if (o.limit.period.valid && o.limit.period.ms <= 0) {
-          diagnostics_.error(o.limit.period.span, "a limit's period must be longer than zero",
-                             "write a duration such as `7d`");
-        }
+        check_limit(o.limit);
         break;
       case RuleOptionKind::kPending:
         if (o.name.text != "latest" && o.name.text != "first" && o.name.text != "each") {

@@ -7,6 +7,7 @@
 #include "engine/checker.hpp"
 #include "engine/time_text.hpp"
 #include "grammar/lexical.hpp"
+#include "grammar/printer.hpp"
 #include "grammar/suggest.hpp"
 
 namespace spur {
@@ -44,21 +45,7 @@ bool is_ordering(BinaryOp op) {
 }
 
 const char* op_symbol(const Expr& e) {
-  if (e.kind == ExprKind::kBetween) return "between";
-  switch (e.op) {
-    case BinaryOp::kEq:
-      return "==";
-    case BinaryOp::kNe:
-      return "!=";
-    case BinaryOp::kLt:
-      return "<";
-    case BinaryOp::kLe:
-      return "<=";
-    case BinaryOp::kGt:
-      return ">";
-    default:
-      return ">=";
-  }
+  return e.kind == ExprKind::kBetween ? "between" : operator_text(e.op);
 }
 
 bool known(ValueType t) {
@@ -502,30 +489,29 @@ void Checker::filter(const Expr& e, const Scope& scope) {
   boolean(e.children.front(), inner);
 }
 
-ValueType Checker::pattern(const Expr& e, const Scope& scope, bool future_allowed) {
+bool Checker::temporal(const Expr& e, const Scope& scope) {
   if (scope.in_filter) {
     diagnostics_.error(e.span, "a filter `[...]` cannot contain patterns or aggregates",
                        "filters test the candidate event's own properties");
-    return ValueType::kBool;
+    return false;
   }
-  if (e.is_future_pattern() && !future_allowed) future_not_allowed(e, scope);
   if (e.event.text.empty()) diagnostics_.error(e.event.span, "an event name cannot be empty");
   if (e.window != ast::WindowKind::kSession && e.window_length.valid && e.window_length.ms <= 0) {
     diagnostics_.error(e.window_length.span, "a window must be longer than zero",
                        "write a positive duration such as `30m` or `24h`");
   }
   filter(e, scope);
+  return true;
+}
+
+ValueType Checker::pattern(const Expr& e, const Scope& scope, bool future_allowed) {
+  if (temporal(e, scope) && e.is_future_pattern() && !future_allowed) future_not_allowed(e, scope);
   return ValueType::kBool;
 }
 
 ValueType Checker::aggregate(const Expr& e, const Scope& scope) {
-  static constexpr const char* kNames[] = {"count", "sum", "avg", "min", "max", "distinct"};
-  const char* name = kNames[static_cast<int>(e.aggregate)];
-  if (scope.in_filter) {
-    diagnostics_.error(e.span, "a filter `[...]` cannot contain patterns or aggregates",
-                       "filters test the candidate event's own properties");
-    return ValueType::kUnknown;
-  }
+  const char* name = aggregate_name(e.aggregate);
+  if (!temporal(e, scope)) return ValueType::kUnknown;
   const bool counts = e.aggregate == ast::AggregateFn::kCount;
   if (counts && !e.field.empty()) {
     diagnostics_.error(e.field.front().span, "`count` counts events and takes no property",
@@ -536,12 +522,6 @@ ValueType Checker::aggregate(const Expr& e, const Scope& scope) {
         e.name_span, std::string("`") + name + "` needs a property of the event",
         std::string("for example `") + name + "(" + e.event.text + ".amount in last 30d)`");
   }
-  if (e.event.text.empty()) diagnostics_.error(e.event.span, "an event name cannot be empty");
-  if (e.window != ast::WindowKind::kSession && e.window_length.valid && e.window_length.ms <= 0) {
-    diagnostics_.error(e.window_length.span, "a window must be longer than zero",
-                       "write a positive duration such as `30m` or `24h`");
-  }
-  filter(e, scope);
   switch (e.aggregate) {
     case ast::AggregateFn::kCount:
     case ast::AggregateFn::kSum:

@@ -55,6 +55,8 @@ class Checker {
   void check_decl(const ast::Model& m);
   void check_decl(const ast::Rule& r);
   void check_rule_options(const ast::Rule& r);
+  void check_limit(const ast::Limit& limit);
+  void check_cooldown(const ast::Duration& cooldown);
   void check_action(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
   void check_profile_target(const ast::Action& a);
   std::string where(Span span) const;
@@ -67,6 +69,9 @@ class Checker {
   void boolean(const ast::Expr& e, const Scope& scope);
   ValueType path(const ast::Expr& e, const Scope& scope);
   ValueType call(const ast::Expr& e, const Scope& scope);
+  // Checks shared by patterns and aggregates: not in a filter, event name, window,
+  // filter. Returns false when the expression stands inside a filter.
+  bool temporal(const ast::Expr& e, const Scope& scope);
   ValueType pattern(const ast::Expr& e, const Scope& scope, bool future_allowed);
   ValueType aggregate(const ast::Expr& e, const Scope& scope);
   ValueType binary(const ast::Expr& e, const Scope& scope);

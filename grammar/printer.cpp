@@ -46,60 +46,6 @@ int precedence(const Expr& e) {
   }
 }
 
-const char* op_text(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::kOr:
-      return "or";
-    case BinaryOp::kAnd:
-      return "and";
-    case BinaryOp::kEq:
-      return "==";
-    case BinaryOp::kNe:
-      return "!=";
-    case BinaryOp::kLt:
-      return "<";
-    case BinaryOp::kLe:
-      return "<=";
-    case BinaryOp::kGt:
-      return ">";
-    case BinaryOp::kGe:
-      return ">=";
-    case BinaryOp::kIn:
-      return "in";
-    case BinaryOp::kNotIn:
-      return "not in";
-    case BinaryOp::kContains:
-      return "contains";
-    case BinaryOp::kAdd:
-      return "+";
-    case BinaryOp::kSub:
-      return "-";
-    case BinaryOp::kMul:
-      return "*";
-    case BinaryOp::kDiv:
-      return "/";
-  }
-  return "?";
-}
-
-const char* aggregate_text(ast::AggregateFn fn) {
-  switch (fn) {
-    case ast::AggregateFn::kCount:
-      return "count";
-    case ast::AggregateFn::kSum:
-      return "sum";
-    case ast::AggregateFn::kAvg:
-      return "avg";
-    case ast::AggregateFn::kMin:
-      return "min";
-    case ast::AggregateFn::kMax:
-      return "max";
-    case ast::AggregateFn::kDistinct:
-      return "distinct";
-  }
-  return "?";
-}
-
 std::string event_text(const std::string& name) {
   return lexical::is_plain_identifier(name) ? name : lexical::quote(name);
 }
@@ -260,7 +206,7 @@ class Printer {
         window(e);
         break;
       case ExprKind::kAggregate:
-        out += std::string(aggregate_text(e.aggregate)) + "(" + event_text(e.event.text);
+        out += std::string(aggregate_name(e.aggregate)) + "(" + event_text(e.event.text);
         filter(e);
         for (const ast::Name& part : e.field)
           out += "." + part.text;
@@ -274,7 +220,7 @@ class Printer {
     const int level = precedence(e);
     if (level == kOr || level == kAnd) {
       for (size_t i = 0; i < e.children.size(); ++i) {
-        if (i) out += std::string(" ") + op_text(e.op) + " ";
+        if (i) out += std::string(" ") + operator_text(e.op) + " ";
         expr(e.children[i], level + 1);
       }
       return;
@@ -282,12 +228,14 @@ class Printer {
     // Comparisons take sums on both sides; arithmetic is left-associative, so the right
     // operand needs a strictly stronger binding.
     expr(e.children[0], level == kCompare ? kSum : level);
-    out += std::string(" ") + op_text(e.op) + " ";
+    out += std::string(" ") + operator_text(e.op) + " ";
     expr(e.children[1], level == kCompare ? kSum : level + 1);
   }
 
   void title(const std::optional<std::string>& t) {
-    if (t) out += " " + lexical::quote(*t);
+    if (!t) return;
+    out += ' ';
+    out += lexical::quote(*t);
   }
 
   void decl(const ast::Const& c) {
@@ -445,6 +393,60 @@ class Printer {
 };
 
 }  // namespace
+
+const char* operator_text(ast::BinaryOp op) {
+  switch (op) {
+    case ast::BinaryOp::kOr:
+      return "or";
+    case ast::BinaryOp::kAnd:
+      return "and";
+    case ast::BinaryOp::kEq:
+      return "==";
+    case ast::BinaryOp::kNe:
+      return "!=";
+    case ast::BinaryOp::kLt:
+      return "<";
+    case ast::BinaryOp::kLe:
+      return "<=";
+    case ast::BinaryOp::kGt:
+      return ">";
+    case ast::BinaryOp::kGe:
+      return ">=";
+    case ast::BinaryOp::kIn:
+      return "in";
+    case ast::BinaryOp::kNotIn:
+      return "not in";
+    case ast::BinaryOp::kContains:
+      return "contains";
+    case ast::BinaryOp::kAdd:
+      return "+";
+    case ast::BinaryOp::kSub:
+      return "-";
+    case ast::BinaryOp::kMul:
+      return "*";
+    case ast::BinaryOp::kDiv:
+      return "/";
+  }
+  return "?";
+}
+
+const char* aggregate_name(ast::AggregateFn fn) {
+  switch (fn) {
+    case ast::AggregateFn::kCount:
+      return "count";
+    case ast::AggregateFn::kSum:
+      return "sum";
+    case ast::AggregateFn::kAvg:
+      return "avg";
+    case ast::AggregateFn::kMin:
+      return "min";
+    case ast::AggregateFn::kMax:
+      return "max";
+    case ast::AggregateFn::kDistinct:
+      return "distinct";
+  }
+  return "?";
+}
 
 std::string print(const ast::File& file) {
   Printer p;

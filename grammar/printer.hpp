@@ -13,4 +13,8 @@ std::string print(const ast::File& file);
 std::string print(const ast::Declaration& declaration);
 std::string print(const ast::Expr& expr);
 
+// The words of the language for operators and aggregates: "==", "not in", "count".
+const char* operator_text(ast::BinaryOp op);
+const char* aggregate_name(ast::AggregateFn fn);
+
 }  // namespace spur
