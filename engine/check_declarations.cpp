@@ -102,6 +102,7 @@ void Checker::collect(const std::vector<ParsedFile>& files) {
               segment_names_.push_back(decl.name.text);
               ++counts_.segments;
             } else if constexpr (std::is_same_v<T, ast::Model>) {
+              model_names_.push_back(decl.name.text);
               ++counts_.models;
             } else {
               for (const ast::EventName& event : decl.trigger.events)

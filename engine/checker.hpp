@@ -88,7 +88,8 @@ class Checker {
 
   std::unordered_map<std::string, Span> consts_, groups_, segments_, models_, rules_;
   std::unordered_map<std::string, ValueType> const_types_;
-  std::vector<std::string> const_names_, segment_names_, group_names_;  // declaration order
+  std::vector<std::string> const_names_, segment_names_, group_names_,
+      model_names_;                               // declaration order
   std::unordered_set<std::string> broken_names_;  // declarations with syntax errors
   std::unordered_set<std::string> event_names_;   // every trigger event
   std::unordered_set<std::string> used_groups_;
