@@ -58,13 +58,14 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     const auto oh = digits(text, pos + 1, 2), om = digits(text, pos + 4, 2);
     if (!oh || !om || text[pos + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
-    offset_minutes = (*oh * 60 + *om) * (text[pos] == '-' ? -1 : 1);
+    offset_minutes = (int64_t{*oh} * 60 + *om) * (text[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;
   }
   if (pos != text.size()) return std::nullopt;
-  const int64_t seconds = *days * 86'400 + *hh * 3600 + *mm * 60 + *ss - offset_minutes * 60;
+  const int64_t seconds =
+      *days * 86'400 + int64_t{*hh} * 3600 + int64_t{*mm} * 60 + *ss - offset_minutes * 60;
   return seconds * 1000 + ms;
 }
 

@@ -24,8 +24,8 @@ struct Unit {
 };
 // Decreasing order: the order parts of a duration must follow.
 constexpr std::array<Unit, 6> kUnits = {{
-    {"w", 7 * 24 * 3600 * 1000LL},
-    {"d", 24 * 3600 * 1000LL},
+    {"w", 7LL * 24 * 3600 * 1000},
+    {"d", 24LL * 3600 * 1000},
     {"h", 3600 * 1000LL},
     {"m", 60 * 1000LL},
     {"s", 1000LL},
