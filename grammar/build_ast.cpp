@@ -95,6 +95,10 @@ class Builder {
   const char* base_;
   uint32_t file_;
   Diagnostics& diagnostics_;
+  // Depth of the AST being built. The grammar bounds nesting (kMaxNesting), but a chain
+  // such as 1 + 1 + ... parses flat and folds into a left-deep tree; every later pass
+  // recurses over the tree, so its depth is bounded here.
+  size_t depth_ = 0;
 };
 
 Span Builder::bracketed(const Node& n, uint32_t last_end, char close) const {
@@ -168,7 +172,32 @@ std::optional<std::string> Builder::title_of(const Node& n, size_t& next) {
 
 // ---- Expressions -----------------------------------------------------------------------
 
+// Deepest AST the builder makes; deeper expressions are an error.
+constexpr size_t kMaxExprDepth = 256;
+
+// Adds `levels` to a depth counter for the lifetime of the guard.
+class DepthGuard {
+ public:
+  DepthGuard(size_t& depth, size_t levels) : depth_(depth), levels_(levels) { depth_ += levels_; }
+  ~DepthGuard() { depth_ -= levels_; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+
+ private:
+  size_t& depth_;
+  size_t levels_;
+};
+
 Expr Builder::expr_of(const Node& n) {
+  if (depth_ >= kMaxExprDepth) {
+    diagnostics_.error(span(n), "expression nested too deeply",
+                       "at most " + std::to_string(kMaxExprDepth) +
+                           " levels; break long chains of `+ - * /` into several conditions");
+    Expr null;
+    null.span = span(n);
+    return null;
+  }
+  const DepthGuard guard(depth_, 1);
   if (n.is_type<or_expr>()) return chain_of(n, BinaryOp::kOr);
   if (n.is_type<and_expr>() || n.is_type<or_operand>()) return chain_of(n, BinaryOp::kAnd);
   if (n.is_type<comparison>()) return comparison_of(n);
@@ -281,6 +310,9 @@ Expr Builder::chain_of(const Node& n, BinaryOp op) {
 }
 
 Expr Builder::arithmetic_of(const Node& n) {
+  // k operators fold into a tree k levels deep above the operands.
+  const DepthGuard guard(depth_, n.children.size() / 2);
+  if (depth_ >= kMaxExprDepth) return expr_of(n);  // reports the error once
   Expr left = expr_of(*n.children.front());
   for (size_t i = 1; i + 1 < n.children.size(); i += 2) {
     const char symbol = n.children[i]->string_view().front();

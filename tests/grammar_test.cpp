@@ -139,6 +139,19 @@ TEST_CASE("nesting deeper than the limit is an error, not a crash") {
   CHECK(parse_and_print(nots).find("nested too deeply") != std::string::npos);
 }
 
+TEST_CASE("a long chain of operators is an error, not a deep tree") {
+  std::string sum = "1";
+  for (int i = 0; i < 100000; ++i)
+    sum += " + 1";
+  const auto f = testing::check_text("rule r when x and " + sum + " > 0 then send log end\n");
+  CHECK(f.rendered().find("error: expression nested too deeply") != std::string::npos);
+  std::string ok = "1";
+  for (int i = 0; i < 200; ++i)
+    ok += " * 2";
+  CHECK(testing::check_text("rule r when x and " + ok + " > 0 then send log end\n")
+            .diagnostics.error_count() == 0);
+}
+
 TEST_CASE("printing is a fixed point: parse(print(x)) prints as x") {
   const std::string text =
       "const L = [1, -2, \"x\", 3%]\n"
