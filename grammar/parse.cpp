@@ -80,6 +80,12 @@ std::vector<std::string> quoted_keywords(std::string_view message) {
 void report(const SourceFile& source, uint32_t file, size_t offset, const char* message,
             std::string hint, Diagnostics& diagnostics) {
   const std::string_view text = source.text();
+  // Input that ends too early is reported right after its last token, not on the empty
+  // line after the final newline.
+  if (text.find_first_not_of(" \t\r\n", offset) == std::string_view::npos) {
+    const size_t last = text.find_last_not_of(" \t\r\n");
+    offset = last == std::string_view::npos ? 0 : last + 1;
+  }
   std::string_view word = word_at(text, offset);
   Span span{file, static_cast<uint32_t>(offset), static_cast<uint32_t>(offset + word.size())};
   if (word.empty() && offset < text.size()) span.end = span.begin + 1;
