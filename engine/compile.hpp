@@ -1,0 +1,14 @@
+// Compiling a checked rule set into a Program (program.hpp).
+#pragma once
+
+#include <memory>
+
+#include "engine/check.hpp"
+#include "engine/program.hpp"
+
+namespace spur {
+
+// REQUIRES: the rule set was checked without errors (check_rule_set()).
+std::shared_ptr<const Program> compile(const CheckedRuleSet& rule_set);
+
+}  // namespace spur

@@ -1,0 +1,239 @@
+// The evaluator: one switch over the node's op; children by index.
+#include "engine/eval.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/functions.hpp"
+
+namespace spur {
+namespace {
+
+using Kind = Value::Kind;
+
+Value boolean(bool b) { return Value::boolean(b); }
+
+bool in(const Value& needle, const Value& haystack) {
+  if (haystack.kind() == Kind::kList) {
+    const List& items = haystack.as_list();
+    return std::any_of(items.begin(), items.end(), [&](const Value& v) { return equal(needle, v); });
+  }
+  if (haystack.kind() == Kind::kString && needle.kind() == Kind::kString) {
+    return haystack.as_string().find(needle.as_string()) != std::string::npos;
+  }
+  return false;
+}
+
+Value arithmetic(Op op, const Value& a, const Value& b) {
+  if (a.kind() == Kind::kNumber && b.kind() == Kind::kNumber) {
+    const double x = a.as_number(), y = b.as_number();
+    switch (op) {
+      case Op::kAdd: return Value::number(x + y);
+      case Op::kSub: return Value::number(x - y);
+      case Op::kMul: return Value::number(x * y);
+      default: return y == 0 ? Value() : Value::number(x / y);
+    }
+  }
+  // Time arithmetic: time - time is a duration, time +- duration a time (strings holding
+  // RFC 3339 times count as times where a time is expected).
+  if (op == Op::kAdd || op == Op::kSub) {
+    const bool time_a = a.kind() == Kind::kTime, time_b = b.kind() == Kind::kTime;
+    if (b.kind() == Kind::kDuration) {
+      if (const auto t = time_of(a)) {
+        return Value::time(op == Op::kAdd ? *t + b.as_duration() : *t - b.as_duration());
+      }
+    }
+    if (op == Op::kAdd && a.kind() == Kind::kDuration) {
+      if (const auto t = time_of(b)) return Value::time(*t + a.as_duration());
+    }
+    if (op == Op::kSub && (time_a || time_b)) {
+      const auto ta = time_of(a), tb = time_of(b);
+      if (ta && tb) return Value::duration(*ta - *tb);
+    }
+  }
+  return Value();
+}
+
+bool in_window(const EvalContext& c, const PastPattern& p, int64_t t) {
+  if (p.window == Window::kSession) return t >= c.session.begin && t <= c.session.end;
+  return t > c.window_end_ms - p.length_ms && t <= c.window_end_ms;
+}
+
+Value past(const EvalContext& c, uint32_t index, bool aggregate) {
+  const PastPattern& p = c.program->past[index];
+  const auto found = c.user->history.find(p.event);
+  double sum = 0, extreme = 0;
+  int64_t count = 0;
+  List distinct;
+  if (found != c.user->history.end()) {
+    for (const HistoryEntry& entry : found->second) {
+      if (!in_window(c, p, entry.time_ms)) continue;
+      if (p.filter != kNoNode) {
+        EvalContext inner = c;
+        inner.candidate = &entry.properties;
+        if (!holds(inner, p.filter)) continue;
+      }
+      if (p.aggregate == Aggregate::kAny) return boolean(true);
+      if (p.aggregate == Aggregate::kCount) {
+        ++count;
+        continue;
+      }
+      const Value v = lookup(entry.properties, p.field);
+      if (p.aggregate == Aggregate::kDistinct) {
+        if (!v.is_null() && !in(v, Value::list(distinct))) distinct.push_back(v);
+        continue;
+      }
+      if (v.kind() != Kind::kNumber) continue;  // non-numbers are skipped
+      const double x = v.as_number();
+      if (count == 0 || (p.aggregate == Aggregate::kMin && x < extreme) ||
+          (p.aggregate == Aggregate::kMax && x > extreme)) {
+        extreme = x;
+      }
+      sum += x;
+      ++count;
+    }
+  }
+  if (!aggregate) return boolean(false);
+  switch (p.aggregate) {
+    case Aggregate::kCount: return Value::number(static_cast<double>(count));
+    case Aggregate::kSum: return Value::number(sum);
+    case Aggregate::kAvg: return count ? Value::number(sum / static_cast<double>(count)) : Value();
+    case Aggregate::kMin:
+    case Aggregate::kMax: return count ? Value::number(extreme) : Value();
+    case Aggregate::kDistinct: return Value::number(static_cast<double>(distinct.size()));
+    case Aggregate::kAny: break;
+  }
+  return Value();
+}
+
+Value envelope(const EvalContext& c, Envelope which) {
+  const UserState& u = *c.user;
+  switch (which) {
+    case Envelope::kTime: return c.trigger ? Value::time(c.trigger->time_ms) : Value();
+    case Envelope::kUser: return c.trigger ? Value::string(c.trigger->user) : Value();
+    case Envelope::kId: return c.trigger ? Value::string(c.trigger->id) : Value();
+    case Envelope::kName: return c.trigger ? Value::string(c.trigger->name) : Value();
+    case Envelope::kFirstSeen: return u.first_seen_ms ? Value::time(*u.first_seen_ms) : Value();
+    case Envelope::kLastSeen: return u.last_seen_ms ? Value::time(*u.last_seen_ms) : Value();
+  }
+  return Value();
+}
+
+}  // namespace
+
+Value score(const Program& program, const UserState& user, const std::string& model) {
+  if (std::find(program.models.begin(), program.models.end(), model) != program.models.end()) {
+    return Value();
+  }
+  return lookup(user.attributes, {"scores", model});
+}
+
+void freeze_past(const EvalContext& c, uint32_t index, FrozenValues& out) {
+  const Node& n = c.program->nodes[index];
+  if (n.op == Op::kPast || n.op == Op::kAggregate) {
+    out.emplace_back(index, evaluate(c, index));
+    return;
+  }
+  for (uint32_t i = 0; i < n.count; ++i) freeze_past(c, c.program->child(n, i), out);
+}
+
+Session session_at(const UserState& user, int64_t at, int64_t gap_ms, int64_t max_ms) {
+  if (user.input_times.empty() || at - user.input_times.back() > gap_ms) return Session{};
+  const int64_t end = user.input_times.back();
+  int64_t begin = end;
+  for (auto it = user.input_times.rbegin() + 1; it != user.input_times.rend(); ++it) {
+    if (begin - *it > gap_ms || *it <= end - max_ms) break;
+    begin = *it;
+  }
+  return Session{begin, end};
+}
+
+Value evaluate(const EvalContext& c, uint32_t index) {
+  const Program& p = *c.program;
+  const Node& n = p.nodes[index];
+  const auto arg = [&](uint32_t i) { return evaluate(c, p.child(n, i)); };
+  switch (n.op) {
+    case Op::kConst: return p.consts[n.a];
+    case Op::kTriggerPath: return c.trigger ? lookup(c.trigger->properties, p.paths[n.a]) : Value();
+    case Op::kTriggerEnvelope:
+    case Op::kProfileEnvelope: return envelope(c, static_cast<Envelope>(n.a));
+    case Op::kProfilePath: return lookup(c.user->attributes, p.paths[n.a]);
+    case Op::kProfileSegments: {
+      List names;
+      for (const uint32_t s : c.user->segments) names.push_back(Value::string(p.segments[s].name));
+      return Value::list(std::move(names));
+    }
+    case Op::kCandidatePath: return c.candidate ? lookup(*c.candidate, p.paths[n.a]) : Value();
+    case Op::kList: {
+      List items;
+      for (uint32_t i = 0; i < n.count; ++i) items.push_back(arg(i));
+      return Value::list(std::move(items));
+    }
+    case Op::kObject: {
+      Object members;
+      for (uint32_t i = 0; i < n.count; ++i) members.emplace_back(p.keys[n.a + i], arg(i));
+      return Value::object(std::move(members));
+    }
+    case Op::kNot: return boolean(!arg(0).is_true());
+    case Op::kNeg: {
+      const Value v = arg(0);
+      return v.kind() == Kind::kNumber ? Value::number(-v.as_number()) : Value();
+    }
+    case Op::kAnd:
+      for (uint32_t i = 0; i < n.count; ++i) {
+        if (!arg(i).is_true()) return boolean(false);
+      }
+      return boolean(true);
+    case Op::kOr:
+      for (uint32_t i = 0; i < n.count; ++i) {
+        if (arg(i).is_true()) return boolean(true);
+      }
+      return boolean(false);
+    case Op::kEq: return boolean(equal(arg(0), arg(1)));
+    case Op::kNe: return boolean(!equal(arg(0), arg(1)));
+    case Op::kLt: { const auto r = compare(arg(0), arg(1)); return boolean(r && *r < 0); }
+    case Op::kLe: { const auto r = compare(arg(0), arg(1)); return boolean(r && *r <= 0); }
+    case Op::kGt: { const auto r = compare(arg(0), arg(1)); return boolean(r && *r > 0); }
+    case Op::kGe: { const auto r = compare(arg(0), arg(1)); return boolean(r && *r >= 0); }
+    case Op::kIn: return boolean(in(arg(0), arg(1)));
+    case Op::kNotIn: return boolean(!in(arg(0), arg(1)));
+    case Op::kContains: return boolean(in(arg(1), arg(0)));
+    case Op::kAdd:
+    case Op::kSub:
+    case Op::kMul:
+    case Op::kDiv: return arithmetic(n.op, arg(0), arg(1));
+    case Op::kBetween: {
+      const Value v = arg(0);
+      const auto low = compare(v, arg(1)), high = compare(v, arg(2));
+      return boolean(low && high && *low >= 0 && *high <= 0);
+    }
+    case Op::kMatches: {
+      const Value v = arg(0);
+      return boolean(v.kind() == Kind::kString && re2::RE2::PartialMatch(v.as_string(), *p.regexes[n.a]));
+    }
+    case Op::kIsNull: return boolean(arg(0).is_null());
+    case Op::kIsNotNull: return boolean(!arg(0).is_null());
+    case Op::kCall: {
+      std::vector<Value> args;
+      for (uint32_t i = 0; i < n.count; ++i) args.push_back(arg(i));
+      if (static_cast<Function>(n.a) == Function::kScore) {
+        return args[0].kind() == Kind::kString ? score(p, *c.user, args[0].as_string()) : Value();
+      }
+      return call(static_cast<Function>(n.a), args, c.clock_ms);
+    }
+    case Op::kPast:
+    case Op::kAggregate: {
+      if (c.frozen) {
+        for (const auto& [node, value] : *c.frozen) {
+          if (node == index) return value;
+        }
+      }
+      return past(c, n.a, n.op == Op::kAggregate);
+    }
+  }
+  return Value();
+}
+
+}  // namespace spur

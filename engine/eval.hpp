@@ -1,0 +1,46 @@
+// Evaluating compiled expressions (program.hpp) for one user at one moment.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/program.hpp"
+#include "engine/user_state.hpp"
+
+namespace spur {
+
+// The span `in session` covers: handled times in [begin, end]; empty when end < begin.
+struct Session {
+  int64_t begin = 0;
+  int64_t end = -1;
+};
+
+struct EvalContext {
+  const Program* program = nullptr;
+  const UserState* user = nullptr;
+  const Event* trigger = nullptr;    // `event` and the alias; null in segments
+  const Value* candidate = nullptr;  // the properties of the event a filter tests
+  int64_t window_end_ms = 0;         // past windows are (end - length, end]
+  int64_t clock_ms = 0;              // now()
+  Session session;
+  const FrozenValues* frozen = nullptr;  // past-window values to use instead of history
+};
+
+Value evaluate(const EvalContext& context, uint32_t node);
+inline bool holds(const EvalContext& context, uint32_t node) {
+  return evaluate(context, node).is_true();
+}
+
+// The value of every past pattern and aggregate below `node`, as they are now: what a
+// waiting rule's re-check uses at firing (section 13).
+void freeze_past(const EvalContext& context, uint32_t node, FrozenValues& out);
+
+// score("model") for the user now: profile.scores.model without a declared model; null
+// for a declared model with no scorer bound (scorers come with the action adapters).
+Value score(const Program& program, const UserState& user, const std::string& model);
+
+// The session ending with the user's latest input event, when `at` is within
+// `gap_ms` of it; it reaches back over input events no more than `gap_ms` apart and no
+// further than `max_ms` before its end (section 13).
+Session session_at(const UserState& user, int64_t at, int64_t gap_ms, int64_t max_ms);
+
+}  // namespace spur

@@ -1,0 +1,158 @@
+// A compiled rule set: the evaluation graph of design.md.
+//
+// Built once by compile() from a checked rule set, then immutable and shared read-only
+// by every shard. Conditions are a flat array of trivially copyable nodes addressed by
+// index and evaluated by a switch (eval.hpp); no AST, no name lookup and no virtual call
+// per node at run time. Names are resolved here: paths into the trigger, the profile or
+// a candidate event are indices into `paths`, functions are builtin ids, patterns are
+// indices into `past` and rules' `futures`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/value.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace spur {
+
+enum class Op : uint8_t {
+  kConst,             // a: index in consts
+  kTriggerPath,       // a: path; the trigger's properties, or the whole object when empty
+  kTriggerEnvelope,   // a: Envelope
+  kProfilePath,       // a: path; the attributes, or the whole object when empty
+  kProfileSegments,   // the segments the user is in
+  kProfileEnvelope,   // a: Envelope (first_seen, last_seen)
+  kCandidatePath,     // a: path; a property of the event a filter is testing
+  kList,              // children: elements
+  kObject,            // a: index in keys (first key); children: values
+  kNot, kNeg, kAnd, kOr,
+  kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kContains,
+  kAdd, kSub, kMul, kDiv,
+  kBetween,           // children: value, low, high
+  kMatches,           // a: index in regexes; children: text
+  kIsNull, kIsNotNull,
+  kCall,              // a: Function; children: arguments
+  kPast,              // a: index in past (a pattern: true when an event matches)
+  kAggregate,         // a: index in past (count, sum, ...)
+};
+
+enum class Envelope : uint8_t { kTime, kUser, kId, kName, kFirstSeen, kLastSeen };
+
+enum class Function : uint8_t {
+  kLower, kUpper, kLen, kAbs, kRound, kFloor, kCeil, kCoalesce, kStartsWith, kEndsWith, kNow,
+  kDaysSince, kHoursSince, kMinutesSince, kHourOfDay, kDayOfWeek, kDate, kTime, kScore,
+};
+
+struct Node {
+  Op op;
+  uint32_t a = 0;      // depends on op
+  uint32_t first = 0;  // first child, in Program::children
+  uint32_t count = 0;  // number of children
+};
+static_assert(std::is_trivially_copyable_v<Node> && sizeof(Node) == 16);
+
+inline constexpr uint32_t kNoNode = UINT32_MAX;
+
+enum class Window : uint8_t { kLast, kSession };
+enum class Aggregate : uint8_t { kAny, kCount, kSum, kAvg, kMin, kMax, kDistinct };
+
+// A past pattern (kAny) or an aggregate over the user's history.
+struct PastPattern {
+  std::string event;
+  uint32_t filter = kNoNode;
+  Window window = Window::kLast;
+  int64_t length_ms = 0;
+  Aggregate aggregate = Aggregate::kAny;
+  std::vector<std::string> field;  // the property aggregated
+};
+
+struct FuturePattern {
+  std::string event;
+  uint32_t filter = kNoNode;
+  int64_t within_ms = 0;
+  bool absence = false;  // `no E within D`
+};
+
+struct LimitSpec {
+  int64_t count = 0;
+  int64_t period_ms = 0;
+};
+
+enum class PendingMode : uint8_t { kLatest, kFirst, kEach };
+enum class ActionOp : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond };
+
+struct CompiledAction {
+  ActionOp op = ActionOp::kSend;
+  std::string target;             // adapter or event name
+  std::vector<std::string> path;  // profile path without `profile`
+  uint32_t value = kNoNode;       // payload, value or `by`
+};
+
+struct CompiledRule {
+  std::string name;
+  int64_t priority = 0;
+  int32_t group = -1;  // index in Program::groups
+  std::optional<int64_t> cooldown_ms;
+  std::vector<LimitSpec> limits;
+  PendingMode pending = PendingMode::kLatest;
+  bool disabled = false;
+  bool decide = false;
+  std::vector<std::string> triggers;  // event names, or the placement
+  std::vector<uint32_t> operands;     // non-future operands of the top-level `and` chain
+  std::vector<FuturePattern> futures;
+  std::vector<CompiledAction> actions;
+  std::vector<std::string> scores;    // models of every score() in the chain and actions
+  uint64_t when_fingerprint = 0;      // of the `when` part (hot reload keeps pending matches)
+  uint64_t fingerprint = 0;           // of the whole rule
+};
+
+struct CompiledGroup {
+  std::string name;
+  bool exclusive = false;
+  std::optional<int64_t> cooldown_ms;
+  std::vector<LimitSpec> limits;
+};
+
+struct CompiledSegment {
+  std::string name;
+  std::vector<uint32_t> operands;
+};
+
+struct Program {
+  Program();
+  ~Program();
+  Program(Program&&) noexcept;
+  Program& operator=(Program&&) noexcept;
+
+  std::vector<Node> nodes;
+  std::vector<uint32_t> children;
+  std::vector<Value> consts;
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::string>> paths;
+  std::vector<std::unique_ptr<re2::RE2>> regexes;
+  std::vector<PastPattern> past;
+
+  std::vector<CompiledRule> rules;  // declaration order
+  std::vector<CompiledGroup> groups;
+  std::vector<CompiledSegment> segments;
+  std::vector<std::string> models;  // declared models
+  // Rules each event name triggers, in declaration order (indices into rules).
+  std::unordered_map<std::string, std::vector<uint32_t>> rules_by_event;
+  // How far back history of each event name must reach: the longest past window over it.
+  std::unordered_map<std::string, int64_t> history_ms;
+  bool uses_session = false;  // some window is `in session`
+  uint64_t version = 0;       // fingerprint of the whole set
+
+  uint32_t child(const Node& n, uint32_t i) const { return children[n.first + i]; }
+};
+
+}  // namespace spur

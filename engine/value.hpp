@@ -1,0 +1,100 @@
+// Values of the rule language (language.md sections 4 and 13): JSON values plus times
+// and durations, with the language's equality, ordering and truth.
+//
+// A Value is small (24 bytes) and cheap to copy: strings, lists and objects are immutable
+// and shared. Thread-safety: a Value may be read from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace spur {
+
+class Value;
+using List = std::vector<Value>;
+// Members in insertion order, keys unique.
+using Object = std::vector<std::pair<std::string, Value>>;
+
+struct TimeMs {
+  int64_t ms;  // since the Unix epoch, UTC
+};
+struct DurationMs {
+  int64_t ms;
+};
+
+class Value {
+ public:
+  enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kTime, kDuration, kList, kObject };
+
+  Value() = default;
+  static Value boolean(bool b) { return Value(Storage(b)); }
+  // Non-finite numbers are null (section 13).
+  static Value number(double n);
+  static Value string(std::string s) {
+    return Value(Storage(std::make_shared<const std::string>(std::move(s))));
+  }
+  static Value time(int64_t ms) { return Value(Storage(TimeMs{ms})); }
+  static Value duration(int64_t ms) { return Value(Storage(DurationMs{ms})); }
+  static Value list(List items) {
+    return Value(Storage(std::make_shared<const List>(std::move(items))));
+  }
+  static Value object(Object members) {
+    return Value(Storage(std::make_shared<const Object>(std::move(members))));
+  }
+
+  Kind kind() const { return static_cast<Kind>(storage_.index()); }
+  bool is_null() const { return kind() == Kind::kNull; }
+  bool is_true() const { return kind() == Kind::kBool && std::get<bool>(storage_); }
+
+  // REQUIRES: the value is of the kind named.
+  bool as_bool() const { return std::get<bool>(storage_); }
+  double as_number() const { return std::get<double>(storage_); }
+  const std::string& as_string() const { return *std::get<StringRef>(storage_); }
+  int64_t as_time() const { return std::get<TimeMs>(storage_).ms; }
+  int64_t as_duration() const { return std::get<DurationMs>(storage_).ms; }
+  const List& as_list() const { return *std::get<ListRef>(storage_); }
+  const Object& as_object() const { return *std::get<ObjectRef>(storage_); }
+
+  // The member `key` of an object, or nullptr (also when this is not an object).
+  const Value* find(std::string_view key) const;
+
+ private:
+  using StringRef = std::shared_ptr<const std::string>;
+  using ListRef = std::shared_ptr<const List>;
+  using ObjectRef = std::shared_ptr<const Object>;
+  // The order of alternatives is the order of Kind.
+  using Storage = std::variant<std::monostate, bool, double, StringRef, TimeMs, DurationMs,
+                               ListRef, ObjectRef>;
+  explicit Value(Storage s) : storage_(std::move(s)) {}
+
+  Storage storage_;
+};
+
+// A time, or a string holding an RFC 3339 time (section 13); nullopt otherwise.
+std::optional<int64_t> time_of(const Value& v);
+
+// `==` of the language: JSON equality, 1 == 1.0, "1" != 1; a time equals a string that
+// holds the same RFC 3339 time; objects compare by their members whatever the order.
+bool equal(const Value& a, const Value& b);
+
+// `<`, `<=`, `>`, `>=`: -1, 0 or 1 for numbers, strings (bytewise), times (strings that
+// hold times included) and durations; nullopt for anything else, which makes the
+// comparison false.
+std::optional<int> compare(const Value& a, const Value& b);
+
+// The value at `path` below `root` (object members, one key per element); null when
+// any step is missing or not an object.
+Value lookup(const Value& root, const std::vector<std::string>& path, size_t from = 0);
+
+// A copy of `root` with `path` set to `value`, creating objects on the way; a null
+// `value` removes the member.
+Value with_member(const Value& root, const std::vector<std::string>& path, size_t from,
+                  const Value& value);
+
+}  // namespace spur
