@@ -23,9 +23,14 @@ constexpr Command kCommands[] = {
      "usage: spur replay --rules PATH [--rules PATH]... [--profiles FILE]\n"
      "                   [--until TIME | --drain] [--suppressed | --stats] [EVENTS]\n"
      "\n"
-     "Run the rules over an NDJSON event file (or stdin) with the clock driven by event\n"
-     "times, and print the firings as NDJSON. Not in this build yet: it arrives with the\n"
-     "engine.\n"},
+     "Run the rules over an NDJSON event file (or stdin, also as `-`) with the clock\n"
+     "driven by event times, and print the firings as NDJSON on stdout, in firing order;\n"
+     "a summary goes to stderr. --drain: at the end, fire every remaining timer;\n"
+     "--until TIME: fire the timers due up to TIME; neither: those due at the last event's\n"
+     "time. --profiles FILE: NDJSON {\"user\", \"attributes\"} loaded first. --suppressed:\n"
+     "also print suppressed activations. --stats: print one JSON object of counts instead\n"
+     "of the firings. Malformed lines are reported with their number and skipped. Exit 0,\n"
+     "1 when the rules have errors, 2 on usage errors or unreadable files.\n"},
     {"test",
      "usage: spur test PATH...\n"
      "\n"

@@ -30,15 +30,24 @@ uint64_t fnv1a(std::string_view text, uint64_t hash = 14695981039346656037ULL) {
 
 const std::unordered_map<std::string, Function>& function_ids() {
   static const std::unordered_map<std::string, Function> ids = {
-      {"lower", Function::kLower},         {"upper", Function::kUpper},
-      {"len", Function::kLen},             {"abs", Function::kAbs},
-      {"round", Function::kRound},         {"floor", Function::kFloor},
-      {"ceil", Function::kCeil},           {"coalesce", Function::kCoalesce},
-      {"starts_with", Function::kStartsWith}, {"ends_with", Function::kEndsWith},
-      {"now", Function::kNow},             {"days_since", Function::kDaysSince},
-      {"hours_since", Function::kHoursSince}, {"minutes_since", Function::kMinutesSince},
-      {"hour_of_day", Function::kHourOfDay}, {"day_of_week", Function::kDayOfWeek},
-      {"date", Function::kDate},           {"time", Function::kTime},
+      {"lower", Function::kLower},
+      {"upper", Function::kUpper},
+      {"len", Function::kLen},
+      {"abs", Function::kAbs},
+      {"round", Function::kRound},
+      {"floor", Function::kFloor},
+      {"ceil", Function::kCeil},
+      {"coalesce", Function::kCoalesce},
+      {"starts_with", Function::kStartsWith},
+      {"ends_with", Function::kEndsWith},
+      {"now", Function::kNow},
+      {"days_since", Function::kDaysSince},
+      {"hours_since", Function::kHoursSince},
+      {"minutes_since", Function::kMinutesSince},
+      {"hour_of_day", Function::kHourOfDay},
+      {"day_of_week", Function::kDayOfWeek},
+      {"date", Function::kDate},
+      {"time", Function::kTime},
       {"score", Function::kScore},
   };
   return ids;
@@ -46,21 +55,36 @@ const std::unordered_map<std::string, Function>& function_ids() {
 
 Op binary_op(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kOr: return Op::kOr;
-    case BinaryOp::kAnd: return Op::kAnd;
-    case BinaryOp::kEq: return Op::kEq;
-    case BinaryOp::kNe: return Op::kNe;
-    case BinaryOp::kLt: return Op::kLt;
-    case BinaryOp::kLe: return Op::kLe;
-    case BinaryOp::kGt: return Op::kGt;
-    case BinaryOp::kGe: return Op::kGe;
-    case BinaryOp::kIn: return Op::kIn;
-    case BinaryOp::kNotIn: return Op::kNotIn;
-    case BinaryOp::kContains: return Op::kContains;
-    case BinaryOp::kAdd: return Op::kAdd;
-    case BinaryOp::kSub: return Op::kSub;
-    case BinaryOp::kMul: return Op::kMul;
-    case BinaryOp::kDiv: return Op::kDiv;
+    case BinaryOp::kOr:
+      return Op::kOr;
+    case BinaryOp::kAnd:
+      return Op::kAnd;
+    case BinaryOp::kEq:
+      return Op::kEq;
+    case BinaryOp::kNe:
+      return Op::kNe;
+    case BinaryOp::kLt:
+      return Op::kLt;
+    case BinaryOp::kLe:
+      return Op::kLe;
+    case BinaryOp::kGt:
+      return Op::kGt;
+    case BinaryOp::kGe:
+      return Op::kGe;
+    case BinaryOp::kIn:
+      return Op::kIn;
+    case BinaryOp::kNotIn:
+      return Op::kNotIn;
+    case BinaryOp::kContains:
+      return Op::kContains;
+    case BinaryOp::kAdd:
+      return Op::kAdd;
+    case BinaryOp::kSub:
+      return Op::kSub;
+    case BinaryOp::kMul:
+      return Op::kMul;
+    case BinaryOp::kDiv:
+      return Op::kDiv;
   }
   return Op::kEq;
 }
@@ -68,7 +92,8 @@ Op binary_op(BinaryOp op) {
 // Operands of a top-level `and` chain (parentheses do not take them out, section 13).
 void and_operands(const Expr& e, std::vector<const Expr*>& out) {
   if (e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd) {
-    for (const Expr& child : e.children) and_operands(child, out);
+    for (const Expr& child : e.children)
+      and_operands(child, out);
   } else {
     out.push_back(&e);
   }
@@ -81,7 +106,8 @@ void collect_scores(const Expr& e, std::vector<std::string>& out) {
     const std::string& model = e.children.front().text;
     if (std::find(out.begin(), out.end(), model) == out.end()) out.push_back(model);
   }
-  for (const Expr& child : e.children) collect_scores(child, out);
+  for (const Expr& child : e.children)
+    collect_scores(child, out);
 }
 
 // Where an expression stands: it decides what bare names mean.
@@ -132,39 +158,46 @@ class Compiler {
 
 Value Compiler::literal(const Expr& e) const {
   switch (e.kind) {
-    case ExprKind::kNumber: return Value::number(e.number);
-    case ExprKind::kString: return Value::string(e.text);
-    case ExprKind::kDuration: return Value::duration(e.duration.ms);
-    case ExprKind::kBool: return Value::boolean(e.boolean);
+    case ExprKind::kNumber:
+      return Value::number(e.number);
+    case ExprKind::kString:
+      return Value::string(e.text);
+    case ExprKind::kDuration:
+      return Value::duration(e.duration.ms);
+    case ExprKind::kBool:
+      return Value::boolean(e.boolean);
     case ExprKind::kList: {
       List items;
-      for (const Expr& item : e.children) items.push_back(literal(item));
+      for (const Expr& item : e.children)
+        items.push_back(literal(item));
       return Value::list(std::move(items));
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 
 uint32_t Compiler::path_expr(const Expr& e, const Scope& scope) {
   const std::string& root = e.path.front().name;
   std::vector<std::string> rest;
-  for (size_t i = 1; i < e.path.size(); ++i) rest.push_back(e.path[i].name);
+  for (size_t i = 1; i < e.path.size(); ++i)
+    rest.push_back(e.path[i].name);
   const bool envelope = e.path.size() > 1 && e.path[1].envelope;
   if (root == "event" || (!scope.alias.empty() && root == scope.alias)) {
     if (envelope) {
       const std::string& f = rest.front();
       return node(Op::kTriggerEnvelope, static_cast<uint32_t>(f == "time"   ? Envelope::kTime
-                                                               : f == "user" ? Envelope::kUser
-                                                               : f == "id"   ? Envelope::kId
-                                                                             : Envelope::kName));
+                                                              : f == "user" ? Envelope::kUser
+                                                              : f == "id"   ? Envelope::kId
+                                                                            : Envelope::kName));
     }
     return node(Op::kTriggerPath, path(std::move(rest)));
   }
   if (root == "profile") {
     if (envelope) {
-      return node(Op::kProfileEnvelope, static_cast<uint32_t>(rest.front() == "first_seen"
-                                                                  ? Envelope::kFirstSeen
-                                                                  : Envelope::kLastSeen));
+      return node(Op::kProfileEnvelope,
+                  static_cast<uint32_t>(rest.front() == "first_seen" ? Envelope::kFirstSeen
+                                                                     : Envelope::kLastSeen));
     }
     if (rest.size() == 1 && rest.front() == "segments") return node(Op::kProfileSegments, 0);
     return node(Op::kProfilePath, path(std::move(rest)));
@@ -184,7 +217,8 @@ uint32_t Compiler::past(const Expr& e, const Scope& scope) {
   pattern.length_ms = e.window_length.ms;
   if (e.kind == ExprKind::kAggregate) {
     pattern.aggregate = static_cast<Aggregate>(static_cast<int>(e.aggregate) + 1);
-    for (const ast::Name& part : e.field) pattern.field.push_back(part.text);
+    for (const ast::Name& part : e.field)
+      pattern.field.push_back(part.text);
   }
   if (pattern.window == Window::kSession) {
     p_.uses_session = true;
@@ -205,28 +239,39 @@ uint32_t Compiler::expr(const Expr& e, const Scope& scope) {
     case ExprKind::kString:
     case ExprKind::kDuration:
     case ExprKind::kBool:
-    case ExprKind::kNull: return constant(literal(e));
+    case ExprKind::kNull:
+      return constant(literal(e));
     case ExprKind::kList:
-      for (const Expr& item : e.children) kids.push_back(expr(item, scope));
+      for (const Expr& item : e.children)
+        kids.push_back(expr(item, scope));
       return node(Op::kList, 0, kids);
     case ExprKind::kObject: {
       const auto first_key = static_cast<uint32_t>(p_.keys.size());
-      for (const ast::Name& key : e.keys) p_.keys.push_back(key.text);
-      for (const Expr& value : e.children) kids.push_back(expr(value, scope));
+      for (const ast::Name& key : e.keys)
+        p_.keys.push_back(key.text);
+      for (const Expr& value : e.children)
+        kids.push_back(expr(value, scope));
       return node(Op::kObject, first_key, kids);
     }
-    case ExprKind::kPath: return path_expr(e, scope);
+    case ExprKind::kPath:
+      return path_expr(e, scope);
     case ExprKind::kCall:
-      for (const Expr& arg : e.children) kids.push_back(expr(arg, scope));
+      for (const Expr& arg : e.children)
+        kids.push_back(expr(arg, scope));
       return node(Op::kCall, static_cast<uint32_t>(function_ids().at(e.text)), kids);
-    case ExprKind::kNot: return node(Op::kNot, 0, {expr(e.children.front(), scope)});
-    case ExprKind::kNo: return node(Op::kNot, 0, {past(e.children.front(), scope)});
-    case ExprKind::kNeg: return node(Op::kNeg, 0, {expr(e.children.front(), scope)});
+    case ExprKind::kNot:
+      return node(Op::kNot, 0, {expr(e.children.front(), scope)});
+    case ExprKind::kNo:
+      return node(Op::kNot, 0, {past(e.children.front(), scope)});
+    case ExprKind::kNeg:
+      return node(Op::kNeg, 0, {expr(e.children.front(), scope)});
     case ExprKind::kBinary:
-      for (const Expr& child : e.children) kids.push_back(expr(child, scope));
+      for (const Expr& child : e.children)
+        kids.push_back(expr(child, scope));
       return node(binary_op(e.op), 0, kids);
     case ExprKind::kBetween:
-      for (const Expr& child : e.children) kids.push_back(expr(child, scope));
+      for (const Expr& child : e.children)
+        kids.push_back(expr(child, scope));
       return node(Op::kBetween, 0, kids);
     case ExprKind::kMatches:
       p_.regexes.push_back(std::make_unique<re2::RE2>(e.text, re2::RE2::Quiet));
@@ -235,14 +280,16 @@ uint32_t Compiler::expr(const Expr& e, const Scope& scope) {
     case ExprKind::kIsNull:
       return node(e.negated ? Op::kIsNotNull : Op::kIsNull, 0, {expr(e.children.front(), scope)});
     case ExprKind::kPattern:
-    case ExprKind::kAggregate: return past(e, scope);
+    case ExprKind::kAggregate:
+      return past(e, scope);
   }
   return constant(Value());
 }
 
 std::vector<LimitSpec> Compiler::limits(const std::vector<ast::Limit>& written) const {
   std::vector<LimitSpec> out;
-  for (const ast::Limit& l : written) out.push_back({l.count, l.period.ms});
+  for (const ast::Limit& l : written)
+    out.push_back({l.count, l.period.ms});
   return out;
 }
 
@@ -265,24 +312,40 @@ void Compiler::declaration(const ast::Segment& s) {
   segment.name = s.name.text;
   std::vector<const Expr*> operands;
   and_operands(s.condition, operands);
-  for (const Expr* operand : operands) segment.operands.push_back(expr(*operand, Scope{}));
+  for (const Expr* operand : operands)
+    segment.operands.push_back(expr(*operand, Scope{}));
   p_.segments.push_back(std::move(segment));
 }
 
 CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
   CompiledAction out;
   switch (a.kind) {
-    case ast::ActionKind::kSend: out.op = ActionOp::kSend; break;
-    case ast::ActionKind::kSet: out.op = ActionOp::kSet; break;
-    case ast::ActionKind::kUnset: out.op = ActionOp::kUnset; break;
-    case ast::ActionKind::kIncrement: out.op = ActionOp::kIncrement; break;
-    case ast::ActionKind::kEmit: out.op = ActionOp::kEmit; break;
-    case ast::ActionKind::kRespond: out.op = ActionOp::kRespond; break;
-    case ast::ActionKind::kSplit: assert(false && "the checker rejects split"); break;
+    case ast::ActionKind::kSend:
+      out.op = ActionOp::kSend;
+      break;
+    case ast::ActionKind::kSet:
+      out.op = ActionOp::kSet;
+      break;
+    case ast::ActionKind::kUnset:
+      out.op = ActionOp::kUnset;
+      break;
+    case ast::ActionKind::kIncrement:
+      out.op = ActionOp::kIncrement;
+      break;
+    case ast::ActionKind::kEmit:
+      out.op = ActionOp::kEmit;
+      break;
+    case ast::ActionKind::kRespond:
+      out.op = ActionOp::kRespond;
+      break;
+    case ast::ActionKind::kSplit:
+      assert(false && "the checker rejects split");
+      break;
   }
   out.target = a.target.text;
   if (a.path) {
-    for (size_t i = 1; i < a.path->path.size(); ++i) out.path.push_back(a.path->path[i].name);
+    for (size_t i = 1; i < a.path->path.size(); ++i)
+      out.path.push_back(a.path->path[i].name);
   }
   if (a.value) out.value = expr(*a.value, scope);
   return out;
@@ -294,27 +357,40 @@ void Compiler::declaration(const ast::Rule& r) {
   std::vector<ast::Limit> written;
   for (const ast::RuleOption& o : r.options) {
     switch (o.kind) {
-      case ast::RuleOptionKind::kPriority: rule.priority = o.priority; break;
-      case ast::RuleOptionKind::kGroup: rule.group = groups_.at(o.name.text); break;
-      case ast::RuleOptionKind::kCooldown: rule.cooldown_ms = o.cooldown.ms; break;
-      case ast::RuleOptionKind::kLimit: written.push_back(o.limit); break;
+      case ast::RuleOptionKind::kPriority:
+        rule.priority = o.priority;
+        break;
+      case ast::RuleOptionKind::kGroup:
+        rule.group = groups_.at(o.name.text);
+        break;
+      case ast::RuleOptionKind::kCooldown:
+        rule.cooldown_ms = o.cooldown.ms;
+        break;
+      case ast::RuleOptionKind::kLimit:
+        written.push_back(o.limit);
+        break;
       case ast::RuleOptionKind::kPending:
         rule.pending = o.name.text == "first"  ? PendingMode::kFirst
                        : o.name.text == "each" ? PendingMode::kEach
                                                : PendingMode::kLatest;
         break;
-      case ast::RuleOptionKind::kDisabled: rule.disabled = true; break;
+      case ast::RuleOptionKind::kDisabled:
+        rule.disabled = true;
+        break;
       case ast::RuleOptionKind::kQuiet:
-      case ast::RuleOptionKind::kHoldout: break;  // rejected by the checker
+      case ast::RuleOptionKind::kHoldout:
+        break;  // rejected by the checker
     }
   }
   rule.limits = limits(written);
   rule.decide = r.trigger.decide;
-  for (const ast::EventName& event : r.trigger.events) rule.triggers.push_back(event.text);
+  for (const ast::EventName& event : r.trigger.events)
+    rule.triggers.push_back(event.text);
   const Scope scope{r.trigger.alias ? r.trigger.alias->text : std::string(), false};
 
   std::string when_text;
-  for (const std::string& trigger : rule.triggers) when_text += trigger + "|";
+  for (const std::string& trigger : rule.triggers)
+    when_text += trigger + "|";
   when_text += scope.alias + "|" + (rule.decide ? "decide|" : "");
   if (r.condition) {
     when_text += print(*r.condition);
@@ -322,14 +398,16 @@ void Compiler::declaration(const ast::Rule& r) {
     std::vector<const Expr*> operands;
     and_operands(*r.condition, operands);
     for (const Expr* operand : operands) {
-      const bool absence = operand->kind == ExprKind::kNo && operand->children.front().is_future_pattern();
+      const bool absence =
+          operand->kind == ExprKind::kNo && operand->children.front().is_future_pattern();
       const Expr& pattern = absence ? operand->children.front() : *operand;
       if (pattern.is_future_pattern()) {
         FuturePattern future;
         future.event = pattern.event.text;
         future.absence = absence;
         future.within_ms = pattern.window_length.ms;
-        if (pattern.has_filter) future.filter = expr(pattern.children.front(), Scope{scope.alias, true});
+        if (pattern.has_filter)
+          future.filter = expr(pattern.children.front(), Scope{scope.alias, true});
         rule.futures.push_back(std::move(future));
       } else {
         rule.operands.push_back(expr(*operand, scope));
@@ -344,7 +422,8 @@ void Compiler::declaration(const ast::Rule& r) {
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
   const auto index = static_cast<uint32_t>(p_.rules.size());
   if (!rule.decide) {
-    for (const std::string& trigger : rule.triggers) p_.rules_by_event[trigger].push_back(index);
+    for (const std::string& trigger : rule.triggers)
+      p_.rules_by_event[trigger].push_back(index);
   }
   p_.version = fnv1a(std::to_string(rule.fingerprint), p_.version);
   p_.rules.push_back(std::move(rule));

@@ -13,12 +13,15 @@ namespace {
 
 using Kind = Value::Kind;
 
-Value boolean(bool b) { return Value::boolean(b); }
+Value boolean(bool b) {
+  return Value::boolean(b);
+}
 
 bool in(const Value& needle, const Value& haystack) {
   if (haystack.kind() == Kind::kList) {
     const List& items = haystack.as_list();
-    return std::any_of(items.begin(), items.end(), [&](const Value& v) { return equal(needle, v); });
+    return std::any_of(items.begin(), items.end(),
+                       [&](const Value& v) { return equal(needle, v); });
   }
   if (haystack.kind() == Kind::kString && needle.kind() == Kind::kString) {
     return haystack.as_string().find(needle.as_string()) != std::string::npos;
@@ -30,10 +33,14 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
   if (a.kind() == Kind::kNumber && b.kind() == Kind::kNumber) {
     const double x = a.as_number(), y = b.as_number();
     switch (op) {
-      case Op::kAdd: return Value::number(x + y);
-      case Op::kSub: return Value::number(x - y);
-      case Op::kMul: return Value::number(x * y);
-      default: return y == 0 ? Value() : Value::number(x / y);
+      case Op::kAdd:
+        return Value::number(x + y);
+      case Op::kSub:
+        return Value::number(x - y);
+      case Op::kMul:
+        return Value::number(x * y);
+      default:
+        return y == 0 ? Value() : Value::number(x / y);
     }
   }
   // Time arithmetic: time - time is a duration, time +- duration a time (strings holding
@@ -97,13 +104,19 @@ Value past(const EvalContext& c, uint32_t index, bool aggregate) {
   }
   if (!aggregate) return boolean(false);
   switch (p.aggregate) {
-    case Aggregate::kCount: return Value::number(static_cast<double>(count));
-    case Aggregate::kSum: return Value::number(sum);
-    case Aggregate::kAvg: return count ? Value::number(sum / static_cast<double>(count)) : Value();
+    case Aggregate::kCount:
+      return Value::number(static_cast<double>(count));
+    case Aggregate::kSum:
+      return Value::number(sum);
+    case Aggregate::kAvg:
+      return count ? Value::number(sum / static_cast<double>(count)) : Value();
     case Aggregate::kMin:
-    case Aggregate::kMax: return count ? Value::number(extreme) : Value();
-    case Aggregate::kDistinct: return Value::number(static_cast<double>(distinct.size()));
-    case Aggregate::kAny: break;
+    case Aggregate::kMax:
+      return count ? Value::number(extreme) : Value();
+    case Aggregate::kDistinct:
+      return Value::number(static_cast<double>(distinct.size()));
+    case Aggregate::kAny:
+      break;
   }
   return Value();
 }
@@ -111,12 +124,18 @@ Value past(const EvalContext& c, uint32_t index, bool aggregate) {
 Value envelope(const EvalContext& c, Envelope which) {
   const UserState& u = *c.user;
   switch (which) {
-    case Envelope::kTime: return c.trigger ? Value::time(c.trigger->time_ms) : Value();
-    case Envelope::kUser: return c.trigger ? Value::string(c.trigger->user) : Value();
-    case Envelope::kId: return c.trigger ? Value::string(c.trigger->id) : Value();
-    case Envelope::kName: return c.trigger ? Value::string(c.trigger->name) : Value();
-    case Envelope::kFirstSeen: return u.first_seen_ms ? Value::time(*u.first_seen_ms) : Value();
-    case Envelope::kLastSeen: return u.last_seen_ms ? Value::time(*u.last_seen_ms) : Value();
+    case Envelope::kTime:
+      return c.trigger ? Value::time(c.trigger->time_ms) : Value();
+    case Envelope::kUser:
+      return c.trigger ? Value::string(c.trigger->user) : Value();
+    case Envelope::kId:
+      return c.trigger ? Value::string(c.trigger->id) : Value();
+    case Envelope::kName:
+      return c.trigger ? Value::string(c.trigger->name) : Value();
+    case Envelope::kFirstSeen:
+      return u.first_seen_ms ? Value::time(*u.first_seen_ms) : Value();
+    case Envelope::kLastSeen:
+      return u.last_seen_ms ? Value::time(*u.last_seen_ms) : Value();
   }
   return Value();
 }
@@ -136,7 +155,8 @@ void freeze_past(const EvalContext& c, uint32_t index, FrozenValues& out) {
     out.emplace_back(index, evaluate(c, index));
     return;
   }
-  for (uint32_t i = 0; i < n.count; ++i) freeze_past(c, c.program->child(n, i), out);
+  for (uint32_t i = 0; i < n.count; ++i)
+    freeze_past(c, c.program->child(n, i), out);
 }
 
 Session session_at(const UserState& user, int64_t at, int64_t gap_ms, int64_t max_ms) {
@@ -155,28 +175,37 @@ Value evaluate(const EvalContext& c, uint32_t index) {
   const Node& n = p.nodes[index];
   const auto arg = [&](uint32_t i) { return evaluate(c, p.child(n, i)); };
   switch (n.op) {
-    case Op::kConst: return p.consts[n.a];
-    case Op::kTriggerPath: return c.trigger ? lookup(c.trigger->properties, p.paths[n.a]) : Value();
+    case Op::kConst:
+      return p.consts[n.a];
+    case Op::kTriggerPath:
+      return c.trigger ? lookup(c.trigger->properties, p.paths[n.a]) : Value();
     case Op::kTriggerEnvelope:
-    case Op::kProfileEnvelope: return envelope(c, static_cast<Envelope>(n.a));
-    case Op::kProfilePath: return lookup(c.user->attributes, p.paths[n.a]);
+    case Op::kProfileEnvelope:
+      return envelope(c, static_cast<Envelope>(n.a));
+    case Op::kProfilePath:
+      return lookup(c.user->attributes, p.paths[n.a]);
     case Op::kProfileSegments: {
       List names;
-      for (const uint32_t s : c.user->segments) names.push_back(Value::string(p.segments[s].name));
+      for (const uint32_t s : c.user->segments)
+        names.push_back(Value::string(p.segments[s].name));
       return Value::list(std::move(names));
     }
-    case Op::kCandidatePath: return c.candidate ? lookup(*c.candidate, p.paths[n.a]) : Value();
+    case Op::kCandidatePath:
+      return c.candidate ? lookup(*c.candidate, p.paths[n.a]) : Value();
     case Op::kList: {
       List items;
-      for (uint32_t i = 0; i < n.count; ++i) items.push_back(arg(i));
+      for (uint32_t i = 0; i < n.count; ++i)
+        items.push_back(arg(i));
       return Value::list(std::move(items));
     }
     case Op::kObject: {
       Object members;
-      for (uint32_t i = 0; i < n.count; ++i) members.emplace_back(p.keys[n.a + i], arg(i));
+      for (uint32_t i = 0; i < n.count; ++i)
+        members.emplace_back(p.keys[n.a + i], arg(i));
       return Value::object(std::move(members));
     }
-    case Op::kNot: return boolean(!arg(0).is_true());
+    case Op::kNot:
+      return boolean(!arg(0).is_true());
     case Op::kNeg: {
       const Value v = arg(0);
       return v.kind() == Kind::kNumber ? Value::number(-v.as_number()) : Value();
@@ -191,19 +220,37 @@ Value evaluate(const EvalContext& c, uint32_t index) {
         if (arg(i).is_true()) return boolean(true);
       }
       return boolean(false);
-    case Op::kEq: return boolean(equal(arg(0), arg(1)));
-    case Op::kNe: return boolean(!equal(arg(0), arg(1)));
-    case Op::kLt: { const auto r = compare(arg(0), arg(1)); return boolean(r && *r < 0); }
-    case Op::kLe: { const auto r = compare(arg(0), arg(1)); return boolean(r && *r <= 0); }
-    case Op::kGt: { const auto r = compare(arg(0), arg(1)); return boolean(r && *r > 0); }
-    case Op::kGe: { const auto r = compare(arg(0), arg(1)); return boolean(r && *r >= 0); }
-    case Op::kIn: return boolean(in(arg(0), arg(1)));
-    case Op::kNotIn: return boolean(!in(arg(0), arg(1)));
-    case Op::kContains: return boolean(in(arg(1), arg(0)));
+    case Op::kEq:
+      return boolean(equal(arg(0), arg(1)));
+    case Op::kNe:
+      return boolean(!equal(arg(0), arg(1)));
+    case Op::kLt: {
+      const auto r = compare(arg(0), arg(1));
+      return boolean(r && *r < 0);
+    }
+    case Op::kLe: {
+      const auto r = compare(arg(0), arg(1));
+      return boolean(r && *r <= 0);
+    }
+    case Op::kGt: {
+      const auto r = compare(arg(0), arg(1));
+      return boolean(r && *r > 0);
+    }
+    case Op::kGe: {
+      const auto r = compare(arg(0), arg(1));
+      return boolean(r && *r >= 0);
+    }
+    case Op::kIn:
+      return boolean(in(arg(0), arg(1)));
+    case Op::kNotIn:
+      return boolean(!in(arg(0), arg(1)));
+    case Op::kContains:
+      return boolean(in(arg(1), arg(0)));
     case Op::kAdd:
     case Op::kSub:
     case Op::kMul:
-    case Op::kDiv: return arithmetic(n.op, arg(0), arg(1));
+    case Op::kDiv:
+      return arithmetic(n.op, arg(0), arg(1));
     case Op::kBetween: {
       const Value v = arg(0);
       const auto low = compare(v, arg(1)), high = compare(v, arg(2));
@@ -211,13 +258,17 @@ Value evaluate(const EvalContext& c, uint32_t index) {
     }
     case Op::kMatches: {
       const Value v = arg(0);
-      return boolean(v.kind() == Kind::kString && re2::RE2::PartialMatch(v.as_string(), *p.regexes[n.a]));
+      return boolean(v.kind() == Kind::kString &&
+                     re2::RE2::PartialMatch(v.as_string(), *p.regexes[n.a]));
     }
-    case Op::kIsNull: return boolean(arg(0).is_null());
-    case Op::kIsNotNull: return boolean(!arg(0).is_null());
+    case Op::kIsNull:
+      return boolean(arg(0).is_null());
+    case Op::kIsNotNull:
+      return boolean(!arg(0).is_null());
     case Op::kCall: {
       std::vector<Value> args;
-      for (uint32_t i = 0; i < n.count; ++i) args.push_back(arg(i));
+      for (uint32_t i = 0; i < n.count; ++i)
+        args.push_back(arg(i));
       if (static_cast<Function>(n.a) == Function::kScore) {
         return args[0].kind() == Kind::kString ? score(p, *c.user, args[0].as_string()) : Value();
       }

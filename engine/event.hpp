@@ -11,8 +11,8 @@ namespace spur {
 struct Event {
   std::string name;
   std::string user;
-  std::string id;        // assigned by the caller when the event had none
-  int64_t time_ms = 0;   // as sent (`x.@time`); the handled time may be later (section 9)
+  std::string id;       // assigned by the caller when the event had none
+  int64_t time_ms = 0;  // as sent (`x.@time`); the handled time may be later (section 9)
   bool has_time = false;
   Value properties = Value::object({});
 };

@@ -21,7 +21,8 @@ std::u32string decode(const std::string& s) {
     const auto c = static_cast<unsigned char>(s[i]);
     const int len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
     char32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
-    for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    for (int k = 1; k < len && i + k < s.size(); ++k)
+      cp = (cp << 6) | (s[i + k] & 0x3F);
     out.push_back(cp);
     i += len;
   }
@@ -61,7 +62,8 @@ Value change_case(const Value& v, bool upper) {
       cp = static_cast<char32_t>(upper ? towupper_l(static_cast<wint_t>(cp), utf8)
                                        : towlower_l(static_cast<wint_t>(cp), utf8));
     } else if (cp < 0x80) {
-      cp = static_cast<char32_t>(upper ? toupper(static_cast<int>(cp)) : tolower(static_cast<int>(cp)));
+      cp = static_cast<char32_t>(upper ? toupper(static_cast<int>(cp))
+                                       : tolower(static_cast<int>(cp)));
     }
   }
   return Value::string(encode(cps));
@@ -71,10 +73,14 @@ Value number_function(Function f, const Value& v) {
   if (v.kind() != Kind::kNumber) return Value();
   const double x = v.as_number();
   switch (f) {
-    case Function::kAbs: return Value::number(std::fabs(x));
-    case Function::kRound: return Value::number(std::round(x));  // halves away from zero
-    case Function::kFloor: return Value::number(std::floor(x));
-    default: return Value::number(std::ceil(x));
+    case Function::kAbs:
+      return Value::number(std::fabs(x));
+    case Function::kRound:
+      return Value::number(std::round(x));  // halves away from zero
+    case Function::kFloor:
+      return Value::number(std::floor(x));
+    default:
+      return Value::number(std::ceil(x));
   }
 }
 
@@ -105,8 +111,8 @@ Value calendar(const std::vector<Value>& args, bool hour) {
   }
   const auto day = date::floor<date::days>(local);
   if (hour) {
-    return Value::number(static_cast<double>(
-        std::chrono::duration_cast<std::chrono::hours>(local - day).count()));
+    return Value::number(
+        static_cast<double>(std::chrono::duration_cast<std::chrono::hours>(local - day).count()));
   }
   return Value::number(static_cast<double>(date::weekday(day).iso_encoding()));
 }
@@ -115,19 +121,24 @@ Value calendar(const std::vector<Value>& args, bool hour) {
 
 Value call(Function f, const std::vector<Value>& args, int64_t now_ms) {
   switch (f) {
-    case Function::kLower: return change_case(args[0], false);
-    case Function::kUpper: return change_case(args[0], true);
+    case Function::kLower:
+      return change_case(args[0], false);
+    case Function::kUpper:
+      return change_case(args[0], true);
     case Function::kLen: {
       const Value& v = args[0];
-      if (v.kind() == Kind::kString) return Value::number(static_cast<double>(decode(v.as_string()).size()));
+      if (v.kind() == Kind::kString)
+        return Value::number(static_cast<double>(decode(v.as_string()).size()));
       if (v.kind() == Kind::kList) return Value::number(static_cast<double>(v.as_list().size()));
-      if (v.kind() == Kind::kObject) return Value::number(static_cast<double>(v.as_object().size()));
+      if (v.kind() == Kind::kObject)
+        return Value::number(static_cast<double>(v.as_object().size()));
       return Value();
     }
     case Function::kAbs:
     case Function::kRound:
     case Function::kFloor:
-    case Function::kCeil: return number_function(f, args[0]);
+    case Function::kCeil:
+      return number_function(f, args[0]);
     case Function::kCoalesce:
       for (const Value& v : args) {
         if (!v.is_null()) return v;
@@ -139,15 +150,22 @@ Value call(Function f, const std::vector<Value>& args, int64_t now_ms) {
       const std::string& s = args[0].as_string();
       const std::string& affix = args[1].as_string();
       if (affix.size() > s.size()) return Value::boolean(false);
-      return Value::boolean(f == Function::kStartsWith ? s.compare(0, affix.size(), affix) == 0
-                                                       : s.compare(s.size() - affix.size(), affix.size(), affix) == 0);
+      return Value::boolean(f == Function::kStartsWith
+                                ? s.compare(0, affix.size(), affix) == 0
+                                : s.compare(s.size() - affix.size(), affix.size(), affix) == 0);
     }
-    case Function::kNow: return Value::time(now_ms);
-    case Function::kDaysSince: return since(args[0], now_ms, 86'400'000);
-    case Function::kHoursSince: return since(args[0], now_ms, 3'600'000);
-    case Function::kMinutesSince: return since(args[0], now_ms, 60'000);
-    case Function::kHourOfDay: return calendar(args, true);
-    case Function::kDayOfWeek: return calendar(args, false);
+    case Function::kNow:
+      return Value::time(now_ms);
+    case Function::kDaysSince:
+      return since(args[0], now_ms, 86'400'000);
+    case Function::kHoursSince:
+      return since(args[0], now_ms, 3'600'000);
+    case Function::kMinutesSince:
+      return since(args[0], now_ms, 60'000);
+    case Function::kHourOfDay:
+      return calendar(args, true);
+    case Function::kDayOfWeek:
+      return calendar(args, false);
     case Function::kDate: {
       if (args[0].kind() != Kind::kString) return Value();
       const auto t = parse_date(args[0].as_string());
@@ -157,7 +175,8 @@ Value call(Function f, const std::vector<Value>& args, int64_t now_ms) {
       const auto t = time_of(args[0]);
       return t ? Value::time(*t) : Value();
     }
-    case Function::kScore: break;  // needs the user: eval.cpp
+    case Function::kScore:
+      break;  // needs the user: eval.cpp
   }
   return Value();
 }

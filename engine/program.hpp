@@ -25,31 +25,63 @@ class RE2;
 namespace spur {
 
 enum class Op : uint8_t {
-  kConst,             // a: index in consts
-  kTriggerPath,       // a: path; the trigger's properties, or the whole object when empty
-  kTriggerEnvelope,   // a: Envelope
-  kProfilePath,       // a: path; the attributes, or the whole object when empty
-  kProfileSegments,   // the segments the user is in
-  kProfileEnvelope,   // a: Envelope (first_seen, last_seen)
-  kCandidatePath,     // a: path; a property of the event a filter is testing
-  kList,              // children: elements
-  kObject,            // a: index in keys (first key); children: values
-  kNot, kNeg, kAnd, kOr,
-  kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kContains,
-  kAdd, kSub, kMul, kDiv,
-  kBetween,           // children: value, low, high
-  kMatches,           // a: index in regexes; children: text
-  kIsNull, kIsNotNull,
-  kCall,              // a: Function; children: arguments
-  kPast,              // a: index in past (a pattern: true when an event matches)
-  kAggregate,         // a: index in past (count, sum, ...)
+  kConst,            // a: index in consts
+  kTriggerPath,      // a: path; the trigger's properties, or the whole object when empty
+  kTriggerEnvelope,  // a: Envelope
+  kProfilePath,      // a: path; the attributes, or the whole object when empty
+  kProfileSegments,  // the segments the user is in
+  kProfileEnvelope,  // a: Envelope (first_seen, last_seen)
+  kCandidatePath,    // a: path; a property of the event a filter is testing
+  kList,             // children: elements
+  kObject,           // a: index in keys (first key); children: values
+  kNot,
+  kNeg,
+  kAnd,
+  kOr,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIn,
+  kNotIn,
+  kContains,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kBetween,  // children: value, low, high
+  kMatches,  // a: index in regexes; children: text
+  kIsNull,
+  kIsNotNull,
+  kCall,       // a: Function; children: arguments
+  kPast,       // a: index in past (a pattern: true when an event matches)
+  kAggregate,  // a: index in past (count, sum, ...)
 };
 
 enum class Envelope : uint8_t { kTime, kUser, kId, kName, kFirstSeen, kLastSeen };
 
 enum class Function : uint8_t {
-  kLower, kUpper, kLen, kAbs, kRound, kFloor, kCeil, kCoalesce, kStartsWith, kEndsWith, kNow,
-  kDaysSince, kHoursSince, kMinutesSince, kHourOfDay, kDayOfWeek, kDate, kTime, kScore,
+  kLower,
+  kUpper,
+  kLen,
+  kAbs,
+  kRound,
+  kFloor,
+  kCeil,
+  kCoalesce,
+  kStartsWith,
+  kEndsWith,
+  kNow,
+  kDaysSince,
+  kHoursSince,
+  kMinutesSince,
+  kHourOfDay,
+  kDayOfWeek,
+  kDate,
+  kTime,
+  kScore,
 };
 
 struct Node {
@@ -110,9 +142,9 @@ struct CompiledRule {
   std::vector<uint32_t> operands;     // non-future operands of the top-level `and` chain
   std::vector<FuturePattern> futures;
   std::vector<CompiledAction> actions;
-  std::vector<std::string> scores;    // models of every score() in the chain and actions
-  uint64_t when_fingerprint = 0;      // of the `when` part (hot reload keeps pending matches)
-  uint64_t fingerprint = 0;           // of the whole rule
+  std::vector<std::string> scores;  // models of every score() in the chain and actions
+  uint64_t when_fingerprint = 0;    // of the `when` part (hot reload keeps pending matches)
+  uint64_t fingerprint = 0;         // of the whole rule
 };
 
 struct CompiledGroup {

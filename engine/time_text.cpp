@@ -28,6 +28,11 @@ std::optional<int64_t> epoch_days(std::string_view text) {
 
 }  // namespace
 
+std::string format_rfc3339(int64_t ms) {
+  const date::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds(ms)};
+  return date::format("%FT%TZ", t);
+}
+
 std::optional<int64_t> parse_date(std::string_view text) {
   if (text.size() != 10) return std::nullopt;
   const auto days = epoch_days(text);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace spur {
@@ -12,6 +13,9 @@ namespace spur {
 // fractions truncated to milliseconds. Leap seconds (:60) and impossible dates are
 // rejected.
 std::optional<int64_t> parse_rfc3339(std::string_view text);
+
+// RFC 3339 in UTC with milliseconds: "2026-11-24T10:00:00.000Z".
+std::string format_rfc3339(int64_t ms);
 
 // "2026-12-24": midnight UTC of that day.
 std::optional<int64_t> parse_date(std::string_view text);

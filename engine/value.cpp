@@ -7,7 +7,9 @@
 
 namespace spur {
 
-Value Value::number(double n) { return std::isfinite(n) ? Value(Storage(n)) : Value(); }
+Value Value::number(double n) {
+  return std::isfinite(n) ? Value(Storage(n)) : Value();
+}
 
 const Value* Value::find(std::string_view key) const {
   if (kind() != Kind::kObject) return nullptr;
@@ -31,15 +33,22 @@ bool equal(const Value& a, const Value& b) {
   }
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Kind::kNull: return true;
-    case Kind::kBool: return a.as_bool() == b.as_bool();
-    case Kind::kNumber: return a.as_number() == b.as_number();
-    case Kind::kString: return a.as_string() == b.as_string();
-    case Kind::kTime: return a.as_time() == b.as_time();
-    case Kind::kDuration: return a.as_duration() == b.as_duration();
+    case Kind::kNull:
+      return true;
+    case Kind::kBool:
+      return a.as_bool() == b.as_bool();
+    case Kind::kNumber:
+      return a.as_number() == b.as_number();
+    case Kind::kString:
+      return a.as_string() == b.as_string();
+    case Kind::kTime:
+      return a.as_time() == b.as_time();
+    case Kind::kDuration:
+      return a.as_duration() == b.as_duration();
     case Kind::kList:
       return std::equal(a.as_list().begin(), a.as_list().end(), b.as_list().begin(),
-                        b.as_list().end(), [](const Value& x, const Value& y) { return equal(x, y); });
+                        b.as_list().end(),
+                        [](const Value& x, const Value& y) { return equal(x, y); });
     case Kind::kObject: {
       const Object& x = a.as_object();
       const Object& y = b.as_object();
@@ -63,10 +72,14 @@ std::optional<int> compare(const Value& a, const Value& b) {
   }
   if (a.kind() != b.kind()) return std::nullopt;
   switch (a.kind()) {
-    case Kind::kNumber: return sign(a.as_number(), b.as_number());
-    case Kind::kString: return sign(a.as_string().compare(b.as_string()), 0);
-    case Kind::kDuration: return sign(a.as_duration(), b.as_duration());
-    default: return std::nullopt;
+    case Kind::kNumber:
+      return sign(a.as_number(), b.as_number());
+    case Kind::kString:
+      return sign(a.as_string().compare(b.as_string()), 0);
+    case Kind::kDuration:
+      return sign(a.as_duration(), b.as_duration());
+    default:
+      return std::nullopt;
   }
 }
 

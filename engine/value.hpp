@@ -69,8 +69,8 @@ class Value {
   using ListRef = std::shared_ptr<const List>;
   using ObjectRef = std::shared_ptr<const Object>;
   // The order of alternatives is the order of Kind.
-  using Storage = std::variant<std::monostate, bool, double, StringRef, TimeMs, DurationMs,
-                               ListRef, ObjectRef>;
+  using Storage =
+      std::variant<std::monostate, bool, double, StringRef, TimeMs, DurationMs, ListRef, ObjectRef>;
   explicit Value(Storage s) : storage_(std::move(s)) {}
 
   Storage storage_;

@@ -1,0 +1,231 @@
+// `spur replay`: run the rules over an NDJSON event stream, the clock driven by event
+// times (formats.md).
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/rule_loading.hpp"
+#include "engine/engine.hpp"
+#include "engine/time_text.hpp"
+#include "formats/json_codec.hpp"
+
+namespace spur::cli {
+namespace {
+
+// Timers fired by --drain before it gives up: a rule set that keeps making timers
+// forever must not hang the replay.
+constexpr uint64_t kMaxDrainInstants = 1'000'000;
+
+struct Options {
+  std::vector<std::string> rules;
+  std::string profiles;
+  std::optional<int64_t> until_ms;
+  bool drain = false;
+  bool suppressed = false;
+  bool stats = false;
+  std::string events = "-";
+};
+
+// Writes firings to stdout (or counts them, for --stats), buffered.
+class Output : public EngineListener {
+ public:
+  explicit Output(const Options& options) : options_(options) {}
+  ~Output() override { flush(); }
+
+  void on_firing(const Firing& firing) override {
+    ++firings;
+    if (options_.stats) return;
+    buffer_ += firing_json(firing);
+    buffer_ += '\n';
+    if (buffer_.size() > (1 << 16)) flush();
+  }
+  void on_suppressed(const Suppression& suppression) override {
+    ++suppressions;
+    if (!options_.suppressed) return;
+    buffer_ += suppression_json(suppression);
+    buffer_ += '\n';
+  }
+  void flush() {
+    std::fwrite(buffer_.data(), 1, buffer_.size(), stdout);
+    buffer_.clear();
+  }
+
+  uint64_t firings = 0;
+  uint64_t suppressions = 0;
+
+ private:
+  const Options& options_;
+  std::string buffer_;
+};
+
+int usage_error(const std::string& message) {
+  std::cerr << "spur replay: " << message << "\n\n" << usage("replay");
+  return kExitUsage;
+}
+
+bool load_profiles(const std::string& path, Engine& engine) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "spur replay: cannot read profiles `" << path << "`\n";
+    return false;
+  }
+  std::string line;
+  for (uint64_t number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const DecodedProfile p = decode_profile(line);
+    if (!p.ok) {
+      std::cerr << path << ":" << number << ": " << p.error << " (line skipped)\n";
+      continue;
+    }
+    engine.set_attributes(p.user, p.attributes);
+  }
+  return true;
+}
+
+}  // namespace
+
+int replay_command(std::span<const std::string> args) {
+  Options options;
+  bool have_events = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const auto value = [&](const char* name) -> const std::string* {
+      if (i + 1 >= args.size()) return nullptr;
+      (void)name;
+      return &args[++i];
+    };
+    if (arg == "--rules") {
+      const std::string* v = value("--rules");
+      if (!v) return usage_error("--rules needs a file or folder");
+      options.rules.push_back(*v);
+    } else if (arg == "--profiles") {
+      const std::string* v = value("--profiles");
+      if (!v) return usage_error("--profiles needs a file");
+      options.profiles = *v;
+    } else if (arg == "--until") {
+      const std::string* v = value("--until");
+      const auto t = v ? parse_rfc3339(*v) : std::nullopt;
+      if (!t) return usage_error("--until needs an RFC 3339 time such as 2026-11-24T00:00:00Z");
+      options.until_ms = *t;
+    } else if (arg == "--drain") {
+      options.drain = true;
+    } else if (arg == "--suppressed") {
+      options.suppressed = true;
+    } else if (arg == "--stats") {
+      options.stats = true;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return usage_error("unknown option `" + arg + "`");
+    } else if (have_events) {
+      return usage_error("only one event file may be given");
+    } else {
+      options.events = arg;
+      have_events = true;
+    }
+  }
+  if (options.rules.empty()) return usage_error("give the rules with --rules PATH");
+  if (options.drain && options.until_ms)
+    return usage_error("--until and --drain cannot be used together");
+  if (options.suppressed && options.stats)
+    return usage_error("--suppressed and --stats cannot be used together");
+
+  int status = kExitOk;
+  const auto program = load_program(options.rules, "spur replay", status);
+  if (!program) return status;
+
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (options.events != "-") {
+    file.open(options.events, std::ios::binary);
+    if (!file) {
+      std::cerr << "spur replay: cannot read `" << options.events << "`\n";
+      return kExitUsage;
+    }
+    in = &file;
+  }
+
+  Output output(options);
+  Engine engine(program, EngineConfig{}, output);
+  if (!options.profiles.empty() && !load_profiles(options.profiles, engine)) return kExitUsage;
+
+  const auto started = std::chrono::steady_clock::now();
+  auto last_progress = started;
+  uint64_t events = 0, rejected = 0, duplicates = 0;
+  std::string line;
+  for (uint64_t number = 1; std::getline(*in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines
+    DecodedEvent decoded = decode_event(line, "auto-" + std::to_string(number));
+    SubmitResult result;
+    if (decoded.ok) {
+      result = engine.submit(std::move(decoded.event));
+    } else {
+      result = {Outcome::kRejected, decoded.error};
+    }
+    ++events;
+    if (result.outcome == Outcome::kRejected) {
+      ++rejected;
+      std::cerr << options.events << ":" << number << ": " << result.error << " (line skipped)\n";
+    } else if (result.outcome == Outcome::kDuplicate) {
+      ++duplicates;
+    }
+    if ((events & 0xFFFF) == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_progress > std::chrono::seconds(3)) {
+        last_progress = now;
+        std::cerr << "spur replay: " << events << " events, " << output.firings
+                  << " firings so far\n";
+      }
+    }
+  }
+
+  if (options.drain) {
+    uint64_t instants = 0;
+    while (const auto next = engine.next_deadline()) {
+      if (++instants > kMaxDrainInstants) {
+        std::cerr << "spur replay: --drain stopped after " << kMaxDrainInstants
+                  << " timer instants; the rules keep creating timers\n";
+        status = kExitFailed;
+        break;
+      }
+      engine.advance_to(*next);
+    }
+  } else if (options.until_ms) {
+    engine.advance_to(*options.until_ms);  // a time before the clock does nothing
+  } else if (const auto clock = engine.clock()) {
+    engine.advance_to(*clock);  // the timers due at the last event's time
+  }
+  output.flush();
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const size_t pending = engine.pending_count();
+  if (options.stats) {
+    nlohmann::ordered_json stats = {{"events", events},
+                                    {"rejected", rejected},
+                                    {"duplicates", duplicates},
+                                    {"firings", output.firings},
+                                    {"suppressed", output.suppressions},
+                                    {"pending", pending}};
+    nlohmann::ordered_json rules = nlohmann::ordered_json::object();
+    for (uint32_t r = 0; r < program->rules.size(); ++r) {
+      rules[program->rules[r].name] = {{"fired", engine.counts(r).fired},
+                                       {"suppressed", engine.counts(r).suppressed},
+                                       {"pending", engine.pending_count(r)}};
+    }
+    stats["rules"] = std::move(rules);
+    std::cout << stats.dump() << "\n";
+  }
+  std::cerr << "events: " << events << ", rejected: " << rejected << ", duplicates: " << duplicates
+            << ", firings: " << output.firings << ", suppressed: " << output.suppressions
+            << ", pending left: " << pending << ", events/s: "
+            << static_cast<uint64_t>(seconds > 0 ? static_cast<double>(events) / seconds : 0)
+            << "\n";
+  if (engine.dropped_emits() > 0) {
+    std::cerr << "dropped emits (deeper than max_emit_depth): " << engine.dropped_emits() << "\n";
+  }
+  return status;
+}
+
+}  // namespace spur::cli

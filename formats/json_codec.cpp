@@ -1,0 +1,261 @@
+#include "formats/json_codec.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "engine/time_text.hpp"
+#include "grammar/lexical.hpp"
+#include "grammar/source.hpp"
+
+namespace spur {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr size_t kMaxNameBytes = 256;
+
+Value from_json(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::boolean:
+      return Value::boolean(j.get<bool>());
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return Value::number(j.get<double>());
+    case Json::value_t::string:
+      return Value::string(j.get<std::string>());
+    case Json::value_t::array: {
+      List items;
+      for (const Json& item : j)
+        items.push_back(from_json(item));
+      return Value::list(std::move(items));
+    }
+    case Json::value_t::object: {
+      Object members;
+      for (const auto& [key, value] : j.items())
+        members.emplace_back(key, from_json(value));
+      return Value::object(std::move(members));
+    }
+    default:
+      return Value();
+  }
+}
+
+Json to_json_value(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      return nullptr;
+    case Value::Kind::kBool:
+      return v.as_bool();
+    case Value::Kind::kNumber: {
+      const double x = v.as_number();
+      // Integral values print without a fraction (900, not 900.0).
+      if (std::trunc(x) == x && std::fabs(x) < 9007199254740992.0) return static_cast<int64_t>(x);
+      return x;
+    }
+    case Value::Kind::kString:
+      return v.as_string();
+    case Value::Kind::kTime:
+      return format_rfc3339(v.as_time());
+    case Value::Kind::kDuration:
+      return lexical::format_duration(v.as_duration());
+    case Value::Kind::kList: {
+      Json out = Json::array();
+      for (const Value& item : v.as_list())
+        out.push_back(to_json_value(item));
+      return out;
+    }
+    case Value::Kind::kObject: {
+      Json out = Json::object();
+      for (const auto& [key, value] : v.as_object())
+        out[key] = to_json_value(value);
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+// A user or an id: a non-empty string of at most 256 bytes, or an integral number
+// written as its decimal string (42.0 is "42").
+std::optional<std::string> key_text(const Json& j, const char* field, std::string& error) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s.empty() || s.size() > kMaxNameBytes) {
+      error = std::string("`") + field + "` must be 1 to 256 bytes long";
+      return std::nullopt;
+    }
+    return s;
+  }
+  if (j.is_number()) {
+    const double x = j.get<double>();
+    if (std::trunc(x) == x && std::fabs(x) < 9007199254740992.0) {
+      return std::to_string(static_cast<int64_t>(x));
+    }
+  }
+  error = std::string("`") + field + "` must be a non-empty string or a whole number";
+  return std::nullopt;
+}
+
+std::optional<Json> parse(std::string_view text, std::string& error) {
+  if (const size_t bad = find_invalid_utf8(text); bad != text.size()) {
+    error = "not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";
+    return std::nullopt;
+  }
+  Json j = Json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded()) {
+    error = "not valid JSON";
+    return std::nullopt;
+  }
+  return j;
+}
+
+}  // namespace
+
+std::optional<Value> parse_json_value(std::string_view json, std::string& error) {
+  const auto j = parse(json, error);
+  if (!j) return std::nullopt;
+  return from_json(*j);
+}
+
+DecodedEvent decode_event(std::string_view json, const std::string& default_id) {
+  DecodedEvent out;
+  const auto parsed = parse(json, out.error);
+  if (!parsed) return out;
+  const Json& j = *parsed;
+  if (!j.is_object()) {
+    out.error = "an event must be a JSON object";
+    return out;
+  }
+  const auto field = [&j](const char* name) -> const Json* {
+    const auto it = j.find(name);
+    return it == j.end() || it->is_null() ? nullptr : &*it;  // explicit null means absent
+  };
+  const Json* name = field("event");
+  if (name == nullptr || !name->is_string() || name->get_ref<const std::string&>().empty() ||
+      name->get_ref<const std::string&>().size() > kMaxNameBytes) {
+    out.error = "`event` is required: the event name, a string of 1 to 256 bytes";
+    return out;
+  }
+  out.event.name = name->get<std::string>();
+  const Json* user = field("user");
+  if (user == nullptr) {
+    out.error = "`user` is required: the user's id, a string or a whole number";
+    return out;
+  }
+  const auto user_text = key_text(*user, "user", out.error);
+  if (!user_text) return out;
+  out.event.user = *user_text;
+  out.event.id = default_id;
+  if (const Json* id = field("id")) {
+    const auto id_text = key_text(*id, "id", out.error);
+    if (!id_text) return out;
+    out.event.id = *id_text;
+  }
+  if (const Json* time = field("time")) {
+    std::optional<int64_t> ms;
+    if (time->is_string()) {
+      ms = parse_rfc3339(time->get_ref<const std::string&>());
+    } else if (time->is_number_integer() || time->is_number_unsigned()) {
+      ms = time->get<int64_t>();
+    }
+    if (!ms) {
+      out.error =
+          "`time` must be an RFC 3339 time with an offset (\"2026-11-23T10:00:00Z\") or integer "
+          "epoch milliseconds";
+      return out;
+    }
+    out.event.time_ms = *ms;
+    out.event.has_time = true;
+  }
+  if (const Json* properties = field("properties")) {
+    if (!properties->is_object()) {
+      out.error = "`properties` must be a JSON object";
+      return out;
+    }
+    out.event.properties = from_json(*properties);
+  }
+  out.ok = true;
+  return out;
+}
+
+DecodedProfile decode_profile(std::string_view json) {
+  DecodedProfile out;
+  const auto parsed = parse(json, out.error);
+  if (!parsed) return out;
+  const Json& j = *parsed;
+  if (!j.is_object() || !j.contains("user")) {
+    out.error = "a profile line is {\"user\": ..., \"attributes\": {...}}";
+    return out;
+  }
+  const auto user = key_text(j["user"], "user", out.error);
+  if (!user) return out;
+  out.user = *user;
+  const auto attributes = j.find("attributes");
+  if (attributes != j.end() && !attributes->is_null() && !attributes->is_object()) {
+    out.error = "`attributes` must be a JSON object";
+    return out;
+  }
+  out.attributes = attributes == j.end() ? Value::object({}) : from_json(*attributes);
+  out.ok = true;
+  return out;
+}
+
+std::string to_json(const Value& value) {
+  return to_json_value(value).dump();
+}
+
+std::string firing_json(const Firing& f) {
+  Json actions = Json::array();
+  for (const ActionRecord& a : f.actions) {
+    Json r = Json::object();
+    switch (a.op) {
+      case ActionOp::kSend:
+        r["send"] = a.name;
+        r["payload"] = to_json_value(a.value);
+        break;
+      case ActionOp::kSet:
+        r["set"] = a.name;
+        r["value"] = to_json_value(a.value);
+        break;
+      case ActionOp::kUnset:
+        r["unset"] = a.name;
+        break;
+      case ActionOp::kIncrement:
+        r["increment"] = a.name;
+        r["by"] = to_json_value(a.by);
+        r["value"] = to_json_value(a.value);
+        break;
+      case ActionOp::kEmit:
+        r["emit"] = a.name;
+        r["properties"] = to_json_value(a.value);
+        break;
+      case ActionOp::kRespond:
+        r["respond"] = to_json_value(a.value);
+        break;
+    }
+    actions.push_back(std::move(r));
+  }
+  Json j = Json::object();
+  j["firing_id"] = f.firing_id;
+  j["rule"] = f.rule;
+  j["user"] = f.user;
+  j["time"] = format_rfc3339(f.time_ms);
+  j["trigger"] = f.trigger;
+  j["priority"] = f.priority;
+  j["scores"] = to_json_value(Value::object(f.scores));
+  j["actions"] = std::move(actions);
+  return j.dump();
+}
+
+std::string suppression_json(const Suppression& s) {
+  Json j = Json::object();
+  j["suppressed"] = reason_name(s.reason);
+  j["rule"] = s.rule;
+  j["user"] = s.user;
+  j["time"] = format_rfc3339(s.time_ms);
+  j["trigger"] = s.trigger;
+  j["priority"] = s.priority;
+  return j.dump();
+}
+
+}  // namespace spur
