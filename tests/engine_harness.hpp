@@ -1,0 +1,86 @@
+// Runs rule text over events for engine tests: real checker, compiler, engine and JSON
+// decoder; firings and suppressions are kept as short lines
+// ("rule user time trigger", "suppressed:reason rule user time trigger").
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/compile.hpp"
+#include "engine/engine.hpp"
+#include "engine/time_text.hpp"
+#include "formats/json_codec.hpp"
+#include "test_support.hpp"
+
+namespace spur::testing {
+
+class Harness : public EngineListener {
+ public:
+  explicit Harness(const std::string& rules, EngineConfig config = {}) {
+    const auto f = check_text(rules);
+    INFO(f.rendered());
+    REQUIRE(f.diagnostics.error_count() == 0);
+    program = compile(f.rule_set);
+    engine = std::make_unique<Engine>(program, config, *this);
+  }
+
+  // Submits one event given as JSON; returns the outcome.
+  Outcome send(const std::string& json) {
+    DecodedEvent decoded = decode_event(json, "auto-" + std::to_string(++count_));
+    INFO(decoded.error);
+    REQUIRE(decoded.ok);
+    const SubmitResult r = engine->submit(std::move(decoded.event));
+    last_error = r.error;
+    return r.outcome;
+  }
+  void until(const std::string& time) { engine->advance_to(*parse_rfc3339(time)); }
+  void drain() {
+    while (const auto next = engine->next_deadline())
+      engine->advance_to(*next);
+  }
+  Value profile(const std::string& user, const std::string& attribute) const {
+    const UserState* u = engine->user(user);
+    return u ? lookup(u->attributes, {attribute}) : Value();
+  }
+
+  void on_firing(const Firing& f) override {
+    firings.push_back(f);
+    lines.push_back(f.rule + " " + f.user + " " + format_rfc3339(f.time_ms) + " " + f.trigger);
+  }
+  void on_suppressed(const Suppression& s) override {
+    lines.push_back(std::string("suppressed:") + reason_name(s.reason) + " " + s.rule + " " +
+                    s.user + " " + format_rfc3339(s.time_ms) + " " + s.trigger);
+  }
+
+  std::shared_ptr<const Program> program;
+  std::unique_ptr<Engine> engine;
+  std::vector<Firing> firings;
+  std::vector<std::string> lines;
+  std::string last_error;
+
+  // The lines joined, one per line, so that a failed check prints them.
+  std::string text() const { return join(lines); }
+  static std::string join(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const std::string& part : parts)
+      out += part + "\n";
+    return out;
+  }
+
+ private:
+  int count_ = 0;
+};
+
+// An event line: ev("add_to_cart", "u1", "2026-01-01T10:00:00Z", R"({"sku": "A"})", "e1").
+inline std::string ev(const std::string& name, const std::string& user, const std::string& time,
+                      const std::string& properties = "{}", const std::string& id = "") {
+  std::string json = R"({"event": ")" + name + R"(", "user": ")" + user + R"(", "time": ")" + time +
+                     R"(", "properties": )" + properties;
+  if (!id.empty()) json += R"(, "id": ")" + id + "\"";
+  return json + "}";
+}
+
+}  // namespace spur::testing

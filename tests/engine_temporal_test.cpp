@@ -1,0 +1,147 @@
+// Sections 5 and 9: windows, waiting rules, pending modes, re-checks, time and dedup.
+#include <doctest/doctest.h>
+
+#include "engine_harness.hpp"
+
+namespace spur::testing {
+
+TEST_CASE("past window (T - 30m, T]: exactly 30m before is out, the trigger itself in") {
+  Harness h(
+      "rule r when buy and view in last 30m then send log end\n"
+      "rule s when view and view in last 1m then send log end\n");
+  h.send(ev("view", "u1", "2026-01-01T09:30:00Z"));
+  h.send(ev("buy", "u1", "2026-01-01T10:00:00Z", "{}", "b1"));
+  h.send(ev("view", "u2", "2026-01-01T10:30:00.001Z"));
+  h.send(ev("buy", "u2", "2026-01-01T11:00:00Z", "{}", "b2"));
+  CHECK(h.text() == Harness::join({"s u1 2026-01-01T09:30:00.000Z auto-1",
+                                   "s u2 2026-01-01T10:30:00.001Z auto-3",
+                                   "r u2 2026-01-01T11:00:00.000Z b2"}));
+}
+
+TEST_CASE("in session: a gap of exactly session_gap keeps the session, a longer one ends it") {
+  Harness h("rule r when buy and count(view in session) == 1 then send log end\n");
+  h.send(ev("view", "u1", "2026-01-01T09:00:00Z"));
+  h.send(ev("buy", "u1", "2026-01-01T09:30:00Z", "{}", "b1"));  // gap 30m: same session
+  h.send(ev("view", "u2", "2026-01-01T10:00:00Z"));
+  h.send(ev("buy", "u2", "2026-01-01T10:30:00.001Z", "{}", "b2"));  // new session
+  REQUIRE(h.lines.size() == 1);
+  CHECK(h.lines[0] == "r u1 2026-01-01T09:30:00.000Z b1");
+}
+
+TEST_CASE("no purchase within 24h fires at T+24h; a purchase at exactly T+24h counts as within") {
+  Harness h("rule cart when add_to_cart and no purchase within 24h then send log end\n");
+  h.send(ev("add_to_cart", "u1", "2026-01-01T10:00:00Z", "{}", "c1"));
+  h.send(ev("add_to_cart", "u2", "2026-01-01T10:00:00Z", "{}", "c2"));
+  h.send(ev("purchase", "u2", "2026-01-02T10:00:00Z"));
+  h.drain();
+  CHECK(h.text() == Harness::join({"cart u1 2026-01-02T10:00:00.000Z c1"}));
+}
+
+TEST_CASE("purchase within 24h fires at the purchase; none by T+24h drops the match") {
+  Harness h(
+      "rule follow when add_to_cart as c and purchase[sku == c.sku] within 24h then send log "
+      "end\n");
+  h.send(ev("add_to_cart", "u1", "2026-01-01T10:00:00Z", R"({"sku": "A"})", "c1"));
+  h.send(ev("purchase", "u1", "2026-01-01T12:00:00Z", R"({"sku": "B"})"));
+  h.send(ev("purchase", "u1", "2026-01-02T10:00:00Z", R"({"sku": "A"})"));
+  h.send(ev("add_to_cart", "u2", "2026-01-01T10:00:00Z", R"({"sku": "A"})", "c2"));
+  h.drain();
+  CHECK(h.text() == Harness::join({"follow u1 2026-01-02T10:00:00.000Z c1"}));
+  CHECK(h.engine->pending_count() == 0);
+}
+
+TEST_CASE("an event with the trigger's time that arrives after it counts") {
+  Harness h("rule r when a and b within 1h then send log end\n");
+  h.send(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a1"));
+  h.send(ev("b", "u", "2026-01-01T10:00:00Z"));
+  CHECK(h.text() == Harness::join({"r u 2026-01-01T10:00:00.000Z a1"}));
+}
+
+TEST_CASE("pending latest restarts the window; first keeps it; each keeps both") {
+  const std::string events[] = {ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a1"),
+                                ev("a", "u", "2026-01-01T10:30:00Z", "{}", "a2")};
+  Harness latest("rule r when a and no b within 1h then send log end\n");
+  Harness first("rule r pending first when a and no b within 1h then send log end\n");
+  Harness each("rule r pending each when a and no b within 1h then send log end\n");
+  for (Harness* h : {&latest, &first, &each}) {
+    for (const std::string& e : events)
+      h->send(e);
+    h->drain();
+  }
+  CHECK(latest.text() == Harness::join({"r u 2026-01-01T11:30:00.000Z a2"}));
+  CHECK(first.text() == Harness::join({"r u 2026-01-01T11:00:00.000Z a1"}));
+  CHECK(each.text() ==
+        Harness::join({"r u 2026-01-01T11:00:00.000Z a1", "r u 2026-01-01T11:30:00.000Z a2"}));
+}
+
+TEST_CASE("the re-check at firing sees the profile then: an unsubscribe in between stops it") {
+  Harness h("rule r when a and not profile.unsubscribed and no b within 1h then send log end\n");
+  h.send(ev("a", "u1", "2026-01-01T10:00:00Z"));
+  h.send(ev("identify", "u1", "2026-01-01T10:10:00Z", R"({"unsubscribed": true})"));
+  h.send(ev("a", "u2", "2026-01-01T10:10:00Z", "{}", "a2"));
+  h.drain();
+  CHECK(h.text() == Harness::join({"r u2 2026-01-01T11:10:00.000Z a2"}));
+}
+
+TEST_CASE("the re-check keeps past windows as settled at the trigger") {
+  Harness h("rule r when a and count(v in last 30m) >= 1 and no b within 1h then send log end\n");
+  h.send(ev("v", "u", "2026-01-01T09:50:00Z"));
+  h.send(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a1"));
+  h.drain();  // at 11:00 the view is 70 minutes old, but the window was settled at 10:00
+  CHECK(h.text() == Harness::join({"r u 2026-01-01T11:00:00.000Z a1"}));
+}
+
+TEST_CASE("several future patterns: fire when the last holds, drop when one fails") {
+  Harness h("rule r when a and b within 1h and no c within 2h then send log end\n");
+  h.send(ev("a", "u1", "2026-01-01T10:00:00Z", "{}", "a1"));
+  h.send(ev("b", "u1", "2026-01-01T10:30:00Z"));
+  h.send(ev("a", "u2", "2026-01-01T10:00:00Z", "{}", "a2"));
+  h.send(ev("b", "u2", "2026-01-01T10:30:00Z"));
+  h.send(ev("c", "u2", "2026-01-01T11:00:00Z"));
+  h.send(ev("a", "u3", "2026-01-01T10:00:00Z", "{}", "a3"));  // no b: fails at 11:00
+  h.drain();
+  CHECK(h.text() == Harness::join({"r u1 2026-01-01T12:00:00.000Z a1"}));
+}
+
+TEST_CASE("events at t are handled before timers due at t") {
+  Harness h(
+      "rule r when a and no b within 1h then send log end\n"
+      "rule s when b then send log end\n");
+  h.send(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a1"));
+  h.send(ev("b", "u", "2026-01-01T11:00:00Z", "{}", "b1"));
+  h.drain();
+  CHECK(h.text() == Harness::join({"s u 2026-01-01T11:00:00.000Z b1"}));
+}
+
+TEST_CASE("an event 61 minutes behind the clock is rejected; 60 minutes is handled at the clock") {
+  Harness h(
+      "rule r when a as x and now() == time(\"2026-01-01T11:00:00Z\") and x.@time < now() then "
+      "send log end\n");
+  CHECK(h.send(ev("x", "u", "2026-01-01T11:00:00Z")) == Outcome::kAccepted);
+  CHECK(h.send(ev("a", "u", "2026-01-01T09:59:00Z")) == Outcome::kRejected);
+  CHECK(h.last_error.find("max_lateness") != std::string::npos);
+  CHECK(h.send(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a2")) == Outcome::kAccepted);
+  CHECK(h.text() == Harness::join({"r u 2026-01-01T11:00:00.000Z a2"}));
+}
+
+TEST_CASE("an event without time takes the clock; the first event needs one") {
+  Harness h("rule r when a then send log end\n");
+  CHECK(h.send(R"({"event": "a", "user": "u"})") == Outcome::kRejected);
+  h.send(ev("x", "u", "2026-01-01T10:00:00Z"));
+  CHECK(h.send(R"({"event": "a", "user": "u", "id": "n1", "time": null})") == Outcome::kAccepted);
+  CHECK(h.text() == Harness::join({"r u 2026-01-01T10:00:00.000Z n1"}));
+}
+
+TEST_CASE("dedup: the same id within dedup_window is a duplicate and changes nothing") {
+  Harness h("rule r when a then send log end\n");
+  CHECK(h.send(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "same")) == Outcome::kAccepted);
+  CHECK(h.send(ev("a", "u", "2026-01-02T10:00:00Z", "{}", "same")) ==
+        Outcome::kDuplicate);                                         // 24h: inclusive
+  CHECK(h.engine->clock() == parse_rfc3339("2026-01-01T10:00:00Z"));  // not even the clock
+  CHECK(h.send(ev("a", "u", "2026-01-02T10:00:00.001Z", "{}", "same")) == Outcome::kAccepted);
+  CHECK(h.send(ev("a", "v", "2026-01-02T10:00:00.001Z", "{}", "same")) ==
+        Outcome::kAccepted);  // per user
+  CHECK(h.lines.size() == 3);
+}
+
+}  // namespace spur::testing
