@@ -36,7 +36,7 @@ TEST_CASE("a cooldown ends exactly at its length") {
                                    "r u 2026-01-01T11:00:00.000Z a3"}));
 }
 
-TEST_CASE("limit 2 per 1h counts the firings in (t - 1h, t]") {
+TEST_CASE("limit 2 per 1h counts the firings from t - 1h exclusive to t inclusive") {
   Harness h("rule r limit 2 per 1h when a then send log end\n");
   for (const char* t : {"10:00:00", "10:30:00", "10:59:59", "11:00:00"}) {
     h.send(ev("a", "u", std::string("2026-01-01T") + t + "Z"));

@@ -5,7 +5,7 @@
 
 namespace spur::testing {
 
-TEST_CASE("past window (T - 30m, T]: exactly 30m before is out, the trigger itself in") {
+TEST_CASE("past window of 30m: exactly 30m before is out, the trigger itself in") {
   Harness h(
       "rule r when buy and view in last 30m then send log end\n"
       "rule s when view and view in last 1m then send log end\n");
