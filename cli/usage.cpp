@@ -34,8 +34,10 @@ constexpr Command kCommands[] = {
     {"test",
      "usage: spur test PATH...\n"
      "\n"
-     "Run rule tests (*.test.yaml) and print each case as pass or fail with a diff.\n"
-     "Not in this build yet: it arrives with the engine.\n"},
+     "Run rule tests: *.test.yaml files, or folders searched recursively for them. Each\n"
+     "case starts from empty state; PASS or FAIL is printed per case, with the expected\n"
+     "and actual firings for failures, then `N passed, M failed`. Exit 0 when all pass,\n"
+     "1 on any failure or broken test file, 2 on usage errors.\n"},
     {"serve",
      "usage: spur serve [--config spur.yaml]\n"
      "\n"

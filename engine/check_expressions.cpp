@@ -435,15 +435,13 @@ ValueType Checker::call(const Expr& e, const Scope& scope) {
   if (e.text == "score" && first->kind != ExprKind::kString) {
     diagnostics_.error(first->span, "`score` takes the model's name as a string literal",
                        "write score(\"churn\")");
-  } else if (e.text == "score" && !model_names_.empty() && !models_.count(first->text) &&
-             !broken_names_.count(first->text)) {
-    // Not an error: without a declared model, score("x") reads profile.scores.x. But with
-    // models declared, an unknown name is most likely a typo.
-    const std::string close = closest(first->text, model_names_);
+  } else if (e.text == "score" && !models_.count(first->text) &&
+             !broken_names_.count(first->text) && !closest(first->text, model_names_).empty()) {
+    // Not an error: without a declared model, score("x") reads profile.scores.x. But a
+    // name one typo away from a declared model is most likely that model.
     diagnostics_.warning(first->span, "no model is named " + lexical::quote(first->text),
-                         close.empty() ? "score(" + lexical::quote(first->text) +
-                                             ") reads profile.scores." + first->text
-                                       : "did you mean \"" + close + "\"?");
+                         "did you mean \"" + closest(first->text, model_names_) +
+                             "\"? (as written, it reads profile.scores." + first->text + ")");
   } else if (e.text == "date" && first->kind == ExprKind::kString && !parse_date(first->text)) {
     diagnostics_.warning(first->span,
                          lexical::quote(first->text) + " is not a date, so `date` yields null",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build Release, check the example rules and
-# summarize them.
+# The main job: install what is missing, build Release, check the example rules, replay
+# the demo events through them and summarize what fired.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -9,9 +9,8 @@ echo
 echo "== spur check rules/examples"
 ./build/spur check rules/examples
 echo
-echo "== the example rule set"
-for f in rules/examples/*.rules; do
-  printf '  %-32s %s\n' "$(basename "$f")" \
-    "$(grep -cE '^rule ' "$f") rules, $(grep -cE '^segment ' "$f") segments, $(grep -cE '^group ' "$f") groups"
-done
-echo "  demo-events.ndjson               $(wc -l < rules/examples/demo-events.ndjson) events (replayed by \`spur replay\` in a later release)"
+echo "== spur replay rules/examples/demo-events.ndjson (firings in build/demo-firings.ndjson)"
+./build/spur replay --rules rules/examples --drain rules/examples/demo-events.ndjson > build/demo-firings.ndjson
+echo
+echo "== what fired, per rule"
+grep -o '"rule":"[^"]*"' build/demo-firings.ndjson | cut -d'"' -f4 | sort | uniq -c | sort -rn
