@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/time_text.hpp"
+#include "grammar/lexical.hpp"
 
 namespace spur {
 namespace {
@@ -149,7 +150,7 @@ SubmitResult Engine::submit(Event event) {
   if (clock_ && event.time_ms < *clock_ - config_.max_lateness_ms) {
     return {Outcome::kRejected,
             "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
-                std::to_string(config_.max_lateness_ms / 1000) + "s) behind the clock " +
+                lexical::format_duration(config_.max_lateness_ms) + ") behind the clock " +
                 format_rfc3339(*clock_) + "; send events sooner or raise engine.max_lateness"};
   }
   const int64_t at = clock_ ? std::max(*clock_, event.time_ms) : event.time_ms;
