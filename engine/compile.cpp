@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <cassert>
+#include <cstdio>
 #include <unordered_map>
 
 #include "grammar/printer.hpp"
@@ -89,6 +90,66 @@ Op binary_op(BinaryOp op) {
   return Op::kEq;
 }
 
+// Keys of the hash-consing tables, built by appending (which also keeps g++ 12 from a
+// false -Wrestrict on operator+ of temporaries). Texts are length-prefixed, so keys of
+// different parts cannot run into each other.
+void add_key(std::string& key, std::string_view text) {
+  key.append(std::to_string(text.size()));
+  key.push_back(':');
+  key.append(text);
+}
+void add_key(std::string& key, int64_t number) {
+  key.push_back('#');
+  key.append(std::to_string(number));
+}
+
+// A text that identifies a value exactly, kind included: 1 and "1" differ.
+std::string value_key(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      return "z";
+    case Value::Kind::kBool:
+      return v.as_bool() ? "t" : "f";
+    case Value::Kind::kNumber: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "n%.17g", v.as_number());
+      return buf;
+    }
+    case Value::Kind::kString: {
+      std::string key = "s";
+      add_key(key, v.as_string());
+      return key;
+    }
+    case Value::Kind::kTime: {
+      std::string key = "T";
+      add_key(key, v.as_time());
+      return key;
+    }
+    case Value::Kind::kDuration: {
+      std::string key = "D";
+      add_key(key, v.as_duration());
+      return key;
+    }
+    case Value::Kind::kList: {
+      std::string key = "[";
+      for (const Value& item : v.as_list())
+        add_key(key, value_key(item));
+      key.push_back(']');
+      return key;
+    }
+    case Value::Kind::kObject: {
+      std::string key = "{";
+      for (const auto& [name, value] : v.as_object()) {
+        add_key(key, name);
+        add_key(key, value_key(value));
+      }
+      key.push_back('}');
+      return key;
+    }
+  }
+  return "?";
+}
+
 // Operands of a top-level `and` chain (parentheses do not take them out, section 13).
 void and_operands(const Expr& e, std::vector<const Expr*>& out) {
   if (e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd) {
@@ -123,19 +184,36 @@ class Compiler {
   std::shared_ptr<const Program> run();
 
  private:
+  // Nodes, constants, paths and patterns are hash-consed: an expression written the same
+  // way in many rules is one node, so a per-event memo (later) evaluates it once.
   uint32_t node(Op op, uint32_t a, const std::vector<uint32_t>& kids = {}) {
+    std::string key;
+    add_key(key, static_cast<int64_t>(op));
+    add_key(key, a);
+    for (const uint32_t kid : kids)
+      add_key(key, kid);
+    const auto [it, added] =
+        node_ids_.try_emplace(std::move(key), static_cast<uint32_t>(p_.nodes.size()));
+    if (!added) return it->second;
     Node n{op, a, static_cast<uint32_t>(p_.children.size()), static_cast<uint32_t>(kids.size())};
     p_.children.insert(p_.children.end(), kids.begin(), kids.end());
     p_.nodes.push_back(n);
-    return static_cast<uint32_t>(p_.nodes.size() - 1);
+    return it->second;
   }
   uint32_t constant(Value v) {
-    p_.consts.push_back(std::move(v));
-    return node(Op::kConst, static_cast<uint32_t>(p_.consts.size() - 1));
+    const auto [it, added] =
+        const_ids_.try_emplace(value_key(v), static_cast<uint32_t>(p_.consts.size()));
+    if (added) p_.consts.push_back(std::move(v));
+    return node(Op::kConst, it->second);
   }
   uint32_t path(std::vector<std::string> parts) {
-    p_.paths.push_back(std::move(parts));
-    return static_cast<uint32_t>(p_.paths.size() - 1);
+    std::string key;
+    for (const std::string& part : parts)
+      add_key(key, part);
+    const auto [it, added] =
+        path_ids_.try_emplace(std::move(key), static_cast<uint32_t>(p_.paths.size()));
+    if (added) p_.paths.push_back(std::move(parts));
+    return it->second;
   }
   uint32_t expr(const Expr& e, const Scope& scope);
   uint32_t path_expr(const Expr& e, const Scope& scope);
@@ -152,6 +230,7 @@ class Compiler {
 
   const CheckedRuleSet& rule_set_;
   Program p_;
+  std::unordered_map<std::string, uint32_t> node_ids_, const_ids_, path_ids_, past_ids_, regex_ids_;
   std::unordered_map<std::string, Value> consts_;
   std::unordered_map<std::string, int32_t> groups_;
 };
@@ -228,8 +307,18 @@ uint32_t Compiler::past(const Expr& e, const Scope& scope) {
     horizon = std::max(horizon, pattern.length_ms);
   }
   const bool aggregate = pattern.aggregate != Aggregate::kAny;
-  p_.past.push_back(std::move(pattern));
-  return node(aggregate ? Op::kAggregate : Op::kPast, static_cast<uint32_t>(p_.past.size() - 1));
+  std::string key;
+  add_key(key, pattern.event);
+  add_key(key, pattern.filter);
+  add_key(key, static_cast<int64_t>(pattern.window));
+  add_key(key, pattern.length_ms);
+  add_key(key, static_cast<int64_t>(pattern.aggregate));
+  for (const std::string& part : pattern.field)
+    add_key(key, part);
+  const auto [it, added] =
+      past_ids_.try_emplace(std::move(key), static_cast<uint32_t>(p_.past.size()));
+  if (added) p_.past.push_back(std::move(pattern));
+  return node(aggregate ? Op::kAggregate : Op::kPast, it->second);
 }
 
 uint32_t Compiler::expr(const Expr& e, const Scope& scope) {
@@ -273,10 +362,12 @@ uint32_t Compiler::expr(const Expr& e, const Scope& scope) {
       for (const Expr& child : e.children)
         kids.push_back(expr(child, scope));
       return node(Op::kBetween, 0, kids);
-    case ExprKind::kMatches:
-      p_.regexes.push_back(std::make_unique<re2::RE2>(e.text, re2::RE2::Quiet));
-      return node(Op::kMatches, static_cast<uint32_t>(p_.regexes.size() - 1),
-                  {expr(e.children.front(), scope)});
+    case ExprKind::kMatches: {
+      const auto [it, added] =
+          regex_ids_.try_emplace(e.text, static_cast<uint32_t>(p_.regexes.size()));
+      if (added) p_.regexes.push_back(std::make_unique<re2::RE2>(e.text, re2::RE2::Quiet));
+      return node(Op::kMatches, it->second, {expr(e.children.front(), scope)});
+    }
     case ExprKind::kIsNull:
       return node(e.negated ? Op::kIsNotNull : Op::kIsNull, 0, {expr(e.children.front(), scope)});
     case ExprKind::kPattern:

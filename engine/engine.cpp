@@ -269,8 +269,11 @@ void Engine::record(UserState& u, const Event& event, int64_t at, bool input) {
       horizon != program_->history_ms.end()) {
     auto& entries = u.history[event.name];
     entries.push_back({at, event.properties});
+    // A session can be used up to session_gap after its last input event and reaches
+    // back session_max before that.
     const int64_t keep =
-        std::max(horizon->second, program_->uses_session ? config_.session_max_ms : 0);
+        std::max(horizon->second,
+                 program_->uses_session ? config_.session_max_ms + config_.session_gap_ms : 0);
     while (entries.front().time_ms <= at - keep)
       entries.pop_front();
   }

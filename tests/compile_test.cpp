@@ -1,0 +1,54 @@
+// The compiler: sharing of identical predicates, history horizons, fingerprints.
+#include "engine/compile.hpp"
+
+#include <doctest/doctest.h>
+
+#include "test_support.hpp"
+
+namespace spur {
+
+namespace {
+std::shared_ptr<const Program> compiled(const std::string& text) {
+  const auto f = testing::check_text(text);
+  REQUIRE(f.diagnostics.error_count() == 0);
+  return compile(f.rule_set);
+}
+}  // namespace
+
+TEST_CASE("identical predicates are one node, shared between rules") {
+  const auto p = compiled(
+      "rule a when view as v and v.amount > 100 and count(buy in last 1d) > 2 then send log end\n"
+      "rule b when view as e and e.amount > 100 and count(buy in last 1d) > 2 then send log end\n"
+      "rule c when view as v and v.amount > 101 then send log end\n");
+  CHECK(p->rules[0].operands == p->rules[1].operands);  // the alias does not matter
+  CHECK(p->rules[2].operands[0] != p->rules[0].operands[0]);
+  CHECK(p->past.size() == 1);
+}
+
+TEST_CASE("1 and \"1\" are different constants") {
+  const auto p = compiled("rule a when x as e and e.a == 1 and e.b == \"1\" then send log end\n");
+  CHECK(p->rules[0].operands[0] != p->rules[0].operands[1]);
+  CHECK(p->consts.size() >= 2);
+}
+
+TEST_CASE("history reaches back the longest window over each event name") {
+  const auto p = compiled(
+      "rule a when x and view in last 30m and count(view in last 2h) > 1 then send log end\n"
+      "segment s when sum(buy.amount in last 90d) > 10 end\n"
+      "rule b when x then send log { n: count(click in session) } end\n");
+  CHECK(p->history_ms.at("view") == 2 * 3'600'000);
+  CHECK(p->history_ms.at("buy") == 90LL * 86'400'000);
+  CHECK(p->history_ms.count("click") == 1);
+  CHECK(p->uses_session);
+  CHECK(p->history_ms.count("x") == 0);  // no rule looks back at x: none of it is kept
+}
+
+TEST_CASE("the when fingerprint ignores the actions; the rule fingerprint does not") {
+  const auto p = compiled(
+      "rule a when x and profile.v > 1 then send log end\n"
+      "rule b when x and profile.v > 1 then send email end\n");
+  CHECK(p->rules[0].when_fingerprint == p->rules[1].when_fingerprint);
+  CHECK(p->rules[0].fingerprint != p->rules[1].fingerprint);
+}
+
+}  // namespace spur
