@@ -206,6 +206,18 @@ class Compiler {
     if (added) p_.consts.push_back(std::move(v));
     return node(Op::kConst, it->second);
   }
+  // The slot of a path into the trigger's properties; noted as read by the rule being
+  // compiled.
+  uint32_t slot(std::vector<std::string> parts) {
+    std::string key;
+    for (const std::string& part : parts)
+      add_key(key, part);
+    const auto [it, added] =
+        slot_ids_.try_emplace(std::move(key), static_cast<uint32_t>(p_.slot_paths.size()));
+    if (added) p_.slot_paths.push_back(std::move(parts));
+    rule_slots_.push_back(it->second);
+    return it->second;
+  }
   uint32_t path(std::vector<std::string> parts) {
     std::string key;
     for (const std::string& part : parts)
@@ -230,7 +242,9 @@ class Compiler {
 
   const CheckedRuleSet& rule_set_;
   Program p_;
-  std::unordered_map<std::string, uint32_t> node_ids_, const_ids_, path_ids_, past_ids_, regex_ids_;
+  std::unordered_map<std::string, uint32_t> node_ids_, const_ids_, path_ids_, slot_ids_, past_ids_,
+      regex_ids_;
+  std::vector<uint32_t> rule_slots_;  // slots read by the rule being compiled
   std::unordered_map<std::string, Value> consts_;
   std::unordered_map<std::string, int32_t> groups_;
 };
@@ -270,7 +284,7 @@ uint32_t Compiler::path_expr(const Expr& e, const Scope& scope) {
                                                               : f == "id"   ? Envelope::kId
                                                                             : Envelope::kName));
     }
-    return node(Op::kTriggerPath, path(std::move(rest)));
+    return node(Op::kTriggerPath, slot(std::move(rest)));
   }
   if (root == "profile") {
     if (envelope) {
@@ -445,6 +459,7 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
 void Compiler::declaration(const ast::Rule& r) {
   CompiledRule rule;
   rule.name = r.name.text;
+  rule_slots_.clear();
   std::vector<ast::Limit> written;
   for (const ast::RuleOption& o : r.options) {
     switch (o.kind) {
@@ -513,8 +528,13 @@ void Compiler::declaration(const ast::Rule& r) {
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
   const auto index = static_cast<uint32_t>(p_.rules.size());
   if (!rule.decide) {
-    for (const std::string& trigger : rule.triggers)
+    for (const std::string& trigger : rule.triggers) {
       p_.rules_by_event[trigger].push_back(index);
+      std::vector<uint32_t>& slots = p_.slots_by_event[trigger];
+      for (const uint32_t slot : rule_slots_) {
+        if (std::find(slots.begin(), slots.end(), slot) == slots.end()) slots.push_back(slot);
+      }
+    }
   }
   p_.version = fnv1a(std::to_string(rule.fingerprint), p_.version);
   p_.rules.push_back(std::move(rule));

@@ -119,7 +119,20 @@ void Engine::set_attributes(const std::string& user, const Value& attributes) {
   state(user).attributes = Value::object(std::move(members));
 }
 
-EvalContext Engine::context(const UserState& u, const Event* trigger, int64_t at) const {
+std::shared_ptr<const StepEvent> Engine::read_slots(Event event) const {
+  auto step = std::make_shared<StepEvent>();
+  step->slots.resize(program_->slot_paths.size());
+  if (const auto used = program_->slots_by_event.find(event.name);
+      used != program_->slots_by_event.end()) {
+    for (const uint32_t slot : used->second) {
+      step->slots[slot] = lookup(event.properties, program_->slot_paths[slot]);
+    }
+  }
+  step->event = std::move(event);
+  return step;
+}
+
+EvalContext Engine::context(const UserState& u, const StepEvent* trigger, int64_t at) const {
   EvalContext c;
   c.program = program_.get();
   c.user = &u;
@@ -173,7 +186,7 @@ SubmitResult Engine::submit(Event event) {
   Cascade cascade;
   cascade.user = event.user;
   cascade.root_id = event.id;
-  event_step(u, std::make_shared<const Event>(std::move(event)), at, true, 0, cascade);
+  event_step(u, read_slots(std::move(event)), at, true, 0, cascade);
   run_cascade(u, cascade, at);
   return {Outcome::kAccepted, ""};
 }
@@ -326,9 +339,9 @@ void Engine::resolve_pending(UserState& u, const Event& event, int64_t at,
   }
 }
 
-void Engine::trigger_rules(UserState& u, const std::shared_ptr<const Event>& event, int64_t at,
+void Engine::trigger_rules(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
                            std::vector<Activation>& activations) {
-  const auto triggered = program_->rules_by_event.find(event->name);
+  const auto triggered = program_->rules_by_event.find(event->event.name);
   if (triggered == program_->rules_by_event.end()) return;
   const EvalContext c = context(u, event.get(), at);
   for (const uint32_t index : triggered->second) {
@@ -355,7 +368,7 @@ void Engine::trigger_rules(UserState& u, const std::shared_ptr<const Event>& eve
     for (const uint32_t operand : rule.operands)
       freeze_past(c, operand, m.frozen);
     for (uint32_t p = 0; p < rule.futures.size(); ++p) {
-      timers_.insert(Timer{at + rule.futures[p].within_ms, m.id, p, event->user});
+      timers_.insert(Timer{at + rule.futures[p].within_ms, m.id, p, event->event.user});
     }
     u.pending.push_back(std::move(m));
   }
@@ -396,7 +409,7 @@ void Engine::run_agenda(UserState& u, std::vector<Activation>& activations, int6
     if (const auto reason = blocked(u, rule, fired_groups, at)) {
       ++rule_counts_[a.rule].suppressed;
       listener_.on_suppressed(
-          {*reason, rule.name, a.trigger->user, at, a.trigger->id, rule.priority});
+          {*reason, rule.name, a.trigger->event.user, at, a.trigger->event.id, rule.priority});
       continue;
     }
     FiringTimes& times = u.rule_firings[a.rule];
@@ -418,9 +431,9 @@ void Engine::fire(UserState& u, const Activation& a, int64_t at, int level, Casc
   ++rule_counts_[a.rule].fired;
   Firing firing;
   firing.rule = rule.name;
-  firing.user = a.trigger->user;
+  firing.user = a.trigger->event.user;
   firing.time_ms = at;
-  firing.trigger = a.trigger->id;
+  firing.trigger = a.trigger->event.id;
   firing.priority = rule.priority;
   firing.firing_id = firing_id(rule.name, firing.user, firing.trigger, at);
   for (const std::string& model : rule.scores)
@@ -507,11 +520,11 @@ void Engine::update_segments(UserState& u, int64_t at, int level, Cascade& casca
   }
 }
 
-void Engine::event_step(UserState& u, std::shared_ptr<const Event> event, int64_t at, bool input,
-                        int level, Cascade& cascade) {
-  record(u, *event, at, input);
+void Engine::event_step(UserState& u, std::shared_ptr<const StepEvent> event, int64_t at,
+                        bool input, int level, Cascade& cascade) {
+  record(u, event->event, at, input);
   std::vector<Activation> activations;
-  resolve_pending(u, *event, at, activations);
+  resolve_pending(u, event->event, at, activations);
   trigger_rules(u, event, at, activations);
   run_agenda(u, activations, at, level, cascade);
   update_segments(u, at, level, cascade);
@@ -520,7 +533,7 @@ void Engine::event_step(UserState& u, std::shared_ptr<const Event> event, int64_
 void Engine::run_cascade(UserState& u, Cascade& cascade, int64_t at) {
   while (cascade.head < cascade.queue.size()) {
     auto [event, level] = std::move(cascade.queue[cascade.head++]);
-    event_step(u, std::make_shared<const Event>(std::move(event)), at, false, level, cascade);
+    event_step(u, read_slots(std::move(event)), at, false, level, cascade);
   }
 }
 

@@ -125,7 +125,7 @@ class Engine {
   struct Activation {
     uint32_t rule;
     uint64_t order;  // creation order of the match, or of the activation
-    std::shared_ptr<const Event> trigger;
+    std::shared_ptr<const StepEvent> trigger;
   };
   // The derived events of one input or timer step, handled first in, first out.
   struct Cascade {
@@ -137,15 +137,17 @@ class Engine {
   };
 
   UserState& state(const std::string& user);
-  EvalContext context(const UserState& u, const Event* trigger, int64_t at) const;
+  EvalContext context(const UserState& u, const StepEvent* trigger, int64_t at) const;
+  // The event with its properties read into the slots its rules use.
+  std::shared_ptr<const StepEvent> read_slots(Event event) const;
   void fire_timers_through(int64_t ms, bool inclusive);
   void timer_step(const std::string& user, int64_t at, std::vector<Timer> due);
-  void event_step(UserState& u, std::shared_ptr<const Event> event, int64_t at, bool input,
+  void event_step(UserState& u, std::shared_ptr<const StepEvent> event, int64_t at, bool input,
                   int level, Cascade& cascade);
   void record(UserState& u, const Event& event, int64_t at, bool input);
   void resolve_pending(UserState& u, const Event& event, int64_t at,
                        std::vector<Activation>& activations);
-  void trigger_rules(UserState& u, const std::shared_ptr<const Event>& event, int64_t at,
+  void trigger_rules(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
                      std::vector<Activation>& activations);
   bool recheck(const UserState& u, const PendingMatch& match, int64_t at) const;
   void run_agenda(UserState& u, std::vector<Activation>& activations, int64_t at, int level,

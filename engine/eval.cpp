@@ -125,13 +125,13 @@ Value envelope(const EvalContext& c, Envelope which) {
   const UserState& u = *c.user;
   switch (which) {
     case Envelope::kTime:
-      return c.trigger ? Value::time(c.trigger->time_ms) : Value();
+      return c.trigger ? Value::time(c.trigger->event.time_ms) : Value();
     case Envelope::kUser:
-      return c.trigger ? Value::string(c.trigger->user) : Value();
+      return c.trigger ? Value::string(c.trigger->event.user) : Value();
     case Envelope::kId:
-      return c.trigger ? Value::string(c.trigger->id) : Value();
+      return c.trigger ? Value::string(c.trigger->event.id) : Value();
     case Envelope::kName:
-      return c.trigger ? Value::string(c.trigger->name) : Value();
+      return c.trigger ? Value::string(c.trigger->event.name) : Value();
     case Envelope::kFirstSeen:
       return u.first_seen_ms ? Value::time(*u.first_seen_ms) : Value();
     case Envelope::kLastSeen:
@@ -178,7 +178,7 @@ Value evaluate(const EvalContext& c, uint32_t index) {
     case Op::kConst:
       return p.consts[n.a];
     case Op::kTriggerPath:
-      return c.trigger ? lookup(c.trigger->properties, p.paths[n.a]) : Value();
+      return c.trigger ? c.trigger->slots[n.a] : Value();
     case Op::kTriggerEnvelope:
     case Op::kProfileEnvelope:
       return envelope(c, static_cast<Envelope>(n.a));

@@ -17,10 +17,10 @@ struct Session {
 struct EvalContext {
   const Program* program = nullptr;
   const UserState* user = nullptr;
-  const Event* trigger = nullptr;    // `event` and the alias; null in segments
-  const Value* candidate = nullptr;  // the properties of the event a filter tests
-  int64_t window_end_ms = 0;         // past windows are (end - length, end]
-  int64_t clock_ms = 0;              // now()
+  const StepEvent* trigger = nullptr;  // `event` and the alias; null in segments
+  const Value* candidate = nullptr;    // the properties of the event a filter tests
+  int64_t window_end_ms = 0;           // past windows are (end - length, end]
+  int64_t clock_ms = 0;                // now()
   Session session;
   const FrozenValues* frozen = nullptr;  // past-window values to use instead of history
 };

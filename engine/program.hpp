@@ -26,7 +26,7 @@ namespace spur {
 
 enum class Op : uint8_t {
   kConst,            // a: index in consts
-  kTriggerPath,      // a: path; the trigger's properties, or the whole object when empty
+  kTriggerPath,      // a: slot; a property of the trigger, or its whole properties object
   kTriggerEnvelope,  // a: Envelope
   kProfilePath,      // a: path; the attributes, or the whole object when empty
   kProfileSegments,  // the segments the user is in
@@ -170,6 +170,10 @@ struct Program {
   std::vector<Value> consts;
   std::vector<std::string> keys;
   std::vector<std::vector<std::string>> paths;
+  // Paths into the trigger's properties, numbered: the slots an event is read into.
+  std::vector<std::vector<std::string>> slot_paths;
+  // The slots the rules triggered by each event name read.
+  std::unordered_map<std::string, std::vector<uint32_t>> slots_by_event;
   std::vector<std::unique_ptr<re2::RE2>> regexes;
   std::vector<PastPattern> past;
 

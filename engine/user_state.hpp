@@ -29,7 +29,7 @@ using FrozenValues = std::vector<std::pair<uint32_t, Value>>;  // node -> value
 struct PendingMatch {
   uint64_t id = 0;  // creation order across the engine
   uint32_t rule = 0;
-  std::shared_ptr<const Event> trigger;
+  std::shared_ptr<const StepEvent> trigger;
   int64_t trigger_ms = 0;  // the time the trigger was handled at
   // Per future pattern of the rule: resolved and held (positive pattern seen, or absence
   // window over).

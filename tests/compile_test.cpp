@@ -25,6 +25,20 @@ TEST_CASE("identical predicates are one node, shared between rules") {
   CHECK(p->past.size() == 1);
 }
 
+TEST_CASE("trigger properties are slots numbered at compile time, listed per event name") {
+  const auto p = compiled(
+      "rule a when view as v and v.amount > 100 and buy[sku == v.sku] in last 1h then send log "
+      "end\n"
+      "rule b when click as c and c.amount > 1 then send log { sku: c.sku } end\n"
+      "rule d when view then send log { all: event } end\n");
+  REQUIRE(p->slot_paths.size() == 3);  // amount, sku, the whole object
+  CHECK(p->slot_paths[0] == std::vector<std::string>{"amount"});
+  CHECK(p->slot_paths[1] == std::vector<std::string>{"sku"});
+  CHECK(p->slot_paths[2].empty());
+  CHECK(p->slots_by_event.at("view") == std::vector<uint32_t>{0, 1, 2});
+  CHECK(p->slots_by_event.at("click") == std::vector<uint32_t>{0, 1});
+}
+
 TEST_CASE("1 and \"1\" are different constants") {
   const auto p = compiled("rule a when x as e and e.a == 1 and e.b == \"1\" then send log end\n");
   CHECK(p->rules[0].operands[0] != p->rules[0].operands[1]);
