@@ -145,3 +145,62 @@ TEST_CASE("dedup: the same id within dedup_window is a duplicate and changes not
 }
 
 }  // namespace spur::testing
+
+namespace spur::testing {
+
+TEST_CASE("a session reaches back at most session_max") {
+  EngineConfig config;
+  config.session_max_ms = 3'600'000;  // 1h, with the default 30m gap
+  Harness h("rule r when buy and count(view in session) == 2 then send log end\n", config);
+  // Views every 20 minutes: one unbroken run, but only those within 1h of the buy count.
+  for (const char* t : {"09:00", "09:20", "09:40", "10:00"}) {
+    h.send(ev("view", "u", std::string("2026-01-01T") + t + ":00Z"));
+  }
+  // At 10:10 the session covers (09:10, 10:10]: views at 09:20, 09:40 and 10:00, three.
+  h.send(ev("buy", "u", "2026-01-01T10:10:00Z", "{}", "b1"));
+  CHECK(h.lines.empty());
+  // At 10:30 it covers (09:30, 10:30]: views at 09:40 and 10:00, two.
+  h.send(ev("buy", "u", "2026-01-01T10:30:00Z", "{}", "b2"));
+  CHECK(h.text() == Harness::join({"r u 2026-01-01T10:30:00.000Z b2"}));
+}
+
+TEST_CASE("timers due at one instant: users in the order of their earliest-created match") {
+  Harness h(
+      "rule r when a and no b within 1h then send log end\n"
+      "rule s when c and no b within 30m then send log end\n");
+  h.send(ev("a", "late_user", "2026-01-01T10:00:00Z", "{}", "a1"));
+  h.send(ev("a", "early_user", "2026-01-01T10:00:00Z", "{}", "a2"));
+  h.send(ev("c", "late_user", "2026-01-01T10:30:00Z", "{}", "c1"));  // due at 11:00 too
+  h.drain();
+  CHECK(h.text() == Harness::join({"r late_user 2026-01-01T11:00:00.000Z a1",
+                                   "s late_user 2026-01-01T11:00:00.000Z c1",
+                                   "r early_user 2026-01-01T11:00:00.000Z a2"}));
+}
+
+TEST_CASE("derived events are in history; segments are re-evaluated after a timer step") {
+  Harness h(
+      "rule mark when a then emit marked end\n"
+      "rule seen when b and marked in last 1h then send log end\n"
+      "rule wait when a and no z within 1h then set profile.waited = true end\n"
+      "segment waited when profile.waited end\n"
+      "rule enter when segment_entered as s then send log { s: s.segment } end\n");
+  h.send(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a1"));
+  h.send(ev("b", "u", "2026-01-01T10:30:00Z", "{}", "b1"));
+  h.drain();
+  CHECK(h.text() ==
+        Harness::join({"mark u 2026-01-01T10:00:00.000Z a1", "seen u 2026-01-01T10:30:00.000Z b1",
+                       "wait u 2026-01-01T11:00:00.000Z a1",
+                       "enter u 2026-01-01T11:00:00.000Z timer@2026-01-01T11:00:00.000Z~1"}));
+}
+
+TEST_CASE("sessions and first/last seen count input events only") {
+  Harness h(
+      "rule mark when a then emit tick end\n"
+      "rule r when tick and profile.@last_seen == time(\"2026-01-01T10:00:00Z\") then send log "
+      "end\n");
+  h.send(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a1"));
+  CHECK(h.text() ==
+        Harness::join({"mark u 2026-01-01T10:00:00.000Z a1", "r u 2026-01-01T10:00:00.000Z a1~1"}));
+}
+
+}  // namespace spur::testing
