@@ -22,17 +22,6 @@ bool is_future(const Expr& e) {
          (e.kind == ExprKind::kNo && e.children.front().is_future_pattern());
 }
 
-// The operands of a top-level `and` chain; parentheses around a run of `and`s do not
-// take its operands out of the chain (section 13).
-void and_operands(const Expr& e, std::vector<const Expr*>& out) {
-  if (e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd) {
-    for (const Expr& child : e.children)
-      and_operands(child, out);
-  } else {
-    out.push_back(&e);
-  }
-}
-
 bool looks_numeric(const Expr& e) {
   if (e.kind != ExprKind::kString || e.text.empty()) return false;
   double value = 0;
@@ -62,7 +51,7 @@ bool orderable(ValueType t) {
 
 size_t Checker::condition(const Expr& e, const Scope& scope) {
   std::vector<const Expr*> operands;
-  and_operands(e, operands);
+  ast::and_operands(e, operands);
   const bool future_allowed = scope.place == Scope::Place::kRule;
   size_t futures = 0;
   for (const Expr* operand : operands) {

@@ -150,16 +150,6 @@ std::string value_key(const Value& v) {
   return "?";
 }
 
-// Operands of a top-level `and` chain (parentheses do not take them out, section 13).
-void and_operands(const Expr& e, std::vector<const Expr*>& out) {
-  if (e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd) {
-    for (const Expr& child : e.children)
-      and_operands(child, out);
-  } else {
-    out.push_back(&e);
-  }
-}
-
 // Every score("x") below `e`, in order of first appearance.
 void collect_scores(const Expr& e, std::vector<std::string>& out) {
   if (e.kind == ExprKind::kCall && e.text == "score" && !e.children.empty() &&
@@ -393,6 +383,7 @@ uint32_t Compiler::expr(const Expr& e, const Scope& scope) {
 
 std::vector<LimitSpec> Compiler::limits(const std::vector<ast::Limit>& written) const {
   std::vector<LimitSpec> out;
+  out.reserve(written.size());
   for (const ast::Limit& l : written)
     out.push_back({l.count, l.period.ms});
   return out;
@@ -416,7 +407,7 @@ void Compiler::declaration(const ast::Segment& s) {
   CompiledSegment segment;
   segment.name = s.name.text;
   std::vector<const Expr*> operands;
-  and_operands(s.condition, operands);
+  ast::and_operands(s.condition, operands);
   for (const Expr* operand : operands)
     segment.operands.push_back(expr(*operand, Scope{}));
   p_.segments.push_back(std::move(segment));
@@ -502,7 +493,7 @@ void Compiler::declaration(const ast::Rule& r) {
     when_text += print(*r.condition);
     collect_scores(*r.condition, rule.scores);
     std::vector<const Expr*> operands;
-    and_operands(*r.condition, operands);
+    ast::and_operands(*r.condition, operands);
     for (const Expr* operand : operands) {
       const bool absence =
           operand->kind == ExprKind::kNo && operand->children.front().is_future_pattern();

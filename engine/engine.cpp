@@ -520,7 +520,7 @@ void Engine::update_segments(UserState& u, int64_t at, int level, Cascade& casca
   }
 }
 
-void Engine::event_step(UserState& u, std::shared_ptr<const StepEvent> event, int64_t at,
+void Engine::event_step(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
                         bool input, int level, Cascade& cascade) {
   record(u, event->event, at, input);
   std::vector<Activation> activations;

@@ -142,8 +142,8 @@ class Engine {
   std::shared_ptr<const StepEvent> read_slots(Event event) const;
   void fire_timers_through(int64_t ms, bool inclusive);
   void timer_step(const std::string& user, int64_t at, std::vector<Timer> due);
-  void event_step(UserState& u, std::shared_ptr<const StepEvent> event, int64_t at, bool input,
-                  int level, Cascade& cascade);
+  void event_step(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
+                  bool input, int level, Cascade& cascade);
   void record(UserState& u, const Event& event, int64_t at, bool input);
   void resolve_pending(UserState& u, const Event& event, int64_t at,
                        std::vector<Activation>& activations);

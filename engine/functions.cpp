@@ -8,55 +8,19 @@
 #include <cmath>
 
 #include "engine/time_text.hpp"
+#include "grammar/source.hpp"
 
 namespace spur {
 namespace {
 
 using Kind = Value::Kind;
 
-// Decodes UTF-8 (already validated where it came from) into code points and back.
-std::u32string decode(const std::string& s) {
-  std::u32string out;
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const int len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
-    char32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
-    for (int k = 1; k < len && i + k < s.size(); ++k)
-      cp = (cp << 6) | (s[i + k] & 0x3F);
-    out.push_back(cp);
-    i += len;
-  }
-  return out;
-}
-
-std::string encode(const std::u32string& cps) {
-  std::string out;
-  for (const char32_t cp : cps) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-  return out;
-}
-
 // Unicode simple case mapping, from glibc's C.UTF-8 locale (built in since glibc 2.35),
 // created once and never freed; ASCII only if the locale is missing.
 Value change_case(const Value& v, bool upper) {
   if (v.kind() != Kind::kString) return Value();
   static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-  std::u32string cps = decode(v.as_string());
+  std::u32string cps = decode_utf8(v.as_string());
   for (char32_t& cp : cps) {
     if (utf8 != nullptr) {
       cp = static_cast<char32_t>(upper ? towupper_l(static_cast<wint_t>(cp), utf8)
@@ -66,7 +30,10 @@ Value change_case(const Value& v, bool upper) {
                                        : tolower(static_cast<int>(cp)));
     }
   }
-  return Value::string(encode(cps));
+  std::string out;
+  for (const char32_t cp : cps)
+    append_utf8(out, cp);
+  return Value::string(std::move(out));
 }
 
 Value number_function(Function f, const Value& v) {
@@ -128,7 +95,7 @@ Value call(Function f, const std::vector<Value>& args, int64_t now_ms) {
     case Function::kLen: {
       const Value& v = args[0];
       if (v.kind() == Kind::kString)
-        return Value::number(static_cast<double>(decode(v.as_string()).size()));
+        return Value::number(static_cast<double>(count_code_points(v.as_string())));
       if (v.kind() == Kind::kList) return Value::number(static_cast<double>(v.as_list().size()));
       if (v.kind() == Kind::kObject)
         return Value::number(static_cast<double>(v.as_object().size()));

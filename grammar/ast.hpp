@@ -115,6 +115,17 @@ struct Expr {
   }
 };
 
+// The operands of the top-level `and` chain of a condition, in order. Parentheses around a
+// run of `and`s do not take its operands out of the chain (language.md section 13).
+inline void and_operands(const Expr& e, std::vector<const Expr*>& out) {
+  if (e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd) {
+    for (const Expr& child : e.children)
+      and_operands(child, out);
+  } else {
+    out.push_back(&e);
+  }
+}
+
 struct Const {
   Name name;
   Expr value;

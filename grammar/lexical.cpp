@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "grammar/source.hpp"
+
 namespace spur::lexical {
 namespace {
 
@@ -31,24 +33,6 @@ constexpr std::array<Unit, 6> kUnits = {{
     {"s", 1000LL},
     {"ms", 1LL},
 }};
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 std::optional<uint32_t> hex4(std::string_view s) {
   uint32_t v = 0;

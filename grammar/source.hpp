@@ -72,4 +72,8 @@ uint32_t count_code_points(std::string_view text);
 // Offset of the first byte that is not valid UTF-8, or text.size() when all of it is.
 size_t find_invalid_utf8(std::string_view text);
 
+// UTF-8 to code points and back. REQUIRES for decode: valid UTF-8.
+std::u32string decode_utf8(std::string_view text);
+void append_utf8(std::string& out, char32_t code_point);
+
 }  // namespace spur

@@ -6,25 +6,7 @@ spur=$1
 root=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-expect() {  # expect NAME ACTUAL EXPECTED
-  if [ "$2" == "$3" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    printf 'FAIL %s\n  expected: %s\n  actual:   %s\n' "$1" "$3" "$2"
-  fi
-}
-contains() {  # contains NAME HAYSTACK NEEDLE
-  if [[ "$2" == *"$3"* ]]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    printf 'FAIL %s\n  expected to contain: %s\n  in: %s\n' "$1" "$3" "$2"
-  fi
-}
+source "$(dirname "$0")/assert.sh"
 
 # The examples are clean.
 err=$("$spur" check "$root/rules/examples" 2>&1 >/dev/null); status=$?
@@ -95,5 +77,4 @@ done
 "$spur" help nonsense 2>/dev/null; expect "help unknown exit 2" "$?" 2
 "$spur" frobnicate 2>/dev/null; expect "unknown command exit 2" "$?" 2
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

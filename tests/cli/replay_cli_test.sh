@@ -8,17 +8,8 @@ update=${3:-}
 golden=$root/tests/golden/replay
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+source "$(dirname "$0")/assert.sh"
 
-expect() {  # expect NAME ACTUAL EXPECTED
-  if [ "$2" == "$3" ]; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    printf 'FAIL %s\n  expected: %s\n  actual:   %s\n' "$1" "$3" "$2"
-  fi
-}
 same_file() {  # same_file NAME ACTUAL_FILE GOLDEN_FILE
   if [ "$update" = "--update" ]; then cp "$2" "$3"; fi
   if cmp -s "$2" "$3"; then
@@ -75,5 +66,4 @@ expect "drain and until exit 2" "$?" 2
 printf 'rule r when a and crat.x then send log end\n' > "$work/bad.rules"
 "$spur" replay --rules "$work/bad.rules" 2>/dev/null </dev/null; expect "bad rules exit 1" "$?" 1
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
