@@ -13,6 +13,34 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr size_t kMaxNameBytes = 256;
+// Deepest nesting of arrays and objects accepted in an event or profile: the json_depth
+// default of config.md. Deeper input is rejected before it is parsed, since building
+// values from it recurses.
+constexpr int kMaxDepth = 32;
+
+// True when `text` nests arrays and objects deeper than kMaxDepth (brackets inside
+// strings do not count).
+bool too_deep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
 
 Value from_json(const Json& j) {
   switch (j.type()) {
@@ -99,6 +127,10 @@ std::optional<std::string> key_text(const Json& j, const char* field, std::strin
 std::optional<Json> parse(std::string_view text, std::string& error) {
   if (const size_t bad = find_invalid_utf8(text); bad != text.size()) {
     error = "not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";
+    return std::nullopt;
+  }
+  if (too_deep(text)) {
+    error = "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels";
     return std::nullopt;
   }
   Json j = Json::parse(text.begin(), text.end(), nullptr, false);

@@ -1,0 +1,102 @@
+// Decoding events (formats.md, "Event") and encoding firings.
+#include "formats/json_codec.hpp"
+
+#include <doctest/doctest.h>
+
+#include "engine/time_text.hpp"
+
+namespace spur {
+
+namespace {
+DecodedEvent decode(const std::string& json) {
+  return decode_event(json, "auto-1");
+}
+}  // namespace
+
+TEST_CASE("a well-formed event decodes; unknown fields are ignored") {
+  const auto d = decode(R"({"id": "e-1", "event": "add_to_cart", "user": "u42", "extra": [1],
+                            "time": "2026-11-23T11:00:00+01:00", "properties": {"sku": "A1"}})");
+  REQUIRE(d.ok);
+  CHECK(d.event.name == "add_to_cart");
+  CHECK(d.event.user == "u42");
+  CHECK(d.event.id == "e-1");
+  CHECK(d.event.time_ms == *parse_rfc3339("2026-11-23T10:00:00Z"));
+  CHECK(to_json(d.event.properties) == R"({"sku":"A1"})");
+}
+
+TEST_CASE("user and id may be integral numbers, written as decimal strings") {
+  const auto d = decode(R"({"event": "a", "user": 42.0, "id": 7})");
+  REQUIRE(d.ok);
+  CHECK(d.event.user == "42");
+  CHECK(d.event.id == "7");
+  CHECK_FALSE(decode(R"({"event": "a", "user": 4.5})").ok);
+}
+
+TEST_CASE("explicit null means absent for time, id and properties") {
+  const auto d =
+      decode(R"({"event": "a", "user": "u", "time": null, "id": null, "properties": null})");
+  REQUIRE(d.ok);
+  CHECK_FALSE(d.event.has_time);
+  CHECK(d.event.id == "auto-1");
+  CHECK(to_json(d.event.properties) == "{}");
+}
+
+TEST_CASE("times: RFC 3339 or integer epoch milliseconds; leap seconds rejected") {
+  CHECK(decode(R"({"event": "a", "user": "u", "time": 1767225600000})").event.time_ms ==
+        1767225600000);
+  CHECK(
+      decode(R"({"event": "a", "user": "u", "time": "2026-01-01t00:00:00.9999z"})").event.time_ms ==
+      1767225600999);
+  CHECK_FALSE(decode(R"({"event": "a", "user": "u", "time": "2026-06-30T23:59:60Z"})").ok);
+  CHECK_FALSE(decode(R"({"event": "a", "user": "u", "time": 1.5})").ok);
+  CHECK(decode(R"({"event": "a", "user": "u", "time": "yesterday"})").error.find("`time`") == 0);
+}
+
+TEST_CASE("each bad field is named in the error") {
+  CHECK(decode(R"({"user": "u"})").error.find("`event` is required") == 0);
+  CHECK(decode(R"({"event": "", "user": "u"})").error.find("`event`") == 0);
+  CHECK(decode(R"({"event": "a"})").error.find("`user` is required") == 0);
+  CHECK(decode(R"({"event": "a", "user": ""})").error.find("`user`") == 0);
+  CHECK(decode(R"({"event": "a", "user": "u", "id": ""})").error.find("`id`") == 0);
+  CHECK(decode(R"({"event": "a", "user": "u", "properties": [1]})").error.find("`properties`") ==
+        0);
+  CHECK(decode(R"({"event": "a", "user": ")" + std::string(257, 'x') + R"("})")
+            .error.find("`user`") == 0);
+  CHECK(decode("[1]").error == "an event must be a JSON object");
+  CHECK(decode("{nope").error == "not valid JSON");
+  CHECK(decode("{\"event\": \"\xFF\"}").error.find("not valid UTF-8") == 0);
+}
+
+TEST_CASE("nesting deeper than 32 levels is rejected; brackets in strings do not count") {
+  const auto nested = [](int levels) {
+    return R"({"event": "a", "user": "u", "properties": {"x": )" + std::string(levels, '[') +
+           std::string(levels, ']') + "}}";
+  };
+  // The event object and `properties` are two levels: 30 arrays make 32, 31 make 33.
+  CHECK(decode(nested(30)).ok);
+  CHECK_FALSE(decode(nested(31)).ok);
+  CHECK(decode(nested(100000)).error == "JSON nested deeper than 32 levels");
+  CHECK(decode(R"({"event": "a", "user": "u", "properties": {"s": ")" + std::string(100, '[') +
+               "\"}}")
+            .ok);
+}
+
+TEST_CASE("firings encode with the keys in the order of formats.md") {
+  Firing f;
+  f.firing_id = "0123456789abcdef";
+  f.rule = "r";
+  f.user = "u";
+  f.time_ms = 1767225600000;
+  f.trigger = "e-1";
+  f.priority = 5;
+  f.scores = {{"churn", Value::number(0.5)}};
+  f.actions.push_back({ActionOp::kSet, "profile.wait", Value::duration(5'400'000), Value()});
+  f.actions.push_back({ActionOp::kIncrement, "profile.n", Value(), Value::number(2)});
+  CHECK(
+      firing_json(f) ==
+      R"({"firing_id":"0123456789abcdef","rule":"r","user":"u","time":"2026-01-01T00:00:00.000Z",)"
+      R"("trigger":"e-1","priority":5,"scores":{"churn":0.5},"actions":[{"set":"profile.wait","value":"1h30m"},)"
+      R"({"increment":"profile.n","by":2,"value":null}]})");
+}
+
+}  // namespace spur
