@@ -21,12 +21,14 @@ Value from_yaml(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Sequence: {
       List items;
-      for (const YAML::Node& item : node) items.push_back(from_yaml(item));
+      for (const YAML::Node& item : node)
+        items.push_back(from_yaml(item));
       return Value::list(std::move(items));
     }
     case YAML::NodeType::Map: {
       Object members;
-      for (const auto& member : node) members.emplace_back(member.first.as<std::string>(), from_yaml(member.second));
+      for (const auto& member : node)
+        members.emplace_back(member.first.as<std::string>(), from_yaml(member.second));
       return Value::object(std::move(members));
     }
     case YAML::NodeType::Scalar: {
@@ -35,12 +37,14 @@ Value from_yaml(const YAML::Node& node) {
       if (text == "null" || text == "~" || text.empty()) return Value();
       if (text == "true" || text == "false") return Value::boolean(text == "true");
       std::string error;
-      if (const auto number = parse_json_value(text, error); number && number->kind() == Value::Kind::kNumber) {
+      if (const auto number = parse_json_value(text, error);
+          number && number->kind() == Value::Kind::kNumber) {
         return *number;
       }
       return Value::string(text);
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 
@@ -86,7 +90,8 @@ std::string mismatch(const Value& expected, const Firing& firing) {
         }
       }
       if (send == nullptr || !partial_match(want, *send)) {
-        return "payload: expected " + to_json(want) + ", got " + (send ? to_json(*send) : "no send");
+        return "payload: expected " + to_json(want) + ", got " +
+               (send ? to_json(*send) : "no send");
       }
       continue;
     }
@@ -115,7 +120,8 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
   Collector collector;
   Engine engine(program, EngineConfig{}, collector);
   if (const YAML::Node profiles = test["profiles"]) {
-    for (const auto& entry : profiles) engine.set_attributes(entry.first.as<std::string>(), from_yaml(entry.second));
+    for (const auto& entry : profiles)
+      engine.set_attributes(entry.first.as<std::string>(), from_yaml(entry.second));
   }
   std::string problems;
   int index = 0;
@@ -124,7 +130,8 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
     DecodedEvent decoded = decode_event(to_json(from_yaml(e)), "auto-" + std::to_string(index));
     const SubmitResult r = decoded.ok ? engine.submit(std::move(decoded.event))
                                       : SubmitResult{Outcome::kRejected, decoded.error};
-    if (r.outcome == Outcome::kRejected) problems += "  event " + std::to_string(index) + " rejected: " + r.error + "\n";
+    if (r.outcome == Outcome::kRejected)
+      problems += "  event " + std::to_string(index) + " rejected: " + r.error + "\n";
   }
   if (test["drain"] && test["drain"].as<bool>()) {
     for (int instants = 0; instants < 1'000'000; ++instants) {
@@ -146,12 +153,13 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
   const size_t n = std::max(want.size(), collector.firings.size());
   for (size_t i = 0; i < n; ++i) {
     if (i >= want.size()) {
-      diff += "  unexpected firing " + std::to_string(i + 1) + ": " + firing_json(collector.firings[i]) + "\n";
+      diff += "  unexpected firing " + std::to_string(i + 1) + ": " +
+              firing_json(collector.firings[i]) + "\n";
     } else if (i >= collector.firings.size()) {
       diff += "  missing firing " + std::to_string(i + 1) + ": " + to_json(want[i]) + "\n";
     } else if (const std::string why = mismatch(want[i], collector.firings[i]); !why.empty()) {
-      diff += "  firing " + std::to_string(i + 1) + ": " + why + "\n    expected " + to_json(want[i]) +
-              "\n    actual   " + firing_json(collector.firings[i]) + "\n";
+      diff += "  firing " + std::to_string(i + 1) + ": " + why + "\n    expected " +
+              to_json(want[i]) + "\n    actual   " + firing_json(collector.firings[i]) + "\n";
     }
   }
   if (const YAML::Node profiles = test["expect_profiles"]) {
@@ -161,7 +169,8 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
       Object actual = state ? state->attributes.as_object() : Object{};
       List segments;
       if (state) {
-        for (const uint32_t s : state->segments) segments.push_back(Value::string(program->segments[s].name));
+        for (const uint32_t s : state->segments)
+          segments.push_back(Value::string(program->segments[s].name));
       }
       actual.emplace_back("segments", Value::list(std::move(segments)));
       const Value want_profile = from_yaml(entry.second);
@@ -176,7 +185,8 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
 
 }  // namespace
 
-void run_test_file(const std::string& path, std::ostream& out, std::ostream& err, TestTotals& totals) {
+void run_test_file(const std::string& path, std::ostream& out, std::ostream& err,
+                   TestTotals& totals) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -187,7 +197,8 @@ void run_test_file(const std::string& path, std::ostream& out, std::ostream& err
   }
   std::vector<std::string> rules;
   const fs::path folder = fs::path(path).parent_path();
-  for (const YAML::Node& r : root["rules"]) rules.push_back((folder / r.as<std::string>()).string());
+  for (const YAML::Node& r : root["rules"])
+    rules.push_back((folder / r.as<std::string>()).string());
   if (rules.empty()) {
     err << path << ": `rules` must list the rule files, relative to the test file\n";
     ++totals.broken;

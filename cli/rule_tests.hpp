@@ -14,6 +14,7 @@ struct TestTotals {
 
 // Runs every case of one *.test.yaml file, printing PASS/FAIL lines (with a diff for
 // failures) to `out` and problems with the file to `err`.
-void run_test_file(const std::string& path, std::ostream& out, std::ostream& err, TestTotals& totals);
+void run_test_file(const std::string& path, std::ostream& out, std::ostream& err,
+                   TestTotals& totals);
 
 }  // namespace spur::cli

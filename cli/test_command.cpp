@@ -21,10 +21,11 @@ int test_command(std::span<const std::string> args) {
     std::error_code ec;
     if (fs::is_directory(arg, ec)) {
       std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(arg, ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(arg, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         const std::string name = it->path().filename().string();
-        if (name.size() > 10 && name.ends_with(".test.yaml")) found.push_back(it->path().generic_string());
+        if (name.size() > 10 && name.ends_with(".test.yaml"))
+          found.push_back(it->path().generic_string());
       }
       std::sort(found.begin(), found.end());
       if (found.empty()) {
@@ -40,7 +41,8 @@ int test_command(std::span<const std::string> args) {
     }
   }
   TestTotals totals;
-  for (const std::string& file : files) run_test_file(file, std::cout, std::cerr, totals);
+  for (const std::string& file : files)
+    run_test_file(file, std::cout, std::cerr, totals);
   std::cout << totals.passed << " passed, " << totals.failed << " failed";
   if (totals.broken > 0) std::cout << " (" << totals.broken << " test file(s) could not run)";
   std::cout << "\n";

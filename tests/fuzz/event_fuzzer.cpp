@@ -42,8 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int line = 1; start <= input.size(); ++line) {
     size_t end = input.find('\n', start);
     if (end == std::string::npos) end = input.size();
-    spur::DecodedEvent decoded = spur::decode_event(std::string_view(input).substr(start, end - start),
-                                                    "auto-" + std::to_string(line));
+    spur::DecodedEvent decoded = spur::decode_event(
+        std::string_view(input).substr(start, end - start), "auto-" + std::to_string(line));
     if (decoded.ok) (void)engine.submit(std::move(decoded.event));
     start = end + 1;
   }
