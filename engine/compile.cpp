@@ -90,66 +90,6 @@ Op binary_op(BinaryOp op) {
   return Op::kEq;
 }
 
-// Keys of the hash-consing tables, built by appending (which also keeps g++ 12 from a
-// false -Wrestrict on operator+ of temporaries). Texts are length-prefixed, so keys of
-// different parts cannot run into each other.
-void add_key(std::string& key, std::string_view text) {
-  key.append(std::to_string(text.size()));
-  key.push_back(':');
-  key.append(text);
-}
-void add_key(std::string& key, int64_t number) {
-  key.push_back('#');
-  key.append(std::to_string(number));
-}
-
-// A text that identifies a value exactly, kind included: 1 and "1" differ.
-std::string value_key(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kNull:
-      return "z";
-    case Value::Kind::kBool:
-      return v.as_bool() ? "t" : "f";
-    case Value::Kind::kNumber: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "n%.17g", v.as_number());
-      return buf;
-    }
-    case Value::Kind::kString: {
-      std::string key = "s";
-      add_key(key, v.as_string());
-      return key;
-    }
-    case Value::Kind::kTime: {
-      std::string key = "T";
-      add_key(key, v.as_time());
-      return key;
-    }
-    case Value::Kind::kDuration: {
-      std::string key = "D";
-      add_key(key, v.as_duration());
-      return key;
-    }
-    case Value::Kind::kList: {
-      std::string key = "[";
-      for (const Value& item : v.as_list())
-        add_key(key, value_key(item));
-      key.push_back(']');
-      return key;
-    }
-    case Value::Kind::kObject: {
-      std::string key = "{";
-      for (const auto& [name, value] : v.as_object()) {
-        add_key(key, name);
-        add_key(key, value_key(value));
-      }
-      key.push_back('}');
-      return key;
-    }
-  }
-  return "?";
-}
-
 // Every score("x") below `e`, in order of first appearance.
 void collect_scores(const Expr& e, std::vector<std::string>& out) {
   if (e.kind == ExprKind::kCall && e.text == "score" && !e.children.empty() &&
@@ -169,7 +109,8 @@ struct Scope {
 
 class Compiler {
  public:
-  explicit Compiler(const CheckedRuleSet& rule_set) : rule_set_(rule_set) {}
+  Compiler(const CheckedRuleSet& rule_set, CompileOptions options)
+      : rule_set_(rule_set), options_(options) {}
 
   std::shared_ptr<const Program> run();
 
@@ -230,7 +171,10 @@ class Compiler {
   void declaration(const ast::Rule& r);
   CompiledAction action(const ast::Action& a, const Scope& scope);
 
+  void dispatch(uint32_t index, const CompiledRule& rule);
+
   const CheckedRuleSet& rule_set_;
+  const CompileOptions options_;
   Program p_;
   std::unordered_map<std::string, uint32_t> node_ids_, const_ids_, path_ids_, slot_ids_, past_ids_,
       regex_ids_;
@@ -527,8 +471,35 @@ void Compiler::declaration(const ast::Rule& r) {
       }
     }
   }
+  if (!rule.decide) dispatch(index, rule);
   p_.version = fnv1a(std::to_string(rule.fingerprint), p_.version);
   p_.rules.push_back(std::move(rule));
+}
+
+void Compiler::dispatch(uint32_t index, const CompiledRule& rule) {
+  // The first top-level operand `trigger slot == constant` (either way round) keys the
+  // rule; a rule without one is always a candidate.
+  std::optional<std::pair<uint32_t, std::string>> key;
+  for (const uint32_t operand : rule.operands) {
+    const Node& n = p_.nodes[operand];
+    if (!options_.equality_index || n.op != Op::kEq || key) continue;
+    const Node& l = p_.nodes[p_.child(n, 0)];
+    const Node& r = p_.nodes[p_.child(n, 1)];
+    if (l.op == Op::kTriggerPath && r.op == Op::kConst) key.emplace(l.a, value_key(p_.consts[r.a]));
+    if (r.op == Op::kTriggerPath && l.op == Op::kConst) key.emplace(r.a, value_key(p_.consts[l.a]));
+  }
+  for (const std::string& trigger : rule.triggers) {
+    Program::Dispatch& d = p_.dispatch[trigger];
+    if (!key) {
+      d.always.push_back(index);
+      continue;
+    }
+    auto it = std::find_if(d.indexes.begin(), d.indexes.end(),
+                           [&](const Program::EqualityIndex& i) { return i.slot == key->first; });
+    if (it == d.indexes.end())
+      it = d.indexes.insert(d.indexes.end(), Program::EqualityIndex{key->first, {}});
+    it->rules[key->second].push_back(index);
+  }
 }
 
 std::shared_ptr<const Program> Compiler::run() {
@@ -552,8 +523,8 @@ std::shared_ptr<const Program> Compiler::run() {
 
 }  // namespace
 
-std::shared_ptr<const Program> compile(const CheckedRuleSet& rule_set) {
-  return Compiler(rule_set).run();
+std::shared_ptr<const Program> compile(const CheckedRuleSet& rule_set, CompileOptions options) {
+  return Compiler(rule_set, options).run();
 }
 
 }  // namespace spur

@@ -341,10 +341,19 @@ void Engine::resolve_pending(UserState& u, const Event& event, int64_t at,
 
 void Engine::trigger_rules(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
                            std::vector<Activation>& activations) {
-  const auto triggered = program_->rules_by_event.find(event->event.name);
-  if (triggered == program_->rules_by_event.end()) return;
+  const auto dispatch = program_->dispatch.find(event->event.name);
+  if (dispatch == program_->dispatch.end()) return;
+  // Candidates in declaration order, so matches are created in the same order with or
+  // without the index.
+  std::vector<uint32_t> candidates = dispatch->second.always;
+  for (const Program::EqualityIndex& index : dispatch->second.indexes) {
+    const auto hit = index.rules.find(value_key(event->slots[index.slot]));
+    if (hit != index.rules.end())
+      candidates.insert(candidates.end(), hit->second.begin(), hit->second.end());
+  }
+  if (!dispatch->second.indexes.empty()) std::sort(candidates.begin(), candidates.end());
   const EvalContext c = context(u, event.get(), at);
-  for (const uint32_t index : triggered->second) {
+  for (const uint32_t index : candidates) {
     const CompiledRule& rule = program_->rules[index];
     if (rule.disabled) continue;
     const bool hold = std::all_of(rule.operands.begin(), rule.operands.end(),

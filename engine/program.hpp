@@ -180,9 +180,23 @@ struct Program {
   std::vector<CompiledRule> rules;  // declaration order
   std::vector<CompiledGroup> groups;
   std::vector<CompiledSegment> segments;
-  std::vector<std::string> models;  // declared models
-  // Rules each event name triggers, in declaration order (indices into rules).
+  std::vector<std::string>
+      models;  // declared models
+               // Rules each event name triggers, in declaration order (indices into rules).
   std::unordered_map<std::string, std::vector<uint32_t>> rules_by_event;
+  // The same rules, for matching: a rule with a top-level operand `e.x == CONSTANT` is
+  // reached through a hash index on slot x (one lookup instead of one test per rule);
+  // the others are always evaluated. Candidates are evaluated in declaration order, so
+  // the index never changes a result (tests/index_test.cpp).
+  struct EqualityIndex {
+    uint32_t slot = 0;
+    std::unordered_map<std::string, std::vector<uint32_t>> rules;  // value_key -> rules
+  };
+  struct Dispatch {
+    std::vector<uint32_t> always;
+    std::vector<EqualityIndex> indexes;
+  };
+  std::unordered_map<std::string, Dispatch> dispatch;
   // How far back history of each event name must reach: the longest past window over it.
   std::unordered_map<std::string, int64_t> history_ms;
   bool uses_session = false;  // some window is `in session`

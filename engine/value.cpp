@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "engine/time_text.hpp"
 
@@ -81,6 +82,62 @@ std::optional<int> compare(const Value& a, const Value& b) {
     default:
       return std::nullopt;
   }
+}
+
+void add_key(std::string& key, std::string_view text) {
+  key.append(std::to_string(text.size()));
+  key.push_back(':');
+  key.append(text);
+}
+void add_key(std::string& key, int64_t number) {
+  key.push_back('#');
+  key.append(std::to_string(number));
+}
+
+std::string value_key(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      return "z";
+    case Value::Kind::kBool:
+      return v.as_bool() ? "t" : "f";
+    case Value::Kind::kNumber: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "n%.17g", v.as_number());
+      return buf;
+    }
+    case Value::Kind::kString: {
+      std::string key = "s";
+      add_key(key, v.as_string());
+      return key;
+    }
+    case Value::Kind::kTime: {
+      std::string key = "T";
+      add_key(key, v.as_time());
+      return key;
+    }
+    case Value::Kind::kDuration: {
+      std::string key = "D";
+      add_key(key, v.as_duration());
+      return key;
+    }
+    case Value::Kind::kList: {
+      std::string key = "[";
+      for (const Value& item : v.as_list())
+        add_key(key, value_key(item));
+      key.push_back(']');
+      return key;
+    }
+    case Value::Kind::kObject: {
+      std::string key = "{";
+      for (const auto& [name, value] : v.as_object()) {
+        add_key(key, name);
+        add_key(key, value_key(value));
+      }
+      key.push_back('}');
+      return key;
+    }
+  }
+  return "?";
 }
 
 Value lookup(const Value& root, const std::vector<std::string>& path, size_t from) {

@@ -88,6 +88,17 @@ bool equal(const Value& a, const Value& b);
 // comparison false.
 std::optional<int> compare(const Value& a, const Value& b);
 
+// A text that identifies a value under `==` for the values rules and events hold: equal
+// numbers (1 and 1.0), strings, booleans, null, durations and lists of them give the
+// same key; different kinds never do (1 and "1"). Keys of the hash-consing tables and of
+// the equality index.
+std::string value_key(const Value& v);
+
+// Appends a part to such a key: texts length-prefixed, numbers marked, so parts cannot
+// run into each other.
+void add_key(std::string& key, std::string_view text);
+void add_key(std::string& key, int64_t number);
+
 // The value at `path` below `root` (object members, one key per element); null when
 // any step is missing or not an object.
 Value lookup(const Value& root, const std::vector<std::string>& path, size_t from = 0);

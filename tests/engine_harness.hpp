@@ -19,11 +19,12 @@ namespace spur::testing {
 
 class Harness : public EngineListener {
  public:
-  explicit Harness(const std::string& rules, EngineConfig config = {}) {
+  explicit Harness(const std::string& rules, EngineConfig config = {},
+                   CompileOptions options = {}) {
     const auto f = check_text(rules);
     INFO(f.rendered());
     REQUIRE(f.diagnostics.error_count() == 0);
-    program = compile(f.rule_set);
+    program = compile(f.rule_set, options);
     engine = std::make_unique<Engine>(program, config, *this);
   }
 
