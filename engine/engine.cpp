@@ -179,9 +179,12 @@ SubmitResult Engine::submit(Event event) {
   }
   UserState& u = state(event.user);
   u.recent_ids[event.id] = at;
-  if (u.recent_ids.size() > 64) {
+    // Ids older than the dedup window are swept when the map has doubled since the last
+  // sweep: amortized constant time per event.
+  if (u.recent_ids.size() > u.recent_ids_sweep_at) {
     std::erase_if(u.recent_ids,
                   [&](const auto& entry) { return entry.second < at - config_.dedup_window_ms; });
+    u.recent_ids_sweep_at = std::max<size_t>(64, 2 * u.recent_ids.size());
   }
   Cascade cascade;
   cascade.user = event.user;

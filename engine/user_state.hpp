@@ -51,6 +51,7 @@ struct UserState {
   std::unordered_map<uint32_t, FiringTimes> rule_firings;
   std::unordered_map<uint32_t, FiringTimes> group_firings;
   std::unordered_map<std::string, int64_t> recent_ids;  // event id -> handled time
+  size_t recent_ids_sweep_at = 64;                      // size that triggers the next sweep
 };
 
 }  // namespace spur
