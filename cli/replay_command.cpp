@@ -92,21 +92,20 @@ int replay_command(std::span<const std::string> args) {
   bool have_events = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    const auto value = [&](const char* name) -> const std::string* {
-      if (i + 1 >= args.size()) return nullptr;
-      (void)name;
-      return &args[++i];
+    // The argument after an option, or nullptr when there is none.
+    const auto value = [&]() -> const std::string* {
+      return i + 1 < args.size() ? &args[++i] : nullptr;
     };
     if (arg == "--rules") {
-      const std::string* v = value("--rules");
+      const std::string* v = value();
       if (!v) return usage_error("--rules needs a file or folder");
       options.rules.push_back(*v);
     } else if (arg == "--profiles") {
-      const std::string* v = value("--profiles");
+      const std::string* v = value();
       if (!v) return usage_error("--profiles needs a file");
       options.profiles = *v;
     } else if (arg == "--until") {
-      const std::string* v = value("--until");
+      const std::string* v = value();
       const auto t = v ? parse_rfc3339(*v) : std::nullopt;
       if (!t) return usage_error("--until needs an RFC 3339 time such as 2026-11-24T00:00:00Z");
       options.until_ms = *t;
