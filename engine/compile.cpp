@@ -384,8 +384,12 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
   }
   out.target = a.target.text;
   if (a.path) {
-    for (size_t i = 1; i < a.path->path.size(); ++i)
+    out.target = "profile";
+    for (size_t i = 1; i < a.path->path.size(); ++i) {
       out.path.push_back(a.path->path[i].name);
+      out.target += '.';
+      out.target += a.path->path[i].name;
+    }
   }
   if (a.value) out.value = expr(*a.value, scope);
   return out;

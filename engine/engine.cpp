@@ -179,7 +179,7 @@ SubmitResult Engine::submit(Event event) {
   }
   UserState& u = state(event.user);
   u.recent_ids[event.id] = at;
-    // Ids older than the dedup window are swept when the map has doubled since the last
+  // Ids older than the dedup window are swept when the map has doubled since the last
   // sweep: amortized constant time per event.
   if (u.recent_ids.size() > u.recent_ids_sweep_at) {
     std::erase_if(u.recent_ids,
@@ -424,14 +424,19 @@ void Engine::run_agenda(UserState& u, std::vector<Activation>& activations, int6
           {*reason, rule.name, a.trigger->event.user, at, a.trigger->event.id, rule.priority});
       continue;
     }
-    FiringTimes& times = u.rule_firings[a.rule];
-    times.push_back(at);
-    trim_firings(times, at, longest(rule.cooldown_ms, rule.limits));
+    // Firing times are kept only where a cooldown or a limit will look at them.
+    if (const int64_t keep = longest(rule.cooldown_ms, rule.limits); keep > 0) {
+      FiringTimes& times = u.rule_firings[a.rule];
+      times.push_back(at);
+      trim_firings(times, at, keep);
+    }
     if (rule.group >= 0) {
       const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
-      FiringTimes& group_times = u.group_firings[static_cast<uint32_t>(rule.group)];
-      group_times.push_back(at);
-      trim_firings(group_times, at, longest(group.cooldown_ms, group.limits));
+      if (const int64_t keep = longest(group.cooldown_ms, group.limits); keep > 0) {
+        FiringTimes& group_times = u.group_firings[static_cast<uint32_t>(rule.group)];
+        group_times.push_back(at);
+        trim_firings(group_times, at, keep);
+      }
       fired_groups.insert(rule.group);
     }
     fire(u, a, at, level, cascade);
@@ -453,29 +458,25 @@ void Engine::fire(UserState& u, const Activation& a, int64_t at, int level, Casc
   for (const CompiledAction& action : rule.actions) {
     // Each action sees the changes of the ones before it.
     const EvalContext c = context(u, a.trigger.get(), at);
+    static const Value kNoPayload = Value::object({});  // immutable, shared by all firings
     ActionRecord r;
     r.op = action.op;
     r.name = action.target;
-    std::string path_name = "profile";
-    for (const std::string& part : action.path)
-      path_name += "." + part;
     switch (action.op) {
       case ActionOp::kSend:
       case ActionOp::kRespond:
-        r.value = action.value == kNoNode ? Value::object({}) : evaluate(c, action.value);
+        r.value = action.value == kNoNode ? kNoPayload : evaluate(c, action.value);
         break;
       case ActionOp::kEmit:
-        r.value = action.value == kNoNode ? Value::object({}) : evaluate(c, action.value);
+        r.value = action.value == kNoNode ? kNoPayload : evaluate(c, action.value);
         queue_derived(action.target, r.value, at, level + 1, cascade);
         break;
       case ActionOp::kSet:
       case ActionOp::kUnset:
-        r.name = path_name;
         if (action.op == ActionOp::kSet) r.value = evaluate(c, action.value);
         u.attributes = with_member(u.attributes, action.path, 0, r.value);
         break;
       case ActionOp::kIncrement: {
-        r.name = path_name;
         r.by = action.value == kNoNode ? Value::number(1) : evaluate(c, action.value);
         Value current = lookup(u.attributes, action.path);
         if (current.is_null()) current = Value::number(0);

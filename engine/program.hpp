@@ -124,7 +124,7 @@ enum class ActionOp : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond
 
 struct CompiledAction {
   ActionOp op = ActionOp::kSend;
-  std::string target;             // adapter or event name
+  std::string target;             // adapter, event name, or "profile.x" for set/unset/increment
   std::vector<std::string> path;  // profile path without `profile`
   uint32_t value = kNoNode;       // payload, value or `by`
 };
