@@ -50,9 +50,9 @@ std::string s1_rules(int count, std::mt19937& rng) {
   std::string text;
   for (int i = 0; i < count; ++i) {
     text += "rule r_" + std::to_string(i) + " priority " + std::to_string(i) + " when e" +
-            std::to_string(i % kEventNames) + " as e and e.amount > " + std::to_string(rng() % 1000) +
-            " and (e.country == \"" + kCountries[rng() % 20] + "\" or e.device == \"" + kDevices[rng() % 3] +
-            "\") then send log {} end\n";
+            std::to_string(i % kEventNames) + " as e and e.amount > " +
+            std::to_string(rng() % 1000) + " and (e.country == \"" + kCountries[rng() % 20] +
+            "\" or e.device == \"" + kDevices[rng() % 3] + "\") then send log {} end\n";
   }
   return text;
 }
@@ -73,8 +73,10 @@ std::vector<Event> events(int count, int campaigns, std::mt19937& rng) {
   out.reserve(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) {
     Event e;
-    const int campaign = campaigns > 0 ? static_cast<int>(rng() % static_cast<unsigned>(campaigns)) : 0;
-    e.name = "e" + std::to_string(campaigns > 0 ? campaign % kEventNames : static_cast<int>(rng() % kEventNames));
+    const int campaign =
+        campaigns > 0 ? static_cast<int>(rng() % static_cast<unsigned>(campaigns)) : 0;
+    e.name = "e" + std::to_string(campaigns > 0 ? campaign % kEventNames
+                                                : static_cast<int>(rng() % kEventNames));
     e.user = "u" + std::to_string(rng() % kUsers);
     e.id = "b" + std::to_string(i);
     e.time_ms = 1'767'225'600'000 + i;
@@ -82,14 +84,16 @@ std::vector<Event> events(int count, int campaigns, std::mt19937& rng) {
     spur::Object props = {{"amount", Value::number(static_cast<double>(rng() % 1000))},
                           {"country", Value::string(kCountries[rng() % 20])},
                           {"device", Value::string(kDevices[rng() % 3])}};
-    if (campaigns > 0) props.emplace_back("campaign", Value::string("c" + std::to_string(campaign)));
+    if (campaigns > 0)
+      props.emplace_back("campaign", Value::string("c" + std::to_string(campaign)));
     e.properties = Value::object(std::move(props));
     out.push_back(std::move(e));
   }
   return out;
 }
 
-void run(benchmark::State& state, const std::shared_ptr<const spur::Program>& program, int campaigns) {
+void run(benchmark::State& state, const std::shared_ptr<const spur::Program>& program,
+         int campaigns) {
   std::mt19937 rng(7);
   const std::vector<Event> batch = events(kEventsPerBatch, campaigns, rng);
   uint64_t firings = 0, submitted = 0;
@@ -99,12 +103,14 @@ void run(benchmark::State& state, const std::shared_ptr<const spur::Program>& pr
     spur::Engine engine(program, spur::EngineConfig{}, counter);
     std::vector<Event> copy = batch;
     state.ResumeTiming();
-    for (Event& e : copy) benchmark::DoNotOptimize(engine.submit(std::move(e)));
+    for (Event& e : copy)
+      benchmark::DoNotOptimize(engine.submit(std::move(e)));
     firings += counter.firings;
     submitted += copy.size();
   }
   state.SetItemsProcessed(static_cast<int64_t>(submitted));
-  state.counters["firings_per_event"] = static_cast<double>(firings) / static_cast<double>(submitted);
+  state.counters["firings_per_event"] =
+      static_cast<double>(firings) / static_cast<double>(submitted);
 }
 
 void BM_S1(benchmark::State& state) {
@@ -118,12 +124,19 @@ void BM_S4(benchmark::State& state) {
   const int rules = static_cast<int>(state.range(0));
   run(state, compile_text(s4_rules(rules, rng)), rules);
 }
-BENCHMARK(BM_S4)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_S4)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
 
 void BM_Compile10k(benchmark::State& state) {
   std::mt19937 rng(42);
   const std::string text = s1_rules(10'000, rng);
-  for (auto _ : state) benchmark::DoNotOptimize(compile_text(text));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(compile_text(text));
 }
 BENCHMARK(BM_Compile10k)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
