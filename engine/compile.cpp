@@ -358,30 +358,17 @@ void Compiler::declaration(const ast::Segment& s) {
 }
 
 CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
+  // ActionOp mirrors ast::ActionKind without `split`, which the checker rejects.
+  static_assert(
+      static_cast<int>(ActionOp::kSend) == static_cast<int>(ast::ActionKind::kSend) &&
+      static_cast<int>(ActionOp::kSet) == static_cast<int>(ast::ActionKind::kSet) &&
+      static_cast<int>(ActionOp::kUnset) == static_cast<int>(ast::ActionKind::kUnset) &&
+      static_cast<int>(ActionOp::kIncrement) == static_cast<int>(ast::ActionKind::kIncrement) &&
+      static_cast<int>(ActionOp::kEmit) == static_cast<int>(ast::ActionKind::kEmit) &&
+      static_cast<int>(ActionOp::kRespond) == static_cast<int>(ast::ActionKind::kRespond));
+  assert(a.kind != ast::ActionKind::kSplit && "the checker rejects split");
   CompiledAction out;
-  switch (a.kind) {
-    case ast::ActionKind::kSend:
-      out.op = ActionOp::kSend;
-      break;
-    case ast::ActionKind::kSet:
-      out.op = ActionOp::kSet;
-      break;
-    case ast::ActionKind::kUnset:
-      out.op = ActionOp::kUnset;
-      break;
-    case ast::ActionKind::kIncrement:
-      out.op = ActionOp::kIncrement;
-      break;
-    case ast::ActionKind::kEmit:
-      out.op = ActionOp::kEmit;
-      break;
-    case ast::ActionKind::kRespond:
-      out.op = ActionOp::kRespond;
-      break;
-    case ast::ActionKind::kSplit:
-      assert(false && "the checker rejects split");
-      break;
-  }
+  out.op = static_cast<ActionOp>(a.kind);
   out.target = a.target.text;
   if (a.path) {
     out.target = "profile";

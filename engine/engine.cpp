@@ -455,9 +455,10 @@ void Engine::fire(UserState& u, const Activation& a, int64_t at, int level, Casc
   firing.firing_id = firing_id(rule.name, firing.user, firing.trigger, at);
   for (const std::string& model : rule.scores)
     firing.scores.emplace_back(model, score(*program_, u, model));
+  // The context points at the live user state: each action sees the changes of the ones
+  // before it.
+  const EvalContext c = context(u, a.trigger.get(), at);
   for (const CompiledAction& action : rule.actions) {
-    // Each action sees the changes of the ones before it.
-    const EvalContext c = context(u, a.trigger.get(), at);
     static const Value kNoPayload = Value::object({});  // immutable, shared by all firings
     ActionRecord r;
     r.op = action.op;
