@@ -71,15 +71,10 @@ bool partial_match(const Value& expected, const Value& actual) {
   return equal(expected, actual);
 }
 
-// The firing as a Value, in the shape of its JSON, for matching expectations.
-Value firing_value(const Firing& f) {
-  std::string error;
-  return *parse_json_value(firing_json(f), error);
-}
-
 // Why the firing does not match the expectation, or "" when it does.
-std::string mismatch(const Value& expected, const Firing& firing) {
-  const Value actual = firing_value(firing);
+std::string mismatch(const Value& expected, const std::string& firing) {
+  std::string error;
+  const Value actual = *parse_json_value(firing, error);
   for (const auto& [key, want] : expected.as_object()) {
     if (key == "payload") {
       const Value* send = nullptr;
@@ -110,9 +105,9 @@ std::string mismatch(const Value& expected, const Firing& firing) {
 
 class Collector : public EngineListener {
  public:
-  void on_firing(const Firing& f) override { firings.push_back(f); }
+  void on_firing(const Firing& f) override { firings.push_back(firing_json(f)); }
   void on_suppressed(const Suppression&) override {}
-  std::vector<Firing> firings;
+  std::vector<std::string> firings;  // as JSON
 };
 
 // Runs one case; returns the failure text, or "" when it passes.
@@ -153,13 +148,12 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
   const size_t n = std::max(want.size(), collector.firings.size());
   for (size_t i = 0; i < n; ++i) {
     if (i >= want.size()) {
-      diff += "  unexpected firing " + std::to_string(i + 1) + ": " +
-              firing_json(collector.firings[i]) + "\n";
+      diff += "  unexpected firing " + std::to_string(i + 1) + ": " + collector.firings[i] + "\n";
     } else if (i >= collector.firings.size()) {
       diff += "  missing firing " + std::to_string(i + 1) + ": " + to_json(want[i]) + "\n";
     } else if (const std::string why = mismatch(want[i], collector.firings[i]); !why.empty()) {
       diff += "  firing " + std::to_string(i + 1) + ": " + why + "\n    expected " +
-              to_json(want[i]) + "\n    actual   " + firing_json(collector.firings[i]) + "\n";
+              to_json(want[i]) + "\n    actual   " + collector.firings[i] + "\n";
     }
   }
   if (const YAML::Node profiles = test["expect_profiles"]) {

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <unordered_map>
@@ -158,6 +159,11 @@ class Compiler {
     if (added) p_.paths.push_back(std::move(parts));
     return it->second;
   }
+  // Lists and objects of constants are constants: built once, shared by every firing.
+  bool all_constant(const std::vector<uint32_t>& kids) const {
+    return std::all_of(kids.begin(), kids.end(),
+                       [this](uint32_t kid) { return p_.nodes[kid].op == Op::kConst; });
+  }
   uint32_t expr(const Expr& e, const Scope& scope);
   uint32_t path_expr(const Expr& e, const Scope& scope);
   uint32_t past(const Expr& e, const Scope& scope);
@@ -171,7 +177,13 @@ class Compiler {
   void declaration(const ast::Rule& r);
   CompiledAction action(const ast::Action& a, const Scope& scope);
 
-  void dispatch(uint32_t index, const CompiledRule& rule);
+  struct IndexKey {
+    uint32_t slot;
+    std::string key;  // value_key of the constant
+  };
+  std::vector<IndexKey> index_keys(const CompiledRule& rule) const;
+  bool equality_keys(uint32_t node, std::vector<IndexKey>& keys) const;
+  void add_to_plan(Program::EventPlan& plan, uint32_t rule, const std::vector<IndexKey>& keys);
 
   const CheckedRuleSet& rule_set_;
   const CompileOptions options_;
@@ -247,13 +259,9 @@ uint32_t Compiler::past(const Expr& e, const Scope& scope) {
     for (const ast::Name& part : e.field)
       pattern.field.push_back(part.text);
   }
-  if (pattern.window == Window::kSession) {
-    p_.uses_session = true;
-    p_.history_ms.try_emplace(pattern.event, 0);
-  } else {
-    int64_t& horizon = p_.history_ms[pattern.event];
-    horizon = std::max(horizon, pattern.length_ms);
-  }
+  int64_t& horizon = p_.event_plans[pattern.event].history_ms;
+  horizon = std::max(horizon, pattern.window == Window::kSession ? 0 : pattern.length_ms);
+  if (pattern.window == Window::kSession) p_.uses_session = true;
   const bool aggregate = pattern.aggregate != Aggregate::kAny;
   std::string key;
   add_key(key, pattern.event);
@@ -281,13 +289,25 @@ uint32_t Compiler::expr(const Expr& e, const Scope& scope) {
     case ExprKind::kList:
       for (const Expr& item : e.children)
         kids.push_back(expr(item, scope));
+      if (all_constant(kids)) {
+        List items;
+        for (const uint32_t kid : kids)
+          items.push_back(p_.consts[p_.nodes[kid].a]);
+        return constant(Value::list(std::move(items)));
+      }
       return node(Op::kList, 0, kids);
     case ExprKind::kObject: {
+      for (const Expr& value : e.children)
+        kids.push_back(expr(value, scope));
+      if (all_constant(kids)) {
+        Object members;
+        for (size_t i = 0; i < kids.size(); ++i)
+          members.emplace_back(e.keys[i].text, p_.consts[p_.nodes[kids[i]].a]);
+        return constant(Value::object(std::move(members)));
+      }
       const auto first_key = static_cast<uint32_t>(p_.keys.size());
       for (const ast::Name& key : e.keys)
         p_.keys.push_back(key.text);
-      for (const Expr& value : e.children)
-        kids.push_back(expr(value, scope));
       return node(Op::kObject, first_key, kids);
     }
     case ExprKind::kPath:
@@ -453,43 +473,72 @@ void Compiler::declaration(const ast::Rule& r) {
   rule.when_fingerprint = fnv1a(when_text);
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
   const auto index = static_cast<uint32_t>(p_.rules.size());
-  if (!rule.decide) {
+  if (!rule.decide && !rule.disabled) {
+    const std::vector<IndexKey> keys = index_keys(rule);
     for (const std::string& trigger : rule.triggers) {
-      p_.rules_by_event[trigger].push_back(index);
-      std::vector<uint32_t>& slots = p_.slots_by_event[trigger];
+      Program::EventPlan& plan = p_.event_plans[trigger];
       for (const uint32_t slot : rule_slots_) {
-        if (std::find(slots.begin(), slots.end(), slot) == slots.end()) slots.push_back(slot);
+        if (std::find(plan.slots.begin(), plan.slots.end(), slot) == plan.slots.end())
+          plan.slots.push_back(slot);
       }
+      add_to_plan(plan, index, keys);
     }
   }
-  if (!rule.decide) dispatch(index, rule);
   p_.version = fnv1a(std::to_string(rule.fingerprint), p_.version);
   p_.rules.push_back(std::move(rule));
 }
 
-void Compiler::dispatch(uint32_t index, const CompiledRule& rule) {
-  // The first top-level operand `trigger slot == constant` (either way round) keys the
-  // rule; a rule without one is always a candidate.
-  std::optional<std::pair<uint32_t, std::string>> key;
+// The first top-level operand that is `trigger slot == constant` (either way round), or
+// an `or` of such tests, keys the rule: it can hold only when one of the keys matches.
+// No keys: the rule is always a candidate.
+std::vector<Compiler::IndexKey> Compiler::index_keys(const CompiledRule& rule) const {
+  std::vector<IndexKey> keys;
+  if (!options_.equality_index) return keys;
   for (const uint32_t operand : rule.operands) {
-    const Node& n = p_.nodes[operand];
-    if (!options_.equality_index || n.op != Op::kEq || key) continue;
-    const Node& l = p_.nodes[p_.child(n, 0)];
-    const Node& r = p_.nodes[p_.child(n, 1)];
-    if (l.op == Op::kTriggerPath && r.op == Op::kConst) key.emplace(l.a, value_key(p_.consts[r.a]));
-    if (r.op == Op::kTriggerPath && l.op == Op::kConst) key.emplace(r.a, value_key(p_.consts[l.a]));
+    if (equality_keys(operand, keys)) return keys;
+    keys.clear();
   }
-  for (const std::string& trigger : rule.triggers) {
-    Program::Dispatch& d = p_.dispatch[trigger];
-    if (!key) {
-      d.always.push_back(index);
-      continue;
+  return keys;
+}
+
+bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const {
+  const Node& n = p_.nodes[index];
+  if (n.op == Op::kOr) {
+    for (uint32_t i = 0; i < n.count; ++i) {
+      if (!equality_keys(p_.child(n, i), keys)) return false;
     }
-    auto it = std::find_if(d.indexes.begin(), d.indexes.end(),
-                           [&](const Program::EqualityIndex& i) { return i.slot == key->first; });
-    if (it == d.indexes.end())
-      it = d.indexes.insert(d.indexes.end(), Program::EqualityIndex{key->first, {}});
-    it->rules[key->second].push_back(index);
+    return n.count > 0;
+  }
+  if (n.op != Op::kEq) return false;
+  const Node& l = p_.nodes[p_.child(n, 0)];
+  const Node& r = p_.nodes[p_.child(n, 1)];
+  if (l.op == Op::kTriggerPath && r.op == Op::kConst) {
+    keys.push_back({l.a, value_key(p_.consts[r.a])});
+  } else if (r.op == Op::kTriggerPath && l.op == Op::kConst) {
+    keys.push_back({r.a, value_key(p_.consts[l.a])});
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void Compiler::add_to_plan(Program::EventPlan& plan, uint32_t rule,
+                           const std::vector<IndexKey>& keys) {
+  const auto position = static_cast<uint32_t>(plan.rules.size());
+  plan.rules.push_back(rule);
+  p_.max_rules_per_event = std::max(p_.max_rules_per_event, plan.rules.size());
+  if (keys.empty()) {
+    plan.always.push_back(position);
+    return;
+  }
+  for (const auto& [slot, key] : keys) {
+    auto it =
+        std::find_if(plan.indexes.begin(), plan.indexes.end(),
+                     [slot = slot](const Program::EqualityIndex& i) { return i.slot == slot; });
+    if (it == plan.indexes.end())
+      it = plan.indexes.insert(plan.indexes.end(), Program::EqualityIndex{slot, {}});
+    std::vector<uint32_t>& positions = it->positions[key];
+    if (positions.empty() || positions.back() != position) positions.push_back(position);
   }
 }
 
@@ -509,6 +558,15 @@ std::shared_ptr<const Program> Compiler::run() {
       if (const auto* r = std::get_if<ast::Rule>(&d)) declaration(*r);
     }
   }
+  std::vector<uint32_t> order(p_.rules.size());
+  for (uint32_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
+    return p_.rules[a].priority > p_.rules[b].priority;
+  });
+  p_.agenda_rank.resize(order.size());
+  for (uint32_t rank = 0; rank < order.size(); ++rank)
+    p_.agenda_rank[order[rank]] = rank;
   return std::make_shared<const Program>(std::move(p_));
 }
 

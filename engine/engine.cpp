@@ -2,7 +2,9 @@
 #include "engine/engine.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <bit>
+#include <cassert>
+#include <functional>
 
 #include "engine/time_text.hpp"
 #include "grammar/lexical.hpp"
@@ -10,13 +12,9 @@
 namespace spur {
 namespace {
 
-uint64_t fnv1a(std::string_view text, uint64_t hash) {
-  for (const char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
+const Value kNull;
+const Value kNoPayload = Value::object({});  // immutable, shared by all firings
+const Value kOne = Value::number(1);
 
 // Firing times still within `keep_ms` of `at` matter to cooldowns and limits.
 void trim_firings(FiringTimes& times, int64_t at, int64_t keep_ms) {
@@ -31,60 +29,57 @@ int64_t longest(const std::optional<int64_t>& cooldown, const std::vector<LimitS
   return keep;
 }
 
-// The reason a cooldown or a limit over `times` blocks a firing at `at`, if one does.
-bool cooling(const FiringTimes& times, const std::optional<int64_t>& cooldown, int64_t at) {
-  return cooldown && !times.empty() && at < times.back() + *cooldown;
+// Whether a cooldown or a limit over `times` blocks a firing at `at`.
+bool cooling(const FiringTimes* times, const std::optional<int64_t>& cooldown, int64_t at) {
+  return cooldown && times && !times->empty() && at < times->back() + *cooldown;
 }
-bool limited(const FiringTimes& times, const std::vector<LimitSpec>& limits, int64_t at) {
+bool limited(const FiringTimes* times, const std::vector<LimitSpec>& limits, int64_t at) {
+  if (times == nullptr) return false;
   for (const LimitSpec& l : limits) {
     const auto in_window = std::count_if(
-        times.begin(), times.end(), [&](int64_t t) { return t > at - l.period_ms && t <= at; });
+        times->begin(), times->end(), [&](int64_t t) { return t > at - l.period_ms && t <= at; });
     if (in_window >= l.count) return true;
   }
   return false;
 }
 
+using TimesByKey = std::vector<std::pair<uint32_t, FiringTimes>>;
+const FiringTimes* times_of(const TimesByKey& all, uint32_t key) {
+  for (const auto& [k, times] : all) {
+    if (k == key) return &times;
+  }
+  return nullptr;
+}
+FiringTimes& times_for(TimesByKey& all, uint32_t key) {
+  for (auto& [k, times] : all) {
+    if (k == key) return times;
+  }
+  return all.emplace_back(key, FiringTimes()).second;
+}
+
+bool all_held(const PendingMatch& m) {
+  return std::all_of(m.held.begin(), m.held.end(), [](bool h) { return h; });
+}
+
 }  // namespace
-
-const char* reason_name(SuppressReason reason) {
-  switch (reason) {
-    case SuppressReason::kCooldown:
-      return "cooldown";
-    case SuppressReason::kLimit:
-      return "limit";
-    case SuppressReason::kGroupCooldown:
-      return "group_cooldown";
-    case SuppressReason::kGroupLimit:
-      return "group_limit";
-    case SuppressReason::kExclusive:
-      return "exclusive";
-  }
-  return "?";
-}
-
-std::string firing_id(const std::string& rule, const std::string& user, const std::string& trigger,
-                      int64_t time_ms) {
-  uint64_t h = 14695981039346656037ULL;
-  for (const std::string_view part :
-       {std::string_view(rule), std::string_view(user), std::string_view(trigger)}) {
-    h = fnv1a(part, h);
-    h = fnv1a(std::string_view("\0", 1), h);
-  }
-  h = fnv1a(std::to_string(time_ms), h);
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-  return out;
-}
 
 Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
                EngineListener& listener)
     : program_(std::move(program)),
       config_(config),
       listener_(listener),
-      rule_counts_(program_->rules.size()) {}
+      rule_counts_(program_->rules.size()) {
+  slots_.assign(program_->slot_paths.size(), nullptr);
+  candidates_.assign(program_->max_rules_per_event / 64 + 1, 0);
+  size_t most_actions = 0;
+  for (const CompiledRule& rule : program_->rules)
+    most_actions = std::max(most_actions, rule.actions.size());
+  action_records_.reserve(most_actions);
+  action_values_.reserve(2 * most_actions);  // a value and a `by` per action at most
+}
 
-UserState& Engine::state(const std::string& user) {
-  return users_[user];
+Engine::User& Engine::state(const std::string& user) {
+  return *users_.try_emplace(user).first;
 }
 
 const UserState* Engine::user(const std::string& id) const {
@@ -116,81 +111,88 @@ void Engine::set_attributes(const std::string& user, const Value& attributes) {
       if (!value.is_null()) members.emplace_back(key, value);
     }
   }
-  state(user).attributes = Value::object(std::move(members));
+  state(user).second.attributes = Value::object(std::move(members));
 }
 
-std::shared_ptr<const StepEvent> Engine::read_slots(Event event) const {
-  auto step = std::make_shared<StepEvent>();
-  step->slots.resize(program_->slot_paths.size());
-  if (const auto used = program_->slots_by_event.find(event.name);
-      used != program_->slots_by_event.end()) {
-    for (const uint32_t slot : used->second) {
-      step->slots[slot] = lookup(event.properties, program_->slot_paths[slot]);
-    }
+TriggerView Engine::read_slots(const Event& event, const Program::EventPlan* plan) {
+  if (plan) {
+    for (const uint32_t slot : plan->slots)
+      slots_[slot] = find_path(event.properties, program_->slot_paths[slot]);
   }
-  step->event = std::move(event);
-  return step;
+  return {&event, slots_.data()};
 }
 
-EvalContext Engine::context(const UserState& u, const StepEvent* trigger, int64_t at) const {
+std::shared_ptr<const HeldTrigger> Engine::hold(const Event& event) const {
+  auto held = std::make_shared<HeldTrigger>();
+  held->event = event;
+  held->slots.assign(program_->slot_paths.size(), nullptr);
+  if (const Program::EventPlan* plan = program_->plan(event.name)) {
+    for (const uint32_t slot : plan->slots)
+      held->slots[slot] = find_path(held->event.properties, program_->slot_paths[slot]);
+  }
+  return held;
+}
+
+EvalContext Engine::context(const UserState& u, TriggerView trigger, int64_t at) const {
   EvalContext c;
   c.program = program_.get();
   c.user = &u;
   c.trigger = trigger;
   c.window_end_ms = at;
   c.clock_ms = at;
-  c.session = session_at(u, at, config_.session_gap_ms, config_.session_max_ms);
+  if (program_->uses_session)
+    c.session = session_at(u, at, config_.session_gap_ms, config_.session_max_ms);
   return c;
 }
 
-std::optional<int64_t> Engine::next_deadline() const {
-  for (const Timer& t : timers_) {
-    const auto u = users_.find(t.user);
-    if (u == users_.end()) continue;
-    for (const PendingMatch& m : u->second.pending) {
-      if (m.id == t.match && !m.held[t.pattern]) return t.deadline_ms;
-    }
-  }
-  return std::nullopt;
+bool Engine::live(const Timer& t) const {
+  const std::vector<PendingMatch>& pending = t.user->second.pending;
+  return std::any_of(pending.begin(), pending.end(),
+                     [&t](const PendingMatch& m) { return m.id == t.match && !m.held[t.pattern]; });
 }
 
-SubmitResult Engine::submit(Event event) {
-  if (!event.has_time) {
+std::optional<int64_t> Engine::next_deadline() {
+  // A timer that is not live now never will be (matches are never revived and held
+  // patterns stay held), so dropping it changes nothing.
+  while (!timers_.empty() && !live(timers_.front())) {
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
+    timers_.pop_back();
+  }
+  if (timers_.empty()) return std::nullopt;
+  return timers_.front().deadline_ms;
+}
+
+SubmitResult Engine::submit(const Event& input) {
+  const Event* event = &input;
+  Event timed;  // an event without a time takes the clock's
+  if (!input.has_time) {
     if (!clock_)
       return {Outcome::kRejected, "the first event needs a `time`: nothing has set the clock yet"};
-    event.time_ms = *clock_;
+    timed = input;
+    timed.time_ms = *clock_;
+    event = &timed;
   }
-  if (clock_ && event.time_ms < *clock_ - config_.max_lateness_ms) {
+  if (clock_ && event->time_ms < *clock_ - config_.max_lateness_ms) {
     return {Outcome::kRejected,
-            "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
+            "`time` " + format_rfc3339(event->time_ms) + " is more than max_lateness (" +
                 lexical::format_duration(config_.max_lateness_ms) + ") behind the clock " +
                 format_rfc3339(*clock_) + "; send events sooner or raise engine.max_lateness"};
   }
-  const int64_t at = clock_ ? std::max(*clock_, event.time_ms) : event.time_ms;
-  if (const auto u = users_.find(event.user); u != users_.end()) {
-    const auto seen = u->second.recent_ids.find(event.id);
-    if (seen != u->second.recent_ids.end() && at - seen->second <= config_.dedup_window_ms) {
-      return {Outcome::kDuplicate, ""};
-    }
-  }
+  const int64_t at = clock_ ? std::max(*clock_, event->time_ms) : event->time_ms;
+  // A duplicate is an id seen at most dedup_window before (`at` never goes backwards).
+  recent_ids_.forget_before(at - config_.dedup_window_ms);
+  if (recent_ids_.contains(event->user, event->id)) return {Outcome::kDuplicate, ""};
   if (!clock_ || at > *clock_) {
     fire_timers_through(at, false);
     clock_ = at;
   }
-  UserState& u = state(event.user);
-  u.recent_ids[event.id] = at;
-  // Ids older than the dedup window are swept when the map has doubled since the last
-  // sweep: amortized constant time per event.
-  if (u.recent_ids.size() > u.recent_ids_sweep_at) {
-    std::erase_if(u.recent_ids,
-                  [&](const auto& entry) { return entry.second < at - config_.dedup_window_ms; });
-    u.recent_ids_sweep_at = std::max<size_t>(64, 2 * u.recent_ids.size());
-  }
+  recent_ids_.add(event->user, event->id, at);
+  User& user = state(event->user);
   Cascade cascade;
-  cascade.user = event.user;
-  cascade.root_id = event.id;
-  event_step(u, read_slots(std::move(event)), at, true, 0, cascade);
-  run_cascade(u, cascade, at);
+  cascade.user = &user;
+  cascade.input_id = event->id;
+  event_step(user, *event, at, true, 0, cascade);
+  run_cascade(cascade, at);
   return {Outcome::kAccepted, ""};
 }
 
@@ -201,39 +203,38 @@ void Engine::advance_to(int64_t ms) {
 
 void Engine::fire_timers_through(int64_t ms, bool inclusive) {
   while (!timers_.empty()) {
-    const int64_t at = timers_.begin()->deadline_ms;
+    const int64_t at = timers_.front().deadline_ms;
     if (at > ms || (!inclusive && at == ms)) return;
-    // One instant: every due timer, grouped per user, users in the order of their
-    // earliest-created due match (section 13).
+    // One instant: every due timer, in (match, pattern) order ...
     std::vector<Timer> due;
-    while (!timers_.empty() && timers_.begin()->deadline_ms == at) {
-      due.push_back(*timers_.begin());
-      timers_.erase(timers_.begin());
+    while (!timers_.empty() && timers_.front().deadline_ms == at) {
+      std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
+      due.push_back(timers_.back());
+      timers_.pop_back();
     }
     clock_ = std::max(clock_.value_or(at), at);
-    std::vector<std::string> order;
-    for (const Timer& t : due) {
-      if (std::find(order.begin(), order.end(), t.user) == order.end()) order.push_back(t.user);
-    }
-    for (const std::string& user : order) {
-      std::vector<Timer> mine;
-      for (const Timer& t : due) {
-        if (t.user == user) mine.push_back(t);
-      }
-      timer_step(user, at, std::move(mine));
+    // ... grouped per user, users in the order of their earliest-created due match
+    // (section 13): a stable sort by the position of the user's first timer.
+    std::unordered_map<const User*, size_t> first;
+    for (size_t i = 0; i < due.size(); ++i)
+      first.try_emplace(due[i].user, i);
+    std::stable_sort(due.begin(), due.end(), [&first](const Timer& a, const Timer& b) {
+      return first.at(a.user) < first.at(b.user);
+    });
+    std::vector<Timer> mine;
+    for (size_t i = 0; i < due.size();) {
+      mine.clear();
+      User* user = due[i].user;
+      for (; i < due.size() && due[i].user == user; ++i)
+        mine.push_back(due[i]);
+      timer_step(*user, at, mine);
     }
   }
 }
 
-void Engine::drop_match(UserState& u, size_t index) {
-  // Its timers stay in the queue and are skipped when due: a deadline whose match is
-  // gone is not a timer.
-  u.pending.erase(u.pending.begin() + static_cast<std::ptrdiff_t>(index));
-}
-
-void Engine::timer_step(const std::string& user, int64_t at, std::vector<Timer> due) {
-  UserState& u = state(user);
-  std::vector<Activation> activations;
+void Engine::timer_step(User& user, int64_t at, const std::vector<Timer>& due) {
+  UserState& u = user.second;
+  activations_.clear();
   bool any = false;
   // `due` is in (match, pattern) order: matches resolve in the order they were created.
   for (size_t i = 0; i < due.size();) {
@@ -252,25 +253,26 @@ void Engine::timer_step(const std::string& user, int64_t at, std::vector<Timer> 
       }
     }
     if (it == u.pending.end()) continue;
-    const auto index = static_cast<size_t>(it - u.pending.begin());
     if (failed) {
-      drop_match(u, index);
-    } else if (std::all_of(it->held.begin(), it->held.end(), [](bool h) { return h; })) {
+      u.pending.erase(it);
+    } else if (all_held(*it)) {
       PendingMatch done = std::move(*it);
-      drop_match(u, index);
-      if (recheck(u, done, at)) activations.push_back({done.rule, done.id, done.trigger});
+      u.pending.erase(it);
+      if (recheck(u, done, at))
+        activations_.push_back({done.rule, done.id, done.trigger->view(), done.trigger});
     }
   }
   if (!any) return;  // only stale timers: no step
   Cascade cascade;
-  cascade.user = user;
-  cascade.root_id = "timer@" + format_rfc3339(at);
-  run_agenda(u, activations, at, 0, cascade);
+  cascade.user = &user;
+  cascade.timer_ms = at;
+  run_agenda(user, at, 0, cascade);
   update_segments(u, at, 0, cascade);
-  run_cascade(u, cascade, at);
+  run_cascade(cascade, at);
 }
 
-void Engine::record(UserState& u, const Event& event, int64_t at, bool input) {
+void Engine::record(UserState& u, const Event& event, const Program::EventPlan* plan, int64_t at,
+                    bool input) {
   if (input) {
     if (!u.first_seen_ms) u.first_seen_ms = at;
     u.last_seen_ms = at;
@@ -281,14 +283,17 @@ void Engine::record(UserState& u, const Event& event, int64_t at, bool input) {
       }
     }
   }
-  if (const auto horizon = program_->history_ms.find(event.name);
-      horizon != program_->history_ms.end()) {
-    auto& entries = u.history[event.name];
+  if (plan && plan->history_ms >= 0) {
+    auto found = std::find_if(u.history.begin(), u.history.end(),
+                              [&event](const auto& h) { return h.first == event.name; });
+    if (found == u.history.end())
+      found = u.history.insert(u.history.end(), {event.name, Fifo<HistoryEntry>()});
+    Fifo<HistoryEntry>& entries = found->second;
     entries.push_back({at, event.properties});
     // A session can be used up to session_gap after its last input event and reaches
     // back session_max before that.
     const int64_t keep =
-        std::max(horizon->second,
+        std::max(plan->history_ms,
                  program_->uses_session ? config_.session_max_ms + config_.session_gap_ms : 0);
     while (entries.front().time_ms <= at - keep)
       entries.pop_front();
@@ -301,15 +306,14 @@ void Engine::record(UserState& u, const Event& event, int64_t at, bool input) {
 }
 
 bool Engine::recheck(const UserState& u, const PendingMatch& match, int64_t at) const {
-  EvalContext c = context(u, match.trigger.get(), at);
+  EvalContext c = context(u, match.trigger->view(), at);
   c.frozen = &match.frozen;
   const CompiledRule& rule = program_->rules[match.rule];
   return std::all_of(rule.operands.begin(), rule.operands.end(),
                      [&](uint32_t operand) { return holds(c, operand); });
 }
 
-void Engine::resolve_pending(UserState& u, const Event& event, int64_t at,
-                             std::vector<Activation>& activations) {
+void Engine::resolve_pending(UserState& u, const Event& event, int64_t at) {
   for (size_t i = 0; i < u.pending.size();) {
     PendingMatch& m = u.pending[i];
     const CompiledRule& rule = program_->rules[m.rule];
@@ -318,7 +322,7 @@ void Engine::resolve_pending(UserState& u, const Event& event, int64_t at,
       const FuturePattern& f = rule.futures[p];
       if (m.held[p] || f.event != event.name || at > m.trigger_ms + f.within_ms) continue;
       if (f.filter != kNoNode) {
-        EvalContext c = context(u, m.trigger.get(), at);
+        EvalContext c = context(u, m.trigger->view(), at);
         c.candidate = &event.properties;
         if (!holds(c, f.filter)) continue;
       }
@@ -329,168 +333,194 @@ void Engine::resolve_pending(UserState& u, const Event& event, int64_t at,
       }
     }
     if (violated) {
-      drop_match(u, i);
+      u.pending.erase(u.pending.begin() + static_cast<std::ptrdiff_t>(i));
       continue;
     }
-    if (std::all_of(m.held.begin(), m.held.end(), [](bool h) { return h; })) {
+    if (all_held(m)) {
       PendingMatch done = std::move(m);
-      drop_match(u, i);
-      if (recheck(u, done, at)) activations.push_back({done.rule, done.id, done.trigger});
+      u.pending.erase(u.pending.begin() + static_cast<std::ptrdiff_t>(i));
+      if (recheck(u, done, at))
+        activations_.push_back({done.rule, done.id, done.trigger->view(), done.trigger});
       continue;
     }
     ++i;
   }
 }
 
-void Engine::trigger_rules(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
-                           std::vector<Activation>& activations) {
-  const auto dispatch = program_->dispatch.find(event->event.name);
-  if (dispatch == program_->dispatch.end()) return;
-  // Candidates in declaration order, so matches are created in the same order with or
-  // without the index.
-  std::vector<uint32_t> candidates = dispatch->second.always;
-  for (const Program::EqualityIndex& index : dispatch->second.indexes) {
-    const auto hit = index.rules.find(value_key(event->slots[index.slot]));
-    if (hit != index.rules.end())
-      candidates.insert(candidates.end(), hit->second.begin(), hit->second.end());
-  }
-  if (!dispatch->second.indexes.empty()) std::sort(candidates.begin(), candidates.end());
-  const EvalContext c = context(u, event.get(), at);
-  for (const uint32_t index : candidates) {
+void Engine::trigger_rules(User& user, const Event& event, const Program::EventPlan& plan,
+                           int64_t at) {
+  UserState& u = user.second;
+  const TriggerView trigger = read_slots(event, &plan);
+  const EvalContext c = context(u, trigger, at);
+  std::shared_ptr<const HeldTrigger> held;  // made for the first waiting match
+  const auto consider = [&](uint32_t position) {
+    const uint32_t index = plan.rules[position];
     const CompiledRule& rule = program_->rules[index];
-    if (rule.disabled) continue;
-    const bool hold = std::all_of(rule.operands.begin(), rule.operands.end(),
-                                  [&](uint32_t operand) { return holds(c, operand); });
-    if (!hold) continue;
+    for (const uint32_t operand : rule.operands) {
+      if (!holds(c, operand)) return;
+    }
     if (rule.futures.empty()) {
-      activations.push_back({index, next_order_++, event});
-      continue;
+      activations_.push_back({index, next_order_++, trigger, nullptr});
+      return;
     }
     const auto mine = [index](const PendingMatch& m) { return m.rule == index; };
     if (rule.pending == PendingMode::kFirst &&
         std::any_of(u.pending.begin(), u.pending.end(), mine))
-      continue;
+      return;
     if (rule.pending == PendingMode::kLatest) std::erase_if(u.pending, mine);
+    if (!held) held = hold(event);
     PendingMatch m;
     m.id = next_order_++;
     m.rule = index;
-    m.trigger = event;
+    m.trigger = held;
     m.trigger_ms = at;
     m.held.assign(rule.futures.size(), false);
     for (const uint32_t operand : rule.operands)
       freeze_past(c, operand, m.frozen);
     for (uint32_t p = 0; p < rule.futures.size(); ++p) {
-      timers_.insert(Timer{at + rule.futures[p].within_ms, m.id, p, event->event.user});
+      timers_.push_back(Timer{at + rule.futures[p].within_ms, m.id, p, &user});
+      std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
     }
     u.pending.push_back(std::move(m));
+  };
+  if (plan.indexes.empty()) {
+    for (uint32_t position = 0; position < plan.rules.size(); ++position)
+      consider(position);
+    return;
+  }
+  // The candidates as a bit set over the plan's positions: the union of the index hits
+  // and the rules without a key, visited in declaration order.
+  const size_t words = plan.rules.size() / 64 + 1;
+  std::fill_n(candidates_.begin(), words, 0);
+  const auto add = [this](uint32_t position) {
+    candidates_[position / 64] |= uint64_t{1} << (position % 64);
+  };
+  std::for_each(plan.always.begin(), plan.always.end(), add);
+  for (const Program::EqualityIndex& index : plan.indexes) {
+    const Value* value = slots_[index.slot];
+    index_key_.clear();
+    append_value_key(index_key_, value ? *value : kNull);
+    if (const auto hit = index.positions.find(index_key_); hit != index.positions.end())
+      std::for_each(hit->second.begin(), hit->second.end(), add);
+  }
+  for (size_t w = 0; w < words; ++w) {
+    for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1)
+      consider(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
   }
 }
 
 std::optional<SuppressReason> Engine::blocked(const UserState& u, const CompiledRule& rule,
-                                              const std::set<int32_t>& fired_groups,
                                               int64_t at) const {
-  static const FiringTimes kNone;
-  const auto index = static_cast<uint32_t>(&rule - program_->rules.data());
-  const auto own = u.rule_firings.find(index);
-  const FiringTimes& times = own == u.rule_firings.end() ? kNone : own->second;
-  if (cooling(times, rule.cooldown_ms, at)) return SuppressReason::kCooldown;
-  if (limited(times, rule.limits, at)) return SuppressReason::kLimit;
+  if (rule.cooldown_ms || !rule.limits.empty()) {
+    const auto index = static_cast<uint32_t>(&rule - program_->rules.data());
+    const FiringTimes* times = times_of(u.rule_firings, index);
+    if (cooling(times, rule.cooldown_ms, at)) return SuppressReason::kCooldown;
+    if (limited(times, rule.limits, at)) return SuppressReason::kLimit;
+  }
   if (rule.group < 0) return std::nullopt;
   const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
-  const auto shared = u.group_firings.find(static_cast<uint32_t>(rule.group));
-  const FiringTimes& group_times = shared == u.group_firings.end() ? kNone : shared->second;
+  const FiringTimes* group_times = times_of(u.group_firings, static_cast<uint32_t>(rule.group));
   if (cooling(group_times, group.cooldown_ms, at)) return SuppressReason::kGroupCooldown;
   if (limited(group_times, group.limits, at)) return SuppressReason::kGroupLimit;
-  if (group.exclusive && fired_groups.count(rule.group)) return SuppressReason::kExclusive;
+  if (group.exclusive &&
+      std::find(fired_groups_.begin(), fired_groups_.end(), rule.group) != fired_groups_.end())
+    return SuppressReason::kExclusive;
   return std::nullopt;
 }
 
-void Engine::run_agenda(UserState& u, std::vector<Activation>& activations, int64_t at, int level,
-                        Cascade& cascade) {
+void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
+  const CompiledRule& rule = program_->rules[a.rule];
+  // Firing times are kept only where a cooldown or a limit will look at them.
+  if (const int64_t keep = longest(rule.cooldown_ms, rule.limits); keep > 0) {
+    FiringTimes& times = times_for(u.rule_firings, a.rule);
+    times.push_back(at);
+    trim_firings(times, at, keep);
+  }
+  if (rule.group < 0) return;
+  const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
+  if (const int64_t keep = longest(group.cooldown_ms, group.limits); keep > 0) {
+    FiringTimes& times = times_for(u.group_firings, static_cast<uint32_t>(rule.group));
+    times.push_back(at);
+    trim_firings(times, at, keep);
+  }
+  fired_groups_.push_back(rule.group);
+}
+
+void Engine::run_agenda(User& user, int64_t at, int level, Cascade& cascade) {
+  if (activations_.empty()) return;
   // Priority (higher first), declaration order, then creation order (section 13).
-  std::sort(
-      activations.begin(), activations.end(), [this](const Activation& a, const Activation& b) {
-        const int64_t pa = program_->rules[a.rule].priority, pb = program_->rules[b.rule].priority;
-        if (pa != pb) return pa > pb;
-        if (a.rule != b.rule) return a.rule < b.rule;
-        return a.order < b.order;
-      });
-  std::set<int32_t> fired_groups;
-  for (const Activation& a : activations) {
+  const std::vector<uint32_t>& rank = program_->agenda_rank;
+  std::sort(activations_.begin(), activations_.end(),
+            [&rank](const Activation& a, const Activation& b) {
+              return rank[a.rule] != rank[b.rule] ? rank[a.rule] < rank[b.rule] : a.order < b.order;
+            });
+  fired_groups_.clear();
+  for (const Activation& a : activations_) {
     const CompiledRule& rule = program_->rules[a.rule];
-    if (const auto reason = blocked(u, rule, fired_groups, at)) {
+    if (const auto reason = blocked(user.second, rule, at)) {
       ++rule_counts_[a.rule].suppressed;
       listener_.on_suppressed(
-          {*reason, rule.name, a.trigger->event.user, at, a.trigger->event.id, rule.priority});
+          {*reason, rule.name, user.first, at, a.trigger.event->id, rule.priority});
       continue;
     }
-    // Firing times are kept only where a cooldown or a limit will look at them.
-    if (const int64_t keep = longest(rule.cooldown_ms, rule.limits); keep > 0) {
-      FiringTimes& times = u.rule_firings[a.rule];
-      times.push_back(at);
-      trim_firings(times, at, keep);
-    }
-    if (rule.group >= 0) {
-      const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
-      if (const int64_t keep = longest(group.cooldown_ms, group.limits); keep > 0) {
-        FiringTimes& group_times = u.group_firings[static_cast<uint32_t>(rule.group)];
-        group_times.push_back(at);
-        trim_firings(group_times, at, keep);
-      }
-      fired_groups.insert(rule.group);
-    }
-    fire(u, a, at, level, cascade);
+    note_firing(user.second, a, at);
+    fire(user, a, at, level, cascade);
   }
 }
 
-void Engine::fire(UserState& u, const Activation& a, int64_t at, int level, Cascade& cascade) {
+void Engine::fire(User& user, const Activation& a, int64_t at, int level, Cascade& cascade) {
+  UserState& u = user.second;
   const CompiledRule& rule = program_->rules[a.rule];
   ++rule_counts_[a.rule].fired;
-  Firing firing;
-  firing.rule = rule.name;
-  firing.user = a.trigger->event.user;
-  firing.time_ms = at;
-  firing.trigger = a.trigger->event.id;
-  firing.priority = rule.priority;
-  firing.firing_id = firing_id(rule.name, firing.user, firing.trigger, at);
+  score_records_.clear();
   for (const std::string& model : rule.scores)
-    firing.scores.emplace_back(model, score(*program_, u, model));
+    score_records_.push_back({model, score(*program_, u, model)});
+  action_records_.clear();
+  action_values_.clear();
   // The context points at the live user state: each action sees the changes of the ones
   // before it.
-  const EvalContext c = context(u, a.trigger.get(), at);
+  const EvalContext c = context(u, a.trigger, at);
+  // A constant is shown as it is; anything else is evaluated into action_values_, which
+  // was reserved for every value of the largest rule, so its pointers stay valid.
+  const auto value_of = [&](uint32_t node, const Value* otherwise) -> const Value* {
+    if (node == kNoNode) return otherwise;
+    if (const Node& n = program_->nodes[node]; n.op == Op::kConst) return &program_->consts[n.a];
+    return &keep(evaluate(c, node));
+  };
   for (const CompiledAction& action : rule.actions) {
-    static const Value kNoPayload = Value::object({});  // immutable, shared by all firings
-    ActionRecord r;
-    r.op = action.op;
-    r.name = action.target;
+    ActionRecord r{action.op, action.target, &kNull, nullptr};
     switch (action.op) {
       case ActionOp::kSend:
       case ActionOp::kRespond:
-        r.value = action.value == kNoNode ? kNoPayload : evaluate(c, action.value);
+        r.value = value_of(action.value, &kNoPayload);
         break;
       case ActionOp::kEmit:
-        r.value = action.value == kNoNode ? kNoPayload : evaluate(c, action.value);
-        queue_derived(action.target, r.value, at, level + 1, cascade);
+        r.value = value_of(action.value, &kNoPayload);
+        queue_derived(action.target, *r.value, at, level + 1, cascade);
         break;
       case ActionOp::kSet:
       case ActionOp::kUnset:
-        if (action.op == ActionOp::kSet) r.value = evaluate(c, action.value);
-        u.attributes = with_member(u.attributes, action.path, 0, r.value);
+        if (action.op == ActionOp::kSet) r.value = value_of(action.value, &kNull);
+        u.attributes = with_member(u.attributes, action.path, 0, *r.value);
         break;
       case ActionOp::kIncrement: {
-        r.by = action.value == kNoNode ? Value::number(1) : evaluate(c, action.value);
-        Value current = lookup(u.attributes, action.path);
-        if (current.is_null()) current = Value::number(0);
-        if (current.kind() == Value::Kind::kNumber && r.by.kind() == Value::Kind::kNumber) {
-          r.value = Value::number(current.as_number() + r.by.as_number());
-          u.attributes = with_member(u.attributes, action.path, 0, r.value);
+        r.by = value_of(action.value, &kOne);
+        // A missing attribute counts as 0; anything else but a number changes nothing.
+        const Value* current = find_path(u.attributes, action.path);
+        std::optional<double> base;
+        if (current == nullptr || current->is_null()) base = 0;
+        if (current && current->kind() == Value::Kind::kNumber) base = current->as_number();
+        if (base && r.by->kind() == Value::Kind::kNumber) {
+          r.value = &keep(Value::number(*base + r.by->as_number()));
+          u.attributes = with_member(u.attributes, action.path, 0, *r.value);
         }
         break;
       }
     }
-    firing.actions.push_back(std::move(r));
+    action_records_.push_back(r);
   }
-  listener_.on_firing(firing);
+  listener_.on_firing(Firing{rule.name, user.first, at, a.trigger.event->id, rule.priority,
+                             score_records_, action_records_});
 }
 
 void Engine::queue_derived(std::string name, Value properties, int64_t at, int level,
@@ -499,9 +529,13 @@ void Engine::queue_derived(std::string name, Value properties, int64_t at, int l
     ++dropped_emits_;  // deeper emits are dropped and counted (section 7)
     return;
   }
+  if (cascade.root_id.empty()) {
+    cascade.root_id = cascade.timer_ms >= 0 ? "timer@" + format_rfc3339(cascade.timer_ms)
+                                            : std::string(cascade.input_id);
+  }
   Event derived;
   derived.name = std::move(name);
-  derived.user = cascade.user;
+  derived.user = cascade.user->first;
   derived.id = cascade.root_id + "~" + std::to_string(cascade.next_k++);
   derived.time_ms = at;
   derived.has_time = true;
@@ -513,7 +547,7 @@ void Engine::queue_derived(std::string name, Value properties, int64_t at, int l
 void Engine::update_segments(UserState& u, int64_t at, int level, Cascade& cascade) {
   if (program_->segments.empty()) return;
   // Every segment against the membership from before, then the changes (section 13).
-  EvalContext c = context(u, nullptr, at);
+  EvalContext c = context(u, {}, at);
   std::vector<uint32_t> now_in;
   for (uint32_t s = 0; s < program_->segments.size(); ++s) {
     const auto& operands = program_->segments[s].operands;
@@ -534,20 +568,27 @@ void Engine::update_segments(UserState& u, int64_t at, int level, Cascade& casca
   }
 }
 
-void Engine::event_step(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
-                        bool input, int level, Cascade& cascade) {
-  record(u, event->event, at, input);
-  std::vector<Activation> activations;
-  resolve_pending(u, event->event, at, activations);
-  trigger_rules(u, event, at, activations);
-  run_agenda(u, activations, at, level, cascade);
+void Engine::event_step(User& user, const Event& event, int64_t at, bool input, int level,
+                        Cascade& cascade) {
+  UserState& u = user.second;
+  const Program::EventPlan* plan = program_->plan(event.name);
+  record(u, event, plan, at, input);
+  activations_.clear();
+  resolve_pending(u, event, at);
+  if (plan) trigger_rules(user, event, *plan, at);
+  run_agenda(user, at, level, cascade);
   update_segments(u, at, level, cascade);
+  // No slot outlives its step: the next event's are read afresh.
+  if (plan) {
+    for (const uint32_t slot : plan->slots)
+      slots_[slot] = nullptr;
+  }
 }
 
-void Engine::run_cascade(UserState& u, Cascade& cascade, int64_t at) {
+void Engine::run_cascade(Cascade& cascade, int64_t at) {
   while (cascade.head < cascade.queue.size()) {
     auto [event, level] = std::move(cascade.queue[cascade.head++]);
-    event_step(u, read_slots(std::move(event)), at, false, level, cascade);
+    event_step(*cascade.user, event, at, false, level, cascade);
   }
 }
 

@@ -9,18 +9,20 @@
 // Thread-safety: none. An Engine is owned by one thread (a shard, or `spur replay`).
 #pragma once
 
+#include <cassert>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/eval.hpp"
 #include "engine/event.hpp"
+#include "engine/firing.hpp"
 #include "engine/program.hpp"
+#include "engine/recent_ids.hpp"
 #include "engine/user_state.hpp"
 
 namespace spur {
@@ -33,40 +35,9 @@ struct EngineConfig {
   int max_emit_depth = 8;
 };
 
-// One action run by a firing (formats.md, "Action records").
-struct ActionRecord {
-  ActionOp op = ActionOp::kSend;
-  std::string name;  // send: adapter; emit: event; set, unset, increment: "profile.x"
-  Value value;       // send: payload; set: value; emit: properties; respond: the object;
-                     // increment: the new value, or null when nothing changed
-  Value by;          // increment only
-};
-
-struct Firing {
-  std::string firing_id;
-  std::string rule;
-  std::string user;
-  int64_t time_ms = 0;
-  std::string trigger;  // id of the trigger event
-  int64_t priority = 0;
-  Object scores;  // every score() of the rule, as evaluated at firing time
-  std::vector<ActionRecord> actions;
-};
-
-enum class SuppressReason : uint8_t { kCooldown, kLimit, kGroupCooldown, kGroupLimit, kExclusive };
-const char* reason_name(SuppressReason reason);
-
-struct Suppression {
-  SuppressReason reason = SuppressReason::kCooldown;
-  std::string rule;
-  std::string user;
-  int64_t time_ms = 0;
-  std::string trigger;
-  int64_t priority = 0;
-};
-
 // Receives firings and suppressions in the order they happen. Called on the engine's
-// thread; it must not call back into the engine.
+// thread; it must not call back into the engine. What it receives is valid only during
+// the call (FiringRecord makes an owned copy).
 class EngineListener {
  public:
   virtual ~EngineListener() = default;
@@ -93,86 +64,111 @@ class Engine {
   // Handles one input event, the clock driven by event times (section 9, as in replay):
   // an event without a time takes the clock's; one more than max_lateness behind the
   // clock is rejected; a duplicate id within dedup_window changes nothing.
-  SubmitResult submit(Event event);
+  SubmitResult submit(const Event& event);
 
   // Fires every timer due at or before `ms`, in order, and moves the clock to `ms` (it
   // never goes backwards).
   void advance_to(int64_t ms);
-  std::optional<int64_t> next_deadline() const;
+  // The next deadline of a timer still waiting (timers of matches already resolved are
+  // dropped on the way).
+  std::optional<int64_t> next_deadline();
   std::optional<int64_t> clock() const { return clock_; }
 
   // Replaces a user's profile attributes (null members dropped), before any event.
   void set_attributes(const std::string& user, const Value& attributes);
 
   const UserState* user(const std::string& id) const;
+  size_t user_count() const { return users_.size(); }
   size_t pending_count() const;
   size_t pending_count(uint32_t rule) const;
   const RuleCounts& counts(uint32_t rule) const { return rule_counts_[rule]; }
   uint64_t dropped_emits() const { return dropped_emits_; }
 
  private:
+  using Users = std::unordered_map<std::string, UserState>;
+  using User = Users::value_type;  // nodes never move: timers point at them
+
+  // A waiting match's deadline. Timers are never removed early: one whose match is gone
+  // or already resolved is skipped when due.
   struct Timer {
     int64_t deadline_ms;
     uint64_t match;
     uint32_t pattern;
-    std::string user;
-    bool operator<(const Timer& o) const {
-      return deadline_ms != o.deadline_ms ? deadline_ms < o.deadline_ms
-             : match != o.match           ? match < o.match
-                                          : pattern < o.pattern;
+    User* user;
+    // Heap order: the earliest (deadline, match, pattern) on top.
+    bool operator>(const Timer& o) const {
+      return deadline_ms != o.deadline_ms ? deadline_ms > o.deadline_ms
+             : match != o.match           ? match > o.match
+                                          : pattern > o.pattern;
     }
   };
   struct Activation {
     uint32_t rule;
     uint64_t order;  // creation order of the match, or of the activation
-    std::shared_ptr<const StepEvent> trigger;
+    TriggerView trigger;
+    std::shared_ptr<const HeldTrigger> held;  // keeps a resolved match's trigger alive
   };
   // The derived events of one input or timer step, handled first in, first out.
   struct Cascade {
-    std::string user;
-    std::string root_id;  // id of the step's event, or timer@TIME
+    User* user = nullptr;
+    std::string_view input_id;  // id of the step's input event; empty in a timer step
+    int64_t timer_ms = -1;      // the instant of a timer step
+    std::string root_id;        // input_id or timer@TIME, made when first needed
     int next_k = 1;
     std::vector<std::pair<Event, int>> queue;  // event, level
     size_t head = 0;
   };
 
-  UserState& state(const std::string& user);
-  EvalContext context(const UserState& u, const StepEvent* trigger, int64_t at) const;
-  // The event with its properties read into the slots its rules use.
-  std::shared_ptr<const StepEvent> read_slots(Event event) const;
+  User& state(const std::string& user);
+  EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
+  // Points `slots_` at the event's properties that its rules read.
+  TriggerView read_slots(const Event& event, const Program::EventPlan* plan);
+  std::shared_ptr<const HeldTrigger> hold(const Event& event) const;
+  bool live(const Timer& t) const;
   void fire_timers_through(int64_t ms, bool inclusive);
-  void timer_step(const std::string& user, int64_t at, std::vector<Timer> due);
-  void event_step(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
-                  bool input, int level, Cascade& cascade);
-  void record(UserState& u, const Event& event, int64_t at, bool input);
-  void resolve_pending(UserState& u, const Event& event, int64_t at,
-                       std::vector<Activation>& activations);
-  void trigger_rules(UserState& u, const std::shared_ptr<const StepEvent>& event, int64_t at,
-                     std::vector<Activation>& activations);
-  bool recheck(const UserState& u, const PendingMatch& match, int64_t at) const;
-  void run_agenda(UserState& u, std::vector<Activation>& activations, int64_t at, int level,
+  void timer_step(User& user, int64_t at, const std::vector<Timer>& due);
+  void event_step(User& user, const Event& event, int64_t at, bool input, int level,
                   Cascade& cascade);
+  void record(UserState& u, const Event& event, const Program::EventPlan* plan, int64_t at,
+              bool input);
+  void resolve_pending(UserState& u, const Event& event, int64_t at);
+  void trigger_rules(User& user, const Event& event, const Program::EventPlan& plan, int64_t at);
+  bool recheck(const UserState& u, const PendingMatch& match, int64_t at) const;
+  void run_agenda(User& user, int64_t at, int level, Cascade& cascade);
   std::optional<SuppressReason> blocked(const UserState& u, const CompiledRule& rule,
-                                        const std::set<int32_t>& fired_groups, int64_t at) const;
-  void fire(UserState& u, const Activation& a, int64_t at, int level, Cascade& cascade);
+                                        int64_t at) const;
+  void note_firing(UserState& u, const Activation& a, int64_t at);
+  void fire(User& user, const Activation& a, int64_t at, int level, Cascade& cascade);
+  // Keeps a value an action record points at until the firing has been reported.
+  const Value& keep(Value v) {
+    assert(action_values_.size() < action_values_.capacity());
+    return action_values_.emplace_back(std::move(v));
+  }
   void update_segments(UserState& u, int64_t at, int level, Cascade& cascade);
   void queue_derived(std::string name, Value properties, int64_t at, int level, Cascade& cascade);
-  void run_cascade(UserState& u, Cascade& cascade, int64_t at);
-  void drop_match(UserState& u, size_t index);
+  void run_cascade(Cascade& cascade, int64_t at);
 
   std::shared_ptr<const Program> program_;
   EngineConfig config_;
   EngineListener& listener_;
-  std::unordered_map<std::string, UserState> users_;
-  std::set<Timer> timers_;
+  Users users_;
+  std::vector<Timer> timers_;  // a min-heap (std::push_heap with std::greater)
+  RecentIds recent_ids_;
   std::optional<int64_t> clock_;
   uint64_t next_order_ = 1;
   std::vector<RuleCounts> rule_counts_;
   uint64_t dropped_emits_ = 0;
-};
 
-// Deterministic firing id: 16 hex digits of a hash of (rule, user, trigger id, time).
-std::string firing_id(const std::string& rule, const std::string& user, const std::string& trigger,
-                      int64_t time_ms);
+  // Scratch space reused by every step, so that a step in steady state allocates
+  // nothing. Steps never nest (derived events wait in their cascade's queue).
+  std::vector<const Value*> slots_;      // one per slot of the program
+  std::vector<uint64_t> candidates_;     // bit set over a plan's rules
+  std::vector<Activation> activations_;  // the step's agenda
+  std::vector<int32_t> fired_groups_;    // exclusive groups fired this step
+  std::vector<ActionRecord> action_records_;
+  std::vector<Value> action_values_;  // what action_records_ point at; never grows
+  std::vector<ScoreRecord> score_records_;
+  std::string index_key_;
+};
 
 }  // namespace spur

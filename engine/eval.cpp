@@ -70,12 +70,12 @@ bool in_window(const EvalContext& c, const PastPattern& p, int64_t t) {
 
 Value past(const EvalContext& c, uint32_t index, bool aggregate) {
   const PastPattern& p = c.program->past[index];
-  const auto found = c.user->history.find(p.event);
+  const Fifo<HistoryEntry>* found = c.user->events_named(p.event);
   double sum = 0, extreme = 0;
   int64_t count = 0;
   List distinct;
-  if (found != c.user->history.end()) {
-    for (const HistoryEntry& entry : found->second) {
+  if (found != nullptr) {
+    for (const HistoryEntry& entry : *found) {
       if (!in_window(c, p, entry.time_ms)) continue;
       if (p.filter != kNoNode) {
         EvalContext inner = c;
@@ -125,13 +125,13 @@ Value envelope(const EvalContext& c, Envelope which) {
   const UserState& u = *c.user;
   switch (which) {
     case Envelope::kTime:
-      return c.trigger ? Value::time(c.trigger->event.time_ms) : Value();
+      return c.trigger.event ? Value::time(c.trigger.event->time_ms) : Value();
     case Envelope::kUser:
-      return c.trigger ? Value::string(c.trigger->event.user) : Value();
+      return c.trigger.event ? Value::string(c.trigger.event->user) : Value();
     case Envelope::kId:
-      return c.trigger ? Value::string(c.trigger->event.id) : Value();
+      return c.trigger.event ? Value::string(c.trigger.event->id) : Value();
     case Envelope::kName:
-      return c.trigger ? Value::string(c.trigger->event.name) : Value();
+      return c.trigger.event ? Value::string(c.trigger.event->name) : Value();
     case Envelope::kFirstSeen:
       return u.first_seen_ms ? Value::time(*u.first_seen_ms) : Value();
     case Envelope::kLastSeen:
@@ -170,28 +170,127 @@ Session session_at(const UserState& user, int64_t at, int64_t gap_ms, int64_t ma
   return Session{begin, end};
 }
 
+namespace {
+
+const Value kNull;
+
+// The node's value without a copy where it already exists (a constant, a trigger slot,
+// a profile or candidate path: none of them changes while a condition is evaluated);
+// otherwise evaluated into `scratch`.
+const Value& value_ref(const EvalContext& c, uint32_t index, Value& scratch) {
+  const Program& p = *c.program;
+  const Node& n = p.nodes[index];
+  const Value* found = nullptr;
+  switch (n.op) {
+    case Op::kConst:
+      return p.consts[n.a];
+    case Op::kTriggerPath:
+      found = c.trigger.slots ? c.trigger.slots[n.a] : nullptr;
+      break;
+    case Op::kProfilePath:
+      found = find_path(c.user->attributes, p.paths[n.a]);
+      break;
+    case Op::kCandidatePath:
+      found = c.candidate ? find_path(*c.candidate, p.paths[n.a]) : nullptr;
+      break;
+    default:
+      scratch = evaluate(c, index);
+      return scratch;
+  }
+  return found ? *found : kNull;
+}
+
+// `<` and the other orderings: false for values that have no order (section 13).
+bool ordered(Op op, const std::optional<int>& r) {
+  if (!r) return false;
+  switch (op) {
+    case Op::kLt:
+      return *r < 0;
+    case Op::kLe:
+      return *r <= 0;
+    case Op::kGt:
+      return *r > 0;
+    default:
+      return *r >= 0;
+  }
+}
+
+}  // namespace
+
+bool holds(const EvalContext& c, uint32_t index) {
+  const Program& p = *c.program;
+  const Node& n = p.nodes[index];
+  Value scratch0, scratch1, scratch2;
+  const auto arg = [&](uint32_t i, Value& scratch) -> const Value& {
+    return value_ref(c, p.child(n, i), scratch);
+  };
+  switch (n.op) {
+    case Op::kNot:
+      return !holds(c, p.child(n, 0));
+    case Op::kAnd:
+      for (uint32_t i = 0; i < n.count; ++i) {
+        if (!holds(c, p.child(n, i))) return false;
+      }
+      return true;
+    case Op::kOr:
+      for (uint32_t i = 0; i < n.count; ++i) {
+        if (holds(c, p.child(n, i))) return true;
+      }
+      return false;
+    case Op::kEq:
+      return equal(arg(0, scratch0), arg(1, scratch1));
+    case Op::kNe:
+      return !equal(arg(0, scratch0), arg(1, scratch1));
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe:
+      return ordered(n.op, compare(arg(0, scratch0), arg(1, scratch1)));
+    case Op::kIn:
+      return in(arg(0, scratch0), arg(1, scratch1));
+    case Op::kNotIn:
+      return !in(arg(0, scratch0), arg(1, scratch1));
+    case Op::kContains:
+      return in(arg(1, scratch1), arg(0, scratch0));
+    case Op::kBetween: {
+      const Value& v = arg(0, scratch0);
+      return ordered(Op::kGe, compare(v, arg(1, scratch1))) &&
+             ordered(Op::kLe, compare(v, arg(2, scratch2)));
+    }
+    case Op::kMatches: {
+      const Value& v = arg(0, scratch0);
+      return v.kind() == Kind::kString && re2::RE2::PartialMatch(v.as_string(), *p.regexes[n.a]);
+    }
+    case Op::kIsNull:
+      return arg(0, scratch0).is_null();
+    case Op::kIsNotNull:
+      return !arg(0, scratch0).is_null();
+    default:
+      return evaluate(c, index).is_true();
+  }
+}
+
 Value evaluate(const EvalContext& c, uint32_t index) {
   const Program& p = *c.program;
   const Node& n = p.nodes[index];
   const auto arg = [&](uint32_t i) { return evaluate(c, p.child(n, i)); };
   switch (n.op) {
     case Op::kConst:
-      return p.consts[n.a];
     case Op::kTriggerPath:
-      return c.trigger ? c.trigger->slots[n.a] : Value();
+    case Op::kProfilePath:
+    case Op::kCandidatePath: {
+      Value scratch;
+      return value_ref(c, index, scratch);
+    }
     case Op::kTriggerEnvelope:
     case Op::kProfileEnvelope:
       return envelope(c, static_cast<Envelope>(n.a));
-    case Op::kProfilePath:
-      return lookup(c.user->attributes, p.paths[n.a]);
     case Op::kProfileSegments: {
       List names;
       for (const uint32_t s : c.user->segments)
         names.push_back(Value::string(p.segments[s].name));
       return Value::list(std::move(names));
     }
-    case Op::kCandidatePath:
-      return c.candidate ? lookup(*c.candidate, p.paths[n.a]) : Value();
     case Op::kList: {
       List items;
       for (uint32_t i = 0; i < n.count; ++i)
@@ -205,66 +304,31 @@ Value evaluate(const EvalContext& c, uint32_t index) {
       return Value::object(std::move(members));
     }
     case Op::kNot:
-      return boolean(!arg(0).is_true());
+    case Op::kAnd:
+    case Op::kOr:
+    case Op::kEq:
+    case Op::kNe:
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe:
+    case Op::kIn:
+    case Op::kNotIn:
+    case Op::kContains:
+    case Op::kBetween:
+    case Op::kMatches:
+    case Op::kIsNull:
+    case Op::kIsNotNull:
+      return boolean(holds(c, index));
     case Op::kNeg: {
       const Value v = arg(0);
       return v.kind() == Kind::kNumber ? Value::number(-v.as_number()) : Value();
     }
-    case Op::kAnd:
-      for (uint32_t i = 0; i < n.count; ++i) {
-        if (!arg(i).is_true()) return boolean(false);
-      }
-      return boolean(true);
-    case Op::kOr:
-      for (uint32_t i = 0; i < n.count; ++i) {
-        if (arg(i).is_true()) return boolean(true);
-      }
-      return boolean(false);
-    case Op::kEq:
-      return boolean(equal(arg(0), arg(1)));
-    case Op::kNe:
-      return boolean(!equal(arg(0), arg(1)));
-    case Op::kLt: {
-      const auto r = compare(arg(0), arg(1));
-      return boolean(r && *r < 0);
-    }
-    case Op::kLe: {
-      const auto r = compare(arg(0), arg(1));
-      return boolean(r && *r <= 0);
-    }
-    case Op::kGt: {
-      const auto r = compare(arg(0), arg(1));
-      return boolean(r && *r > 0);
-    }
-    case Op::kGe: {
-      const auto r = compare(arg(0), arg(1));
-      return boolean(r && *r >= 0);
-    }
-    case Op::kIn:
-      return boolean(in(arg(0), arg(1)));
-    case Op::kNotIn:
-      return boolean(!in(arg(0), arg(1)));
-    case Op::kContains:
-      return boolean(in(arg(1), arg(0)));
     case Op::kAdd:
     case Op::kSub:
     case Op::kMul:
     case Op::kDiv:
       return arithmetic(n.op, arg(0), arg(1));
-    case Op::kBetween: {
-      const Value v = arg(0);
-      const auto low = compare(v, arg(1)), high = compare(v, arg(2));
-      return boolean(low && high && *low >= 0 && *high <= 0);
-    }
-    case Op::kMatches: {
-      const Value v = arg(0);
-      return boolean(v.kind() == Kind::kString &&
-                     re2::RE2::PartialMatch(v.as_string(), *p.regexes[n.a]));
-    }
-    case Op::kIsNull:
-      return boolean(arg(0).is_null());
-    case Op::kIsNotNull:
-      return boolean(!arg(0).is_null());
     case Op::kCall: {
       std::vector<Value> args;
       for (uint32_t i = 0; i < n.count; ++i)

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "engine/event.hpp"
 #include "engine/program.hpp"
 #include "engine/user_state.hpp"
 
@@ -17,18 +18,17 @@ struct Session {
 struct EvalContext {
   const Program* program = nullptr;
   const UserState* user = nullptr;
-  const StepEvent* trigger = nullptr;  // `event` and the alias; null in segments
-  const Value* candidate = nullptr;    // the properties of the event a filter tests
-  int64_t window_end_ms = 0;           // past windows are (end - length, end]
-  int64_t clock_ms = 0;                // now()
+  TriggerView trigger;               // `event` and the alias; no event in segments
+  const Value* candidate = nullptr;  // the properties of the event a filter tests
+  int64_t window_end_ms = 0;         // past windows are (end - length, end]
+  int64_t clock_ms = 0;              // now()
   Session session;
   const FrozenValues* frozen = nullptr;  // past-window values to use instead of history
 };
 
 Value evaluate(const EvalContext& context, uint32_t node);
-inline bool holds(const EvalContext& context, uint32_t node) {
-  return evaluate(context, node).is_true();
-}
+// Whether the node is true (only true is true: section 13).
+bool holds(const EvalContext& context, uint32_t node);
 
 // The value of every past pattern and aggregate below `node`, as they are now: what a
 // waiting rule's re-check uses at firing (section 13).

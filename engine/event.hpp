@@ -18,12 +18,23 @@ struct Event {
   Value properties = Value::object({});
 };
 
-// An event being handled as a trigger: its properties read once into the slots the
+// An event being handled as a trigger, with its properties read into the slots the
 // program numbered at compile time (Program::slot_paths), so conditions read a slot by
-// index instead of looking a path up by name. Slots no rule of this event reads are null.
-struct StepEvent {
+// index instead of looking a path up by name. slots[i] points into event->properties
+// (properties are immutable, so the pointers stay valid as long as the event does), or
+// is null where the event has no such property or no rule of the event reads the slot.
+//
+// A view: it owns nothing.
+struct TriggerView {
+  const Event* event = nullptr;
+  const Value* const* slots = nullptr;
+};
+
+// A trigger kept by a waiting match: the event and its slots, owned.
+struct HeldTrigger {
   Event event;
-  std::vector<Value> slots;
+  std::vector<const Value*> slots;
+  TriggerView view() const { return {&event, slots.data()}; }
 };
 
 }  // namespace spur

@@ -172,33 +172,45 @@ struct Program {
   std::vector<std::vector<std::string>> paths;
   // Paths into the trigger's properties, numbered: the slots an event is read into.
   std::vector<std::vector<std::string>> slot_paths;
-  // The slots the rules triggered by each event name read.
-  std::unordered_map<std::string, std::vector<uint32_t>> slots_by_event;
   std::vector<std::unique_ptr<re2::RE2>> regexes;
   std::vector<PastPattern> past;
 
   std::vector<CompiledRule> rules;  // declaration order
   std::vector<CompiledGroup> groups;
   std::vector<CompiledSegment> segments;
-  std::vector<std::string>
-      models;  // declared models
-               // Rules each event name triggers, in declaration order (indices into rules).
-  std::unordered_map<std::string, std::vector<uint32_t>> rules_by_event;
-  // The same rules, for matching: a rule with a top-level operand `e.x == CONSTANT` is
-  // reached through a hash index on slot x (one lookup instead of one test per rule);
-  // the others are always evaluated. Candidates are evaluated in declaration order, so
-  // the index never changes a result (tests/index_test.cpp).
+  std::vector<std::string> models;  // declared models
+
+  // Everything matching needs to know about one event name, found with one hash lookup
+  // per event.
   struct EqualityIndex {
     uint32_t slot = 0;
-    std::unordered_map<std::string, std::vector<uint32_t>> rules;  // value_key -> rules
+    // value_key of the slot's value -> positions in EventPlan::rules, ascending.
+    std::unordered_map<std::string, std::vector<uint32_t>> positions;
   };
-  struct Dispatch {
+  struct EventPlan {
+    std::vector<uint32_t> slots;  // the slots the rules it triggers read
+    // The rules it triggers (decide rules and disabled rules left out), declaration order.
+    std::vector<uint32_t> rules;
+    // Candidate filtering: a rule with a top-level operand `e.x == CONSTANT`, or an `or`
+    // of such tests, is reached through hash indexes on those slots (one lookup instead
+    // of one test per rule); the others (`always`, positions in `rules`) are always
+    // evaluated. Candidates are evaluated in declaration order, so the indexes never
+    // change a result (tests/index_test.cpp).
     std::vector<uint32_t> always;
     std::vector<EqualityIndex> indexes;
+    // How far back this event's history must reach (the longest past window over it);
+    // negative when no pattern looks back at it, and then none of it is kept.
+    int64_t history_ms = -1;
   };
-  std::unordered_map<std::string, Dispatch> dispatch;
-  // How far back history of each event name must reach: the longest past window over it.
-  std::unordered_map<std::string, int64_t> history_ms;
+  std::unordered_map<std::string, EventPlan> event_plans;
+  const EventPlan* plan(const std::string& event) const {
+    const auto it = event_plans.find(event);
+    return it == event_plans.end() ? nullptr : &it->second;
+  }
+  // The most rules any event name triggers (sizes the engine's candidate set).
+  size_t max_rules_per_event = 0;
+  // Rank of each rule on the agenda: priority (higher first), then declaration order.
+  std::vector<uint32_t> agenda_rank;
   bool uses_session = false;  // some window is `in session`
   uint64_t version = 0;       // fingerprint of the whole set
 

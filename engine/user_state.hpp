@@ -1,17 +1,20 @@
 // Everything the engine holds about one user (design.md, "State per user").
 //
 // Owned by the one engine (shard) that handles the user; never shared between threads.
+// Kept small: what only waiting or time-based rules need is empty (no allocation) until
+// they need it.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/event.hpp"
+#include "engine/fifo.hpp"
 #include "engine/value.hpp"
 
 namespace spur {
@@ -29,8 +32,8 @@ using FrozenValues = std::vector<std::pair<uint32_t, Value>>;  // node -> value
 struct PendingMatch {
   uint64_t id = 0;  // creation order across the engine
   uint32_t rule = 0;
-  std::shared_ptr<const StepEvent> trigger;
-  int64_t trigger_ms = 0;  // the time the trigger was handled at
+  std::shared_ptr<const HeldTrigger> trigger;  // shared by the matches of one trigger
+  int64_t trigger_ms = 0;                      // the time the trigger was handled at
   // Per future pattern of the rule: resolved and held (positive pattern seen, or absence
   // window over).
   std::vector<bool> held;
@@ -39,19 +42,25 @@ struct PendingMatch {
 
 // Firing times of a rule or group for one user, oldest first, kept as long as a limit
 // or cooldown can still look at them.
-using FiringTimes = std::deque<int64_t>;
+using FiringTimes = Fifo<int64_t>;
 
 struct UserState {
   Value attributes = Value::object({});
   std::vector<uint32_t> segments;  // indices of the segments the user is in, ascending
   std::optional<int64_t> first_seen_ms, last_seen_ms;
-  std::deque<int64_t> input_times;  // handled times of input events, for sessions
-  std::unordered_map<std::string, std::deque<HistoryEntry>> history;
-  std::vector<PendingMatch> pending;  // creation order
-  std::unordered_map<uint32_t, FiringTimes> rule_firings;
-  std::unordered_map<uint32_t, FiringTimes> group_firings;
-  std::unordered_map<std::string, int64_t> recent_ids;  // event id -> handled time
-  size_t recent_ids_sweep_at = 64;                      // size that triggers the next sweep
+  Fifo<int64_t> input_times;  // handled times of input events, for sessions
+  // Per event name that some past pattern looks back at: its events within the horizon.
+  std::vector<std::pair<std::string, Fifo<HistoryEntry>>> history;
+  std::vector<PendingMatch> pending;                            // creation order
+  std::vector<std::pair<uint32_t, FiringTimes>> rule_firings;   // rule -> times
+  std::vector<std::pair<uint32_t, FiringTimes>> group_firings;  // group -> times
+
+  const Fifo<HistoryEntry>* events_named(const std::string& name) const {
+    for (const auto& [event, entries] : history) {
+      if (event == name) return &entries;
+    }
+    return nullptr;
+  }
 };
 
 }  // namespace spur

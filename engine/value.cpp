@@ -1,8 +1,8 @@
 #include "engine/value.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 #include "engine/time_text.hpp"
 
@@ -85,68 +85,84 @@ std::optional<int> compare(const Value& a, const Value& b) {
 }
 
 void add_key(std::string& key, std::string_view text) {
-  key.append(std::to_string(text.size()));
+  char buf[24];
+  key.append(buf, std::to_chars(buf, buf + sizeof buf, text.size()).ptr);
   key.push_back(':');
   key.append(text);
 }
 void add_key(std::string& key, int64_t number) {
+  char buf[24];
   key.push_back('#');
-  key.append(std::to_string(number));
+  key.append(buf, std::to_chars(buf, buf + sizeof buf, number).ptr);
+}
+
+void append_value_key(std::string& key, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      key.push_back('z');
+      return;
+    case Value::Kind::kBool:
+      key.push_back(v.as_bool() ? 't' : 'f');
+      return;
+    case Value::Kind::kNumber: {
+      // 17 significant digits tell every double apart; -0 and 0 are equal, so one key.
+      const double n = v.as_number() == 0 ? 0.0 : v.as_number();
+      char buf[32];
+      const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+      key.push_back('n');
+      key.append(buf, end);
+      return;
+    }
+    case Value::Kind::kString:
+      key.push_back('s');
+      add_key(key, v.as_string());
+      return;
+    case Value::Kind::kTime:
+      key.push_back('T');
+      add_key(key, v.as_time());
+      return;
+    case Value::Kind::kDuration:
+      key.push_back('D');
+      add_key(key, v.as_duration());
+      return;
+    case Value::Kind::kList:
+      key.push_back('[');
+      for (const Value& item : v.as_list()) {
+        std::string inner;
+        append_value_key(inner, item);
+        add_key(key, inner);
+      }
+      key.push_back(']');
+      return;
+    case Value::Kind::kObject:
+      key.push_back('{');
+      for (const auto& [name, value] : v.as_object()) {
+        std::string inner;
+        append_value_key(inner, value);
+        add_key(key, name);
+        add_key(key, inner);
+      }
+      key.push_back('}');
+      return;
+  }
 }
 
 std::string value_key(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kNull:
-      return "z";
-    case Value::Kind::kBool:
-      return v.as_bool() ? "t" : "f";
-    case Value::Kind::kNumber: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "n%.17g", v.as_number());
-      return buf;
-    }
-    case Value::Kind::kString: {
-      std::string key = "s";
-      add_key(key, v.as_string());
-      return key;
-    }
-    case Value::Kind::kTime: {
-      std::string key = "T";
-      add_key(key, v.as_time());
-      return key;
-    }
-    case Value::Kind::kDuration: {
-      std::string key = "D";
-      add_key(key, v.as_duration());
-      return key;
-    }
-    case Value::Kind::kList: {
-      std::string key = "[";
-      for (const Value& item : v.as_list())
-        add_key(key, value_key(item));
-      key.push_back(']');
-      return key;
-    }
-    case Value::Kind::kObject: {
-      std::string key = "{";
-      for (const auto& [name, value] : v.as_object()) {
-        add_key(key, name);
-        add_key(key, value_key(value));
-      }
-      key.push_back('}');
-      return key;
-    }
-  }
-  return "?";
+  std::string key;
+  append_value_key(key, v);
+  return key;
+}
+
+const Value* find_path(const Value& root, const std::vector<std::string>& path, size_t from) {
+  const Value* at = &root;
+  for (size_t i = from; i < path.size() && at != nullptr; ++i)
+    at = at->find(path[i]);
+  return at;
 }
 
 Value lookup(const Value& root, const std::vector<std::string>& path, size_t from) {
-  const Value* at = &root;
-  for (size_t i = from; i < path.size(); ++i) {
-    at = at->find(path[i]);
-    if (at == nullptr) return Value();
-  }
-  return *at;
+  const Value* at = find_path(root, path, from);
+  return at ? *at : Value();
 }
 
 Value with_member(const Value& root, const std::vector<std::string>& path, size_t from,

@@ -93,6 +93,8 @@ std::optional<int> compare(const Value& a, const Value& b);
 // same key; different kinds never do (1 and "1"). Keys of the hash-consing tables and of
 // the equality index.
 std::string value_key(const Value& v);
+// The same key appended to `key` (no allocation once `key` has the capacity).
+void append_value_key(std::string& key, const Value& v);
 
 // Appends a part to such a key: texts length-prefixed, numbers marked, so parts cannot
 // run into each other.
@@ -102,6 +104,8 @@ void add_key(std::string& key, int64_t number);
 // The value at `path` below `root` (object members, one key per element); null when
 // any step is missing or not an object.
 Value lookup(const Value& root, const std::vector<std::string>& path, size_t from = 0);
+// The same without a copy: a pointer into `root`, or nullptr.
+const Value* find_path(const Value& root, const std::vector<std::string>& path, size_t from = 0);
 
 // A copy of `root` with `path` set to `value`, creating objects on the way; a null
 // `value` removes the member.

@@ -240,41 +240,45 @@ std::string firing_json(const Firing& f) {
   Json actions = Json::array();
   for (const ActionRecord& a : f.actions) {
     Json r = Json::object();
+    const std::string name(a.name);
     switch (a.op) {
       case ActionOp::kSend:
-        r["send"] = a.name;
-        r["payload"] = to_json_value(a.value);
+        r["send"] = name;
+        r["payload"] = to_json_value(*a.value);
         break;
       case ActionOp::kSet:
-        r["set"] = a.name;
-        r["value"] = to_json_value(a.value);
+        r["set"] = name;
+        r["value"] = to_json_value(*a.value);
         break;
       case ActionOp::kUnset:
-        r["unset"] = a.name;
+        r["unset"] = name;
         break;
       case ActionOp::kIncrement:
-        r["increment"] = a.name;
-        r["by"] = to_json_value(a.by);
-        r["value"] = to_json_value(a.value);
+        r["increment"] = name;
+        r["by"] = to_json_value(*a.by);
+        r["value"] = to_json_value(*a.value);
         break;
       case ActionOp::kEmit:
-        r["emit"] = a.name;
-        r["properties"] = to_json_value(a.value);
+        r["emit"] = name;
+        r["properties"] = to_json_value(*a.value);
         break;
       case ActionOp::kRespond:
-        r["respond"] = to_json_value(a.value);
+        r["respond"] = to_json_value(*a.value);
         break;
     }
     actions.push_back(std::move(r));
   }
+  Json scores = Json::object();
+  for (const ScoreRecord& s : f.scores)
+    scores[std::string(s.model)] = to_json_value(s.value);
   Json j = Json::object();
-  j["firing_id"] = f.firing_id;
-  j["rule"] = f.rule;
-  j["user"] = f.user;
+  j["firing_id"] = firing_id(f);
+  j["rule"] = std::string(f.rule);
+  j["user"] = std::string(f.user);
   j["time"] = format_rfc3339(f.time_ms);
-  j["trigger"] = f.trigger;
+  j["trigger"] = std::string(f.trigger);
   j["priority"] = f.priority;
-  j["scores"] = to_json_value(Value::object(f.scores));
+  j["scores"] = std::move(scores);
   j["actions"] = std::move(actions);
   return j.dump();
 }
@@ -282,10 +286,10 @@ std::string firing_json(const Firing& f) {
 std::string suppression_json(const Suppression& s) {
   Json j = Json::object();
   j["suppressed"] = reason_name(s.reason);
-  j["rule"] = s.rule;
-  j["user"] = s.user;
+  j["rule"] = std::string(s.rule);
+  j["user"] = std::string(s.user);
   j["time"] = format_rfc3339(s.time_ms);
-  j["trigger"] = s.trigger;
+  j["trigger"] = std::string(s.trigger);
   j["priority"] = s.priority;
   return j.dump();
 }

@@ -48,17 +48,18 @@ class Harness : public EngineListener {
   }
 
   void on_firing(const Firing& f) override {
-    firings.push_back(f);
-    lines.push_back(f.rule + " " + f.user + " " + format_rfc3339(f.time_ms) + " " + f.trigger);
+    const FiringRecord& r = firings.emplace_back(f);
+    lines.push_back(r.rule + " " + r.user + " " + format_rfc3339(r.time_ms) + " " + r.trigger);
   }
   void on_suppressed(const Suppression& s) override {
-    lines.push_back(std::string("suppressed:") + reason_name(s.reason) + " " + s.rule + " " +
-                    s.user + " " + format_rfc3339(s.time_ms) + " " + s.trigger);
+    lines.push_back(std::string("suppressed:") + reason_name(s.reason) + " " + std::string(s.rule) +
+                    " " + std::string(s.user) + " " + format_rfc3339(s.time_ms) + " " +
+                    std::string(s.trigger));
   }
 
   std::shared_ptr<const Program> program;
   std::unique_ptr<Engine> engine;
-  std::vector<Firing> firings;
+  std::vector<FiringRecord> firings;
   std::vector<std::string> lines;
   std::string last_error;
 

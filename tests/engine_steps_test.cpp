@@ -71,7 +71,7 @@ TEST_CASE("conditions are settled before the first firing; actions see earlier c
       "profile.n }\nend\n");
   h.send(ev("a", "u", "2026-01-01T10:00:00Z"));
   REQUIRE(h.firings.size() == 2);  // reader's condition was settled before setter fired
-  const ActionRecord& sent = h.firings[1].actions[2];
+  const FiringRecord::Action& sent = h.firings[1].actions[2];
   CHECK(to_json(sent.value) == R"({"vip":true,"n":3})");
 }
 

@@ -63,15 +63,15 @@ TEST_CASE("the equality index gives exactly the firings of plain evaluation") {
     Harness indexed(rules);
     Harness plain(rules, EngineConfig{}, CompileOptions{false});
     size_t keyed = 0;
-    for (const auto& [name, d] : indexed.program->dispatch) {
-      for (const auto& index : d.indexes) {
-        for (const auto& [key, list] : index.rules)
-          keyed += list.size();
+    for (const auto& [name, plan] : indexed.program->event_plans) {
+      for (const auto& index : plan.indexes) {
+        for (const auto& [key, positions] : index.positions)
+          keyed += positions.size();
       }
     }
     CHECK(keyed > 10);  // the index is really used
-    for (const auto& [name, d] : plain.program->dispatch)
-      CHECK(d.indexes.empty());
+    for (const auto& [name, plan] : plain.program->event_plans)
+      CHECK(plan.indexes.empty());
     for (int i = 0; i < 300; ++i) {
       const std::string event = random_event(rng, i);
       indexed.send(event);

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 #include "engine/time_text.hpp"
 
 namespace spur {
@@ -82,21 +84,33 @@ TEST_CASE("nesting deeper than 32 levels is rejected; brackets in strings do not
 }
 
 TEST_CASE("firings encode with the keys in the order of formats.md") {
-  Firing f;
-  f.firing_id = "0123456789abcdef";
-  f.rule = "r";
-  f.user = "u";
-  f.time_ms = 1767225600000;
-  f.trigger = "e-1";
-  f.priority = 5;
-  f.scores = {{"churn", Value::number(0.5)}};
-  f.actions.push_back({ActionOp::kSet, "profile.wait", Value::duration(5'400'000), Value()});
-  f.actions.push_back({ActionOp::kIncrement, "profile.n", Value(), Value::number(2)});
+  const Value wait = Value::duration(5'400'000), nothing, by = Value::number(2);
+  const ScoreRecord scores[] = {{"churn", Value::number(0.5)}};
+  const ActionRecord actions[] = {{ActionOp::kSet, "profile.wait", &wait, nullptr},
+                                  {ActionOp::kIncrement, "profile.n", &nothing, &by}};
+  const Firing f{"r", "u", 1767225600000, "e-1", 5, scores, actions};
+  const std::string id = firing_id(f);
+  CHECK(id == firing_id("r", "u", "e-1", 1767225600000));
+  CHECK(id.size() == 16);
   CHECK(
       firing_json(f) ==
-      R"({"firing_id":"0123456789abcdef","rule":"r","user":"u","time":"2026-01-01T00:00:00.000Z",)"
-      R"("trigger":"e-1","priority":5,"scores":{"churn":0.5},"actions":[{"set":"profile.wait","value":"1h30m"},)"
-      R"({"increment":"profile.n","by":2,"value":null}]})");
+      R"({"firing_id":")" + id +
+          R"(","rule":"r","user":"u","time":"2026-01-01T00:00:00.000Z",)"
+          R"("trigger":"e-1","priority":5,"scores":{"churn":0.5},"actions":[{"set":"profile.wait","value":"1h30m"},)"
+          R"({"increment":"profile.n","by":2,"value":null}]})");
+}
+
+TEST_CASE("the firing id is FNV-1a-64 of rule, user, trigger and time, in 16 hex digits") {
+  // Computed independently: FNV-1a over "r\0u\0e-1\0" then "1767225600000".
+  uint64_t h = 14695981039346656037ULL;
+  for (const char c : std::string("r\0u\0e-1\0", 8) + "1767225600000") {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  char expected[17];
+  std::snprintf(expected, sizeof expected, "%016llx", static_cast<unsigned long long>(h));
+  CHECK(firing_id("r", "u", "e-1", 1767225600000) == expected);
+  CHECK(firing_id("r", "u", "e-1", 1767225600001) != expected);
 }
 
 }  // namespace spur

@@ -1,0 +1,67 @@
+#include "engine/firing.hpp"
+
+#include <charconv>
+
+namespace spur {
+namespace {
+
+constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr uint64_t kFnvPrime = 1099511628211ULL;
+
+uint64_t fnv1a(std::string_view text, uint64_t hash) {
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= kFnvPrime;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::string firing_id(std::string_view rule, std::string_view user, std::string_view trigger,
+                      int64_t time_ms) {
+  uint64_t h = kFnvOffset;
+  for (const std::string_view part : {rule, user, trigger}) {
+    h = fnv1a(part, h);
+    h = fnv1a(std::string_view("\0", 1), h);
+  }
+  char digits[24];
+  h = fnv1a(std::string_view(digits, std::to_chars(digits, digits + sizeof digits, time_ms).ptr),
+            h);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4)
+    out[static_cast<size_t>(i)] = kHex[h & 0xF];
+  return out;
+}
+
+const char* reason_name(SuppressReason reason) {
+  switch (reason) {
+    case SuppressReason::kCooldown:
+      return "cooldown";
+    case SuppressReason::kLimit:
+      return "limit";
+    case SuppressReason::kGroupCooldown:
+      return "group_cooldown";
+    case SuppressReason::kGroupLimit:
+      return "group_limit";
+    case SuppressReason::kExclusive:
+      return "exclusive";
+  }
+  return "?";
+}
+
+FiringRecord::FiringRecord(const Firing& f)
+    : firing_id(spur::firing_id(f)),
+      rule(f.rule),
+      user(f.user),
+      time_ms(f.time_ms),
+      trigger(f.trigger),
+      priority(f.priority) {
+  for (const ScoreRecord& s : f.scores)
+    scores.emplace_back(std::string(s.model), s.value);
+  for (const ActionRecord& a : f.actions)
+    actions.push_back({a.op, std::string(a.name), *a.value, a.by ? *a.by : Value()});
+}
+
+}  // namespace spur

@@ -1,0 +1,84 @@
+// What the engine decides, as it reports it (formats.md, "Firing" and "Suppressed"):
+// views into the engine's and the program's memory, valid only during the listener call
+// that receives them, so a firing costs no allocation. FiringRecord is the owned copy for
+// listeners that keep firings.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/program.hpp"
+#include "engine/value.hpp"
+
+namespace spur {
+
+// One action run by a firing (formats.md, "Action records").
+struct ActionRecord {
+  ActionOp op = ActionOp::kSend;
+  std::string_view name;  // send: adapter; emit: event; set, unset, increment: "profile.x"
+  // send: payload; set: value; emit: properties; respond: the object; unset: null;
+  // increment: the new value, or null when nothing changed. Never null.
+  const Value* value = nullptr;
+  const Value* by = nullptr;  // increment only
+};
+
+// score("model") as evaluated at firing time.
+struct ScoreRecord {
+  std::string_view model;
+  Value value;
+};
+
+struct Firing {
+  std::string_view rule;
+  std::string_view user;
+  int64_t time_ms = 0;
+  std::string_view trigger;  // id of the trigger event
+  int64_t priority = 0;
+  std::span<const ScoreRecord> scores;  // every score() of the rule
+  std::span<const ActionRecord> actions;
+};
+
+// Deterministic firing id: 16 hex digits of FNV-1a-64 over (rule, user, trigger id, time).
+std::string firing_id(std::string_view rule, std::string_view user, std::string_view trigger,
+                      int64_t time_ms);
+inline std::string firing_id(const Firing& f) {
+  return firing_id(f.rule, f.user, f.trigger, f.time_ms);
+}
+
+enum class SuppressReason : uint8_t { kCooldown, kLimit, kGroupCooldown, kGroupLimit, kExclusive };
+const char* reason_name(SuppressReason reason);
+
+struct Suppression {
+  SuppressReason reason = SuppressReason::kCooldown;
+  std::string_view rule;
+  std::string_view user;
+  int64_t time_ms = 0;
+  std::string_view trigger;
+  int64_t priority = 0;
+};
+
+// An owned copy of a firing.
+struct FiringRecord {
+  struct Action {
+    ActionOp op = ActionOp::kSend;
+    std::string name;
+    Value value;
+    Value by;
+  };
+  explicit FiringRecord(const Firing& f);
+
+  std::string firing_id;
+  std::string rule;
+  std::string user;
+  int64_t time_ms = 0;
+  std::string trigger;
+  int64_t priority = 0;
+  std::vector<std::pair<std::string, Value>> scores;
+  std::vector<Action> actions;
+};
+
+}  // namespace spur
