@@ -181,7 +181,8 @@ class Compiler {
     uint32_t slot;
     std::string key;  // value_key of the constant
   };
-  std::vector<IndexKey> index_keys(const CompiledRule& rule) const;
+  std::vector<IndexKey> index_keys(CompiledRule& rule) const;
+  static bool indexable(const Value& v);
   bool equality_keys(uint32_t node, std::vector<IndexKey>& keys) const;
   void add_to_plan(Program::EventPlan& plan, uint32_t rule, const std::vector<IndexKey>& keys);
 
@@ -191,6 +192,7 @@ class Compiler {
   std::unordered_map<std::string, uint32_t> node_ids_, const_ids_, path_ids_, slot_ids_, past_ids_,
       regex_ids_;
   std::vector<uint32_t> rule_slots_;  // slots read by the rule being compiled
+  std::vector<std::vector<IndexKey>> rule_keys_;  // per rule
   std::unordered_map<std::string, Value> consts_;
   std::unordered_map<std::string, int32_t> groups_;
 };
@@ -472,16 +474,15 @@ void Compiler::declaration(const ast::Rule& r) {
   }
   rule.when_fingerprint = fnv1a(when_text);
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
-  const auto index = static_cast<uint32_t>(p_.rules.size());
+  rule_keys_.emplace_back();
   if (!rule.decide && !rule.disabled) {
-    const std::vector<IndexKey> keys = index_keys(rule);
+    rule_keys_.back() = index_keys(rule);
     for (const std::string& trigger : rule.triggers) {
       Program::EventPlan& plan = p_.event_plans[trigger];
       for (const uint32_t slot : rule_slots_) {
         if (std::find(plan.slots.begin(), plan.slots.end(), slot) == plan.slots.end())
           plan.slots.push_back(slot);
       }
-      add_to_plan(plan, index, keys);
     }
   }
   p_.version = fnv1a(std::to_string(rule.fingerprint), p_.version);
@@ -491,14 +492,27 @@ void Compiler::declaration(const ast::Rule& r) {
 // The first top-level operand that is `trigger slot == constant` (either way round), or
 // an `or` of such tests, keys the rule: it can hold only when one of the keys matches.
 // No keys: the rule is always a candidate.
-std::vector<Compiler::IndexKey> Compiler::index_keys(const CompiledRule& rule) const {
+std::vector<Compiler::IndexKey> Compiler::index_keys(CompiledRule& rule) const {
   std::vector<IndexKey> keys;
   if (!options_.equality_index) return keys;
-  for (const uint32_t operand : rule.operands) {
-    if (equality_keys(operand, keys)) return keys;
+  for (uint32_t i = 0; i < rule.operands.size(); ++i) {
+    if (equality_keys(rule.operands[i], keys)) {
+      rule.indexed_operand = static_cast<int32_t>(i);
+      return keys;
+    }
     keys.clear();
   }
   return keys;
+}
+
+// Constants whose value_key is equal exactly when `==` holds: scalars and lists of them
+// (objects are equal whatever the order of their members; their keys are not).
+bool Compiler::indexable(const Value& v) {
+  if (v.kind() == Value::Kind::kList) {
+    const List& items = v.as_list();
+    return std::all_of(items.begin(), items.end(), indexable);
+  }
+  return v.kind() != Value::Kind::kObject;
 }
 
 bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const {
@@ -512,9 +526,9 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
   if (n.op != Op::kEq) return false;
   const Node& l = p_.nodes[p_.child(n, 0)];
   const Node& r = p_.nodes[p_.child(n, 1)];
-  if (l.op == Op::kTriggerPath && r.op == Op::kConst) {
+  if (l.op == Op::kTriggerPath && r.op == Op::kConst && indexable(p_.consts[r.a])) {
     keys.push_back({l.a, value_key(p_.consts[r.a])});
-  } else if (r.op == Op::kTriggerPath && l.op == Op::kConst) {
+  } else if (r.op == Op::kTriggerPath && l.op == Op::kConst && indexable(p_.consts[l.a])) {
     keys.push_back({r.a, value_key(p_.consts[l.a])});
   } else {
     return false;
@@ -567,6 +581,13 @@ std::shared_ptr<const Program> Compiler::run() {
   p_.agenda_rank.resize(order.size());
   for (uint32_t rank = 0; rank < order.size(); ++rank)
     p_.agenda_rank[order[rank]] = rank;
+  // Each event's rules in agenda order: the activations of a step come out sorted.
+  for (const uint32_t index : order) {
+    const CompiledRule& rule = p_.rules[index];
+    if (rule.decide || rule.disabled) continue;
+    for (const std::string& trigger : rule.triggers)
+      add_to_plan(p_.event_plans[trigger], index, rule_keys_[index]);
+  }
   return std::make_shared<const Program>(std::move(p_));
 }
 

@@ -356,8 +356,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   const auto consider = [&](uint32_t position) {
     const uint32_t index = plan.rules[position];
     const CompiledRule& rule = program_->rules[index];
-    for (const uint32_t operand : rule.operands) {
-      if (!holds(c, operand)) return;
+    for (size_t i = 0; i < rule.operands.size(); ++i) {
+      if (static_cast<int32_t>(i) != rule.indexed_operand && !holds(c, rule.operands[i])) return;
     }
     if (rule.futures.empty()) {
       activations_.push_back({index, next_order_++, trigger, nullptr});
@@ -450,10 +450,12 @@ void Engine::run_agenda(User& user, int64_t at, int level, Cascade& cascade) {
   if (activations_.empty()) return;
   // Priority (higher first), declaration order, then creation order (section 13).
   const std::vector<uint32_t>& rank = program_->agenda_rank;
-  std::sort(activations_.begin(), activations_.end(),
-            [&rank](const Activation& a, const Activation& b) {
-              return rank[a.rule] != rank[b.rule] ? rank[a.rule] < rank[b.rule] : a.order < b.order;
-            });
+  const auto before = [&rank](const Activation& a, const Activation& b) {
+    return rank[a.rule] != rank[b.rule] ? rank[a.rule] < rank[b.rule] : a.order < b.order;
+  };
+  // Usually sorted already: rules are tried in agenda order.
+  if (!std::is_sorted(activations_.begin(), activations_.end(), before))
+    std::sort(activations_.begin(), activations_.end(), before);
   fired_groups_.clear();
   for (const Activation& a : activations_) {
     const CompiledRule& rule = program_->rules[a.rule];

@@ -244,8 +244,16 @@ bool holds(const EvalContext& c, uint32_t index) {
     case Op::kLt:
     case Op::kLe:
     case Op::kGt:
-    case Op::kGe:
-      return ordered(n.op, compare(arg(0, scratch0), arg(1, scratch1)));
+    case Op::kGe: {
+      const Value& a = arg(0, scratch0);
+      const Value& b = arg(1, scratch1);
+      // Numbers, the common case, without the general ordering's checks for times.
+      if (a.kind() == Kind::kNumber && b.kind() == Kind::kNumber) {
+        const double x = a.as_number(), y = b.as_number();
+        return ordered(n.op, x < y ? -1 : (y < x ? 1 : 0));
+      }
+      return ordered(n.op, compare(a, b));
+    }
     case Op::kIn:
       return in(arg(0, scratch0), arg(1, scratch1));
     case Op::kNotIn:

@@ -140,6 +140,9 @@ struct CompiledRule {
   bool decide = false;
   std::vector<std::string> triggers;  // event names, or the placement
   std::vector<uint32_t> operands;     // non-future operands of the top-level `and` chain
+  // The operand that put the rule in an equality index (EventPlan::indexes), or -1. A
+  // rule found through the index is known to satisfy it, so it is not evaluated again.
+  int32_t indexed_operand = -1;
   std::vector<FuturePattern> futures;
   std::vector<CompiledAction> actions;
   std::vector<std::string> scores;  // models of every score() in the chain and actions
@@ -189,13 +192,14 @@ struct Program {
   };
   struct EventPlan {
     std::vector<uint32_t> slots;  // the slots the rules it triggers read
-    // The rules it triggers (decide rules and disabled rules left out), declaration order.
+    // The rules it triggers (decide rules and disabled rules left out), in agenda order
+    // (Program::agenda_rank), so that a step's activations come out sorted.
     std::vector<uint32_t> rules;
     // Candidate filtering: a rule with a top-level operand `e.x == CONSTANT`, or an `or`
     // of such tests, is reached through hash indexes on those slots (one lookup instead
     // of one test per rule); the others (`always`, positions in `rules`) are always
-    // evaluated. Candidates are evaluated in declaration order, so the indexes never
-    // change a result (tests/index_test.cpp).
+    // evaluated. Candidates are evaluated in the order of `rules` either way, so the
+    // indexes never change a result (tests/index_test.cpp).
     std::vector<uint32_t> always;
     std::vector<EqualityIndex> indexes;
     // How far back this event's history must reach (the longest past window over it);
