@@ -479,15 +479,14 @@ void Engine::fire(User& user, const Activation& a, int64_t at, int level, Cascad
     score_records_.push_back({model, score(*program_, u, model)});
   action_records_.clear();
   action_values_.clear();
-  // The context points at the live user state: each action sees the changes of the ones
-  // before it.
-  const EvalContext c = context(u, a.trigger, at);
   // A constant is shown as it is; anything else is evaluated into action_values_, which
-  // was reserved for every value of the largest rule, so its pointers stay valid.
+  // was reserved for every value of the largest rule, so its pointers stay valid. The
+  // context points at the live user state: each action sees the changes of the ones
+  // before it.
   const auto value_of = [&](uint32_t node, const Value* otherwise) -> const Value* {
     if (node == kNoNode) return otherwise;
     if (const Node& n = program_->nodes[node]; n.op == Op::kConst) return &program_->consts[n.a];
-    return &keep(evaluate(c, node));
+    return &keep(evaluate(context(u, a.trigger, at), node));
   };
   for (const CompiledAction& action : rule.actions) {
     ActionRecord r{action.op, action.target, &kNull, nullptr};

@@ -174,16 +174,16 @@ namespace {
 
 const Value kNull;
 
-// The node's value without a copy where it already exists (a constant, a trigger slot,
-// a profile or candidate path: none of them changes while a condition is evaluated);
-// otherwise evaluated into `scratch`.
-const Value& value_ref(const EvalContext& c, uint32_t index, Value& scratch) {
+// The node's value without a copy where it already exists: a constant, a trigger slot,
+// a profile or candidate path (none of them changes while a condition is evaluated).
+// nullptr for a node whose value must be computed.
+const Value* borrowed(const EvalContext& c, uint32_t index) {
   const Program& p = *c.program;
   const Node& n = p.nodes[index];
   const Value* found = nullptr;
   switch (n.op) {
     case Op::kConst:
-      return p.consts[n.a];
+      return &p.consts[n.a];
     case Op::kTriggerPath:
       found = c.trigger.slots ? c.trigger.slots[n.a] : nullptr;
       break;
@@ -194,10 +194,29 @@ const Value& value_ref(const EvalContext& c, uint32_t index, Value& scratch) {
       found = c.candidate ? find_path(*c.candidate, p.paths[n.a]) : nullptr;
       break;
     default:
-      scratch = evaluate(c, index);
-      return scratch;
+      return nullptr;
   }
-  return found ? *found : kNull;
+  return found ? found : &kNull;
+}
+
+// The node's value, borrowed where it exists, else evaluated into `scratch`.
+const Value& value_ref(const EvalContext& c, uint32_t index, Value& scratch) {
+  if (const Value* v = borrowed(c, index)) return *v;
+  scratch = evaluate(c, index);
+  return scratch;
+}
+
+// Applies `test` to the node's first two operands; a Value is constructed only for an
+// operand that is computed (the common `e.x > 3` borrows both).
+template <typename Test>
+bool test_operands(const EvalContext& c, const Node& n, Test test) {
+  const Program& p = *c.program;
+  const Value* a = borrowed(c, p.child(n, 0));
+  const Value* b = borrowed(c, p.child(n, 1));
+  if (a && b) return test(*a, *b);
+  Value scratch_a, scratch_b;
+  return test(a ? *a : value_ref(c, p.child(n, 0), scratch_a),
+              b ? *b : value_ref(c, p.child(n, 1), scratch_b));
 }
 
 // `<` and the other orderings: false for values that have no order (section 13).
@@ -220,10 +239,6 @@ bool ordered(Op op, const std::optional<int>& r) {
 bool holds(const EvalContext& c, uint32_t index) {
   const Program& p = *c.program;
   const Node& n = p.nodes[index];
-  Value scratch0, scratch1, scratch2;
-  const auto arg = [&](uint32_t i, Value& scratch) -> const Value& {
-    return value_ref(c, p.child(n, i), scratch);
-  };
   switch (n.op) {
     case Op::kNot:
       return !holds(c, p.child(n, 0));
@@ -238,41 +253,43 @@ bool holds(const EvalContext& c, uint32_t index) {
       }
       return false;
     case Op::kEq:
-      return equal(arg(0, scratch0), arg(1, scratch1));
+      return test_operands(c, n, equal);
     case Op::kNe:
-      return !equal(arg(0, scratch0), arg(1, scratch1));
+      return !test_operands(c, n, equal);
     case Op::kLt:
     case Op::kLe:
     case Op::kGt:
-    case Op::kGe: {
-      const Value& a = arg(0, scratch0);
-      const Value& b = arg(1, scratch1);
-      // Numbers, the common case, without the general ordering's checks for times.
-      if (a.kind() == Kind::kNumber && b.kind() == Kind::kNumber) {
-        const double x = a.as_number(), y = b.as_number();
-        return ordered(n.op, x < y ? -1 : (y < x ? 1 : 0));
-      }
-      return ordered(n.op, compare(a, b));
-    }
+    case Op::kGe:
+      return test_operands(c, n, [op = n.op](const Value& a, const Value& b) {
+        // Numbers, the common case, without the general ordering's checks for times.
+        if (a.kind() == Kind::kNumber && b.kind() == Kind::kNumber) {
+          const double x = a.as_number(), y = b.as_number();
+          return ordered(op, x < y ? -1 : (y < x ? 1 : 0));
+        }
+        return ordered(op, compare(a, b));
+      });
     case Op::kIn:
-      return in(arg(0, scratch0), arg(1, scratch1));
+      return test_operands(c, n, in);
     case Op::kNotIn:
-      return !in(arg(0, scratch0), arg(1, scratch1));
+      return !test_operands(c, n, in);
     case Op::kContains:
-      return in(arg(1, scratch1), arg(0, scratch0));
+      return test_operands(c, n, [](const Value& a, const Value& b) { return in(b, a); });
     case Op::kBetween: {
-      const Value& v = arg(0, scratch0);
-      return ordered(Op::kGe, compare(v, arg(1, scratch1))) &&
-             ordered(Op::kLe, compare(v, arg(2, scratch2)));
+      Value scratch0, scratch1, scratch2;
+      const Value& v = value_ref(c, p.child(n, 0), scratch0);
+      return ordered(Op::kGe, compare(v, value_ref(c, p.child(n, 1), scratch1))) &&
+             ordered(Op::kLe, compare(v, value_ref(c, p.child(n, 2), scratch2)));
     }
     case Op::kMatches: {
-      const Value& v = arg(0, scratch0);
+      Value scratch;
+      const Value& v = value_ref(c, p.child(n, 0), scratch);
       return v.kind() == Kind::kString && re2::RE2::PartialMatch(v.as_string(), *p.regexes[n.a]);
     }
     case Op::kIsNull:
-      return arg(0, scratch0).is_null();
-    case Op::kIsNotNull:
-      return !arg(0, scratch0).is_null();
+    case Op::kIsNotNull: {
+      Value scratch;
+      return value_ref(c, p.child(n, 0), scratch).is_null() == (n.op == Op::kIsNull);
+    }
     default:
       return evaluate(c, index).is_true();
   }
