@@ -184,14 +184,17 @@ class Compiler {
   std::vector<IndexKey> index_keys(CompiledRule& rule) const;
   static bool indexable(const Value& v);
   bool equality_keys(uint32_t node, std::vector<IndexKey>& keys) const;
-  void add_to_plan(Program::EventPlan& plan, uint32_t rule, const std::vector<IndexKey>& keys);
+  void add_to_plan(const std::string& event, uint32_t rule, const std::vector<IndexKey>& keys);
+  // Per event name, per index of its plan: key -> positions, until made KeyIndexes.
+  using IndexLists = std::unordered_map<std::string, std::vector<uint32_t>>;
+  std::unordered_map<std::string, std::vector<IndexLists>> index_lists_;
 
   const CheckedRuleSet& rule_set_;
   const CompileOptions options_;
   Program p_;
   std::unordered_map<std::string, uint32_t> node_ids_, const_ids_, path_ids_, slot_ids_, past_ids_,
       regex_ids_;
-  std::vector<uint32_t> rule_slots_;  // slots read by the rule being compiled
+  std::vector<uint32_t> rule_slots_;              // slots read by the rule being compiled
   std::vector<std::vector<IndexKey>> rule_keys_;  // per rule
   std::unordered_map<std::string, Value> consts_;
   std::unordered_map<std::string, int32_t> groups_;
@@ -536,8 +539,10 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
   return true;
 }
 
-void Compiler::add_to_plan(Program::EventPlan& plan, uint32_t rule,
+void Compiler::add_to_plan(const std::string& event, uint32_t rule,
                            const std::vector<IndexKey>& keys) {
+  Program::EventPlan& plan = p_.event_plans[event];
+  std::vector<IndexLists>& lists = index_lists_[event];
   const auto position = static_cast<uint32_t>(plan.rules.size());
   plan.rules.push_back(rule);
   p_.max_rules_per_event = std::max(p_.max_rules_per_event, plan.rules.size());
@@ -549,9 +554,11 @@ void Compiler::add_to_plan(Program::EventPlan& plan, uint32_t rule,
     auto it =
         std::find_if(plan.indexes.begin(), plan.indexes.end(),
                      [slot = slot](const Program::EqualityIndex& i) { return i.slot == slot; });
-    if (it == plan.indexes.end())
+    if (it == plan.indexes.end()) {
       it = plan.indexes.insert(plan.indexes.end(), Program::EqualityIndex{slot, {}});
-    std::vector<uint32_t>& positions = it->positions[key];
+      lists.emplace_back();
+    }
+    std::vector<uint32_t>& positions = lists[static_cast<size_t>(it - plan.indexes.begin())][key];
     if (positions.empty() || positions.back() != position) positions.push_back(position);
   }
 }
@@ -586,7 +593,15 @@ std::shared_ptr<const Program> Compiler::run() {
     const CompiledRule& rule = p_.rules[index];
     if (rule.decide || rule.disabled) continue;
     for (const std::string& trigger : rule.triggers)
-      add_to_plan(p_.event_plans[trigger], index, rule_keys_[index]);
+      add_to_plan(trigger, index, rule_keys_[index]);
+  }
+  for (auto& [event, lists] : index_lists_) {
+    Program::EventPlan& plan = p_.event_plans[event];
+    for (size_t i = 0; i < lists.size(); ++i) {
+      plan.indexes[i].positions =
+          KeyIndex(std::vector<std::pair<std::string, std::vector<uint32_t>>>(lists[i].begin(),
+                                                                              lists[i].end()));
+    }
   }
   return std::make_shared<const Program>(std::move(p_));
 }

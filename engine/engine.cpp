@@ -400,8 +400,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     const Value* value = slots_[index.slot];
     index_key_.clear();
     append_value_key(index_key_, value ? *value : kNull);
-    if (const auto hit = index.positions.find(index_key_); hit != index.positions.end())
-      std::for_each(hit->second.begin(), hit->second.end(), add);
+    const std::span<const uint32_t> hits = index.positions.find(index_key_);
+    std::for_each(hits.begin(), hits.end(), add);
   }
   for (size_t w = 0; w < words; ++w) {
     for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1)

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/key_index.hpp"
 #include "engine/value.hpp"
 
 namespace re2 {
@@ -188,7 +189,7 @@ struct Program {
   struct EqualityIndex {
     uint32_t slot = 0;
     // value_key of the slot's value -> positions in EventPlan::rules, ascending.
-    std::unordered_map<std::string, std::vector<uint32_t>> positions;
+    KeyIndex positions;
   };
   struct EventPlan {
     std::vector<uint32_t> slots;  // the slots the rules it triggers read
