@@ -10,6 +10,7 @@
 // not printed. Run: build/bench/engine_bench (see docs/performance.md).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "engine/check.hpp"
 #include "engine/compile.hpp"
 #include "engine/engine.hpp"
+#include "support/alloc_counter.hpp"
 
 namespace {
 
@@ -133,6 +135,182 @@ BENCHMARK(BM_S4)
     ->Arg(10000)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
+
+// S2 cart abandonment: 100,000 users with 5-attribute profiles; add_to_cart, purchase
+// and page_view over 3 days; one rule waiting 24h for the absence of a purchase. The
+// timed loop includes the timers firing (advance_to past the last deadline).
+constexpr int kS2Users = 100'000;
+constexpr int64_t kDayMs = 86'400'000;
+constexpr int64_t kStartMs = 1'767'225'600'000;
+
+spur::Value s2_profile(std::mt19937& rng) {
+  return Value::object({{"ltv", Value::number(static_cast<double>(rng() % 1000))},
+                        {"country", Value::string(kCountries[rng() % 20])},
+                        {"tier", Value::string(rng() % 2 ? "gold" : "silver")},
+                        {"age", Value::number(static_cast<double>(18 + rng() % 60))},
+                        {"opted_in", Value::boolean(rng() % 2 == 0)}});
+}
+
+std::vector<Event> s2_events(int count, std::mt19937& rng) {
+  std::vector<int64_t> times(static_cast<size_t>(count));
+  for (int64_t& t : times)
+    t = kStartMs + static_cast<int64_t>(rng() % static_cast<unsigned>(3 * kDayMs));
+  std::sort(times.begin(), times.end());
+  std::vector<Event> out;
+  out.reserve(times.size());
+  for (size_t i = 0; i < times.size(); ++i) {
+    Event e;
+    const unsigned kind = rng() % 10;
+    e.name = kind < 6 ? "page_view" : kind < 9 ? "add_to_cart" : "purchase";
+    e.user = "u" + std::to_string(rng() % kS2Users);
+    e.id = "c" + std::to_string(i);
+    e.time_ms = times[i];
+    e.has_time = true;
+    e.properties = Value::object({{"sku", Value::string("sku" + std::to_string(rng() % 500))},
+                                  {"price", Value::number(static_cast<double>(rng() % 200))}});
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+const char* const kS2Rule =
+    "rule cart_recovery when add_to_cart as c and profile.ltv > 500 and no purchase within "
+    "24h then send log { sku: c.sku } end\n";
+
+void BM_S2(benchmark::State& state) {
+  std::mt19937 rng(2);
+  const auto program = compile_text(kS2Rule);
+  const std::vector<Event> batch = s2_events(500'000, rng);
+  std::vector<spur::Value> profiles;
+  for (int i = 0; i < kS2Users; ++i)
+    profiles.push_back(s2_profile(rng));
+  uint64_t firings = 0, submitted = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    Counter counter;
+    auto engine = std::make_unique<spur::Engine>(program, spur::EngineConfig{}, counter);
+    for (int i = 0; i < kS2Users; ++i)
+      engine->set_attributes("u" + std::to_string(i), profiles[static_cast<size_t>(i)]);
+    state.ResumeTiming();
+    for (const Event& e : batch)
+      benchmark::DoNotOptimize(engine->submit(e));
+    engine->advance_to(batch.back().time_ms + kDayMs);
+    state.PauseTiming();
+    engine.reset();
+    state.ResumeTiming();
+    firings += counter.firings;
+    submitted += batch.size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(submitted));
+  state.counters["firings_per_event"] =
+      static_cast<double>(firings) / static_cast<double>(submitted);
+}
+BENCHMARK(BM_S2)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+// S3 windows: 10 rules, one per category, each counting the user's page views of the
+// category in the last 30 minutes; 1,000 users, 200,000 page views over 2 hours (about
+// 5 views of a category per user in any 30 minutes).
+void BM_S3(benchmark::State& state) {
+  std::string rules;
+  for (int k = 0; k < 10; ++k) {
+    rules += "rule views_" + std::to_string(k) + " when page_view as v and v.category == \"cat" +
+             std::to_string(k) +
+             "\" and count(page_view[category == v.category] in last 30m) > 3 then send log "
+             "{} end\n";
+  }
+  const auto program = compile_text(rules);
+  std::mt19937 rng(3);
+  std::vector<Event> batch;
+  for (int i = 0; i < 200'000; ++i) {
+    Event e;
+    e.name = "page_view";
+    e.user = "u" + std::to_string(rng() % 1000);
+    e.id = "v" + std::to_string(i);
+    e.time_ms = kStartMs + i * 36;  // 2 hours
+    e.has_time = true;
+    e.properties = Value::object({{"category", Value::string("cat" + std::to_string(rng() % 10))}});
+    batch.push_back(std::move(e));
+  }
+  uint64_t firings = 0, submitted = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    Counter counter;
+    auto engine = std::make_unique<spur::Engine>(program, spur::EngineConfig{}, counter);
+    state.ResumeTiming();
+    for (const Event& e : batch)
+      benchmark::DoNotOptimize(engine->submit(e));
+    state.PauseTiming();
+    engine.reset();
+    state.ResumeTiming();
+    firings += counter.firings;
+    submitted += batch.size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(submitted));
+  state.counters["firings_per_event"] =
+      static_cast<double>(firings) / static_cast<double>(submitted);
+}
+BENCHMARK(BM_S3)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+// Memory: the heap bytes (malloc_usable_size, so allocator rounding included) held per
+// idle user with a 5-attribute profile; per pending match of the S2 rule (its copy of the
+// trigger event, the match, its timer): the same carts sent to users whose carts wait
+// and to users whose carts do not, the difference divided by the matches; and per event
+// id remembered for deduplication.
+struct Footprint {
+  double per_user = 0, per_match = 0, per_event_id = 0;
+};
+
+Footprint footprint() {
+  const auto program = compile_text(kS2Rule);
+  std::mt19937 rng(5);
+  constexpr int kUsers = 100'000;
+  std::vector<Event> carts;
+  for (int i = 0; i < kUsers; ++i) {
+    Event e;
+    e.name = "add_to_cart";
+    e.user = "user-" + std::to_string(i);
+    e.id = "cart-" + std::to_string(i);
+    e.time_ms = kStartMs + i;
+    e.has_time = true;
+    e.properties = Value::object({{"sku", Value::string("sku" + std::to_string(i % 500))},
+                                  {"price", Value::number(static_cast<double>(i % 200))}});
+    carts.push_back(std::move(e));
+  }
+  // Bytes held after profiles are loaded and after the carts are sent, for an ltv.
+  const auto measure = [&](double ltv, int64_t& idle, int64_t& after) {
+    Counter counter;
+    const int64_t before = spur::support::alloc_stats().live_bytes;
+    auto engine = std::make_unique<spur::Engine>(program, spur::EngineConfig{}, counter);
+    for (const Event& e : carts) {
+      spur::Object attributes = s2_profile(rng).as_object();
+      attributes[0].second = Value::number(ltv);
+      engine->set_attributes(e.user, Value::object(std::move(attributes)));
+    }
+    idle = spur::support::alloc_stats().live_bytes - before;
+    for (const Event& e : carts)
+      engine->submit(e);
+    after = spur::support::alloc_stats().live_bytes - before;
+    return engine->pending_count();
+  };
+  int64_t idle_waiting = 0, waiting = 0, idle_other = 0, other = 0;
+  if (measure(600, idle_waiting, waiting) != kUsers || measure(100, idle_other, other) != 0)
+    std::abort();
+  Footprint f;
+  f.per_user = static_cast<double>(idle_other) / kUsers;
+  f.per_match = static_cast<double>((waiting - idle_waiting) - (other - idle_other)) / kUsers;
+  f.per_event_id = static_cast<double>(other - idle_other) / kUsers;
+  return f;
+}
+
+void BM_Memory(benchmark::State& state) {
+  Footprint f;
+  for (auto _ : state)
+    f = footprint();
+  state.counters["bytes_per_idle_user"] = f.per_user;
+  state.counters["bytes_per_pending_match"] = f.per_match;
+  state.counters["bytes_per_event_id"] = f.per_event_id;
+}
+BENCHMARK(BM_Memory)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_Compile10k(benchmark::State& state) {
   std::mt19937 rng(42);

@@ -164,13 +164,13 @@ std::optional<int64_t> Engine::next_deadline() {
 
 SubmitResult Engine::submit(const Event& input) {
   const Event* event = &input;
-  Event timed;  // an event without a time takes the clock's
+  std::optional<Event> timed;  // an event without a time takes the clock's
   if (!input.has_time) {
     if (!clock_)
       return {Outcome::kRejected, "the first event needs a `time`: nothing has set the clock yet"};
     timed = input;
-    timed.time_ms = *clock_;
-    event = &timed;
+    timed->time_ms = *clock_;
+    event = &*timed;
   }
   if (clock_ && event->time_ms < *clock_ - config_.max_lateness_ms) {
     return {Outcome::kRejected,

@@ -37,8 +37,12 @@ AllocStats alloc_stats() {
 
 // Over-aligned allocations are left to the library's own operators: nothing here uses
 // them, and counting them would need aligned malloc.
-void* operator new(std::size_t size) { return spur::support::counted_alloc(size); }
-void* operator new[](std::size_t size) { return spur::support::counted_alloc(size); }
+void* operator new(std::size_t size) {
+  return spur::support::counted_alloc(size);
+}
+void* operator new[](std::size_t size) {
+  return spur::support::counted_alloc(size);
+}
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
   try {
     return spur::support::counted_alloc(size);
@@ -49,7 +53,15 @@ void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
 void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
   return operator new(size, tag);
 }
-void operator delete(void* p) noexcept { spur::support::counted_free(p); }
-void operator delete[](void* p) noexcept { spur::support::counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { spur::support::counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { spur::support::counted_free(p); }
+void operator delete(void* p) noexcept {
+  spur::support::counted_free(p);
+}
+void operator delete[](void* p) noexcept {
+  spur::support::counted_free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  spur::support::counted_free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  spur::support::counted_free(p);
+}
