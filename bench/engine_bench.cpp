@@ -1,10 +1,5 @@
-// In-process matching benchmarks (issue 4, design.md targets), data from fixed seeds.
-//
-//   S1 stateless matching: R rules, rule i on event name i mod 10:
-//      e.amount > A_i and (e.country == C_i or e.device == D_i); ~18 firings per event at
-//      R = 1000.
-//   S4 selective rules: rule i on event name i mod 10: e.campaign == "c<i>" and
-//      e.amount > A_i; each event carries one campaign, so ~1 rule matches whatever R is.
+// In-process benchmarks (issue 4, design.md targets), data from fixed seeds: S1 and S4
+// (bench/workloads.hpp), S2 cart abandonment, S3 windows, compile time, memory.
 //
 // Events are decoded before timing; the timed loop is Engine::submit, firings counted,
 // not printed. Run: build/bench/engine_bench (see docs/performance.md).
@@ -17,20 +12,22 @@
 
 #include "engine/check.hpp"
 #include "engine/compile.hpp"
+#include "bench/workloads.hpp"
 #include "engine/engine.hpp"
 #include "support/alloc_counter.hpp"
 
 namespace {
 
+constexpr int kEventsPerBatch = 100'000;
+
 using spur::Event;
 using spur::Value;
 
-constexpr int kEventNames = 10;
-constexpr int kUsers = 10'000;
-constexpr int kEventsPerBatch = 100'000;
-const char* const kCountries[20] = {"FR", "DE", "ES", "IT", "US", "GB", "NL", "BE", "PL", "SE",
-                                    "NO", "DK", "FI", "PT", "IE", "AT", "CH", "CZ", "HU", "RO"};
-const char* const kDevices[3] = {"mobile", "desktop", "tablet"};
+using spur::bench::kCountries;
+using spur::bench::s1_rules;
+using spur::bench::s4_rules;
+using spur::bench::selective_events;
+using spur::bench::stateless_events;
 
 class Counter final : public spur::EngineListener {
  public:
@@ -48,56 +45,12 @@ std::shared_ptr<const spur::Program> compile_text(const std::string& text) {
   return spur::compile(checked);
 }
 
-std::string s1_rules(int count, std::mt19937& rng) {
-  std::string text;
-  for (int i = 0; i < count; ++i) {
-    text += "rule r_" + std::to_string(i) + " priority " + std::to_string(i) + " when e" +
-            std::to_string(i % kEventNames) + " as e and e.amount > " +
-            std::to_string(rng() % 1000) + " and (e.country == \"" + kCountries[rng() % 20] +
-            "\" or e.device == \"" + kDevices[rng() % 3] + "\") then send log {} end\n";
-  }
-  return text;
-}
-
-std::string s4_rules(int count, std::mt19937& rng) {
-  std::string text;
-  for (int i = 0; i < count; ++i) {
-    text += "rule r_" + std::to_string(i) + " when e" + std::to_string(i % kEventNames) +
-            " as e and e.campaign == \"c" + std::to_string(i) + "\" and e.amount > " +
-            std::to_string(rng() % 1000) + " then send log {} end\n";
-  }
-  return text;
-}
-
-// Events for `users` users, one millisecond apart, each with a unique id.
-std::vector<Event> events(int count, int campaigns, std::mt19937& rng) {
-  std::vector<Event> out;
-  out.reserve(static_cast<size_t>(count));
-  for (int i = 0; i < count; ++i) {
-    Event e;
-    const int campaign =
-        campaigns > 0 ? static_cast<int>(rng() % static_cast<unsigned>(campaigns)) : 0;
-    e.name = "e" + std::to_string(campaigns > 0 ? campaign % kEventNames
-                                                : static_cast<int>(rng() % kEventNames));
-    e.user = "u" + std::to_string(rng() % kUsers);
-    e.id = "b" + std::to_string(i);
-    e.time_ms = 1'767'225'600'000 + i;
-    e.has_time = true;
-    spur::Object props = {{"amount", Value::number(static_cast<double>(rng() % 1000))},
-                          {"country", Value::string(kCountries[rng() % 20])},
-                          {"device", Value::string(kDevices[rng() % 3])}};
-    if (campaigns > 0)
-      props.emplace_back("campaign", Value::string("c" + std::to_string(campaign)));
-    e.properties = Value::object(std::move(props));
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
 void run(benchmark::State& state, const std::shared_ptr<const spur::Program>& program,
          int campaigns) {
   std::mt19937 rng(7);
-  const std::vector<Event> batch = events(kEventsPerBatch, campaigns, rng);
+  const std::vector<Event> batch = campaigns > 0
+                                       ? selective_events(kEventsPerBatch, campaigns, rng)
+                                       : stateless_events(kEventsPerBatch, rng);
   uint64_t firings = 0, submitted = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -141,7 +94,7 @@ BENCHMARK(BM_S4)
 // timed loop includes the timers firing (advance_to past the last deadline).
 constexpr int kS2Users = 100'000;
 constexpr int64_t kDayMs = 86'400'000;
-constexpr int64_t kStartMs = 1'767'225'600'000;
+using spur::bench::kStartMs;
 
 spur::Value s2_profile(std::mt19937& rng) {
   return Value::object({{"ltv", Value::number(static_cast<double>(rng() % 1000))},
