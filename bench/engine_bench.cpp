@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/workloads.hpp"
 #include "engine/check.hpp"
 #include "engine/compile.hpp"
-#include "bench/workloads.hpp"
 #include "engine/engine.hpp"
 #include "support/alloc_counter.hpp"
 
@@ -48,9 +48,8 @@ std::shared_ptr<const spur::Program> compile_text(const std::string& text) {
 void run(benchmark::State& state, const std::shared_ptr<const spur::Program>& program,
          int campaigns) {
   std::mt19937 rng(7);
-  const std::vector<Event> batch = campaigns > 0
-                                       ? selective_events(kEventsPerBatch, campaigns, rng)
-                                       : stateless_events(kEventsPerBatch, rng);
+  const std::vector<Event> batch = campaigns > 0 ? selective_events(kEventsPerBatch, campaigns, rng)
+                                                 : stateless_events(kEventsPerBatch, rng);
   uint64_t firings = 0, submitted = 0;
   for (auto _ : state) {
     state.PauseTiming();
