@@ -6,6 +6,8 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -45,21 +47,24 @@ std::shared_ptr<const spur::Program> compile_text(const std::string& text) {
   return spur::compile(checked);
 }
 
-void run(benchmark::State& state, const std::shared_ptr<const spur::Program>& program,
-         int campaigns) {
-  std::mt19937 rng(7);
-  const std::vector<Event> batch = campaigns > 0 ? selective_events(kEventsPerBatch, campaigns, rng)
-                                                 : stateless_events(kEventsPerBatch, rng);
+// Times the submission of `batch` to a fresh engine per iteration; `prepare` (untimed)
+// loads what the engine needs first; timers due up to `drain_to` fire in the timed part.
+void time_batch(benchmark::State& state, const std::shared_ptr<const spur::Program>& program,
+                const std::vector<Event>& batch,
+                const std::function<void(spur::Engine&)>& prepare = nullptr,
+                std::optional<int64_t> drain_to = std::nullopt) {
   uint64_t firings = 0, submitted = 0;
   for (auto _ : state) {
     state.PauseTiming();
     Counter counter;
     auto engine = std::make_unique<spur::Engine>(program, spur::EngineConfig{}, counter);
+    if (prepare) prepare(*engine);
     state.ResumeTiming();
     for (const Event& e : batch)
       benchmark::DoNotOptimize(engine->submit(e));
+    if (drain_to) engine->advance_to(*drain_to);
     state.PauseTiming();
-    engine.reset();  // tearing down 10,000 users is not matching
+    engine.reset();  // tearing down the users is not matching
     state.ResumeTiming();
     firings += counter.firings;
     submitted += batch.size();
@@ -67,6 +72,14 @@ void run(benchmark::State& state, const std::shared_ptr<const spur::Program>& pr
   state.SetItemsProcessed(static_cast<int64_t>(submitted));
   state.counters["firings_per_event"] =
       static_cast<double>(firings) / static_cast<double>(submitted);
+}
+
+void run(benchmark::State& state, const std::shared_ptr<const spur::Program>& program,
+         int campaigns) {
+  std::mt19937 rng(7);
+  time_batch(state, program,
+             campaigns > 0 ? selective_events(kEventsPerBatch, campaigns, rng)
+                           : stateless_events(kEventsPerBatch, rng));
 }
 
 void BM_S1(benchmark::State& state) {
@@ -136,26 +149,13 @@ void BM_S2(benchmark::State& state) {
   std::vector<spur::Value> profiles;
   for (int i = 0; i < kS2Users; ++i)
     profiles.push_back(s2_profile(rng));
-  uint64_t firings = 0, submitted = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    Counter counter;
-    auto engine = std::make_unique<spur::Engine>(program, spur::EngineConfig{}, counter);
-    for (int i = 0; i < kS2Users; ++i)
-      engine->set_attributes("u" + std::to_string(i), profiles[static_cast<size_t>(i)]);
-    state.ResumeTiming();
-    for (const Event& e : batch)
-      benchmark::DoNotOptimize(engine->submit(e));
-    engine->advance_to(batch.back().time_ms + kDayMs);
-    state.PauseTiming();
-    engine.reset();
-    state.ResumeTiming();
-    firings += counter.firings;
-    submitted += batch.size();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(submitted));
-  state.counters["firings_per_event"] =
-      static_cast<double>(firings) / static_cast<double>(submitted);
+  time_batch(
+      state, program, batch,
+      [&profiles](spur::Engine& engine) {
+        for (int i = 0; i < kS2Users; ++i)
+          engine.set_attributes("u" + std::to_string(i), profiles[static_cast<size_t>(i)]);
+      },
+      batch.back().time_ms + kDayMs);
 }
 BENCHMARK(BM_S2)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
@@ -183,23 +183,7 @@ void BM_S3(benchmark::State& state) {
     e.properties = Value::object({{"category", Value::string("cat" + std::to_string(rng() % 10))}});
     batch.push_back(std::move(e));
   }
-  uint64_t firings = 0, submitted = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    Counter counter;
-    auto engine = std::make_unique<spur::Engine>(program, spur::EngineConfig{}, counter);
-    state.ResumeTiming();
-    for (const Event& e : batch)
-      benchmark::DoNotOptimize(engine->submit(e));
-    state.PauseTiming();
-    engine.reset();
-    state.ResumeTiming();
-    firings += counter.firings;
-    submitted += batch.size();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(submitted));
-  state.counters["firings_per_event"] =
-      static_cast<double>(firings) / static_cast<double>(submitted);
+  time_batch(state, program, batch);
 }
 BENCHMARK(BM_S3)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
