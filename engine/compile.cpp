@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "engine/fnv.hpp"
 #include "grammar/printer.hpp"
 
 namespace spur {
@@ -21,14 +22,6 @@ namespace {
 using ast::BinaryOp;
 using ast::Expr;
 using ast::ExprKind;
-
-uint64_t fnv1a(std::string_view text, uint64_t hash = 14695981039346656037ULL) {
-  for (const char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
 
 const std::unordered_map<std::string, Function>& function_ids() {
   static const std::unordered_map<std::string, Function> ids = {

@@ -114,22 +114,18 @@ void Engine::set_attributes(const std::string& user, const Value& attributes) {
   state(user).second.attributes = Value::object(std::move(members));
 }
 
-TriggerView Engine::read_slots(const Event& event, const Program::EventPlan* plan) {
-  if (plan) {
-    for (const uint32_t slot : plan->slots)
-      slots_[slot] = find_path(event.properties, program_->slot_paths[slot]);
-  }
-  return {&event, slots_.data()};
+void Engine::point_slots(const Event& event, const Program::EventPlan& plan,
+                         const Value** slots) const {
+  for (const uint32_t slot : plan.slots)
+    slots[slot] = find_path(event.properties, program_->slot_paths[slot]);
 }
 
-std::shared_ptr<const HeldTrigger> Engine::hold(const Event& event) const {
+std::shared_ptr<const HeldTrigger> Engine::hold(const Event& event,
+                                                const Program::EventPlan& plan) const {
   auto held = std::make_shared<HeldTrigger>();
   held->event = event;
   held->slots.assign(program_->slot_paths.size(), nullptr);
-  if (const Program::EventPlan* plan = program_->plan(event.name)) {
-    for (const uint32_t slot : plan->slots)
-      held->slots[slot] = find_path(held->event.properties, program_->slot_paths[slot]);
-  }
+  point_slots(held->event, plan, held->slots.data());
   return held;
 }
 
@@ -350,7 +346,8 @@ void Engine::resolve_pending(UserState& u, const Event& event, int64_t at) {
 void Engine::trigger_rules(User& user, const Event& event, const Program::EventPlan& plan,
                            int64_t at) {
   UserState& u = user.second;
-  const TriggerView trigger = read_slots(event, &plan);
+  point_slots(event, plan, slots_.data());
+  const TriggerView trigger{&event, slots_.data()};
   const EvalContext c = context(u, trigger, at);
   std::shared_ptr<const HeldTrigger> held;  // made for the first waiting match
   const auto consider = [&](uint32_t position) {
@@ -368,7 +365,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
         std::any_of(u.pending.begin(), u.pending.end(), mine))
       return;
     if (rule.pending == PendingMode::kLatest) std::erase_if(u.pending, mine);
-    if (!held) held = hold(event);
+    if (!held) held = hold(event, plan);
     PendingMatch m;
     m.id = next_order_++;
     m.rule = index;

@@ -78,7 +78,6 @@ class Engine {
   void set_attributes(const std::string& user, const Value& attributes);
 
   const UserState* user(const std::string& id) const;
-  size_t user_count() const { return users_.size(); }
   size_t pending_count() const;
   size_t pending_count(uint32_t rule) const;
   const RuleCounts& counts(uint32_t rule) const { return rule_counts_[rule]; }
@@ -121,9 +120,9 @@ class Engine {
 
   User& state(const std::string& user);
   EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
-  // Points `slots_` at the event's properties that its rules read.
-  TriggerView read_slots(const Event& event, const Program::EventPlan* plan);
-  std::shared_ptr<const HeldTrigger> hold(const Event& event) const;
+  // Points `slots` at the event's properties that the plan's rules read.
+  void point_slots(const Event& event, const Program::EventPlan& plan, const Value** slots) const;
+  std::shared_ptr<const HeldTrigger> hold(const Event& event, const Program::EventPlan& plan) const;
   bool live(const Timer& t) const;
   void fire_timers_through(int64_t ms, bool inclusive);
   void timer_step(User& user, int64_t at, const std::vector<Timer>& due);

@@ -2,22 +2,9 @@
 
 #include <charconv>
 
+#include "engine/fnv.hpp"
+
 namespace spur {
-namespace {
-
-constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
-constexpr uint64_t kFnvPrime = 1099511628211ULL;
-
-uint64_t fnv1a(std::string_view text, uint64_t hash) {
-  for (const char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= kFnvPrime;
-  }
-  return hash;
-}
-
-}  // namespace
-
 std::string firing_id(std::string_view rule, std::string_view user, std::string_view trigger,
                       int64_t time_ms) {
   uint64_t h = kFnvOffset;

@@ -2,14 +2,12 @@
 
 #include <bit>
 
+#include "engine/fnv.hpp"
+
 namespace spur {
 
 uint64_t KeyIndex::hash(std::string_view key) {
-  uint64_t h = 14695981039346656037ULL;  // FNV-1a, then a final mix for the low bits
-  for (const char c : key) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
+  uint64_t h = fnv1a(key);  // then a final mix: slots are chosen by the low bits
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ULL;
   return h ^ (h >> 32);

@@ -24,7 +24,6 @@ class KeyIndex {
 
   // The positions listed under `key`; empty when there are none.
   std::span<const uint32_t> find(std::string_view key) const;
-  size_t size() const { return size_; }
   size_t positions() const { return positions_.size(); }
 
  private:

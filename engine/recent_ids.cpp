@@ -2,24 +2,13 @@
 
 #include <functional>
 
+#include "engine/fnv.hpp"
+
 namespace spur {
-namespace {
-
-uint64_t fnv1a(std::string_view text, uint64_t hash) {
-  for (const char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
-
-}  // namespace
-
 RecentIds::Key RecentIds::key_of(std::string_view user, std::string_view id) {
   // FNV-1a over both with a separator, and the standard library's (Murmur-based) hash:
   // different algorithms, so their collisions are independent.
-  const uint64_t a =
-      fnv1a(id, fnv1a(std::string_view("\0", 1), fnv1a(user, 14695981039346656037ULL)));
+  const uint64_t a = fnv1a(id, fnv1a(std::string_view("\0", 1), fnv1a(user)));
   const std::hash<std::string_view> h;
   const uint64_t b = h(user) * 0x9E3779B97F4A7C15ULL ^ h(id);
   Key key{a, b};

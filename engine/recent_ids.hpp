@@ -26,7 +26,6 @@ class RecentIds {
   bool contains(std::string_view user, std::string_view id) const;
   // REQUIRES: !contains(user, id); `at` is not before the last call's.
   void add(std::string_view user, std::string_view id, int64_t at);
-  size_t size() const { return size_; }
 
  private:
   struct Key {
