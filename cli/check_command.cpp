@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "engine/check.hpp"
+#include "formats/diagnostic_json.hpp"
 #include "grammar/load.hpp"
 
 namespace spur::cli {
@@ -11,23 +12,6 @@ namespace {
 
 std::string plural(size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
-
-nlohmann::ordered_json to_json(const SourceSet& sources, const Diagnostic& d) {
-  const SourceFile& file = sources.file(d.span.file);
-  const LineColumn begin = file.line_column(d.span.begin);
-  const LineColumn end = file.line_column(d.span.end);
-  nlohmann::ordered_json out = {
-      {"file", file.path()},
-      {"line", begin.line},
-      {"column", begin.column},
-      {"end_line", end.line},
-      {"end_column", end.column},
-      {"severity", d.severity == Severity::kError ? "error" : "warning"},
-      {"message", d.message},
-  };
-  if (!d.hint.empty()) out["hint"] = d.hint;
-  return out;
 }
 
 }  // namespace
@@ -69,7 +53,7 @@ int check_command(std::span<const std::string> args) {
   if (json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Diagnostic& d : diagnostics.all())
-      list.push_back(to_json(sources, d));
+      list.push_back(diagnostic_json(sources, d));
     const nlohmann::ordered_json report = {
         {"diagnostics", std::move(list)},
         {"files", sources.size()},

@@ -11,6 +11,7 @@ namespace spur::cli {
 int check_command(std::span<const std::string> args);
 int replay_command(std::span<const std::string> args);
 int test_command(std::span<const std::string> args);
+int serve_command(std::span<const std::string> args);
 int help_command(std::span<const std::string> args);
 
 // Usage text of one command, or nullptr for an unknown command.

@@ -41,7 +41,9 @@ constexpr Command kCommands[] = {
     {"serve",
      "usage: spur serve [--config spur.yaml]\n"
      "\n"
-     "Run the HTTP server; with no config, safe embedded defaults. Not in this build yet.\n"},
+     "Run the HTTP server; with no config, safe embedded defaults: rules from ./rules "
+     "(or\nrules/examples in a checkout), 127.0.0.1:8080, firings as NDJSON on stdout, log "
+     "lines\non stderr. SIGHUP reloads the rules; SIGTERM or SIGINT drains and stops.\n"},
     {"fmt",
      "usage: spur fmt [--check] PATH...\n"
      "\n"

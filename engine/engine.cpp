@@ -69,6 +69,10 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
       config_(config),
       listener_(listener),
       rule_counts_(program_->rules.size()) {
+  size_scratch();
+}
+
+void Engine::size_scratch() {
   slots_.assign(program_->slot_paths.size(), nullptr);
   candidates_.assign(program_->max_rules_per_event / 64 + 1, 0);
   size_t most_actions = 0;
@@ -112,6 +116,21 @@ void Engine::set_attributes(const std::string& user, const Value& attributes) {
     }
   }
   state(user).second.attributes = Value::object(std::move(members));
+}
+
+void Engine::merge_attributes(const std::string& user, const Value& patch) {
+  UserState& u = state(user).second;
+  u.attributes = merge_patch(u.attributes, patch);
+}
+
+bool Engine::erase_user(const std::string& user) {
+  const auto it = users_.find(user);
+  if (it == users_.end()) return false;
+  const User* gone = &*it;
+  std::erase_if(timers_, [gone](const Timer& t) { return t.user == gone; });
+  std::make_heap(timers_.begin(), timers_.end(), std::greater<>{});
+  users_.erase(it);
+  return true;
 }
 
 void Engine::point_slots(const Event& event, const Program::EventPlan& plan,
@@ -356,6 +375,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     for (size_t i = 0; i < rule.operands.size(); ++i) {
       if (static_cast<int32_t>(i) != rule.indexed_operand && !holds(c, rule.operands[i])) return;
     }
+    ++rule_counts_[index].triggered;
     if (rule.futures.empty()) {
       activations_.push_back({index, next_order_++, trigger, nullptr});
       return;

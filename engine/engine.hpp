@@ -53,8 +53,15 @@ struct SubmitResult {
 };
 
 struct RuleCounts {
+  uint64_t triggered = 0;  // steps in which the rule's trigger and conditions held
   uint64_t fired = 0;
   uint64_t suppressed = 0;
+};
+
+// What switching to a new rule set did to the waiting matches (http-api.md, "Hot reload").
+struct SwapCounts {
+  uint64_t pending_kept = 0;
+  uint64_t pending_dropped = 0;
 };
 
 class Engine {
@@ -74,8 +81,22 @@ class Engine {
   std::optional<int64_t> next_deadline();
   std::optional<int64_t> clock() const { return clock_; }
 
-  // Replaces a user's profile attributes (null members dropped), before any event.
+  // Replaces a user's profile attributes (null members dropped), creating the user.
   void set_attributes(const std::string& user, const Value& attributes);
+  // Merges `patch` into a user's attributes as a JSON merge patch (RFC 7396: objects
+  // merge member by member, null removes), creating the user.
+  void merge_attributes(const std::string& user, const Value& patch);
+  // Forgets everything held about a user: profile, history, waiting matches and their
+  // timers, cooldown and limit counters. False when the user is unknown. The dedup
+  // window's fingerprints of the user's event ids stay (hashes, no personal data).
+  bool erase_user(const std::string& user);
+
+  // Switches to another rule set between two steps (engine/reload.cpp). State carries
+  // over by name: a rule whose `when` fingerprint is unchanged keeps its waiting matches,
+  // others lose theirs; cooldown and limit counters stay with rule and group names,
+  // segment membership with segment names, firing counts with rule names.
+  SwapCounts replace_program(std::shared_ptr<const Program> next);
+  const Program& program() const { return *program_; }
 
   const UserState* user(const std::string& id) const;
   size_t pending_count() const;
@@ -119,6 +140,8 @@ class Engine {
   };
 
   User& state(const std::string& user);
+  // Sizes the scratch buffers for program_.
+  void size_scratch();
   EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
   // Points `slots` at the event's properties that the plan's rules read.
   void point_slots(const Event& event, const Program::EventPlan& plan, const Value** slots) const;

@@ -185,4 +185,21 @@ Value with_member(const Value& root, const std::vector<std::string>& path, size_
   return Value::object(std::move(members));
 }
 
+Value merge_patch(const Value& target, const Value& patch) {
+  if (patch.kind() != Value::Kind::kObject) return patch;
+  Object members = target.kind() == Value::Kind::kObject ? target.as_object() : Object();
+  for (const auto& [key, value] : patch.as_object()) {
+    auto it = std::find_if(members.begin(), members.end(),
+                           [&key](const auto& member) { return member.first == key; });
+    if (value.is_null()) {
+      if (it != members.end()) members.erase(it);
+    } else if (it != members.end()) {
+      it->second = merge_patch(it->second, value);
+    } else {
+      members.emplace_back(key, merge_patch(Value(), value));
+    }
+  }
+  return Value::object(std::move(members));
+}
+
 }  // namespace spur

@@ -112,4 +112,9 @@ const Value* find_path(const Value& root, const std::vector<std::string>& path, 
 Value with_member(const Value& root, const std::vector<std::string>& path, size_t from,
                   const Value& value);
 
+// `target` with `patch` applied as a JSON merge patch (RFC 7396): an object patch merges
+// member by member (a null member removes, an object member merges recursively); any
+// other patch replaces the target.
+Value merge_patch(const Value& target, const Value& patch);
+
 }  // namespace spur

@@ -1,5 +1,6 @@
 #include "formats/json_codec.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -13,14 +14,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr size_t kMaxNameBytes = 256;
-// Deepest nesting of arrays and objects accepted in an event or profile: the json_depth
-// default of config.md. Deeper input is rejected before it is parsed, since building
-// values from it recurses.
-constexpr int kMaxDepth = 32;
-
-// True when `text` nests arrays and objects deeper than kMaxDepth (brackets inside
+// True when `text` nests arrays and objects deeper than `max_depth` (brackets inside
 // strings do not count).
-bool too_deep(std::string_view text) {
+bool too_deep(std::string_view text, int max_depth) {
   int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -34,7 +30,7 @@ bool too_deep(std::string_view text) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > kMaxDepth) return true;
+      if (++depth > max_depth) return true;
     } else if (c == ']' || c == '}') {
       --depth;
     }
@@ -124,13 +120,16 @@ std::optional<std::string> key_text(const Json& j, const char* field, std::strin
   return std::nullopt;
 }
 
-std::optional<Json> parse(std::string_view text, std::string& error) {
+// Deeper input is rejected before it is parsed, since building values from it recurses.
+std::optional<Json> parse(std::string_view text, std::string& error,
+                          int max_depth = kDefaultJsonDepth) {
   if (const size_t bad = find_invalid_utf8(text); bad != text.size()) {
     error = "not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";
     return std::nullopt;
   }
-  if (too_deep(text)) {
-    error = "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels";
+  if (too_deep(text, max_depth)) {
+    error = "JSON nested deeper than the json_depth limit of " + std::to_string(max_depth) +
+            " levels; flatten the data or raise server.limits.json_depth";
     return std::nullopt;
   }
   Json j = Json::parse(text.begin(), text.end(), nullptr, false);
@@ -141,19 +140,8 @@ std::optional<Json> parse(std::string_view text, std::string& error) {
   return j;
 }
 
-}  // namespace
-
-std::optional<Value> parse_json_value(std::string_view json, std::string& error) {
-  const auto j = parse(json, error);
-  if (!j) return std::nullopt;
-  return from_json(*j);
-}
-
-DecodedEvent decode_event(std::string_view json, const std::string& default_id) {
+DecodedEvent decode_event(const Json& j, const std::string& default_id) {
   DecodedEvent out;
-  const auto parsed = parse(json, out.error);
-  if (!parsed) return out;
-  const Json& j = *parsed;
   if (!j.is_object()) {
     out.error = "an event must be a JSON object";
     return out;
@@ -208,6 +196,95 @@ DecodedEvent decode_event(std::string_view json, const std::string& default_id) 
   }
   out.ok = true;
   return out;
+}
+
+// The non-blank lines of an NDJSON text, spaces around them trimmed.
+std::vector<std::string_view> ndjson_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front())))
+      line.remove_prefix(1);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
+      line.remove_suffix(1);
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+DecodedBody too_many_events(size_t count, const EventBodyLimits& limits) {
+  DecodedBody out;
+  out.status = DecodedBody::Status::kTooMany;
+  out.error = "the body holds " + std::to_string(count) + " events, more than the batch limit of " +
+              std::to_string(limits.max_events) +
+              "; split it into smaller batches or raise server.limits.batch";
+  return out;
+}
+
+DecodedBody decode_json_body(std::string_view body, const EventBodyLimits& limits) {
+  DecodedBody out;
+  const auto parsed = parse(body, out.error, limits.max_depth);
+  if (!parsed) {
+    out.status = DecodedBody::Status::kMalformed;
+    out.error = (body.empty() ? std::string("the body is empty") : "the body is " + out.error) +
+                "; send one event object, a JSON array of events, or NDJSON";
+    return out;
+  }
+  if (!parsed->is_array()) {
+    out.events.push_back(decode_event(*parsed, ""));
+    return out;
+  }
+  if (parsed->size() > limits.max_events) return too_many_events(parsed->size(), limits);
+  for (const Json& item : *parsed)
+    out.events.push_back(decode_event(item, ""));
+  return out;
+}
+
+DecodedBody decode_ndjson_body(std::string_view body, const EventBodyLimits& limits) {
+  const std::vector<std::string_view> lines = ndjson_lines(body);
+  if (lines.size() > limits.max_events) return too_many_events(lines.size(), limits);
+  DecodedBody out;
+  bool any_json = false;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    DecodedEvent& event = out.events.emplace_back();
+    if (const auto parsed = parse(lines[i], event.error, limits.max_depth)) {
+      event = decode_event(*parsed, "");
+      any_json = true;
+    } else {
+      event.error = "line " + std::to_string(i + 1) + " is " + event.error;
+    }
+  }
+  if (!any_json) {
+    out.status = DecodedBody::Status::kMalformed;
+    out.error =
+        (out.events.empty() ? std::string("the body holds no event") : out.events.front().error) +
+        "; NDJSON is one JSON event object per line";
+    out.events.clear();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Value> parse_json_value(std::string_view json, std::string& error) {
+  const auto j = parse(json, error);
+  if (!j) return std::nullopt;
+  return from_json(*j);
+}
+
+DecodedEvent decode_event(std::string_view json, const std::string& default_id) {
+  DecodedEvent out;
+  const auto parsed = parse(json, out.error);
+  if (!parsed) return out;
+  return decode_event(*parsed, default_id);
+}
+
+DecodedBody decode_event_body(std::string_view body, BodyFormat format,
+                              const EventBodyLimits& limits) {
+  return format == BodyFormat::kJson ? decode_json_body(body, limits)
+                                     : decode_ndjson_body(body, limits);
 }
 
 DecodedProfile decode_profile(std::string_view json) {

@@ -4,8 +4,10 @@
 // sees Values and Events.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/engine.hpp"
 #include "engine/event.hpp"
@@ -21,6 +23,29 @@ struct DecodedEvent {
 
 // One event (formats.md, "Event"). `default_id` is used when the event has no id.
 DecodedEvent decode_event(std::string_view json, const std::string& default_id);
+
+// The json_depth default of config.md: deeper input is rejected before it is parsed.
+inline constexpr int kDefaultJsonDepth = 32;
+
+enum class BodyFormat : uint8_t { kJson, kNdjson };
+
+struct EventBodyLimits {
+  size_t max_events = 10'000;
+  int max_depth = kDefaultJsonDepth;
+};
+
+// The events of a request body (http-api.md, POST /v1/events): one event object or an
+// array of them (kJson), or one per line, blank lines skipped (kNdjson). kMalformed: not
+// JSON/NDJSON at all, or empty; kTooMany: over the batch limit; both take nothing. With
+// kOk, each event decoded or not on its own (ids left empty when the event has none).
+struct DecodedBody {
+  enum class Status : uint8_t { kOk, kMalformed, kTooMany };
+  Status status = Status::kOk;
+  std::string error;
+  std::vector<DecodedEvent> events;  // body order
+};
+DecodedBody decode_event_body(std::string_view body, BodyFormat format,
+                              const EventBodyLimits& limits);
 
 struct DecodedProfile {
   bool ok = false;

@@ -1,0 +1,132 @@
+// Hot swap of the rule set (http-api.md, "Hot reload"): state carries over by name.
+//
+// Indices (rules, groups, segments, nodes, slots) are private to a Program, so every
+// piece of user state that holds one is translated to the new program's numbering, or
+// dropped when its owner is gone.
+#include <algorithm>
+#include <functional>
+#include <unordered_map>
+
+#include "engine/engine.hpp"
+
+namespace spur {
+namespace {
+
+constexpr int64_t kGone = -1;
+
+// Old index -> new index of the entries with the same name, kGone for names that left.
+template <typename Item>
+std::vector<int64_t> by_name(const std::vector<Item>& before, const std::vector<Item>& after) {
+  std::unordered_map<std::string_view, int64_t> index;
+  for (size_t i = 0; i < after.size(); ++i)
+    index.emplace(after[i].name, static_cast<int64_t>(i));
+  std::vector<int64_t> map(before.size(), kGone);
+  for (size_t i = 0; i < before.size(); ++i) {
+    if (const auto it = index.find(before[i].name); it != index.end()) map[i] = it->second;
+  }
+  return map;
+}
+
+// The nodes of a rule's conditions in depth-first order. Two compilations of the same
+// `when` text give sequences of the same length and shape, position by position, even
+// though their node numbers differ (nodes are shared across rules).
+std::vector<uint32_t> condition_nodes(const Program& program, const CompiledRule& rule) {
+  std::vector<uint32_t> order;
+  std::function<void(uint32_t)> visit = [&](uint32_t node) {
+    if (node == kNoNode) return;
+    order.push_back(node);
+    const Node& n = program.nodes[node];
+    for (uint32_t i = 0; i < n.count; ++i)
+      visit(program.child(n, i));
+  };
+  for (const uint32_t operand : rule.operands)
+    visit(operand);
+  for (const FuturePattern& future : rule.futures)
+    visit(future.filter);
+  return order;
+}
+
+// Re-keys firing times from old indices to new ones, dropping those whose owner left.
+void remap_times(std::vector<std::pair<uint32_t, FiringTimes>>& times,
+                 const std::vector<int64_t>& map) {
+  std::vector<std::pair<uint32_t, FiringTimes>> kept;
+  for (auto& [key, entries] : times) {
+    if (map[key] != kGone) kept.emplace_back(static_cast<uint32_t>(map[key]), std::move(entries));
+  }
+  times = std::move(kept);
+}
+
+}  // namespace
+
+SwapCounts Engine::replace_program(std::shared_ptr<const Program> next) {
+  const Program& before = *program_;
+  const Program& after = *next;
+  const std::vector<int64_t> rule_map = by_name(before.rules, after.rules);
+  const std::vector<int64_t> group_map = by_name(before.groups, after.groups);
+  const std::vector<int64_t> segment_map = by_name(before.segments, after.segments);
+
+  // Per old rule whose waiting matches survive: old node -> new node of its conditions.
+  std::vector<std::optional<std::unordered_map<uint32_t, uint32_t>>> node_maps(before.rules.size());
+  for (size_t r = 0; r < before.rules.size(); ++r) {
+    if (rule_map[r] == kGone) continue;
+    const CompiledRule& old_rule = before.rules[r];
+    const CompiledRule& new_rule = after.rules[static_cast<size_t>(rule_map[r])];
+    if (old_rule.when_fingerprint != new_rule.when_fingerprint || new_rule.disabled) continue;
+    const auto old_nodes = condition_nodes(before, old_rule);
+    const auto new_nodes = condition_nodes(after, new_rule);
+    if (old_nodes.size() != new_nodes.size()) continue;
+    auto& map = node_maps[r].emplace();
+    for (size_t i = 0; i < old_nodes.size(); ++i)
+      map.emplace(old_nodes[i], new_nodes[i]);
+  }
+
+  SwapCounts counts;
+  for (auto& [id, u] : users_) {
+    // Matches of one trigger share its held copy; so do their replacements.
+    std::unordered_map<const HeldTrigger*, std::shared_ptr<const HeldTrigger>> rehome;
+    std::vector<PendingMatch> kept;
+    for (PendingMatch& m : u.pending) {
+      const auto& nodes = node_maps[m.rule];
+      const Program::EventPlan* plan = after.plan(m.trigger->event.name);
+      if (!nodes || plan == nullptr) {
+        ++counts.pending_dropped;
+        continue;
+      }
+      auto& held = rehome[m.trigger.get()];
+      if (!held) {
+        auto copy = std::make_shared<HeldTrigger>();
+        copy->event = m.trigger->event;
+        copy->slots.assign(after.slot_paths.size(), nullptr);
+        for (const uint32_t slot : plan->slots)
+          copy->slots[slot] = find_path(copy->event.properties, after.slot_paths[slot]);
+        held = std::move(copy);
+      }
+      m.trigger = held;
+      for (auto& [node, value] : m.frozen)
+        node = nodes->at(node);
+      m.rule = static_cast<uint32_t>(rule_map[m.rule]);
+      kept.push_back(std::move(m));
+      ++counts.pending_kept;
+    }
+    u.pending = std::move(kept);
+    remap_times(u.rule_firings, rule_map);
+    remap_times(u.group_firings, group_map);
+    std::vector<uint32_t> segments;
+    for (const uint32_t s : u.segments) {
+      if (segment_map[s] != kGone) segments.push_back(static_cast<uint32_t>(segment_map[s]));
+    }
+    std::sort(segments.begin(), segments.end());
+    u.segments = std::move(segments);
+  }
+
+  std::vector<RuleCounts> rule_counts(after.rules.size());
+  for (size_t r = 0; r < before.rules.size(); ++r) {
+    if (rule_map[r] != kGone) rule_counts[static_cast<size_t>(rule_map[r])] = rule_counts_[r];
+  }
+  rule_counts_ = std::move(rule_counts);
+  program_ = std::move(next);
+  size_scratch();
+  return counts;
+}
+
+}  // namespace spur

@@ -1,0 +1,35 @@
+// The HTTP API of http-api.md: routing, auth and the handlers, over plain Request and
+// Response values (the wire is http_server.cpp's business).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "server/http_types.hpp"
+
+namespace spur::server {
+
+class Server;
+
+// Answers `request` through `respond`, now or later (events wait for their shards).
+// Called on an I/O thread.
+void handle_request(Server& server, Request request, Respond respond);
+
+// {"error": {"code", "message", "details"?}} with `status`.
+Response error_response(int status, const std::string& code, const std::string& message,
+                        const nlohmann::ordered_json& details = nullptr);
+Response json_response(int status, const nlohmann::ordered_json& body);
+
+// The handlers, one file each (api_*.cpp).
+void post_events(Server& server, const Request& request, Respond respond);
+void profile_request(Server& server, const Request& request, const std::string& user,
+                     Respond respond);
+void user_firings(Server& server, const Request& request, const std::string& user, Respond respond);
+void user_explain(Server& server, const Request& request, const std::string& user, Respond respond);
+void list_rules(Server& server, Respond respond);
+void one_rule(Server& server, const std::string& name, Respond respond);
+void reload_rules(Server& server, Respond respond);
+void validate_rules(Server& server, const Request& request, Respond respond);
+void metrics_text(Server& server, Respond respond);
+
+}  // namespace spur::server

@@ -1,0 +1,201 @@
+// Rule endpoints (list, one, reload, validate) and /metrics: the figures that live in the
+// shards are gathered from each of them.
+#include <unordered_map>
+
+#include "engine/time_text.hpp"
+#include "server/api.hpp"
+#include "server/server.hpp"
+
+namespace spur::server {
+namespace {
+
+// Per rule of the running set, summed over the shards that report it.
+struct RuleFigures {
+  RuleCounts counts;
+  uint64_t pending = 0;
+};
+
+// Each shard's figures per rule, by the rule numbering of the program it runs. Every
+// shard swaps between steps, so during a reload a shard may still run the previous set:
+// its figures are matched by rule name.
+struct ShardFigures {
+  std::vector<std::string> names;  // of the shard's rules
+  std::vector<RuleFigures> rules;
+  size_t queued = 0;
+};
+
+void with_rule_figures(Server& server,
+                       std::function<void(std::shared_ptr<const RuleSet>, std::vector<RuleFigures>,
+                                          std::vector<ShardFigures>)>
+                           done) {
+  server.gather<ShardFigures>(
+      [](ShardState& state) {
+        Engine& engine = state.engine();
+        ShardFigures figures;
+        const size_t n = engine.program().rules.size();
+        figures.rules.resize(n);
+        for (uint32_t r = 0; r < n; ++r) {
+          figures.names.push_back(engine.program().rules[r].name);
+          figures.rules[r].counts = engine.counts(r);
+          figures.rules[r].pending = engine.pending_count(r);
+        }
+        return figures;
+      },
+      [&server, done](std::vector<ShardFigures> shards) {
+        const std::shared_ptr<const RuleSet> set = server.rules();
+        std::unordered_map<std::string_view, size_t> position;
+        for (size_t r = 0; r < set->rules.size(); ++r)
+          position.emplace(set->rules[r].name, r);
+        std::vector<RuleFigures> total(set->rules.size());
+        for (size_t s = 0; s < shards.size(); ++s) {
+          shards[s].queued = server.shard(s).queued_events();
+          for (size_t r = 0; r < shards[s].rules.size(); ++r) {
+            const auto it = position.find(shards[s].names[r]);
+            if (it == position.end()) continue;
+            const RuleFigures& f = shards[s].rules[r];
+            RuleFigures& sum = total[it->second];
+            sum.counts.triggered += f.counts.triggered;
+            sum.counts.fired += f.counts.fired;
+            sum.counts.suppressed += f.counts.suppressed;
+            sum.pending += f.pending;
+          }
+        }
+        done(set, std::move(total), std::move(shards));
+      });
+}
+
+}  // namespace
+
+void list_rules(Server& server, Respond respond) {
+  with_rule_figures(server, [respond](std::shared_ptr<const RuleSet> set,
+                                      std::vector<RuleFigures> figures, std::vector<ShardFigures>) {
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (size_t r = 0; r < set->rules.size(); ++r) {
+      const RuleInfo& info = set->rules[r];
+      const CompiledRule& rule = set->program->rules[r];
+      const int32_t group = rule.group;
+      rules.push_back(
+          {{"name", info.name},
+           {"description", info.description},
+           {"file", info.file},
+           {"line", info.line},
+           {"priority", rule.priority},
+           {"group", group < 0 ? nlohmann::ordered_json()
+                               : nlohmann::ordered_json(
+                                     set->program->groups[static_cast<size_t>(group)].name)},
+           {"triggered", figures[r].counts.triggered},
+           {"fired", figures[r].counts.fired},
+           {"suppressed", figures[r].counts.suppressed},
+           {"pending", figures[r].pending}});
+    }
+    respond(json_response(200, {{"version", set->version},
+                                {"loaded_at", format_rfc3339(set->loaded_ms)},
+                                {"rules", rules}}));
+  });
+}
+
+void one_rule(Server& server, const std::string& name, Respond respond) {
+  const std::shared_ptr<const RuleSet> set = server.rules();
+  const int64_t r = set->find(name);
+  if (r < 0) {
+    return respond(error_response(
+        404, "unknown_rule", "no rule named `" + name + "` is loaded; GET /v1/rules lists them"));
+  }
+  const RuleInfo& info = set->rules[static_cast<size_t>(r)];
+  const CompiledRule& rule = set->program->rules[static_cast<size_t>(r)];
+  respond(json_response(
+      200,
+      {{"name", info.name},
+       {"description", info.description},
+       {"file", info.file},
+       {"line", info.line},
+       {"priority", rule.priority},
+       {"group", rule.group < 0 ? nlohmann::ordered_json()
+                                : nlohmann::ordered_json(
+                                      set->program->groups[static_cast<size_t>(rule.group)].name)},
+       {"disabled", rule.disabled},
+       {"source", info.source}}));
+}
+
+void reload_rules(Server& server, Respond respond) {
+  server.reload("api", [respond](ReloadReport report) {
+    respond(json_response(report.status, report.body));
+  });
+}
+
+void validate_rules(Server&, const Request& request, Respond respond) {
+  if (!request.content_type.empty() && request.content_type != "text/plain") {
+    return respond(error_response(415, "unsupported_media_type",
+                                  "Content-Type " + request.content_type +
+                                      " is not accepted here; send the rule text as text/plain"));
+  }
+  const RuleSet set = check_rule_text(request.body, "request", wall_ms());
+  respond(json_response(200, {{"ok", set.errors == 0}, {"diagnostics", set.diagnostics}}));
+}
+
+void metrics_text(Server& server, Respond respond) {
+  with_rule_figures(server, [&server, respond](std::shared_ptr<const RuleSet> set,
+                                               std::vector<RuleFigures> figures,
+                                               std::vector<ShardFigures> shards) {
+    const Metrics& m = server.metrics();
+    std::string out;
+    const auto counter = [&out](const char* name, const char* help, uint64_t value) {
+      add_counter(out, name, help, "", value);
+    };
+    counter("spur_events_received_total", "Events in request bodies.", m.events_received.load());
+    counter("spur_events_accepted_total", "Events taken.", m.events_accepted.load());
+    counter("spur_events_rejected_total", "Events refused, with a reason.",
+            m.events_rejected.load());
+    counter("spur_events_duplicate_total", "Events ignored as duplicates.",
+            m.events_duplicate.load());
+    counter("spur_overloaded_total", "Requests refused with 503: queues full.",
+            m.overloaded.load());
+    add_counter(out, "spur_reloads_total", "Rule set reloads by outcome.", "outcome=\"ok\"",
+                m.reloads_ok.load());
+    add_counter(out, "spur_reloads_total", "", "outcome=\"error\"", m.reloads_failed.load(), false);
+    for (const auto* kind : {"fired", "suppressed"}) {
+      const std::string name = std::string("spur_rule_") + kind + "_total";
+      for (size_t r = 0; r < set->rules.size(); ++r) {
+        const uint64_t value =
+            kind[0] == 'f' ? figures[r].counts.fired : figures[r].counts.suppressed;
+        add_counter(out, name, std::string("Activations ") + kind + " per rule.",
+                    "rule=\"" + set->rules[r].name + "\"", value, r == 0);
+      }
+    }
+    out +=
+        "# HELP spur_pending_matches Waiting matches per rule.\n# TYPE spur_pending_matches "
+        "gauge\n";
+    for (size_t r = 0; r < set->rules.size(); ++r)
+      out += "spur_pending_matches{rule=\"" + set->rules[r].name + "\"} " +
+             std::to_string(figures[r].pending) + "\n";
+    out +=
+        "# HELP spur_shard_queue_events Events queued per shard.\n# TYPE spur_shard_queue_events "
+        "gauge\n";
+    for (size_t s = 0; s < shards.size(); ++s)
+      out += "spur_shard_queue_events{shard=\"" + std::to_string(s) + "\"} " +
+             std::to_string(shards[s].queued) + "\n";
+    out +=
+        "# HELP spur_action_deliveries_total Firings handed to adapters by outcome.\n"
+        "# TYPE spur_action_deliveries_total counter\n";
+    for (const auto& [name, adapter] : server.sink().all()) {
+      out += "spur_action_deliveries_total{adapter=\"" + name + "\",outcome=\"ok\"} " +
+             std::to_string(adapter->delivered()) + "\n";
+      out += "spur_action_deliveries_total{adapter=\"" + name + "\",outcome=\"failed\"} " +
+             std::to_string(adapter->failed()) + "\n";
+    }
+    out +=
+        "# HELP spur_evaluation_seconds Time to handle one event in its shard.\n"
+        "# TYPE spur_evaluation_seconds histogram\n";
+    m.evaluation.render("spur_evaluation_seconds", "", out);
+    out +=
+        "# HELP spur_http_request_seconds Time from request read to response queued.\n"
+        "# TYPE spur_http_request_seconds histogram\n";
+    m.http.render("spur_http_request_seconds", "", out);
+    Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = std::move(out);
+    respond(std::move(r));
+  });
+}
+
+}  // namespace spur::server

@@ -1,0 +1,129 @@
+// Per-user endpoints: profiles (GET, PATCH, PUT, DELETE) and recent firings. Each runs as
+// a task on the user's shard, in order with that user's events.
+#include "engine/time_text.hpp"
+#include "formats/json_codec.hpp"
+#include "server/api.hpp"
+#include "server/server.hpp"
+
+namespace spur::server {
+namespace {
+
+nlohmann::ordered_json time_or_null(const std::optional<int64_t>& ms) {
+  return ms ? nlohmann::ordered_json(format_rfc3339(*ms)) : nlohmann::ordered_json();
+}
+
+Response profile_json(const Engine& engine, const std::string& user) {
+  const UserState* u = engine.user(user);
+  if (u == nullptr) {
+    return error_response(
+        404, "unknown_user",
+        "Spur holds nothing about user `" + user + "`; post an event or PATCH the profile first");
+  }
+  nlohmann::ordered_json segments = nlohmann::ordered_json::array();
+  for (const uint32_t s : u->segments)
+    segments.push_back(engine.program().segments[s].name);
+  return json_response(200, {{"user", user},
+                             {"attributes", nlohmann::ordered_json::parse(to_json(u->attributes))},
+                             {"segments", segments},
+                             {"first_seen", time_or_null(u->first_seen_ms)},
+                             {"last_seen", time_or_null(u->last_seen_ms)}});
+}
+
+// The attributes of a PATCH or PUT body: `{"attributes": {...}}` (the shape GET answers)
+// or the attributes object itself. nullopt with `error` set otherwise.
+std::optional<Value> attributes_of(const Request& request, Response& error) {
+  if (!request.content_type.empty() && request.content_type != "application/json") {
+    error = error_response(
+        415, "unsupported_media_type",
+        "Content-Type " + request.content_type + " is not accepted here; send application/json");
+    return std::nullopt;
+  }
+  std::string problem;
+  std::optional<Value> body = parse_json_value(request.body, problem);
+  if (!body) {
+    error = error_response(400, "malformed_body",
+                           "the body is " + (request.body.empty() ? "empty" : problem) +
+                               "; send a JSON object of attributes");
+    return std::nullopt;
+  }
+  if (body->kind() != Value::Kind::kObject) {
+    error = error_response(422, "invalid_profile",
+                           "the body must be a JSON object of attributes, such as {\"ltv\": 900}");
+    return std::nullopt;
+  }
+  const Object& members = body->as_object();
+  if (members.size() == 1 && members.front().first == "attributes" &&
+      members.front().second.kind() == Value::Kind::kObject) {
+    return members.front().second;
+  }
+  return body;
+}
+
+}  // namespace
+
+void profile_request(Server& server, const Request& request, const std::string& user,
+                     Respond respond) {
+  Shard& shard = server.shard(server.shard_of(user));
+  if (request.method == "GET") {
+    return shard.post(
+        [user, respond](ShardState& state) { respond(profile_json(state.engine(), user)); });
+  }
+  if (request.method == "DELETE") {
+    return shard.post([user, respond](ShardState& state) {
+      state.erase_user(user);
+      Response r;
+      r.status = 204;
+      respond(std::move(r));
+    });
+  }
+  Response error;
+  std::optional<Value> attributes = attributes_of(request, error);
+  if (!attributes) return respond(std::move(error));
+  const bool merge = request.method == "PATCH";
+  shard.post([user, respond, merge, attributes = std::move(*attributes)](ShardState& state) {
+    Engine& engine = state.engine();
+    if (merge) {
+      engine.merge_attributes(user, attributes);
+    } else {
+      engine.set_attributes(user, attributes);
+    }
+    respond(profile_json(engine, user));
+  });
+}
+
+void user_firings(Server& server, const Request& request, const std::string& user,
+                  Respond respond) {
+  size_t limit = 50;
+  if (const std::string* text = request.param("limit")) {
+    char* end = nullptr;
+    const long n = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || n < 1 || n > long{ShardState::kRecentFirings}) {
+      return respond(error_response(400, "bad_parameter",
+                                    "`limit` must be a whole number from 1 to " +
+                                        std::to_string(ShardState::kRecentFirings) + ", not `" +
+                                        *text + "`"));
+    }
+    limit = static_cast<size_t>(n);
+  }
+  server.shard(server.shard_of(user)).post([user, limit, respond](ShardState& state) {
+    const auto* recent = state.recent_firings(user);
+    if (recent == nullptr && state.engine().user(user) == nullptr) {
+      return respond(
+          error_response(404, "unknown_user", "Spur holds nothing about user `" + user + "`"));
+    }
+    nlohmann::ordered_json firings = nlohmann::ordered_json::array();
+    if (recent) {
+      for (auto it = recent->rbegin(); it != recent->rend() && firings.size() < limit; ++it)
+        firings.push_back(nlohmann::ordered_json::parse(*it));
+    }
+    respond(json_response(200, {{"user", user}, {"firings", firings}}));
+  });
+}
+
+void user_explain(Server&, const Request&, const std::string&, Respond respond) {
+  respond(error_response(501, "not_implemented",
+                         "explain is not in this build of Spur yet; GET "
+                         "/v1/users/{user}/firings shows what fired"));
+}
+
+}  // namespace spur::server

@@ -1,0 +1,75 @@
+// The server's configuration (config.md): `spur.yaml`, or embedded defaults without one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+
+namespace spur::server {
+
+struct Limits {
+  size_t body_bytes = 1 << 20;
+  size_t batch_events = 10'000;
+  int json_depth = 32;
+  size_t header_bytes = 16 << 10;
+  size_t connections = 10'000;
+  int64_t idle_timeout_ms = 60'000;
+  int64_t request_timeout_ms = 10'000;
+};
+
+enum class Scope : uint8_t { kIngest, kDecide, kRead, kAdmin };
+
+struct Token {
+  std::string name;
+  std::string env;     // the environment variable holding the secret
+  std::string secret;  // read from `env` at start; never logged
+  std::vector<Scope> scopes;
+};
+
+// An action adapter that `send NAME` refers to. Only `log` delivers in this build.
+struct ActionAdapter {
+  std::string type;  // log | webhook | kafka
+  std::string path;  // log: a file, or "" for stdout
+};
+
+struct Config {
+  std::string source = "embedded defaults";  // the file read, for the start log line
+
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  unsigned io_threads = 0;  // 0: number of cores
+  bool tls = false;
+  Limits limits;
+  bool metrics_auth = true;
+
+  std::vector<std::string> rule_paths;
+  bool watch = true;
+  unsigned shards = 0;  // 0: number of cores
+  EngineConfig engine;
+
+  std::string storage_mode = "disk";  // disk | memory
+  std::string storage_path = "./spur-data";
+
+  std::vector<Token> tokens;
+  std::map<std::string, ActionAdapter> actions;
+};
+
+// Thrown for a configuration that cannot run; the message names the key path, what is
+// wrong and how to fix it.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Reads `path` (or, when empty, the embedded defaults: rules from ./rules, or from
+// rules/examples in a checkout), checks every key and value, and reads the token secrets
+// from the environment.
+Config load_config(const std::string& path);
+
+const char* scope_name(Scope scope);
+
+}  // namespace spur::server

@@ -1,0 +1,37 @@
+// Where the shards put firings: the log adapters of the configuration (config.md,
+// `actions`). With no adapters configured, every firing goes to one log adapter on
+// stdout; otherwise a firing goes to each log adapter that one of its `send` actions
+// names.
+//
+// Thread-safety: deliver() and flush() are called by every shard; the routing is fixed
+// at start.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actions/log_adapter.hpp"
+#include "engine/firing.hpp"
+#include "engine/program.hpp"
+
+namespace spur::server {
+
+class FiringSink {
+ public:
+  // `log_paths`: adapter name -> file ("" for stdout); empty: the stdout default.
+  explicit FiringSink(const std::map<std::string, std::string>& log_paths);
+
+  void deliver(const Firing& firing, const std::string& json);
+  void flush();
+
+  // Every adapter with its name ("stdout" for the default), for metrics.
+  std::vector<std::pair<std::string, const actions::LogAdapter*>> all() const;
+
+ private:
+  std::map<std::string, std::unique_ptr<actions::LogAdapter>> adapters_;
+  std::unique_ptr<actions::LogAdapter> default_;
+};
+
+}  // namespace spur::server

@@ -1,0 +1,336 @@
+#include "server/http_server.hpp"
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "server/api.hpp"
+#include "server/metrics.hpp"
+#include "server/server.hpp"
+
+namespace spur::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::string_view view(boost::beast::string_view text) {
+  return {text.data(), text.size()};
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX decoded; `plus_is_space` for query strings.
+std::string percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
+        hex_digit(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(plus_is_space && text[i] == '+' ? ' ' : text[i]);
+    }
+  }
+  return out;
+}
+
+// "application/JSON; charset=utf-8" -> "application/json"
+std::string media_type(std::string_view header) {
+  std::string out(header.substr(0, header.find(';')));
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Request to_request(const http::request<http::string_body>& message) {
+  Request r;
+  r.method = std::string(view(message.method_string()));
+  const std::string_view target = view(message.target());
+  const size_t question = target.find('?');
+  r.path = percent_decode(target.substr(0, question), false);
+  if (question != std::string_view::npos) {
+    std::string_view query = target.substr(question + 1);
+    while (!query.empty()) {
+      const std::string_view pair = query.substr(0, query.find('&'));
+      query.remove_prefix(std::min(query.size(), pair.size() + 1));
+      const size_t eq = pair.find('=');
+      r.query.emplace_back(
+          percent_decode(pair.substr(0, eq), true),
+          eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true));
+    }
+  }
+  r.content_type = media_type(view(message[http::field::content_type]));
+  r.authorization = std::string(view(message[http::field::authorization]));
+  r.body = message.body();
+  return r;
+}
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(Server& s, const Config& c) : server(s), limits(c.limits), acceptor(io) {}
+
+  Server& server;
+  Limits limits;
+  net::io_context io;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<size_t> connections{0};
+  std::atomic<size_t> in_flight{0};
+  std::atomic<bool> draining{false};
+  uint16_t port = 0;
+
+  void accept();
+};
+
+namespace {
+
+// One connection. Its handlers run on its strand; responses computed elsewhere (shards)
+// are posted back to it.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl& impl) : stream_(std::move(socket)), impl_(impl) {}
+  ~Session() { impl_.connections.fetch_sub(1, std::memory_order_relaxed); }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->await_request(); });
+  }
+
+ private:
+  using Message = http::request<http::string_body>;
+
+  // An idle keep-alive connection may wait idle_timeout for its next request; once its
+  // first byte is in, the whole request must arrive within request_timeout.
+  void await_request() {
+    if (buffer_.size() > 0) return read_header();
+    stream_.expires_after(std::chrono::milliseconds(impl_.limits.idle_timeout_ms));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_header();
+                            });
+  }
+
+  void read_header() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(impl_.limits.header_bytes));
+    parser_->body_limit(impl_.limits.body_bytes);
+    stream_.expires_after(std::chrono::milliseconds(impl_.limits.request_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->refuse(ec);
+                              self->read_body();
+                            });
+  }
+
+  void read_body() {
+    const auto& header = parser_->get();
+    const auto length = parser_->content_length();
+    if (length && *length > impl_.limits.body_bytes) return refuse(http::error::body_limit);
+    const auto body = [self = shared_from_this()] {
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       [self](beast::error_code ec, size_t) {
+                         if (ec) return self->refuse(ec);
+                         self->dispatch();
+                       });
+    };
+    if (beast::iequals(header[http::field::expect], "100-continue")) {
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return net::async_write(stream_, net::buffer(kContinue),
+                              [body](beast::error_code ec, size_t) {
+                                if (!ec) body();
+                              });
+    }
+    body();
+  }
+
+  // A request that could not be read: answer what can be answered, then close.
+  void refuse(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return close();
+    }
+    keep_alive_ = false;
+    if (ec == http::error::body_limit) {
+      return send(error_response(413, "body_too_large",
+                                 "the body is larger than the body limit of " +
+                                     std::to_string(impl_.limits.body_bytes) +
+                                     " bytes; send smaller batches or raise server.limits.body"));
+    }
+    if (ec == http::error::header_limit) {
+      return send(error_response(431, "headers_too_large",
+                                 "the request headers are larger than the header limit of " +
+                                     std::to_string(impl_.limits.header_bytes) + " bytes"));
+    }
+    send(error_response(400, "bad_request", "not a valid HTTP/1.1 request: " + ec.message()));
+  }
+
+  void dispatch() {
+    Message message = parser_->release();
+    keep_alive_ = message.keep_alive() && !impl_.draining.load(std::memory_order_relaxed);
+    started_ns_ = steady_ns();
+    impl_.in_flight.fetch_add(1, std::memory_order_relaxed);
+    answering_ = true;
+    stream_.expires_never();  // the shards take their time; the write sets its own
+    handle_request(impl_.server, to_request(message), [self = shared_from_this()](Response r) {
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
+    });
+  }
+
+  void send(Response r) {
+    auto response = std::make_shared<http::response<http::string_body>>();
+    response->version(11);
+    response->result(static_cast<unsigned>(r.status));
+    response->set(http::field::server, "spur");
+    if (r.status != 204) response->set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers)
+      response->set(name, value);
+    if (r.status != 204) response->body() = std::move(r.body);
+    response->keep_alive(keep_alive_);
+    response->prepare_payload();
+    stream_.expires_after(std::chrono::milliseconds(impl_.limits.request_timeout_ms));
+    http::async_write(
+        stream_, *response,
+        [self = shared_from_this(), response](beast::error_code ec, size_t) { self->written(ec); });
+  }
+
+  void written(beast::error_code ec) {
+    if (answering_) {
+      answering_ = false;
+      impl_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+      impl_.server.metrics().http.observe(steady_ns() - started_ns_);
+    }
+    if (ec || !keep_alive_) return close();
+    await_request();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  HttpServer::Impl& impl_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool keep_alive_ = true;
+  bool answering_ = false;  // a request is in flight (counted in impl_.in_flight)
+  int64_t started_ns_ = 0;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      if (connections.fetch_add(1, std::memory_order_relaxed) >= limits.connections) {
+        connections.fetch_sub(1, std::memory_order_relaxed);
+        // Over the connection limit: a short answer written in one go, then closed.
+        const std::string body =
+            error_response(503, "too_many_connections",
+                           "the server holds its limit of " + std::to_string(limits.connections) +
+                               " connections; retry later or raise server.limits.connections")
+                .body;
+        const std::string text =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: "
+            "1\r\nConnection: close\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
+        beast::error_code ignored;
+        net::write(socket, net::buffer(text), ignored);
+        socket.close(ignored);
+      } else {
+        std::make_shared<Session>(std::move(socket), *this)->start();
+      }
+    }
+    accept();
+  });
+}
+
+HttpServer::HttpServer(Server& server, const Config& config)
+    : impl_(std::make_unique<Impl>(server, config)) {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(config.host, ec);
+  if (ec) {
+    throw ConfigError("server.listen: `" + config.host +
+                      "` is not an IP address; use one such as 127.0.0.1 or 0.0.0.0");
+  }
+  const tcp::endpoint endpoint(address, config.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (!ec) impl_->port = acceptor.local_endpoint(ec).port();
+  if (ec) {
+    throw ConfigError("cannot listen on " + config.host + ":" + std::to_string(config.port) + ": " +
+                      ec.message() + "; stop what uses the port or change server.listen");
+  }
+}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+void HttpServer::start(unsigned threads) {
+  impl_->accept();
+  for (unsigned i = 0; i < std::max(1u, threads); ++i)
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+}
+
+void HttpServer::stop_accepting() {
+  impl_->draining = true;
+  net::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+}
+
+size_t HttpServer::in_flight() const {
+  return impl_->in_flight.load(std::memory_order_relaxed);
+}
+
+void HttpServer::stop() {
+  impl_->io.stop();
+  for (std::thread& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl_->threads.clear();
+}
+
+uint16_t HttpServer::port() const {
+  return impl_->port;
+}
+
+}  // namespace spur::server

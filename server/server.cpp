@@ -1,0 +1,291 @@
+#include "server/server.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "engine/fnv.hpp"
+#include "server/http_server.hpp"
+#include "server/log.hpp"
+#include "server/rule_watcher.hpp"
+
+namespace spur::server {
+namespace {
+
+// Events a shard may hold queued before ingest answers 503.
+constexpr size_t kShardQueueEvents = 200'000;
+// How long shutdown waits for requests in flight.
+constexpr auto kDrainTimeout = std::chrono::seconds(10);
+constexpr auto kWatchDebounce = std::chrono::milliseconds(200);
+
+unsigned or_cores(unsigned n) {
+  return n > 0 ? n : std::max(1u, std::thread::hardware_concurrency());
+}
+
+bool loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+std::map<std::string, std::string> log_paths(const Config& config) {
+  std::map<std::string, std::string> paths;
+  for (const auto& [name, adapter] : config.actions) {
+    if (adapter.type == "log") paths.emplace(name, adapter.path);
+  }
+  return paths;
+}
+
+nlohmann::ordered_json names(const std::set<std::string>& set) {
+  return nlohmann::ordered_json(std::vector<std::string>(set.begin(), set.end()));
+}
+
+}  // namespace
+
+Server::Server(Config config) : config_(std::move(config)) {
+  if (config_.tls) {
+    throw ConfigError(
+        "server.tls: TLS is not in this build of Spur yet; terminate TLS in a "
+        "proxy in front of it and remove server.tls");
+  }
+  for (const auto& [name, adapter] : config_.actions) {
+    if (adapter.type != "log") {
+      throw ConfigError("actions." + name + ": adapters of type " + adapter.type +
+                        " are not in this build of Spur yet; use type log");
+    }
+  }
+  if (config_.tokens.empty() && !loopback(config_.host)) {
+    log_line("warning", "no auth tokens configured: listening on loopback only",
+             {{"configured", config_.host}});
+    config_.host = "127.0.0.1";
+  }
+  RuleSet set = load_rule_set(config_.rule_paths, wall_ms());
+  if (set.errors > 0) {
+    std::string message = "the rules have errors; nothing was started:";
+    for (const auto& d : set.diagnostics) {
+      if (d.value("severity", "") != "error") continue;
+      message += "\n  " +
+                 (d.contains("file") ? d["file"].get<std::string>() + ":" +
+                                           std::to_string(d["line"].get<int>()) + ": "
+                                     : std::string()) +
+                 d["message"].get<std::string>();
+    }
+    throw ConfigError(message);
+  }
+  if (const auto problems = unroutable_sends(*set.program); !problems.empty())
+    throw ConfigError(problems.front());
+  sink_ = std::make_unique<FiringSink>(log_paths(config_));
+  rules_ = std::make_shared<const RuleSet>(std::move(set));
+  for (unsigned i = 0; i < or_cores(config_.shards); ++i) {
+    shards_.push_back(std::make_unique<Shard>(rules_->program, config_.engine, *sink_, metrics_,
+                                              kShardQueueEvents));
+  }
+  char prefix[32];
+  std::snprintf(prefix, sizeof prefix, "spur-%llx-", static_cast<unsigned long long>(wall_ms()));
+  id_prefix_ = prefix;
+  control_ = std::make_unique<TaskThread>();
+}
+
+Server::~Server() = default;
+
+std::shared_ptr<const RuleSet> Server::rules() const {
+  const std::lock_guard lock(rules_mutex_);
+  return rules_;
+}
+
+size_t Server::shard_of(std::string_view user) const {
+  return fnv1a(user) % shards_.size();
+}
+
+std::string Server::next_event_id() {
+  return id_prefix_ + std::to_string(next_id_.fetch_add(1, std::memory_order_relaxed));
+}
+
+std::vector<std::string> Server::unroutable_sends(const Program& program) const {
+  std::vector<std::string> problems;
+  if (config_.actions.empty()) return problems;  // the default log adapter takes every firing
+  for (const CompiledRule& rule : program.rules) {
+    for (const CompiledAction& action : rule.actions) {
+      if (action.op == ActionOp::kSend && !config_.actions.contains(action.target)) {
+        problems.push_back("rule `" + rule.name + "` sends to `" + action.target +
+                           "`, which is not an adapter under `actions` in " + config_.source +
+                           "; configure it or change the rule");
+      }
+    }
+  }
+  return problems;
+}
+
+void Server::reload(std::string cause, std::function<void(ReloadReport)> done) {
+  control_->post(
+      [this, cause = std::move(cause), done = std::move(done)] { done(reload_now(cause)); });
+}
+
+ReloadReport Server::reload_now(const std::string& cause) {
+  const auto started = std::chrono::steady_clock::now();
+  RuleSet set = load_rule_set(config_.rule_paths, wall_ms());
+  if (set.errors == 0) {
+    for (const std::string& problem : unroutable_sends(*set.program)) {
+      set.diagnostics.push_back({{"severity", "error"}, {"message", problem}});
+      ++set.errors;
+    }
+  }
+  if (set.errors > 0) {
+    metrics_.reloads_failed.fetch_add(1, std::memory_order_relaxed);
+    log_line("error", "reload failed: the running rules stay",
+             {{"cause", cause}, {"errors", set.errors}, {"diagnostics", set.diagnostics}});
+    return {422,
+            {{"error",
+              {{"code", "rules_invalid"},
+               {"message", "the rules have " + std::to_string(set.errors) +
+                               " error(s); nothing changed, the running rules stay; fix them and "
+                               "reload"},
+               {"details", set.diagnostics}}}}};
+  }
+
+  const std::shared_ptr<const RuleSet> before = rules();
+  std::map<std::string, uint64_t> old_fingerprints;
+  for (const CompiledRule& rule : before->program->rules)
+    old_fingerprints.emplace(rule.name, rule.fingerprint);
+  std::set<std::string> added, changed, unchanged, removed;
+  for (const CompiledRule& rule : set.program->rules) {
+    const auto it = old_fingerprints.find(rule.name);
+    if (it == old_fingerprints.end()) {
+      added.insert(rule.name);
+    } else {
+      (it->second == rule.fingerprint ? unchanged : changed).insert(rule.name);
+      old_fingerprints.erase(it);
+    }
+  }
+  for (const auto& [name, fingerprint] : old_fingerprints)
+    removed.insert(name);
+
+  // Every shard swaps between two of its steps; the report waits for all of them.
+  auto next = std::make_shared<const RuleSet>(std::move(set));
+  std::promise<std::vector<SwapCounts>> swapped;
+  gather<SwapCounts>(
+      [program = next->program](ShardState& state) {
+        return state.engine().replace_program(program);
+      },
+      [&swapped](std::vector<SwapCounts> counts) { swapped.set_value(std::move(counts)); });
+  SwapCounts total;
+  for (const SwapCounts& c : swapped.get_future().get()) {
+    total.pending_kept += c.pending_kept;
+    total.pending_dropped += c.pending_dropped;
+  }
+  {
+    const std::lock_guard lock(rules_mutex_);
+    rules_ = next;
+  }
+  metrics_.reloads_ok.fetch_add(1, std::memory_order_relaxed);
+  nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
+  for (const auto& d : next->diagnostics)
+    warnings.push_back(d);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  nlohmann::ordered_json body = {{"version", next->version},
+                                 {"added", names(added)},
+                                 {"removed", names(removed)},
+                                 {"changed", names(changed)},
+                                 {"unchanged", names(unchanged)},
+                                 {"pending_kept", total.pending_kept},
+                                 {"pending_dropped", total.pending_dropped},
+                                 {"warnings", warnings}};
+  log_line("info", "rules reloaded",
+           {{"cause", cause},
+            {"version", next->version},
+            {"rules", next->rules.size()},
+            {"added", added.size()},
+            {"removed", removed.size()},
+            {"changed", changed.size()},
+            {"pending_kept", total.pending_kept},
+            {"pending_dropped", total.pending_dropped},
+            {"ms", ms}});
+  return {200, std::move(body)};
+}
+
+int Server::run() {
+  // Signals go to the main thread's sigwait only: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  http_ = std::make_unique<HttpServer>(*this, config_);
+  const unsigned io_threads = or_cores(config_.io_threads);
+  http_->start(io_threads);
+  if (config_.watch) {
+    watcher_ = std::make_unique<RuleWatcher>(config_.rule_paths, kWatchDebounce, [this] {
+      reload("watch", [](const ReloadReport&) {});
+    });
+  }
+  ready_.store(true, std::memory_order_release);
+  const std::shared_ptr<const RuleSet> set = rules();
+  log_line("info", "spur serve started",
+           {{"listen", config_.host + ":" + std::to_string(http_->port())},
+            {"config", config_.source},
+            {"rules", set->rules.size()},
+            {"rule_paths", config_.rule_paths},
+            {"version", set->version},
+            {"shards", shards_.size()},
+            {"io_threads", io_threads},
+            {"watch", config_.watch},
+            {"auth", config_.tokens.empty() ? "none" : "bearer"}});
+  if (config_.tokens.empty()) {
+    log_line("warning",
+             "no auth tokens configured: every request is allowed; listening on loopback only");
+  }
+  log_line("warning",
+           "state is held in memory: storage mode disk is not in this build yet, so events, "
+           "profiles and timers do not survive a restart",
+           {{"storage_mode", config_.storage_mode}});
+
+  for (;;) {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    if (signal == SIGHUP) {
+      reload("signal", [](const ReloadReport&) {});
+      continue;
+    }
+    log_line("info", "shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    break;
+  }
+  shut_down();
+  return 0;
+}
+
+void Server::shut_down() {
+  ready_.store(false, std::memory_order_release);
+  http_->stop_accepting();
+  watcher_.reset();
+  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (http_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  control_->stop();
+  uint64_t queued = 0;
+  for (const auto& shard : shards_)
+    queued += shard->queued_events();
+  for (const auto& shard : shards_)
+    shard->stop();
+  sink_->flush();
+  // The answers to the last requests are on their way out.
+  while (http_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  http_->stop();
+  log_line("info", "spur serve stopped",
+           {{"events_accepted", metrics_.events_accepted.load()},
+            {"drained_events", queued},
+            {"firings_delivered", [this] {
+               uint64_t n = 0;
+               for (const auto& [name, adapter] : sink_->all())
+                 n += adapter->delivered();
+               return n;
+             }()}});
+}
+
+}  // namespace spur::server

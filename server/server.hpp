@@ -1,0 +1,109 @@
+// The Spur server (http-api.md): owns the shards, the current rule set, the firing sink,
+// the metrics and the HTTP listener, and runs start, reload and shutdown.
+//
+// Threads: I/O threads (HTTP, decoding, routing), one thread per shard, one control
+// thread (reload compiles), one watch thread (inotify), and the main thread, which waits
+// for signals. The rule set is swapped under rules_mutex_; everything else shared is a
+// shard queue or an atomic.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "server/config.hpp"
+#include "server/firing_sink.hpp"
+#include "server/metrics.hpp"
+#include "server/rule_set.hpp"
+#include "server/shard.hpp"
+#include "server/task_thread.hpp"
+
+namespace spur::server {
+
+class HttpServer;
+class RuleWatcher;
+
+// What a reload answers (POST /v1/rules/reload): 200 with the counts, or 422 with the
+// diagnostics, the running rules kept.
+struct ReloadReport {
+  int status = 200;
+  nlohmann::ordered_json body;
+};
+
+class Server {
+ public:
+  // Loads the rules and checks them against the configuration; throws ConfigError with
+  // what to fix when the server cannot start.
+  explicit Server(Config config);
+  ~Server();
+
+  // Listens, serves until SIGTERM or SIGINT, drains, and returns the exit status.
+  int run();
+
+  const Config& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+  const FiringSink& sink() const { return *sink_; }
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  std::shared_ptr<const RuleSet> rules() const;
+
+  size_t shard_count() const { return shards_.size(); }
+  Shard& shard(size_t i) { return *shards_[i]; }
+  size_t shard_of(std::string_view user) const;
+  // An id for an event that came without one: unique across restarts of this server.
+  std::string next_event_id();
+
+  // Runs `task` on every shard, then `done` with the results in shard order (on the
+  // thread of the shard that finished last).
+  template <typename T>
+  void gather(std::function<T(ShardState&)> task, std::function<void(std::vector<T>)> done);
+
+  // Re-reads the rule paths and swaps the new set into every shard (asynchronous; `done`
+  // runs on the control thread). `cause`: "api", "signal" or "watch", for the log.
+  void reload(std::string cause, std::function<void(ReloadReport)> done);
+
+ private:
+  ReloadReport reload_now(const std::string& cause);
+  // Problems of a rule set that compiles but cannot run here: `send` to an adapter that
+  // is not configured.
+  std::vector<std::string> unroutable_sends(const Program& program) const;
+  void shut_down();
+
+  Config config_;
+  Metrics metrics_;
+  std::unique_ptr<FiringSink> sink_;
+  mutable std::mutex rules_mutex_;
+  std::shared_ptr<const RuleSet> rules_;  // guarded by rules_mutex_
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<bool> ready_{false};
+  std::string id_prefix_;
+  std::atomic<uint64_t> next_id_{0};
+  std::unique_ptr<TaskThread> control_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<RuleWatcher> watcher_;
+};
+
+template <typename T>
+void Server::gather(std::function<T(ShardState&)> task, std::function<void(std::vector<T>)> done) {
+  struct Pending {
+    std::vector<T> results;
+    std::atomic<size_t> left;
+    std::function<void(std::vector<T>)> done;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->results.resize(shards_.size());
+  pending->left = shards_.size();
+  pending->done = std::move(done);
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    shards_[i]->post([pending, task, i](ShardState& state) {
+      pending->results[i] = task(state);
+      if (pending->left.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        pending->done(std::move(pending->results));
+    });
+  }
+}
+
+}  // namespace spur::server

@@ -1,0 +1,146 @@
+#include "server/shard.hpp"
+
+#include <chrono>
+
+#include "formats/json_codec.hpp"
+
+namespace spur::server {
+namespace {
+
+// The longest a shard sleeps with nothing queued. It wakes for every item and at the next
+// timer's deadline anyway; this bounds how far a wall clock stepped backwards or forwards
+// (NTP) can delay a timer.
+constexpr auto kMaxSleep = std::chrono::seconds(1);
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ShardState::ShardState(std::shared_ptr<const Program> program, const EngineConfig& config,
+                       FiringSink& sink)
+    : sink_(sink), engine_(std::move(program), config, *this) {}
+
+const std::deque<std::string>* ShardState::recent_firings(const std::string& user) const {
+  const auto it = recent_.find(user);
+  return it == recent_.end() ? nullptr : &it->second;
+}
+
+bool ShardState::erase_user(const std::string& user) {
+  const bool had_firings = recent_.erase(user) > 0;
+  return engine_.erase_user(user) || had_firings;
+}
+
+void ShardState::flush_firings() {
+  sink_.flush();
+}
+
+void ShardState::on_firing(const Firing& firing) {
+  std::string json = firing_json(firing);
+  sink_.deliver(firing, json);
+  auto& recent = recent_[std::string(firing.user)];
+  if (recent.size() == kRecentFirings) recent.pop_front();
+  recent.push_back(std::move(json));
+}
+
+Shard::Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
+             Metrics& metrics, size_t capacity_events)
+    : state_(std::move(program), config, sink),
+      metrics_(metrics),
+      capacity_events_(capacity_events),
+      thread_([this] { run(); }) {}
+
+Shard::~Shard() {
+  stop();
+}
+
+bool Shard::reserve(size_t n) {
+  size_t queued = queued_events_.load(std::memory_order_relaxed);
+  do {
+    if (queued + n > capacity_events_) return false;
+  } while (!queued_events_.compare_exchange_weak(queued, queued + n, std::memory_order_relaxed));
+  return true;
+}
+
+void Shard::post_events(std::shared_ptr<IngestBatch> batch,
+                        std::vector<std::pair<uint32_t, Event>> events) {
+  push(EventPart{std::move(batch), std::move(events)});
+}
+
+void Shard::post(Task task) {
+  push(std::move(task));
+}
+
+void Shard::push(Item item) {
+  {
+    const std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(item));
+  }
+  wake_.notify_one();
+}
+
+void Shard::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::handle(EventPart& part) {
+  IngestBatch& batch = *part.batch;
+  Engine& engine = state_.engine();
+  for (auto& [index, event] : part.events) {
+    const int64_t start = steady_ns();
+    engine.advance_to(wall_ms());
+    SubmitResult result = engine.submit(event);
+    metrics_.evaluation.observe(steady_ns() - start);
+    // In serve every event has a time, so lateness is the engine's only reason to refuse.
+    batch.results[index] = {result.outcome, result.outcome == Outcome::kRejected ? "too_late" : "",
+                            std::move(result.error)};
+  }
+  queued_events_.fetch_sub(part.events.size(), std::memory_order_relaxed);
+  if (batch.parts_left.fetch_sub(1, std::memory_order_acq_rel) == 1) batch.done(batch);
+}
+
+void Shard::run() {
+  std::vector<Item> items;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      const auto next = state_.engine().next_deadline();
+      const auto now = std::chrono::system_clock::now();
+      auto until = now + kMaxSleep;
+      if (next) {
+        until = std::min(until,
+                         std::chrono::system_clock::time_point(std::chrono::milliseconds(*next)));
+      }
+      wake_.wait_until(lock, until, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty() && stopping_) break;
+      items.swap(queue_);
+    }
+    state_.engine().advance_to(wall_ms());
+    for (Item& item : items) {
+      if (auto* part = std::get_if<EventPart>(&item)) {
+        handle(*part);
+      } else {
+        std::get<Task>(item)(state_);
+      }
+    }
+    items.clear();
+    state_.flush_firings();
+  }
+  state_.flush_firings();
+}
+
+}  // namespace spur::server

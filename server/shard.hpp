@@ -1,0 +1,116 @@
+// A shard: one thread that owns an Engine and the users hashed to it (design.md,
+// "Shards"). Nothing else touches the engine, so matching takes no lock; other threads
+// hand work over through the shard's queue, which is the only synchronised part.
+//
+// Work is done in queue order: events, profile writes, reads and rule-set swaps are
+// steps of one sequence, so a swap happens between two steps and a read sees every
+// write queued before it. Between items, timers due on the wall clock fire.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "server/firing_sink.hpp"
+#include "server/metrics.hpp"
+
+namespace spur::server {
+
+// One POST /v1/events while its events are in the shards. Each event index belongs to
+// exactly one shard, which alone writes its outcome; the shard that finishes the last
+// part calls `done` (on its thread).
+struct IngestBatch {
+  struct Result {
+    Outcome outcome = Outcome::kAccepted;
+    std::string code;  // of a rejection: invalid_event, too_early, too_late
+    std::string error;
+  };
+  std::vector<Result> results;  // per event of the body
+  std::atomic<size_t> parts_left{0};
+  std::function<void(IngestBatch&)> done;
+};
+
+// The shard's own state, handed to tasks on the shard's thread.
+class ShardState : private EngineListener {
+ public:
+  static constexpr size_t kRecentFirings = 100;  // kept per user for GET .../firings
+
+  ShardState(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink);
+  Engine& engine() { return engine_; }
+  // The user's latest firings as JSON, oldest first; nullptr when none.
+  const std::deque<std::string>* recent_firings(const std::string& user) const;
+  // Forgets the user entirely (DELETE /v1/profiles/{user}). False when unknown.
+  bool erase_user(const std::string& user);
+  // Hands the firings written so far to the adapters' files.
+  void flush_firings();
+
+ private:
+  void on_firing(const Firing& firing) override;
+  void on_suppressed(const Suppression&) override {}
+
+  FiringSink& sink_;
+  Engine engine_;
+  std::unordered_map<std::string, std::deque<std::string>> recent_;
+};
+
+class Shard {
+ public:
+  using Task = std::function<void(ShardState&)>;
+
+  Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
+        Metrics& metrics, size_t capacity_events);
+  ~Shard();  // stops and joins
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  // Claims room for `n` events in the queue; false (nothing claimed) when it would go
+  // over capacity. Every claimed event must then be posted with post_events().
+  bool reserve(size_t n);
+  // Gives back room claimed by reserve() that will not be used.
+  void release(size_t n) { queued_events_.fetch_sub(n, std::memory_order_relaxed); }
+  void post_events(std::shared_ptr<IngestBatch> batch,
+                   std::vector<std::pair<uint32_t, Event>> events);
+  // Control work (reads, profile writes, swaps): always taken, never counted as events.
+  void post(Task task);
+  // Finishes every queued item, then ends the thread.
+  void stop();
+
+  size_t queued_events() const { return queued_events_.load(std::memory_order_relaxed); }
+
+ private:
+  struct EventPart {
+    std::shared_ptr<IngestBatch> batch;
+    std::vector<std::pair<uint32_t, Event>> events;  // index in the body, event
+  };
+  using Item = std::variant<EventPart, Task>;
+
+  void push(Item item);
+  void run();
+  void handle(EventPart& part);
+
+  ShardState state_;
+  Metrics& metrics_;
+  const size_t capacity_events_;
+  std::atomic<size_t> queued_events_{0};
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Item> queue_;  // guarded by mutex_
+  bool stopping_ = false;    // guarded by mutex_
+  std::thread thread_;       // last: starts after everything above exists
+};
+
+// Milliseconds since the Unix epoch, from the system clock.
+int64_t wall_ms();
+
+}  // namespace spur::server
