@@ -461,6 +461,7 @@ void Compiler::declaration(const ast::Rule& r) {
         rule.futures.push_back(std::move(future));
       } else {
         rule.operands.push_back(expr(*operand, scope));
+        rule.operand_spans.push_back(operand->span);
       }
     }
   }

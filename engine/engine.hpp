@@ -58,6 +58,14 @@ struct RuleCounts {
   uint64_t suppressed = 0;
 };
 
+// The first condition of a rule's top-level `and` chain that is false for an event, with
+// the values of its parts (both sides of a comparison, the operand of `not`), or of the
+// condition itself when it has no such parts.
+struct FalseCondition {
+  size_t operand = 0;  // index in CompiledRule::operands
+  std::vector<Value> values;
+};
+
 // What switching to a new rule set did to the waiting matches (http-api.md, "Hot reload").
 struct SwapCounts {
   uint64_t pending_kept = 0;
@@ -90,6 +98,11 @@ class Engine {
   // timers, cooldown and limit counters. False when the user is unknown. The dedup
   // window's fingerprints of the user's event ids stay (hashes, no personal data).
   bool erase_user(const std::string& user);
+
+  // Why `rule` did not match `event` for `user` (engine/explain.cpp), evaluated against
+  // the user's state and the clock now; nullopt when every condition holds now.
+  std::optional<FalseCondition> first_false_condition(const std::string& user, const Event& event,
+                                                      uint32_t rule) const;
 
   // Switches to another rule set between two steps (engine/reload.cpp). State carries
   // over by name: a rule whose `when` fingerprint is unchanged keeps its waiting matches,

@@ -18,6 +18,7 @@
 
 #include "engine/key_index.hpp"
 #include "engine/value.hpp"
+#include "grammar/source.hpp"
 
 namespace re2 {
 class RE2;
@@ -141,6 +142,7 @@ struct CompiledRule {
   bool decide = false;
   std::vector<std::string> triggers;  // event names, or the placement
   std::vector<uint32_t> operands;     // non-future operands of the top-level `and` chain
+  std::vector<Span> operand_spans;    // where each operand is written (explain quotes it)
   // The operand that put the rule in an equality index (EventPlan::indexes), or -1. A
   // rule found through the index is known to satisfy it, so it is not evaluated again.
   int32_t indexed_operand = -1;

@@ -1,5 +1,7 @@
 // Per-user endpoints: profiles (GET, PATCH, PUT, DELETE) and recent firings. Each runs as
 // a task on the user's shard, in order with that user's events.
+#include <algorithm>
+
 #include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
 #include "server/api.hpp"
@@ -57,6 +59,62 @@ std::optional<Value> attributes_of(const Request& request, Response& error) {
     return members.front().second;
   }
   return body;
+}
+
+// What happened to each rule the step's event triggers (or only to `only`).
+nlohmann::ordered_json explain_step(const Engine& engine, const RuleSet& set,
+                                    const std::string& user, const LastStep& step,
+                                    const std::string& only) {
+  const Program& program = engine.program();
+  nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+  const Program::EventPlan* plan = program.plan(step.event.name);
+  const UserState* u = engine.user(user);
+  static const std::vector<uint32_t> kNone;
+  for (const uint32_t r : plan ? plan->rules : kNone) {
+    const CompiledRule& rule = program.rules[r];
+    if (!only.empty() && rule.name != only) continue;
+    nlohmann::ordered_json entry = {{"rule", rule.name}};
+    const auto outcome = std::find_if(step.outcomes.begin(), step.outcomes.end(),
+                                      [&](const auto& o) { return o.first == rule.name; });
+    const PendingMatch* waiting = nullptr;
+    for (size_t i = 0; u != nullptr && i < u->pending.size(); ++i) {
+      const PendingMatch& m = u->pending[i];
+      if (m.rule == r && m.trigger->event.id == step.event.id) waiting = &m;
+    }
+    if (outcome != step.outcomes.end()) {
+      entry["status"] = outcome->second == "fired" ? "fired" : "suppressed";
+      if (outcome->second != "fired") entry["reason"] = outcome->second;
+    } else if (waiting != nullptr) {
+      int64_t deadline = INT64_MAX;
+      for (size_t p = 0; p < rule.futures.size(); ++p) {
+        if (!waiting->held[p])
+          deadline = std::min(deadline, waiting->trigger_ms + rule.futures[p].within_ms);
+      }
+      entry["status"] = "waiting";
+      entry["deadline"] = deadline == INT64_MAX ? nlohmann::ordered_json()
+                                                : nlohmann::ordered_json(format_rfc3339(deadline));
+    } else {
+      entry["status"] = "not_matched";
+      const auto why = engine.first_false_condition(user, step.event, r);
+      const int64_t info = set.find(rule.name);
+      if (why && info >= 0 &&
+          why->operand < set.rules[static_cast<size_t>(info)].conditions.size()) {
+        nlohmann::ordered_json values = nlohmann::ordered_json::array();
+        for (const Value& v : why->values)
+          values.push_back(nlohmann::ordered_json::parse(to_json(v)));
+        entry["condition"] = set.rules[static_cast<size_t>(info)].conditions[why->operand];
+        entry["values"] = values;
+      } else {
+        entry["condition"] = nullptr;  // every condition holds now; the state changed since
+      }
+    }
+    rules.push_back(std::move(entry));
+  }
+  return {
+      {"user", user},
+      {"event",
+       {{"id", step.event.id}, {"event", step.event.name}, {"time", format_rfc3339(step.at_ms)}}},
+      {"rules", rules}};
 }
 
 }  // namespace
@@ -120,10 +178,22 @@ void user_firings(Server& server, const Request& request, const std::string& use
   });
 }
 
-void user_explain(Server&, const Request&, const std::string&, Respond respond) {
-  respond(error_response(501, "not_implemented",
-                         "explain is not in this build of Spur yet; GET "
-                         "/v1/users/{user}/firings shows what fired"));
+void user_explain(Server& server, const Request& request, const std::string& user,
+                  Respond respond) {
+  const std::string only = request.param("rule") ? *request.param("rule") : "";
+  const std::shared_ptr<const RuleSet> set = server.rules();
+  if (!only.empty() && set->find(only) < 0) {
+    return respond(error_response(
+        404, "unknown_rule", "no rule named `" + only + "` is loaded; GET /v1/rules lists them"));
+  }
+  server.shard(server.shard_of(user)).post([user, only, set, respond](ShardState& state) {
+    const LastStep* step = state.last_step(user);
+    if (step == nullptr) {
+      return respond(error_response(404, "unknown_user",
+                                    "no event of user `" + user + "` has been handled yet"));
+    }
+    respond(json_response(200, explain_step(state.engine(), *set, user, *step, only)));
+  });
 }
 
 }  // namespace spur::server

@@ -40,6 +40,10 @@ RuleSet compile_sources(const SourceSet& sources, int64_t now_ms) {
   for (const CompiledRule& compiled : set.program->rules) {
     RuleInfo& info = set.rules.emplace_back();
     info.name = compiled.name;
+    for (const Span& span : compiled.operand_spans) {
+      info.conditions.push_back(
+          sources.file(span.file).text().substr(span.begin, span.end - span.begin));
+    }
     const auto it = declared.find(compiled.name);
     if (it == declared.end()) continue;
     const ast::Rule& rule = *it->second;

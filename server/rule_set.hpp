@@ -18,7 +18,8 @@ struct RuleInfo {
   std::string description;  // the rule's title, "" when it has none
   std::string file;
   uint32_t line = 0;
-  std::string source;  // the rule's text, `rule` to `end`
+  std::string source;                   // the rule's text, `rule` to `end`
+  std::vector<std::string> conditions;  // text of each CompiledRule::operands entry
 };
 
 struct RuleSet {

@@ -36,6 +36,7 @@ const std::deque<std::string>* ShardState::recent_firings(const std::string& use
 }
 
 bool ShardState::erase_user(const std::string& user) {
+  last_steps_.erase(user);
   const bool had_firings = recent_.erase(user) > 0;
   return engine_.erase_user(user) || had_firings;
 }
@@ -44,7 +45,30 @@ void ShardState::flush_firings() {
   sink_.flush();
 }
 
+SubmitResult ShardState::submit(Event event) {
+  step_.event = std::move(event);
+  step_.outcomes.clear();
+  SubmitResult result = engine_.submit(step_.event);
+  if (result.outcome == Outcome::kAccepted) {
+    step_.at_ms = engine_.clock().value_or(step_.event.time_ms);
+    std::swap(last_steps_[step_.event.user], step_);
+  }
+  return result;
+}
+
+const LastStep* ShardState::last_step(const std::string& user) const {
+  const auto it = last_steps_.find(user);
+  return it == last_steps_.end() ? nullptr : &it->second;
+}
+
+void ShardState::on_suppressed(const Suppression& s) {
+  if (s.trigger == step_.event.id && s.user == step_.event.user)
+    step_.outcomes.emplace_back(std::string(s.rule), reason_name(s.reason));
+}
+
 void ShardState::on_firing(const Firing& firing) {
+  if (firing.trigger == step_.event.id && firing.user == step_.event.user)
+    step_.outcomes.emplace_back(std::string(firing.rule), "fired");
   std::string json = firing_json(firing);
   sink_.deliver(firing, json);
   auto& recent = recent_[std::string(firing.user)];
@@ -103,7 +127,7 @@ void Shard::handle(EventPart& part) {
   for (auto& [index, event] : part.events) {
     const int64_t start = steady_ns();
     engine.advance_to(wall_ms());
-    SubmitResult result = engine.submit(event);
+    SubmitResult result = state_.submit(std::move(event));
     metrics_.evaluation.observe(steady_ns() - start);
     // In serve every event has a time, so lateness is the engine's only reason to refuse.
     batch.results[index] = {result.outcome, result.outcome == Outcome::kRejected ? "too_late" : "",

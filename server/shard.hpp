@@ -40,6 +40,14 @@ struct IngestBatch {
   std::function<void(IngestBatch&)> done;
 };
 
+// A user's latest input step, for GET /v1/users/{user}/explain.
+struct LastStep {
+  Event event;
+  int64_t at_ms = 0;
+  // Rule name -> "fired", or the suppression reason, in the order they happened.
+  std::vector<std::pair<std::string, std::string>> outcomes;
+};
+
 // The shard's own state, handed to tasks on the shard's thread.
 class ShardState : private EngineListener {
  public:
@@ -53,14 +61,19 @@ class ShardState : private EngineListener {
   bool erase_user(const std::string& user);
   // Hands the firings written so far to the adapters' files.
   void flush_firings();
+  // Handles one input event, remembering the step for explain when it is taken.
+  SubmitResult submit(Event event);
+  const LastStep* last_step(const std::string& user) const;
 
  private:
   void on_firing(const Firing& firing) override;
-  void on_suppressed(const Suppression&) override {}
+  void on_suppressed(const Suppression& suppression) override;
 
   FiringSink& sink_;
   Engine engine_;
   std::unordered_map<std::string, std::deque<std::string>> recent_;
+  std::unordered_map<std::string, LastStep> last_steps_;
+  LastStep step_;  // the step being handled
 };
 
 class Shard {

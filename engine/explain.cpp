@@ -1,0 +1,57 @@
+// Explaining a rule that did not match (GET /v1/users/{user}/explain).
+#include "engine/engine.hpp"
+
+namespace spur {
+namespace {
+
+// Operators whose parts are worth showing: the values compared, or what `not` negated.
+bool shows_parts(Op op) {
+  switch (op) {
+    case Op::kNot:
+    case Op::kEq:
+    case Op::kNe:
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe:
+    case Op::kIn:
+    case Op::kNotIn:
+    case Op::kContains:
+    case Op::kBetween:
+    case Op::kMatches:
+    case Op::kIsNull:
+    case Op::kIsNotNull:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::optional<FalseCondition> Engine::first_false_condition(const std::string& user,
+                                                            const Event& event,
+                                                            uint32_t rule) const {
+  const auto it = users_.find(user);
+  const Program::EventPlan* plan = program_->plan(event.name);
+  if (it == users_.end() || plan == nullptr) return std::nullopt;
+  std::vector<const Value*> slots(program_->slot_paths.size(), nullptr);
+  point_slots(event, *plan, slots.data());
+  const EvalContext c = context(it->second, {&event, slots.data()}, clock_.value_or(event.time_ms));
+  const std::vector<uint32_t>& operands = program_->rules[rule].operands;
+  for (size_t i = 0; i < operands.size(); ++i) {
+    if (holds(c, operands[i])) continue;
+    FalseCondition why{i, {}};
+    const Node& n = program_->nodes[operands[i]];
+    if (shows_parts(n.op)) {
+      for (uint32_t k = 0; k < n.count; ++k)
+        why.values.push_back(evaluate(c, program_->child(n, k)));
+    } else {
+      why.values.push_back(evaluate(c, operands[i]));
+    }
+    return why;
+  }
+  return std::nullopt;
+}
+
+}  // namespace spur
