@@ -96,7 +96,7 @@ class SpurServer:
     def request(self, method, path, body=None, headers=None, token=None, timeout=30):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         headers = dict(headers or {})
-        if isinstance(body, (dict, list)):
+        if body is not None and not isinstance(body, (str, bytes)):
             body = json.dumps(body)
             headers.setdefault("Content-Type", "application/json")
         if isinstance(body, str):
