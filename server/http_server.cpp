@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -95,11 +96,16 @@ int64_t steady_ns() {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(Server& s, const Config& c) : server(s), limits(c.limits), acceptor(io) {}
+  Impl(Server& s, const Config& c)
+      : server(s), limits(c.limits), work(net::make_work_guard(io)), acceptor(io) {}
 
   Server& server;
   Limits limits;
   net::io_context io;
+  // Keeps the I/O threads running while no socket operation is pending: during a drain
+  // the acceptor is closed and every connection may be waiting for its shards, whose
+  // answers are then posted to an io_context that must still be running.
+  net::executor_work_guard<net::io_context::executor_type> work;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::atomic<size_t> connections{0};
@@ -322,6 +328,7 @@ size_t HttpServer::in_flight() const {
 }
 
 void HttpServer::stop() {
+  impl_->work.reset();
   impl_->io.stop();
   for (std::thread& t : impl_->threads) {
     if (t.joinable()) t.join();

@@ -241,8 +241,10 @@ int Server::run() {
              "no auth tokens configured: every request is allowed; listening on loopback only");
   }
   log_line("warning",
-           "state is held in memory: storage mode disk is not in this build yet, so events, "
-           "profiles and timers do not survive a restart",
+           config_.storage_mode == "memory"
+               ? "storage mode memory: nothing survives a restart"
+               : "storage mode disk is not in this build yet: state is held in memory, so "
+                 "events, profiles and timers do not survive a restart",
            {{"storage_mode", config_.storage_mode}});
 
   for (;;) {

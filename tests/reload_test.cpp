@@ -1,0 +1,108 @@
+// Engine::replace_program: state carries over by name (http-api.md, "Hot reload").
+#include <doctest/doctest.h>
+
+#include "engine_harness.hpp"
+
+namespace spur::testing {
+namespace {
+
+std::shared_ptr<const Program> compiled(const std::string& rules) {
+  const auto f = check_text(rules);
+  INFO(f.rendered());
+  REQUIRE(f.diagnostics.error_count() == 0);
+  return compile(f.rule_set);
+}
+
+const char* const kWaiting = R"(
+const LIMIT = 100
+rule other when ping then send log {} end
+rule cart when add_to_cart as c and c.value > LIMIT and count(page_view in last 1h) >= 1
+  and no purchase within 1h
+then send log { sku: c.sku } end
+)";
+
+}  // namespace
+
+TEST_CASE("a swap keeps waiting matches whose when is unchanged, and they fire as before") {
+  Harness h(kWaiting);
+  h.send(ev("page_view", "u1", "2026-01-01T09:30:00Z"));
+  h.send(ev("add_to_cart", "u1", "2026-01-01T10:00:00Z", R"({"sku": "A", "value": 150})", "c1"));
+  REQUIRE(h.engine->pending_count() == 1);
+  // Rules reordered and the action changed: the `when` is the same text.
+  const SwapCounts counts = h.engine->replace_program(compiled(R"(
+const LIMIT = 100
+rule cart when add_to_cart as c and c.value > LIMIT and count(page_view in last 1h) >= 1
+  and no purchase within 1h
+then send log { sku: c.sku, again: true } end
+rule other when ping then send log {} end
+)"));
+  CHECK(counts.pending_kept == 1);
+  CHECK(counts.pending_dropped == 0);
+  // The page view falls out of the last hour before the deadline: the re-check uses the
+  // window as settled at the trigger, so the frozen value must have followed the swap.
+  h.until("2026-01-01T11:00:00Z");
+  CHECK(h.text() == "cart u1 2026-01-01T11:00:00.000Z c1\n");
+  REQUIRE(h.firings.size() == 1);
+  CHECK(to_json(h.firings[0].actions[0].value) == R"({"sku":"A","again":true})");
+}
+
+TEST_CASE("a swap drops waiting matches whose when changed, and of removed rules") {
+  Harness h(kWaiting);
+  h.send(ev("page_view", "u1", "2026-01-01T09:30:00Z"));
+  h.send(ev("add_to_cart", "u1", "2026-01-01T10:00:00Z", R"({"sku": "A", "value": 150})"));
+  h.send(ev("page_view", "u2", "2026-01-01T09:30:00Z"));
+  h.send(ev("add_to_cart", "u2", "2026-01-01T10:00:00Z", R"({"sku": "B", "value": 150})"));
+  const SwapCounts changed = h.engine->replace_program(compiled(R"(
+rule cart when add_to_cart as c and c.value > 100 and count(page_view in last 1h) >= 1
+  and no purchase within 2h
+then send log {} end
+)"));
+  CHECK(changed.pending_kept == 0);
+  CHECK(changed.pending_dropped == 2);
+  h.drain();
+  CHECK(h.text() == "");
+}
+
+TEST_CASE("cooldowns and firing counts stay with the rule name across a swap") {
+  const char* const rules = R"(
+rule a cooldown 1h when ping then send log {} end
+rule b when ping then send log {} end
+)";
+  Harness h(rules);
+  h.send(ev("ping", "u1", "2026-01-01T10:00:00Z"));
+  CHECK(h.engine->counts(0).fired == 1);  // `a`
+  h.engine->replace_program(compiled(R"(
+rule b when ping then send log {} end
+rule a cooldown 1h when ping then send log {} end
+)"));
+  CHECK(h.engine->counts(1).fired == 1);  // `a` is now the second rule
+  h.send(ev("ping", "u1", "2026-01-01T10:30:00Z", "{}", "p2"));
+  // Agenda order is the new declaration order: b, then a (cooling down since 10:00).
+  CHECK(h.lines[h.lines.size() - 2] == "b u1 2026-01-01T10:30:00.000Z p2");
+  CHECK(h.lines.back() == "suppressed:cooldown a u1 2026-01-01T10:30:00.000Z p2");
+}
+
+TEST_CASE("erasing a user forgets its profile, matches and timers") {
+  Harness h(kWaiting);
+  h.send(ev("page_view", "u1", "2026-01-01T09:30:00Z"));
+  h.send(ev("add_to_cart", "u1", "2026-01-01T10:00:00Z", R"({"sku": "A", "value": 150})"));
+  h.engine->merge_attributes("u1", Value::object({{"ltv", Value::number(5)}}));
+  CHECK(h.engine->erase_user("u1"));
+  CHECK_FALSE(h.engine->erase_user("u1"));
+  CHECK(h.engine->user("u1") == nullptr);
+  CHECK(h.engine->pending_count() == 0);
+  h.drain();
+  CHECK(h.text() == "");
+}
+
+TEST_CASE("merge_patch follows RFC 7396") {
+  std::string error;
+  const auto json = [&](const char* text) { return *parse_json_value(text, error); };
+  CHECK(to_json(merge_patch(json(R"({"a":1,"b":{"c":2,"d":3}})"),
+                            json(R"({"b":{"c":null},"e":4})"))) == R"({"a":1,"b":{"d":3},"e":4})");
+  CHECK(to_json(merge_patch(json(R"({"a":1})"), json(R"({"a":null})"))) == "{}");
+  CHECK(to_json(merge_patch(json(R"({"a":1})"), json(R"([1])"))) == "[1]");
+  CHECK(to_json(merge_patch(Value(), json(R"({"a":{"b":null,"c":1}})"))) == R"({"a":{"c":1}})");
+}
+
+}  // namespace spur::testing
