@@ -59,8 +59,8 @@ struct RuleCounts {
 };
 
 // The first condition of a rule's top-level `and` chain that is false for an event, with
-// the values of its parts (both sides of a comparison, the operand of `not`), or of the
-// condition itself when it has no such parts.
+// the values of its parts (both sides of a comparison, the operand of `not`, the
+// arguments of a call), or of the condition itself when it has no parts.
 struct FalseCondition {
   size_t operand = 0;  // index in CompiledRule::operands
   std::vector<Value> values;

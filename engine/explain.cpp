@@ -2,32 +2,6 @@
 #include "engine/engine.hpp"
 
 namespace spur {
-namespace {
-
-// Operators whose parts are worth showing: the values compared, or what `not` negated.
-bool shows_parts(Op op) {
-  switch (op) {
-    case Op::kNot:
-    case Op::kEq:
-    case Op::kNe:
-    case Op::kLt:
-    case Op::kLe:
-    case Op::kGt:
-    case Op::kGe:
-    case Op::kIn:
-    case Op::kNotIn:
-    case Op::kContains:
-    case Op::kBetween:
-    case Op::kMatches:
-    case Op::kIsNull:
-    case Op::kIsNotNull:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 std::optional<FalseCondition> Engine::first_false_condition(const std::string& user,
                                                             const Event& event,
@@ -43,7 +17,9 @@ std::optional<FalseCondition> Engine::first_false_condition(const std::string& u
     if (holds(c, operands[i])) continue;
     FalseCondition why{i, {}};
     const Node& n = program_->nodes[operands[i]];
-    if (shows_parts(n.op)) {
+    // The parts of a comparison, a `not`, a call or a nested `and`/`or` say why; a
+    // condition without parts (a path, a past pattern) shows its own value.
+    if (n.count > 0 && n.op != Op::kList && n.op != Op::kObject) {
       for (uint32_t k = 0; k < n.count; ++k)
         why.values.push_back(evaluate(c, program_->child(n, k)));
     } else {

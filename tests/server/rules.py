@@ -25,6 +25,15 @@ segment vip "Worth over 500"
 when
   profile.ltv > 500
 end
+
+rule big_spender "A purchase over 100 by a VIP"
+when
+  purchase as p
+  and p.amount > 100
+  and profile.ltv > 500
+then
+  send log { amount: p.amount }
+end
 """
 
 ALL = {"every.rules": EVERY, "waiting.rules": WAITING, "vip.rules": VIP}

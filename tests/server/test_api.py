@@ -94,6 +94,20 @@ def test_explain_says_why():
     r = server.request("GET", "/v1/users/exp-1/explain?rule=every")
     assert [e["rule"] for e in r.json()["rules"]] == ["every"], r
     assert server.request("GET", "/v1/users/nobody-here/explain").status == 404
+    # Not matched: the first false condition, with the values it compared.
+    server.post_events({"event": "purchase", "user": "exp-2", "id": "exp-b", "properties": {"amount": 50}})
+    r = server.request("GET", "/v1/users/exp-2/explain")
+    body = r.json()
+    assert body["event"]["id"] == "exp-b" and body["event"]["event"] == "purchase", body
+    [entry] = body["rules"]
+    assert entry == {"rule": "big_spender", "status": "not_matched", "condition": "p.amount > 100",
+                     "values": [50, 100]}, entry
+    # Waiting: the deadline of the absence window.
+    r = server.request("GET", "/v1/users/exp-1/explain?rule=cart_wait")
+    assert r.status == 200 and r.json()["rules"] == [], r  # the latest step was the ping
+    server.post_events({"event": "add_to_cart", "user": "exp-3", "id": "exp-w", "properties": {"sku": "W"}})
+    [entry] = server.request("GET", "/v1/users/exp-3/explain").json()["rules"]
+    assert entry["rule"] == "cart_wait" and entry["status"] == "waiting" and entry["deadline"], entry
 
 
 def test_rules_list_and_one():
@@ -103,7 +117,7 @@ def test_rules_list_and_one():
     body = r.json()
     assert body["version"] and body["loaded_at"], body
     by_name = {rule["name"]: rule for rule in body["rules"]}
-    assert set(by_name) == {"every", "cart_wait"}, by_name
+    assert set(by_name) == {"every", "cart_wait", "big_spender"}, by_name
     every = by_name["every"]
     assert every["description"] == "Fires on every ping" and every["file"].endswith("every.rules"), every
     assert every["line"] == 2 and every["fired"] >= 1 and every["triggered"] >= every["fired"], every
@@ -131,7 +145,7 @@ def test_reload_unchanged_keeps_pending():
     body = r.json()
     assert set(body) == {"version", "added", "removed", "changed", "unchanged", "pending_kept",
                          "pending_dropped", "warnings"}, body
-    assert body["unchanged"] == ["cart_wait", "every"] and body["pending_kept"] >= 1, body
+    assert body["unchanged"] == ["big_spender", "cart_wait", "every"] and body["pending_kept"] >= 1, body
     assert body["pending_dropped"] == 0, body
 
 
