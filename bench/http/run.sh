@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# HTTP benchmarks of `spur serve` (issue 5), bounded in time, everything on 127.0.0.1:
+#   1. nginx answering a static 202 (the baseline) and Spur, one event per POST, keep-alive;
+#   2. Spur with NDJSON batches of 1,000 events;
+#   3. Spur paced at half of its single-event peak: p99 latency;
+#   4. the same paced load on 10,000 rules while the rules are reloaded back to back: p99.
+# Events are S1's (bench/gen_s1, fixed seed) without `id` and `time`, so that the server
+# assigns both; rules: S1 with 100 rules (about 1.8 firings per event) unless said.
+#
+# usage: bench/http/run.sh [SECONDS=10]   (needs scripts/build.sh first; wrk and nginx)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-10}
+for tool in wrk nginx; do
+  if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
+    echo "bench/http/run.sh needs $tool: apt-get install -y wrk nginx-light" >&2
+    exit 2
+  fi
+done
+[ -x build/spur ] && [ -x build/bench/gen_s1 ] || { echo "run scripts/build.sh first" >&2; exit 2; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/s100" "$work/s10k"
+build/bench/gen_s1 100 100000 "$work/s100" >/dev/null
+build/bench/gen_s1 10000 1 "$work/s10k" >/dev/null
+sed -e 's/"id":"[^"]*",//' -e 's/"time":"[^"]*",//' "$work/s100/s1.ndjson" > "$work/events.ndjson"
+export EVENTS="$work/events.ndjson"
+
+sed "s|PREFIX|$work|g" bench/http/nginx.conf > "$work/nginx.conf"
+/usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
+pids+=($!)
+
+# Starts spur serve on RULES (a file); waits until it is ready.
+start_spur() {
+  cat > "$work/spur.yaml" <<YAML
+server: {listen: 127.0.0.1:18080}
+engine: {rules: [$1], watch: false}
+storage: {mode: memory}
+YAML
+  build/spur serve --config "$work/spur.yaml" >/dev/null 2>"$work/spur.log" &
+  spur_pid=$!
+  pids+=($spur_pid)
+  for _ in $(seq 100); do
+    curl -sf http://127.0.0.1:18080/readyz >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "spur serve did not start:" >&2
+  cat "$work/spur.log" >&2
+  exit 1
+}
+stop_spur() {
+  kill -TERM "$spur_pid"
+  wait "$spur_pid" 2>/dev/null || true
+}
+
+# wrk's "Requests/sec" and the 99% latency (converted to ms) of its output.
+rps() { awk '/^Requests\/sec/ {print int($2)}' "$1"; }
+p99_ms() {
+  awk '$1 == "99%" {v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
+       m = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v; printf "%.2f", m}' "$1"
+}
+connections=64
+
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18081/ && break; sleep 0.1; done
+wrk -t2 -c$connections -d"${seconds}s" --latency -s bench/http/single.lua \
+  http://127.0.0.1:18081/v1/events > "$work/nginx.txt"
+
+start_spur "$work/s100/s1.rules"
+wrk -t2 -c$connections -d"${seconds}s" --latency -s bench/http/single.lua \
+  http://127.0.0.1:18080/v1/events > "$work/single.txt"
+BATCH=1000 wrk -t2 -c4 -d"${seconds}s" -s bench/http/batch.lua \
+  http://127.0.0.1:18080/v1/events > "$work/batch.txt"
+peak=$(rps "$work/single.txt")
+# Half of the peak: each connection waits so that all of them together send peak/2 per s.
+pace=$(( connections * 1000 * 2 / (peak > 0 ? peak : 1) ))
+PACE_MS=$pace wrk -t2 -c$connections -d"${seconds}s" --latency -s bench/http/single.lua \
+  http://127.0.0.1:18080/v1/events > "$work/half.txt"
+stop_spur
+
+start_spur "$work/s10k/s1.rules"
+PACE_MS=$pace wrk -t2 -c$connections -d"${seconds}s" --latency -s bench/http/single.lua \
+  http://127.0.0.1:18080/v1/events > "$work/reload.txt" &
+wrk_pid=$!
+sleep 0.5
+reloads=0
+while kill -0 "$wrk_pid" 2>/dev/null; do
+  curl -s -o /dev/null -X POST http://127.0.0.1:18080/v1/rules/reload && reloads=$((reloads + 1))
+done
+wait "$wrk_pid"
+reload_ms=$(grep -o '"ms":[0-9.]*' "$work/spur.log" | cut -d: -f2 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+stop_spur
+
+nginx_rps=$(rps "$work/nginx.txt")
+single_rps=$(rps "$work/single.txt")
+batch_eps=$(awk '/^events_per_second/ {print $2}' "$work/batch.txt")
+errors=$(awk '/^non_2xx/ {print $2}' "$work/batch.txt")
+ratio=$(awk -v s="$single_rps" -v n="$nginx_rps" 'BEGIN {printf "%.2f", s / n}')
+yes_no() { if awk "BEGIN {exit !($1)}"; then echo yes; else echo no; fi; }
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); ${seconds}s per run; wrk -t2 -c$connections"
+printf '%-58s %-16s %-24s %s\n' "target" "goal" "measured" "met"
+printf '%-58s %-16s %-24s %s\n' "single event/POST vs nginx static 202 (keep-alive)" ">= 0.50" \
+  "$ratio ($single_rps vs $nginx_rps req/s)" "$(yes_no "$ratio >= 0.5")"
+printf '%-58s %-16s %-24s %s\n' "NDJSON batches of 1,000 (events/s)" ">= 500000" "$batch_eps (non-2xx: $errors)" \
+  "$(yes_no "$batch_eps >= 500000")"
+printf '%-58s %-16s %-24s %s\n' "p99 latency at half of peak ($((peak / 2)) req/s asked)" "(report)" \
+  "$(p99_ms "$work/half.txt") ms at $(rps "$work/half.txt") req/s" "-"
+printf '%-58s %-16s %-24s %s\n' "p99 during back-to-back reloads of 10,000 rules" "< 5 ms" \
+  "$(p99_ms "$work/reload.txt") ms ($reloads reloads, median ${reload_ms} ms each)" \
+  "$(yes_no "$(p99_ms "$work/reload.txt") < 5")"
