@@ -30,7 +30,26 @@ std::optional<int64_t> epoch_days(std::string_view text) {
 
 std::string format_rfc3339(int64_t ms) {
   const date::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds(ms)};
-  return date::format("%FT%TZ", t);
+  const date::sys_days day = date::floor<date::days>(t);
+  const date::year_month_day ymd{day};
+  const int year = static_cast<int>(ymd.year());
+  // date::format handles what four digits cannot; it is slow (a stream per call), and
+  // this runs for every firing.
+  if (year < 0 || year > 9999) return date::format("%FT%TZ", t);
+  int64_t rest = (t - day).count();  // ms into the day
+  char text[] = "0000-00-00T00:00:00.000Z";
+  const auto put = [&text](int at, int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+      text[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, rest / 3'600'000, 2);
+  put(14, rest / 60'000 % 60, 2);
+  put(17, rest / 1000 % 60, 2);
+  put(20, rest % 1000, 3);
+  return std::string(text, sizeof text - 1);
 }
 
 std::optional<int64_t> parse_date(std::string_view text) {

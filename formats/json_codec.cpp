@@ -1,6 +1,7 @@
 #include "formats/json_codec.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -65,38 +66,110 @@ Value from_json(const Json& j) {
   }
 }
 
-Json to_json_value(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kNull:
-      return nullptr;
-    case Value::Kind::kBool:
-      return v.as_bool();
-    case Value::Kind::kNumber: {
-      const double x = v.as_number();
-      // Integral values print without a fraction (900, not 900.0).
-      if (std::trunc(x) == x && std::fabs(x) < 9007199254740992.0) return static_cast<int64_t>(x);
-      return x;
-    }
-    case Value::Kind::kString:
-      return v.as_string();
-    case Value::Kind::kTime:
-      return format_rfc3339(v.as_time());
-    case Value::Kind::kDuration:
-      return lexical::format_duration(v.as_duration());
-    case Value::Kind::kList: {
-      Json out = Json::array();
-      for (const Value& item : v.as_list())
-        out.push_back(to_json_value(item));
-      return out;
-    }
-    case Value::Kind::kObject: {
-      Json out = Json::object();
-      for (const auto& [key, value] : v.as_object())
-        out[key] = to_json_value(value);
-      return out;
+void append_quoted(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[(c >> 4) & 0xf]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(c);
+        }
     }
   }
-  return nullptr;
+  out.push_back('"');
+}
+
+void append_number(std::string& out, double x) {
+  char buf[32];
+  if (!std::isfinite(x)) {
+    out += "null";  // JSON has no infinities
+    return;
+  }
+  // Integral values print without a fraction (900, not 900.0).
+  const auto end = std::trunc(x) == x && std::fabs(x) < 9007199254740992.0
+                       ? std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(x)).ptr
+                       : std::to_chars(buf, buf + sizeof buf, x).ptr;
+  out.append(buf, end);
+}
+
+void append_value(std::string& out, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      out += "null";
+      return;
+    case Value::Kind::kBool:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case Value::Kind::kNumber:
+      append_number(out, v.as_number());
+      return;
+    case Value::Kind::kString:
+      append_quoted(out, v.as_string());
+      return;
+    case Value::Kind::kTime:
+      append_quoted(out, format_rfc3339(v.as_time()));
+      return;
+    case Value::Kind::kDuration:
+      append_quoted(out, lexical::format_duration(v.as_duration()));
+      return;
+    case Value::Kind::kList: {
+      out.push_back('[');
+      bool first = true;
+      for (const Value& item : v.as_list()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_value(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case Value::Kind::kObject: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, value] : v.as_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_quoted(out, key);
+        out.push_back(':');
+        append_value(out, value);
+      }
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+// Appends `"key":` (after a comma unless it opens the object).
+void append_key(std::string& out, std::string_view key) {
+  if (out.back() != '{') out.push_back(',');
+  append_quoted(out, key);
+  out.push_back(':');
 }
 
 // A user or an id: a non-empty string of at most 256 bytes, or an integral number
@@ -310,65 +383,95 @@ DecodedProfile decode_profile(std::string_view json) {
 }
 
 std::string to_json(const Value& value) {
-  return to_json_value(value).dump();
+  std::string out;
+  append_value(out, value);
+  return out;
 }
 
 std::string firing_json(const Firing& f) {
-  Json actions = Json::array();
-  for (const ActionRecord& a : f.actions) {
-    Json r = Json::object();
-    const std::string name(a.name);
+  std::string out;
+  out.reserve(256);
+  out.push_back('{');
+  append_key(out, "firing_id");
+  append_quoted(out, firing_id(f));
+  append_key(out, "rule");
+  append_quoted(out, f.rule);
+  append_key(out, "user");
+  append_quoted(out, f.user);
+  append_key(out, "time");
+  append_quoted(out, format_rfc3339(f.time_ms));
+  append_key(out, "trigger");
+  append_quoted(out, f.trigger);
+  append_key(out, "priority");
+  append_number(out, static_cast<double>(f.priority));
+  append_key(out, "scores");
+  out.push_back('{');
+  for (const ScoreRecord& s : f.scores) {
+    append_key(out, s.model);
+    append_value(out, s.value);
+  }
+  out += "},\"actions\":[";
+  for (size_t i = 0; i < f.actions.size(); ++i) {
+    const ActionRecord& a = f.actions[i];
+    out += i == 0 ? "{" : ",{";
     switch (a.op) {
       case ActionOp::kSend:
-        r["send"] = name;
-        r["payload"] = to_json_value(*a.value);
+        append_key(out, "send");
+        append_quoted(out, a.name);
+        append_key(out, "payload");
+        append_value(out, *a.value);
         break;
       case ActionOp::kSet:
-        r["set"] = name;
-        r["value"] = to_json_value(*a.value);
+        append_key(out, "set");
+        append_quoted(out, a.name);
+        append_key(out, "value");
+        append_value(out, *a.value);
         break;
       case ActionOp::kUnset:
-        r["unset"] = name;
+        append_key(out, "unset");
+        append_quoted(out, a.name);
         break;
       case ActionOp::kIncrement:
-        r["increment"] = name;
-        r["by"] = to_json_value(*a.by);
-        r["value"] = to_json_value(*a.value);
+        append_key(out, "increment");
+        append_quoted(out, a.name);
+        append_key(out, "by");
+        append_value(out, *a.by);
+        append_key(out, "value");
+        append_value(out, *a.value);
         break;
       case ActionOp::kEmit:
-        r["emit"] = name;
-        r["properties"] = to_json_value(*a.value);
+        append_key(out, "emit");
+        append_quoted(out, a.name);
+        append_key(out, "properties");
+        append_value(out, *a.value);
         break;
       case ActionOp::kRespond:
-        r["respond"] = to_json_value(*a.value);
+        append_key(out, "respond");
+        append_value(out, *a.value);
         break;
     }
-    actions.push_back(std::move(r));
+    out.push_back('}');
   }
-  Json scores = Json::object();
-  for (const ScoreRecord& s : f.scores)
-    scores[std::string(s.model)] = to_json_value(s.value);
-  Json j = Json::object();
-  j["firing_id"] = firing_id(f);
-  j["rule"] = std::string(f.rule);
-  j["user"] = std::string(f.user);
-  j["time"] = format_rfc3339(f.time_ms);
-  j["trigger"] = std::string(f.trigger);
-  j["priority"] = f.priority;
-  j["scores"] = std::move(scores);
-  j["actions"] = std::move(actions);
-  return j.dump();
+  out += "]}";
+  return out;
 }
 
 std::string suppression_json(const Suppression& s) {
-  Json j = Json::object();
-  j["suppressed"] = reason_name(s.reason);
-  j["rule"] = std::string(s.rule);
-  j["user"] = std::string(s.user);
-  j["time"] = format_rfc3339(s.time_ms);
-  j["trigger"] = std::string(s.trigger);
-  j["priority"] = s.priority;
-  return j.dump();
+  std::string out = "{";
+  append_key(out, "suppressed");
+  append_quoted(out, reason_name(s.reason));
+  append_key(out, "rule");
+  append_quoted(out, s.rule);
+  append_key(out, "user");
+  append_quoted(out, s.user);
+  append_key(out, "time");
+  append_quoted(out, format_rfc3339(s.time_ms));
+  append_key(out, "trigger");
+  append_quoted(out, s.trigger);
+  append_key(out, "priority");
+  append_number(out, static_cast<double>(s.priority));
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace spur

@@ -164,16 +164,14 @@ void user_firings(Server& server, const Request& request, const std::string& use
     limit = static_cast<size_t>(n);
   }
   server.shard(server.shard_of(user)).post([user, limit, respond](ShardState& state) {
-    const auto* recent = state.recent_firings(user);
-    if (recent == nullptr && state.engine().user(user) == nullptr) {
+    const UserRecord* record = state.record(user);
+    if (record == nullptr && state.engine().user(user) == nullptr) {
       return respond(
           error_response(404, "unknown_user", "Spur holds nothing about user `" + user + "`"));
     }
     nlohmann::ordered_json firings = nlohmann::ordered_json::array();
-    if (recent) {
-      for (auto it = recent->rbegin(); it != recent->rend() && firings.size() < limit; ++it)
-        firings.push_back(nlohmann::ordered_json::parse(*it));
-    }
+    for (size_t i = 0; record != nullptr && i < std::min(limit, record->firings.size()); ++i)
+      firings.push_back(nlohmann::ordered_json::parse(record->firings.newest(i)));
     respond(json_response(200, {{"user", user}, {"firings", firings}}));
   });
 }
@@ -187,7 +185,9 @@ void user_explain(Server& server, const Request& request, const std::string& use
         404, "unknown_rule", "no rule named `" + only + "` is loaded; GET /v1/rules lists them"));
   }
   server.shard(server.shard_of(user)).post([user, only, set, respond](ShardState& state) {
-    const LastStep* step = state.last_step(user);
+    const UserRecord* record = state.record(user);
+    const LastStep* step =
+        record != nullptr && !record->last_step.event.id.empty() ? &record->last_step : nullptr;
     if (step == nullptr) {
       return respond(error_response(404, "unknown_user",
                                     "no event of user `" + user + "` has been handled yet"));

@@ -277,6 +277,10 @@ void HttpServer::Impl::accept() {
         net::write(socket, net::buffer(text), ignored);
         socket.close(ignored);
       } else {
+        // Answers are written whole; Nagle's algorithm would hold them back for the
+        // client's delayed ACK (tens of ms per request).
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<Session>(std::move(socket), *this)->start();
       }
     }

@@ -30,15 +30,19 @@ ShardState::ShardState(std::shared_ptr<const Program> program, const EngineConfi
                        FiringSink& sink)
     : sink_(sink), engine_(std::move(program), config, *this) {}
 
-const std::deque<std::string>* ShardState::recent_firings(const std::string& user) const {
-  const auto it = recent_.find(user);
-  return it == recent_.end() ? nullptr : &it->second;
+const UserRecord* ShardState::record(const std::string& user) const {
+  const auto it = records_.find(user);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+UserRecord& ShardState::record_of(std::string_view user) {
+  if (step_user_ != nullptr && user == step_.event.user) return *step_user_;
+  return records_[std::string(user)];
 }
 
 bool ShardState::erase_user(const std::string& user) {
-  last_steps_.erase(user);
-  const bool had_firings = recent_.erase(user) > 0;
-  return engine_.erase_user(user) || had_firings;
+  const bool had_record = records_.erase(user) > 0;
+  return engine_.erase_user(user) || had_record;
 }
 
 void ShardState::flush_firings() {
@@ -48,32 +52,27 @@ void ShardState::flush_firings() {
 SubmitResult ShardState::submit(Event event) {
   step_.event = std::move(event);
   step_.outcomes.clear();
+  step_user_ = &records_[step_.event.user];
   SubmitResult result = engine_.submit(step_.event);
   if (result.outcome == Outcome::kAccepted) {
     step_.at_ms = engine_.clock().value_or(step_.event.time_ms);
-    std::swap(last_steps_[step_.event.user], step_);
+    std::swap(step_user_->last_step, step_);
   }
+  step_user_ = nullptr;
   return result;
 }
 
-const LastStep* ShardState::last_step(const std::string& user) const {
-  const auto it = last_steps_.find(user);
-  return it == last_steps_.end() ? nullptr : &it->second;
-}
-
 void ShardState::on_suppressed(const Suppression& s) {
-  if (s.trigger == step_.event.id && s.user == step_.event.user)
+  if (step_user_ != nullptr && s.trigger == step_.event.id && s.user == step_.event.user)
     step_.outcomes.emplace_back(std::string(s.rule), reason_name(s.reason));
 }
 
 void ShardState::on_firing(const Firing& firing) {
-  if (firing.trigger == step_.event.id && firing.user == step_.event.user)
+  if (step_user_ != nullptr && firing.trigger == step_.event.id && firing.user == step_.event.user)
     step_.outcomes.emplace_back(std::string(firing.rule), "fired");
   std::string json = firing_json(firing);
   sink_.deliver(firing, json);
-  auto& recent = recent_[std::string(firing.user)];
-  if (recent.size() == kRecentFirings) recent.pop_front();
-  recent.push_back(std::move(json));
+  record_of(firing.user).firings.push(std::move(json), kRecentFirings);
 }
 
 Shard::Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,

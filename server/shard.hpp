@@ -10,7 +10,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -48,6 +47,34 @@ struct LastStep {
   std::vector<std::pair<std::string, std::string>> outcomes;
 };
 
+// A user's latest firings as JSON lines: a ring of at most `capacity`.
+class RecentFirings {
+ public:
+  void push(std::string json, size_t capacity) {
+    if (lines_.size() < capacity) {
+      lines_.push_back(std::move(json));
+    } else {
+      lines_[oldest_] = std::move(json);
+      oldest_ = (oldest_ + 1) % lines_.size();
+    }
+  }
+  size_t size() const { return lines_.size(); }
+  // The i-th newest (0: the latest), i < size().
+  const std::string& newest(size_t i) const {
+    return lines_[(oldest_ + lines_.size() - 1 - i) % lines_.size()];
+  }
+
+ private:
+  std::vector<std::string> lines_;
+  size_t oldest_ = 0;  // index of the oldest line once the ring is full
+};
+
+// What the server keeps about a user besides the engine's state.
+struct UserRecord {
+  LastStep last_step;  // event.id empty until an input step was taken
+  RecentFirings firings;
+};
+
 // The shard's own state, handed to tasks on the shard's thread.
 class ShardState : private EngineListener {
  public:
@@ -55,15 +82,14 @@ class ShardState : private EngineListener {
 
   ShardState(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink);
   Engine& engine() { return engine_; }
-  // The user's latest firings as JSON, oldest first; nullptr when none.
-  const std::deque<std::string>* recent_firings(const std::string& user) const;
+  // The server's record of a user (latest step, latest firings); nullptr when none.
+  const UserRecord* record(const std::string& user) const;
   // Forgets the user entirely (DELETE /v1/profiles/{user}). False when unknown.
   bool erase_user(const std::string& user);
   // Hands the firings written so far to the adapters' files.
   void flush_firings();
   // Handles one input event, remembering the step for explain when it is taken.
   SubmitResult submit(Event event);
-  const LastStep* last_step(const std::string& user) const;
 
  private:
   void on_firing(const Firing& firing) override;
@@ -71,9 +97,11 @@ class ShardState : private EngineListener {
 
   FiringSink& sink_;
   Engine engine_;
-  std::unordered_map<std::string, std::deque<std::string>> recent_;
-  std::unordered_map<std::string, LastStep> last_steps_;
-  LastStep step_;  // the step being handled
+  UserRecord& record_of(std::string_view user);
+
+  std::unordered_map<std::string, UserRecord> records_;
+  LastStep step_;                    // the input step being handled
+  UserRecord* step_user_ = nullptr;  // its user's record (map nodes do not move)
 };
 
 class Shard {

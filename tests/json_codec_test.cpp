@@ -113,4 +113,15 @@ TEST_CASE("the firing id is FNV-1a-64 of rule, user, trigger and time, in 16 hex
   CHECK(firing_id("r", "u", "e-1", 1767225600001) != expected);
 }
 
+TEST_CASE("to_json escapes what JSON needs and keeps UTF-8 as it is") {
+  std::string error;
+  const auto value =
+      parse_json_value(R"({"a":"q\"b\\n\nt\tc\u0001é","n":[1.5,-0,1e300,3]})", error);
+  REQUIRE(value);
+  CHECK(to_json(*value) == "{\"a\":\"q\\\"b\\\\n\\nt\\tc\\u0001é\",\"n\":[1.5,0,1e+300,3]}");
+  const auto reparsed = parse_json_value(to_json(*value), error);
+  REQUIRE(reparsed);
+  CHECK(to_json(*reparsed) == to_json(*value));
+}
+
 }  // namespace spur

@@ -23,4 +23,15 @@ TEST_CASE("dates read to midnight UTC") {
   CHECK_FALSE(parse_date("24/12/2026"));
 }
 
+TEST_CASE("format_rfc3339 writes UTC with milliseconds, before the epoch too") {
+  CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(format_rfc3339(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2028-02-29T23:59:59.123+00:00")) ==
+        "2028-02-29T23:59:59.123Z");
+  CHECK(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59.999Z")) == "9999-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2026-11-23T11:00:00+01:00")) == "2026-11-23T10:00:00.000Z");
+  for (int64_t ms = -100'000'000'000; ms < 100'000'000'000; ms += 7'777'777'777)
+    CHECK(parse_rfc3339(format_rfc3339(ms)) == ms);
+}
+
 }  // namespace spur
