@@ -72,6 +72,20 @@ struct SwapCounts {
   uint64_t pending_dropped = 0;
 };
 
+// How one program's numbering maps onto the next one's (engine/reload.cpp). Made once per
+// reload, away from the shards, and shared read-only by all of them, so that a shard's
+// swap costs time per waiting match and user, not per rule.
+struct ProgramSwap {
+  std::shared_ptr<const Program> before, after;
+  // Old index -> new index of the rule, group or segment of the same name, or -1.
+  std::vector<int64_t> rules, groups, segments;
+  // Per old rule whose waiting matches stay (same `when` fingerprint, still enabled): old
+  // node -> new node of its conditions; empty for the others.
+  std::vector<std::optional<std::unordered_map<uint32_t, uint32_t>>> nodes;
+};
+std::shared_ptr<const ProgramSwap> prepare_swap(std::shared_ptr<const Program> before,
+                                                std::shared_ptr<const Program> after);
+
 class Engine {
  public:
   Engine(std::shared_ptr<const Program> program, EngineConfig config, EngineListener& listener);
@@ -109,6 +123,8 @@ class Engine {
   // others lose theirs; cooldown and limit counters stay with rule and group names,
   // segment membership with segment names, firing counts with rule names.
   SwapCounts replace_program(std::shared_ptr<const Program> next);
+  // The same with the mapping made beforehand; `swap.before` is the running program.
+  SwapCounts replace_program(const ProgramSwap& swap);
   const Program& program() const { return *program_; }
 
   const UserState* user(const std::string& id) const;

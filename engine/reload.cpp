@@ -4,6 +4,7 @@
 // piece of user state that holds one is translated to the new program's numbering, or
 // dropped when its owner is gone.
 #include <algorithm>
+#include <cassert>
 #include <functional>
 #include <unordered_map>
 
@@ -58,35 +59,44 @@ void remap_times(std::vector<std::pair<uint32_t, FiringTimes>>& times,
 
 }  // namespace
 
-SwapCounts Engine::replace_program(std::shared_ptr<const Program> next) {
-  const Program& before = *program_;
-  const Program& after = *next;
-  const std::vector<int64_t> rule_map = by_name(before.rules, after.rules);
-  const std::vector<int64_t> group_map = by_name(before.groups, after.groups);
-  const std::vector<int64_t> segment_map = by_name(before.segments, after.segments);
-
-  // Per old rule whose waiting matches survive: old node -> new node of its conditions.
-  std::vector<std::optional<std::unordered_map<uint32_t, uint32_t>>> node_maps(before.rules.size());
-  for (size_t r = 0; r < before.rules.size(); ++r) {
-    if (rule_map[r] == kGone) continue;
-    const CompiledRule& old_rule = before.rules[r];
-    const CompiledRule& new_rule = after.rules[static_cast<size_t>(rule_map[r])];
+std::shared_ptr<const ProgramSwap> prepare_swap(std::shared_ptr<const Program> before,
+                                                std::shared_ptr<const Program> after) {
+  auto swap = std::make_shared<ProgramSwap>();
+  swap->rules = by_name(before->rules, after->rules);
+  swap->groups = by_name(before->groups, after->groups);
+  swap->segments = by_name(before->segments, after->segments);
+  swap->nodes.resize(before->rules.size());
+  for (size_t r = 0; r < before->rules.size(); ++r) {
+    if (swap->rules[r] == kGone) continue;
+    const CompiledRule& old_rule = before->rules[r];
+    const CompiledRule& new_rule = after->rules[static_cast<size_t>(swap->rules[r])];
     if (old_rule.when_fingerprint != new_rule.when_fingerprint || new_rule.disabled) continue;
-    const auto old_nodes = condition_nodes(before, old_rule);
-    const auto new_nodes = condition_nodes(after, new_rule);
+    const auto old_nodes = condition_nodes(*before, old_rule);
+    const auto new_nodes = condition_nodes(*after, new_rule);
     if (old_nodes.size() != new_nodes.size()) continue;
-    auto& map = node_maps[r].emplace();
+    auto& map = swap->nodes[r].emplace();
     for (size_t i = 0; i < old_nodes.size(); ++i)
       map.emplace(old_nodes[i], new_nodes[i]);
   }
+  swap->before = std::move(before);
+  swap->after = std::move(after);
+  return swap;
+}
 
+SwapCounts Engine::replace_program(std::shared_ptr<const Program> next) {
+  return replace_program(*prepare_swap(program_, std::move(next)));
+}
+
+SwapCounts Engine::replace_program(const ProgramSwap& swap) {
+  assert(swap.before == program_);
+  const Program& after = *swap.after;
   SwapCounts counts;
   for (auto& [id, u] : users_) {
     // Matches of one trigger share its held copy; so do their replacements.
     std::unordered_map<const HeldTrigger*, std::shared_ptr<const HeldTrigger>> rehome;
     std::vector<PendingMatch> kept;
     for (PendingMatch& m : u.pending) {
-      const auto& nodes = node_maps[m.rule];
+      const auto& nodes = swap.nodes[m.rule];
       const Program::EventPlan* plan = after.plan(m.trigger->event.name);
       if (!nodes || plan == nullptr) {
         ++counts.pending_dropped;
@@ -104,27 +114,27 @@ SwapCounts Engine::replace_program(std::shared_ptr<const Program> next) {
       m.trigger = held;
       for (auto& [node, value] : m.frozen)
         node = nodes->at(node);
-      m.rule = static_cast<uint32_t>(rule_map[m.rule]);
+      m.rule = static_cast<uint32_t>(swap.rules[m.rule]);
       kept.push_back(std::move(m));
       ++counts.pending_kept;
     }
     u.pending = std::move(kept);
-    remap_times(u.rule_firings, rule_map);
-    remap_times(u.group_firings, group_map);
+    remap_times(u.rule_firings, swap.rules);
+    remap_times(u.group_firings, swap.groups);
     std::vector<uint32_t> segments;
     for (const uint32_t s : u.segments) {
-      if (segment_map[s] != kGone) segments.push_back(static_cast<uint32_t>(segment_map[s]));
+      if (swap.segments[s] != kGone) segments.push_back(static_cast<uint32_t>(swap.segments[s]));
     }
     std::sort(segments.begin(), segments.end());
     u.segments = std::move(segments);
   }
 
   std::vector<RuleCounts> rule_counts(after.rules.size());
-  for (size_t r = 0; r < before.rules.size(); ++r) {
-    if (rule_map[r] != kGone) rule_counts[static_cast<size_t>(rule_map[r])] = rule_counts_[r];
+  for (size_t r = 0; r < swap.rules.size(); ++r) {
+    if (swap.rules[r] != kGone) rule_counts[static_cast<size_t>(swap.rules[r])] = rule_counts_[r];
   }
   rule_counts_ = std::move(rule_counts);
-  program_ = std::move(next);
+  program_ = swap.after;
   size_scratch();
   return counts;
 }
