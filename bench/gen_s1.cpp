@@ -1,6 +1,6 @@
-// Writes the S1 workload (bench/workloads.hpp) as files, for end-to-end runs and for
-// other engines: RULES.rules (Spur), RULES.jre.json (json-rules-engine rules, the same
-// conditions), EVENTS.ndjson.
+// Writes the S1 and S4 workloads (bench/workloads.hpp) as files, for end-to-end runs and
+// for other engines, in OUT_DIR: s1.rules (Spur), s1.jre.json (json-rules-engine rules,
+// the same conditions), s1.ndjson; s4.rules and s4.ndjson (RULES campaigns).
 //
 //   gen_s1 RULES EVENTS OUT_DIR
 #include <fstream>
@@ -10,6 +10,23 @@
 #include "bench/workloads.hpp"
 #include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
+
+namespace {
+
+void write_events(const std::string& path, const std::vector<spur::Event>& events) {
+  std::ofstream out(path);
+  for (const spur::Event& e : events) {
+    const nlohmann::ordered_json line = {
+        {"event", e.name},
+        {"user", e.user},
+        {"id", e.id},
+        {"time", spur::format_rfc3339(e.time_ms)},
+        {"properties", nlohmann::ordered_json::parse(spur::to_json(e.properties))}};
+    out << line.dump() << "\n";
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 4) {
@@ -38,15 +55,11 @@ int main(int argc, char** argv) {
   }
   std::ofstream(dir + "/s1.jre.json") << jre.dump() << "\n";
 
-  std::ofstream events(dir + "/s1.ndjson");
-  for (const spur::Event& e : spur::bench::stateless_events(event_count, event_rng)) {
-    const nlohmann::ordered_json line = {
-        {"event", e.name},
-        {"user", e.user},
-        {"id", e.id},
-        {"time", spur::format_rfc3339(e.time_ms)},
-        {"properties", nlohmann::ordered_json::parse(spur::to_json(e.properties))}};
-    events << line.dump() << "\n";
-  }
+  write_events(dir + "/s1.ndjson", spur::bench::stateless_events(event_count, event_rng));
+
+  std::mt19937 s4_rule_rng(42), s4_event_rng(7);
+  std::ofstream(dir + "/s4.rules") << spur::bench::s4_rules(rule_count, s4_rule_rng);
+  write_events(dir + "/s4.ndjson",
+               spur::bench::selective_events(event_count, rule_count, s4_event_rng));
   return 0;
 }
