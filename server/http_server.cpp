@@ -64,7 +64,7 @@ std::string media_type(std::string_view header) {
   return out;
 }
 
-Request to_request(const http::request<http::string_body>& message) {
+Request to_request(http::request<http::string_body>& message) {
   Request r;
   r.method = std::string(view(message.method_string()));
   const std::string_view target = view(message.target());
@@ -83,7 +83,7 @@ Request to_request(const http::request<http::string_body>& message) {
   }
   r.content_type = media_type(view(message[http::field::content_type]));
   r.authorization = std::string(view(message[http::field::authorization]));
-  r.body = message.body();
+  r.body = std::move(message.body());
   return r;
 }
 
