@@ -13,14 +13,26 @@ namespace {
 struct FreeNode {
   FreeNode* next;
 };
-thread_local FreeNode* free_nodes = nullptr;
+// A thread's free nodes go back to the heap when the thread ends: the server parses on
+// threads that come and go (reload, validate), and would leak them otherwise.
+struct FreeList {
+  FreeNode* head = nullptr;
+  ~FreeList() {
+    while (head != nullptr) {
+      FreeNode* next = head->next;
+      ::operator delete(head);
+      head = next;
+    }
+  }
+};
+thread_local FreeList free_nodes;
 
 }  // namespace
 
 void* Node::operator new(std::size_t size) {
-  if (size == sizeof(Node) && free_nodes != nullptr) {
-    FreeNode* node = free_nodes;
-    free_nodes = node->next;
+  if (size == sizeof(Node) && free_nodes.head != nullptr) {
+    FreeNode* node = free_nodes.head;
+    free_nodes.head = node->next;
     return node;
   }
   return ::operator new(size);
@@ -31,7 +43,7 @@ void Node::operator delete(void* node, std::size_t size) noexcept {
     ::operator delete(node);
     return;
   }
-  free_nodes = new (node) FreeNode{free_nodes};
+  free_nodes.head = new (node) FreeNode{free_nodes.head};
 }
 
 namespace {

@@ -142,6 +142,10 @@ class SpurServer:
         for f in (getattr(self, "stdout", None), getattr(self, "stderr", None)):
             if f:
                 f.close()
+        # Under the sanitizers (CI), a report in the server's stderr fails the suite.
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in self.stderr_text():
+                raise AssertionError("the server's sanitizer report:\n" + self.stderr_text())
         return self.proc.returncode if self.proc else None
 
     def cleanup(self):
