@@ -1,0 +1,69 @@
+// server::Shard: a bounded queue in front of one engine thread.
+#include "server/shard.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "engine/compile.hpp"
+#include "test_support.hpp"
+
+namespace spur::server {
+namespace {
+
+std::shared_ptr<const Program> ping_rules() {
+  const auto f = testing::check_text("rule every when ping then send log {} end");
+  REQUIRE(f.diagnostics.error_count() == 0);
+  return compile(f.rule_set);
+}
+
+}  // namespace
+
+TEST_CASE("a shard's queue takes events up to its capacity, all or nothing") {
+  const auto path = std::filesystem::temp_directory_path() / "spur-shard-test.ndjson";
+  FiringSink sink({{"log", path.string()}});
+  Metrics metrics;
+  Shard shard(ping_rules(), EngineConfig{}, sink, metrics, 10);
+  // Hold the shard thread so that nothing leaves the queue while the test fills it.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  shard.post([released](ShardState&) { released.wait(); });
+
+  CHECK(shard.reserve(8));
+  CHECK_FALSE(shard.reserve(3));  // 11 > 10: refused, nothing claimed
+  CHECK(shard.queued_events() == 8);
+  CHECK(shard.reserve(2));
+  shard.release(2);
+  CHECK(shard.queued_events() == 8);
+
+  auto batch = std::make_shared<IngestBatch>();
+  batch->results.resize(8);
+  batch->parts_left = 1;
+  std::promise<size_t> answered;
+  batch->done = [&answered](IngestBatch& b) {
+    size_t accepted = 0;
+    for (const auto& r : b.results)
+      accepted += r.outcome == Outcome::kAccepted;
+    answered.set_value(accepted);
+  };
+  std::vector<std::pair<uint32_t, Event>> events;
+  for (uint32_t i = 0; i < 8; ++i) {
+    Event e;
+    e.name = "ping";
+    e.user = "u" + std::to_string(i);
+    e.id = "e" + std::to_string(i);
+    e.time_ms = wall_ms();
+    e.has_time = true;
+    events.emplace_back(i, std::move(e));
+  }
+  shard.post_events(batch, std::move(events));
+  release.set_value();
+  CHECK(answered.get_future().get() == 8);
+  shard.stop();
+  CHECK(shard.queued_events() == 0);
+  CHECK(sink.all().front().second->delivered() == 8);
+  std::filesystem::remove(path);
+}
+
+}  // namespace spur::server
