@@ -204,8 +204,19 @@ class Session : public std::enable_shared_from_this<Session> {
     Message message = parser_->release();
     keep_alive_ = message.keep_alive() && !impl_.draining.load(std::memory_order_relaxed);
     started_ns_ = steady_ns();
-    impl_.in_flight.fetch_add(1, std::memory_order_relaxed);
+    // Sequentially consistent with shut_down(), which sets `draining` and then waits for
+    // `in_flight` to reach 0: either this request is counted before the wait, or it sees
+    // `draining` and takes nothing.
+    impl_.in_flight.fetch_add(1);
     answering_ = true;
+    if (impl_.draining.load()) {
+      // Read after shutdown began: the shards may be gone, so nothing is taken.
+      Response r = error_response(503, "shutting_down",
+                                  "the server is shutting down; nothing of this request was "
+                                  "taken; send it again to another instance or after restart");
+      r.headers.emplace_back("Retry-After", "1");
+      return send(std::move(r));
+    }
     stream_.expires_never();  // the shards take their time; the write sets its own
     handle_request(impl_.server, to_request(message), [self = shared_from_this()](Response r) {
       net::post(self->stream_.get_executor(),
