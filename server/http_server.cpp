@@ -339,7 +339,7 @@ void HttpServer::stop_accepting() {
 }
 
 size_t HttpServer::in_flight() const {
-  return impl_->in_flight.load(std::memory_order_relaxed);
+  return impl_->in_flight.load();
 }
 
 void HttpServer::stop() {
