@@ -25,6 +25,12 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+// A connection's handlers run on its strand. The strand's concrete type, not Beast's
+// type-erased default executor: copying that one costs atomic reference counts on every
+// operation.
+using Strand = net::strand<net::io_context::executor_type>;
+using Socket = net::basic_stream_socket<tcp, Strand>;
+using Stream = beast::basic_stream<tcp, Strand>;
 
 namespace {
 
@@ -122,7 +128,7 @@ namespace {
 // are posted back to it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& impl) : stream_(std::move(socket)), impl_(impl) {}
+  Session(Socket socket, HttpServer::Impl& impl) : stream_(std::move(socket)), impl_(impl) {}
   ~Session() { impl_.connections.fetch_sub(1, std::memory_order_relaxed); }
 
   void start() {
@@ -257,7 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl& impl_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -269,7 +275,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(net::make_strand(io.get_executor()), [this](beast::error_code ec,
+                                                                    Socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec) {
       if (connections.fetch_add(1, std::memory_order_relaxed) >= limits.connections) {
