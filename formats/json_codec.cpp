@@ -161,6 +161,21 @@ void append_key(std::string& out, std::string_view key) {
   out.push_back(':');
 }
 
+// The members firings and suppressions share, in the order of formats.md.
+void append_activation(std::string& out, std::string_view rule, std::string_view user,
+                       int64_t time_ms, std::string_view trigger, int64_t priority) {
+  append_key(out, "rule");
+  append_quoted(out, rule);
+  append_key(out, "user");
+  append_quoted(out, user);
+  append_key(out, "time");
+  append_quoted(out, format_rfc3339(time_ms));
+  append_key(out, "trigger");
+  append_quoted(out, trigger);
+  append_key(out, "priority");
+  append_number(out, static_cast<double>(priority));
+}
+
 // A user or an id: a non-empty string of at most 256 bytes, or an integral number
 // written as its decimal string (42.0 is "42").
 std::optional<std::string> key_text(const Json& j, const char* field, std::string& error) {
@@ -383,16 +398,7 @@ std::string firing_json(const Firing& f) {
   out.push_back('{');
   append_key(out, "firing_id");
   append_quoted(out, firing_id(f));
-  append_key(out, "rule");
-  append_quoted(out, f.rule);
-  append_key(out, "user");
-  append_quoted(out, f.user);
-  append_key(out, "time");
-  append_quoted(out, format_rfc3339(f.time_ms));
-  append_key(out, "trigger");
-  append_quoted(out, f.trigger);
-  append_key(out, "priority");
-  append_number(out, static_cast<double>(f.priority));
+  append_activation(out, f.rule, f.user, f.time_ms, f.trigger, f.priority);
   append_key(out, "scores");
   out.push_back('{');
   for (const ScoreRecord& s : f.scores) {
@@ -449,16 +455,7 @@ std::string suppression_json(const Suppression& s) {
   std::string out = "{";
   append_key(out, "suppressed");
   append_quoted(out, reason_name(s.reason));
-  append_key(out, "rule");
-  append_quoted(out, s.rule);
-  append_key(out, "user");
-  append_quoted(out, s.user);
-  append_key(out, "time");
-  append_quoted(out, format_rfc3339(s.time_ms));
-  append_key(out, "trigger");
-  append_quoted(out, s.trigger);
-  append_key(out, "priority");
-  append_number(out, static_cast<double>(s.priority));
+  append_activation(out, s.rule, s.user, s.time_ms, s.trigger, s.priority);
   out.push_back('}');
   return out;
 }
