@@ -92,7 +92,7 @@ def test_timers_fire_on_the_wall_clock():
         sent = time.time()
         server.post_events({"event": "add_to_cart", "user": "clock-1", "id": "c-1", "properties": {"sku": "Z"}})
         wait_for(lambda: server.firings(), seconds=5, what="the timer's firing")
-        assert 0.9 < time.time() - sent < 3
+        assert 0.9 < time.time() - sent < 5
         firing = server.firings()[0]
         assert firing["rule"] == "quick_wait" and firing["trigger"] == "c-1", firing
     finally:

@@ -84,7 +84,10 @@ def test_keep_alive_serves_many_requests_on_one_connection():
 
 def test_connections_over_the_limit_get_503():
     held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(4)]
-    time.sleep(0.2)
+    for s in held:  # a round trip each: the server has accepted and counted them all
+        s.settimeout(3)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")
     extra = socket.create_connection(("127.0.0.1", server.port))
     extra.settimeout(3)
     answer = extra.recv(4096)
