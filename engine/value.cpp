@@ -188,9 +188,11 @@ Value with_member(const Value& root, const std::vector<std::string>& path, size_
 Value merge_patch(const Value& target, const Value& patch) {
   if (patch.kind() != Value::Kind::kObject) return patch;
   Object members = target.kind() == Value::Kind::kObject ? target.as_object() : Object();
-  for (const auto& [key, value] : patch.as_object()) {
+  for (const auto& member : patch.as_object()) {
+    const std::string& key = member.first;
+    const Value& value = member.second;
     auto it = std::find_if(members.begin(), members.end(),
-                           [&key](const auto& member) { return member.first == key; });
+                           [&key](const auto& m) { return m.first == key; });
     if (value.is_null()) {
       if (it != members.end()) members.erase(it);
     } else if (it != members.end()) {
