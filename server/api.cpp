@@ -1,5 +1,7 @@
 #include "server/api.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string_view>
 
@@ -40,14 +42,24 @@ bool same_secret(std::string_view given, std::string_view secret) {
 std::optional<Response> refuse(const Server& server, const Request& request, Need need) {
   const auto& tokens = server.config().tokens;
   if (need == Need::kNothing || tokens.empty()) return std::nullopt;
-  constexpr std::string_view kBearer = "Bearer ";
-  if (request.authorization.compare(0, kBearer.size(), kBearer) != 0) {
+  // The scheme is case-insensitive (RFC 7235); spaces around the token are not part of it.
+  std::string_view header = request.authorization;
+  constexpr std::string_view kBearer = "bearer ";
+  const bool bearer =
+      header.size() > kBearer.size() &&
+      std::equal(kBearer.begin(), kBearer.end(), header.begin(),
+                 [](char k, char h) { return k == std::tolower(static_cast<unsigned char>(h)); });
+  if (!bearer) {
     Response r = error_response(
         401, "unauthorized", "this endpoint needs a token: send `Authorization: Bearer <token>`");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  const std::string_view secret = std::string_view(request.authorization).substr(kBearer.size());
+  std::string_view secret = header.substr(kBearer.size());
+  while (!secret.empty() && secret.front() == ' ')
+    secret.remove_prefix(1);
+  while (!secret.empty() && secret.back() == ' ')
+    secret.remove_suffix(1);
   for (const Token& token : tokens) {
     if (!same_secret(secret, token.secret)) continue;
     if (has_scope(token, need)) return std::nullopt;

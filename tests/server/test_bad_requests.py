@@ -185,6 +185,13 @@ def test_unauthorized_says_bearer():
     assert r.status == 401 and r.headers["www-authenticate"].startswith("Bearer"), r
 
 
+def test_the_bearer_scheme_is_case_insensitive():
+    r = server.request("POST", "/v1/events", GOOD, {"Authorization": "bearer  " + INGEST})
+    assert r.status == 202, r
+    r = server.request("POST", "/v1/events", GOOD, {"Authorization": "Basic " + INGEST})
+    assert r.status == 401, r
+
+
 def test_health_needs_no_token():
     assert server.request("GET", "/healthz").status == 200
     assert server.request("GET", "/readyz").status == 200
