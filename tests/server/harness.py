@@ -143,7 +143,8 @@ class SpurServer:
             if f:
                 f.close()
         # Under the sanitizers (CI), a report in the server's stderr fails the suite.
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                       "WARNING: ThreadSanitizer"):
             if marker in self.stderr_text():
                 raise AssertionError("the server's sanitizer report:\n" + self.stderr_text())
         return self.proc.returncode if self.proc else None
