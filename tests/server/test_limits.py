@@ -5,7 +5,7 @@ import socket
 import sys
 import time
 
-from harness import SpurServer, run_tests
+from harness import SpurServer, run_tests, wait_for
 import rules
 
 spur = os.path.abspath(sys.argv[1])
@@ -83,20 +83,26 @@ def test_keep_alive_serves_many_requests_on_one_connection():
 
 
 def test_connections_over_the_limit_get_503():
-    held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(4)]
-    for s in held:  # a round trip each: the server has accepted and counted them all
-        s.settimeout(3)
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert s.recv(4096).startswith(b"HTTP/1.1 200")
-    extra = socket.create_connection(("127.0.0.1", server.port))
-    extra.settimeout(3)
-    answer = extra.recv(4096)
-    assert answer.startswith(b"HTTP/1.1 503") and b"Retry-After" in answer, answer
-    assert b"limit of 4 connections" in answer, answer
-    for s in held + [extra]:
-        s.close()
-    time.sleep(0.3)
-    assert server.request("GET", "/healthz").status == 200
+    # A server of its own: no connection of another test may still be counted.
+    limited = SpurServer(spur, rules.ALL, CONFIG.replace("connections: 4, idle_timeout: 1s",
+                                                         "connections: 4, idle_timeout: 30s")).start()
+    try:
+        held = [socket.create_connection(("127.0.0.1", limited.port)) for _ in range(4)]
+        for s in held:  # a round trip each: the server has accepted and counted them all
+            s.settimeout(5)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(4096).startswith(b"HTTP/1.1 200")
+        extra = socket.create_connection(("127.0.0.1", limited.port))
+        extra.settimeout(5)
+        answer = extra.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 503") and b"Retry-After" in answer, answer
+        assert b"limit of 4 connections" in answer, answer
+        for s in held + [extra]:
+            s.close()
+        wait_for(lambda: limited.request("GET", "/healthz").status == 200, what="a free connection")
+    finally:
+        limited.stop()
+        limited.cleanup()
 
 
 try:
