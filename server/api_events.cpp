@@ -15,9 +15,6 @@
 namespace spur::server {
 namespace {
 
-// The most events of one shard's part that an I/O thread handles itself.
-constexpr size_t kInlineEvents = 16;
-
 nlohmann::ordered_json rejection(size_t index, const std::string& code,
                                  const std::string& message) {
   return {{"index", index}, {"code", code}, {"message", message}};
@@ -108,12 +105,8 @@ void post_events(Server& server, const Request& request, Respond respond) {
   }
   batch->parts_left = parts.size();
   batch->done = [&metrics, respond](IngestBatch& done) { respond(answer(metrics, done)); };
-  for (auto& [shard, events] : parts) {
-    // Small parts run here when their shard is idle; big ones would hold this I/O thread.
-    Shard& target = server.shard(shard);
-    if (events.size() <= kInlineEvents && target.try_run_inline(batch, events)) continue;
-    target.post_events(batch, std::move(events));
-  }
+  for (auto& [shard, events] : parts)
+    server.shard(shard).post_events(batch, std::move(events));
 }
 
 }  // namespace spur::server

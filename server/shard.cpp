@@ -136,58 +136,20 @@ void Shard::handle(EventPart& part) {
   if (batch.parts_left.fetch_sub(1, std::memory_order_acq_rel) == 1) batch.done(batch);
 }
 
-bool Shard::try_run_inline(const std::shared_ptr<IngestBatch>& batch,
-                           std::vector<std::pair<uint32_t, Event>>& events) {
-  std::unique_lock engine(engine_mutex_, std::try_to_lock);
-  if (!engine) return false;
-  {
-    // Anything queued is older: it goes first, so this part waits its turn.
-    const std::lock_guard lock(mutex_);
-    if (!queue_.empty() || stopping_) return false;
-  }
-  EventPart part{batch, std::move(events)};
-  handle(part);
-  state_.flush_firings();
-  // A timer this part created may be due before the shard thread means to wake up.
-  const auto next = state_.engine().next_deadline();
-  if (next && *next < sleeping_until_ms_.load(std::memory_order_relaxed)) {
-    {
-      const std::lock_guard lock(mutex_);
-      rearm_ = true;
-    }
-    wake_.notify_one();
-  }
-  return true;
-}
-
 void Shard::run() {
   std::vector<Item> items;
   for (;;) {
-    std::optional<int64_t> next;
-    {
-      const std::lock_guard engine(engine_mutex_);
-      next = state_.engine().next_deadline();
-    }
     {
       std::unique_lock lock(mutex_);
+      const auto next = state_.engine().next_deadline();
       const auto now = std::chrono::system_clock::now();
       auto until = now + kMaxSleep;
       if (next) {
         until = std::min(until,
                          std::chrono::system_clock::time_point(std::chrono::milliseconds(*next)));
       }
-      sleeping_until_ms_.store(
-          std::chrono::duration_cast<std::chrono::milliseconds>(until.time_since_epoch()).count(),
-          std::memory_order_relaxed);
-      wake_.wait_until(lock, until, [&] { return !queue_.empty() || stopping_ || rearm_; });
-      rearm_ = false;
-    }
-    // The engine first, then the queue: an inline run that finds the queue empty must
-    // not overtake items this thread already took out of it.
-    const std::lock_guard engine(engine_mutex_);
-    {
-      const std::lock_guard lock(mutex_);
-      if (queue_.empty() && stopping_) return;  // every item handled, every firing flushed
+      wake_.wait_until(lock, until, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty() && stopping_) break;
       items.swap(queue_);
     }
     state_.engine().advance_to(wall_ms());
@@ -201,6 +163,7 @@ void Shard::run() {
     items.clear();
     state_.flush_firings();
   }
+  state_.flush_firings();
 }
 
 }  // namespace spur::server

@@ -3,9 +3,8 @@
 // hand work over through the shard's queue, which is the only synchronised part.
 //
 // Work is done in queue order: events, profile writes, reads and rule-set swaps are
-// steps of one sequence (a small part of events may run on the posting thread when
-// nothing is queued, see try_run_inline()), so a swap happens between two steps and a read sees
-// every write queued before it. Between items, timers due on the wall clock fire.
+// steps of one sequence, so a swap happens between two steps and a read sees every
+// write queued before it. Between items, timers due on the wall clock fire.
 #pragma once
 
 #include <atomic>
@@ -14,7 +13,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -123,11 +121,6 @@ class Shard {
   void release(size_t n) { queued_events_.fetch_sub(n, std::memory_order_relaxed); }
   void post_events(std::shared_ptr<IngestBatch> batch,
                    std::vector<std::pair<uint32_t, Event>> events);
-  // Handles reserved events on the calling thread when the shard is idle (nothing queued,
-  // nobody in the engine), saving the two thread hand-offs of post_events(); false, with
-  // `events` untouched, when it is not.
-  bool try_run_inline(const std::shared_ptr<IngestBatch>& batch,
-                      std::vector<std::pair<uint32_t, Event>>& events);
   // Control work (reads, profile writes, swaps): always taken, never counted as events.
   void post(Task task);
   // Finishes every queued item, then ends the thread.
@@ -146,11 +139,7 @@ class Shard {
   void run();
   void handle(EventPart& part);
 
-  // Held by whoever runs the engine: the shard thread, or a thread in try_run_inline().
-  // Uncontended unless an inline run and the shard's own work meet; lock order: this,
-  // then mutex_.
-  std::mutex engine_mutex_;
-  ShardState state_;  // guarded by engine_mutex_
+  ShardState state_;
   Metrics& metrics_;
   const size_t capacity_events_;
   std::atomic<size_t> queued_events_{0};
@@ -159,9 +148,7 @@ class Shard {
   std::condition_variable wake_;
   std::vector<Item> queue_;  // guarded by mutex_
   bool stopping_ = false;    // guarded by mutex_
-  bool rearm_ = false;       // guarded by mutex_: an inline run made an earlier timer
-  std::atomic<int64_t> sleeping_until_ms_{0};  // when the shard thread wakes up at the latest
-  std::thread thread_;                         // last: starts after everything above exists
+  std::thread thread_;       // last: starts after everything above exists
 };
 
 // Milliseconds since the Unix epoch, from the system clock.
