@@ -208,10 +208,11 @@ int replay_command(std::span<const std::string> args) {
                                     {"suppressed", output.suppressions},
                                     {"pending", pending}};
     nlohmann::ordered_json rules = nlohmann::ordered_json::object();
+    const std::vector<size_t> pending_by_rule = engine.pending_by_rule();
     for (uint32_t r = 0; r < program->rules.size(); ++r) {
       rules[program->rules[r].name] = {{"fired", engine.counts(r).fired},
                                        {"suppressed", engine.counts(r).suppressed},
-                                       {"pending", engine.pending_count(r)}};
+                                       {"pending", pending_by_rule[r]}};
     }
     stats["rules"] = std::move(rules);
     std::cout << stats.dump() << "\n";

@@ -98,14 +98,13 @@ size_t Engine::pending_count() const {
   return n;
 }
 
-size_t Engine::pending_count(uint32_t rule) const {
-  size_t n = 0;
+std::vector<size_t> Engine::pending_by_rule() const {
+  std::vector<size_t> counts(program_->rules.size(), 0);
   for (const auto& [id, u] : users_) {
-    n += static_cast<size_t>(
-        std::count_if(u.pending.begin(), u.pending.end(),
-                      [rule](const PendingMatch& m) { return m.rule == rule; }));
+    for (const PendingMatch& m : u.pending)
+      ++counts[m.rule];
   }
-  return n;
+  return counts;
 }
 
 void Engine::set_attributes(const std::string& user, const Value& attributes) {

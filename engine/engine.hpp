@@ -129,7 +129,8 @@ class Engine {
 
   const UserState* user(const std::string& id) const;
   size_t pending_count() const;
-  size_t pending_count(uint32_t rule) const;
+  // Waiting matches per rule (index: rule), in one pass over the users.
+  std::vector<size_t> pending_by_rule() const;
   const RuleCounts& counts(uint32_t rule) const { return rule_counts_[rule]; }
   uint64_t dropped_emits() const { return dropped_emits_; }
 

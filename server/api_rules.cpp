@@ -34,10 +34,11 @@ void with_rule_figures(Server& server,
         ShardFigures figures;
         const size_t n = engine.program().rules.size();
         figures.rules.resize(n);
+        const std::vector<size_t> pending = engine.pending_by_rule();
         for (uint32_t r = 0; r < n; ++r) {
           figures.names.push_back(engine.program().rules[r].name);
           figures.rules[r].counts = engine.counts(r);
-          figures.rules[r].pending = engine.pending_count(r);
+          figures.rules[r].pending = pending[r];
         }
         return figures;
       },
