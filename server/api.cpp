@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "grammar/source.hpp"
 #include "server/server.hpp"
 
 namespace spur::server {
@@ -177,6 +178,11 @@ void handle_request(Server& server, Request request, Respond respond) {
                                   "no endpoint at " + request.path +
                                       "; see http-api.md for the routes (events go to "
                                       "POST /v1/events)"));
+  }
+  if (find_invalid_utf8(request.path) != request.path.size()) {
+    return respond(error_response(400, "bad_path",
+                                  "the path is not valid UTF-8 once percent-decoded; user ids and "
+                                  "rule names are UTF-8 text"));
   }
   const Route* route = nullptr;
   for (const Route& r : routes) {

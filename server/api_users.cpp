@@ -169,10 +169,16 @@ void user_firings(Server& server, const Request& request, const std::string& use
       return respond(
           error_response(404, "unknown_user", "Spur holds nothing about user `" + user + "`"));
     }
-    nlohmann::ordered_json firings = nlohmann::ordered_json::array();
+    // The firings are kept as the JSON lines the adapters got: spliced in, not re-parsed.
+    Response r;
+    r.body = "{\"user\":" +
+             nlohmann::ordered_json(user).dump(-1, ' ', false,
+                                               nlohmann::json::error_handler_t::replace) +
+             ",\"firings\":[";
     for (size_t i = 0; record != nullptr && i < std::min(limit, record->firings.size()); ++i)
-      firings.push_back(nlohmann::ordered_json::parse(record->firings.newest(i)));
-    respond(json_response(200, {{"user", user}, {"firings", firings}}));
+      r.body += (i == 0 ? "" : ",") + record->firings.newest(i);
+    r.body += "]}";
+    respond(std::move(r));
   });
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "formats/json_codec.hpp"
+#include "server/log.hpp"
 
 namespace spur::server {
 namespace {
@@ -125,12 +126,19 @@ void Shard::handle(EventPart& part) {
   Engine& engine = state_.engine();
   for (auto& [index, event] : part.events) {
     const int64_t start = steady_ns();
-    engine.advance_to(wall_ms());
-    SubmitResult result = state_.submit(std::move(event));
+    IngestBatch::Result& out = batch.results[index];
+    try {
+      engine.advance_to(wall_ms());
+      SubmitResult result = state_.submit(std::move(event));
+      // In serve every event has a time, so lateness is the engine's only reason to refuse.
+      out = {result.outcome, result.outcome == Outcome::kRejected ? "too_late" : "",
+             std::move(result.error)};
+    } catch (const std::exception& e) {
+      // A bug must not take every user of the process down: the event is refused, said.
+      log_line("error", "an event failed in its shard", {{"what", e.what()}});
+      out = {Outcome::kRejected, "internal_error", std::string("internal error: ") + e.what()};
+    }
     metrics_.evaluation.observe(steady_ns() - start);
-    // In serve every event has a time, so lateness is the engine's only reason to refuse.
-    batch.results[index] = {result.outcome, result.outcome == Outcome::kRejected ? "too_late" : "",
-                            std::move(result.error)};
   }
   queued_events_.fetch_sub(part.events.size(), std::memory_order_relaxed);
   if (batch.parts_left.fetch_sub(1, std::memory_order_acq_rel) == 1) batch.done(batch);
@@ -157,7 +165,11 @@ void Shard::run() {
       if (auto* part = std::get_if<EventPart>(&item)) {
         handle(*part);
       } else {
-        std::get<Task>(item)(state_);
+        try {
+          std::get<Task>(item)(state_);
+        } catch (const std::exception& e) {
+          log_line("error", "a shard task failed", {{"what", e.what()}});
+        }
       }
     }
     items.clear();

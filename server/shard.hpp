@@ -31,7 +31,7 @@ namespace spur::server {
 struct IngestBatch {
   struct Result {
     Outcome outcome = Outcome::kAccepted;
-    std::string code;  // of a rejection: invalid_event, too_early, too_late
+    std::string code;  // of a rejection: invalid_event, too_early, too_late, internal_error
     std::string error;
   };
   std::vector<Result> results;  // per event of the body

@@ -95,6 +95,7 @@ CASES = [
      "unsupported_media_type"),
     ("firings limit not a number", "GET", "/v1/users/u/firings?limit=abc", None, None, READ, 400, "bad_parameter"),
     ("firings limit zero", "GET", "/v1/users/u/firings?limit=0", None, None, READ, 400, "bad_parameter"),
+    ("user id not UTF-8", "PATCH", "/v1/profiles/%FF%FE", {"ltv": 1}, None, INGEST, 400, "bad_path"),
     ("validate as JSON", "POST", "/v1/rules/validate", {"text": "rule"}, None, ADMIN, 415, "unsupported_media_type"),
 ]
 
