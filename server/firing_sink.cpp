@@ -9,8 +9,12 @@ FiringSink::FiringSink(const std::map<std::string, std::string>& log_paths) {
     default_ = std::make_unique<actions::LogAdapter>("");
     return;
   }
-  for (const auto& [name, path] : log_paths)
-    adapters_.emplace(name, std::make_unique<actions::LogAdapter>(path));
+  std::map<std::string, std::shared_ptr<actions::LogAdapter>> by_path;
+  for (const auto& [name, path] : log_paths) {
+    auto& adapter = by_path[path.empty() ? "-" : path];
+    if (!adapter) adapter = std::make_shared<actions::LogAdapter>(path);
+    adapters_.emplace(name, adapter);
+  }
 }
 
 void FiringSink::deliver(const Firing& firing, const std::string& json) {
@@ -32,15 +36,18 @@ void FiringSink::deliver(const Firing& firing, const std::string& json) {
 std::vector<std::pair<std::string, const actions::LogAdapter*>> FiringSink::all() const {
   std::vector<std::pair<std::string, const actions::LogAdapter*>> out;
   if (default_) out.emplace_back("stdout", default_.get());
-  for (const auto& [name, adapter] : adapters_)
-    out.emplace_back(name, adapter.get());
+  for (const auto& [name, adapter] : adapters_) {
+    const bool listed = std::any_of(
+        out.begin(), out.end(), [&](const auto& entry) { return entry.second == adapter.get(); });
+    if (!listed) out.emplace_back(name, adapter.get());  // a shared file: under its first name
+  }
   return out;
 }
 
 void FiringSink::flush() {
   if (default_) default_->flush();
   for (const auto& [name, adapter] : adapters_)
-    adapter->flush();
+    adapter->flush();  // a file shared by names is flushed again, finding nothing
 }
 
 }  // namespace spur::server

@@ -20,17 +20,20 @@ namespace spur::server {
 
 class FiringSink {
  public:
-  // `log_paths`: adapter name -> file ("" for stdout); empty: the stdout default.
+  // `log_paths`: adapter name -> file ("" or "-" for stdout); empty: the stdout default.
   explicit FiringSink(const std::map<std::string, std::string>& log_paths);
 
   void deliver(const Firing& firing, const std::string& json);
   void flush();
 
-  // Every adapter with its name ("stdout" for the default), for metrics.
+  // Every adapter once, with its name ("stdout" for the default; a file shared by several
+  // names under the first), for metrics.
   std::vector<std::pair<std::string, const actions::LogAdapter*>> all() const;
 
  private:
-  std::map<std::string, std::unique_ptr<actions::LogAdapter>> adapters_;
+  // Adapter name -> its file; names with the same path share one LogAdapter, so lines
+  // to one file never interleave.
+  std::map<std::string, std::shared_ptr<actions::LogAdapter>> adapters_;
   std::unique_ptr<actions::LogAdapter> default_;
 };
 
