@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "server/api.hpp"
+#include "server/clock.hpp"
 #include "server/metrics.hpp"
 #include "server/server.hpp"
 
@@ -91,12 +92,6 @@ Request to_request(http::request<http::string_body>& message) {
   r.authorization = std::string(view(message[http::field::authorization]));
   r.body = std::move(message.body());
   return r;
-}
-
-int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "engine/time_text.hpp"
-#include "server/shard.hpp"
+#include "server/clock.hpp"
 
 namespace spur::server {
 

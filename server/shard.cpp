@@ -13,19 +13,7 @@ namespace {
 // (NTP) can delay a timer.
 constexpr auto kMaxSleep = std::chrono::seconds(1);
 
-int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 ShardState::ShardState(std::shared_ptr<const Program> program, const EngineConfig& config,
                        FiringSink& sink)

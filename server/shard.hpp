@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "server/clock.hpp"
 #include "server/firing_sink.hpp"
 #include "server/metrics.hpp"
 
@@ -150,8 +151,5 @@ class Shard {
   bool stopping_ = false;    // guarded by mutex_
   std::thread thread_;       // last: starts after everything above exists
 };
-
-// Milliseconds since the Unix epoch, from the system clock.
-int64_t wall_ms();
 
 }  // namespace spur::server
