@@ -74,7 +74,7 @@ TEST_CASE("parentheses around a run of ands keep future patterns in the chain") 
             .diagnostics.error_count() == 1);
 }
 
-TEST_CASE("filters see the candidate's properties; consts, profile and the alias shadow them") {
+TEST_CASE("filters see the candidate's properties, consts, profile and the alias shadow them") {
   const auto f = check_text(
       "const LIMIT = 5\n"
       "rule r when a as cart and purchase[sku == cart.sku and amount > LIMIT and profile.vip] "

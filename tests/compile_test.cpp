@@ -57,7 +57,7 @@ TEST_CASE("history reaches back the longest window over each event name") {
   CHECK(p->plan("x")->history_ms < 0);  // no rule looks back at x: none of it is kept
 }
 
-TEST_CASE("the when fingerprint ignores the actions; the rule fingerprint does not") {
+TEST_CASE("the when fingerprint ignores the actions, the rule fingerprint does not") {
   const auto p = compiled(
       "rule a when x and profile.v > 1 then send log end\n"
       "rule b when x and profile.v > 1 then send email end\n");

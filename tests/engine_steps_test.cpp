@@ -48,7 +48,7 @@ TEST_CASE("limit 2 per 1h counts the firings from t - 1h exclusive to t inclusiv
 }
 
 TEST_CASE(
-    "group cooldown and limit count over all rules of the group; the first reason is reported") {
+    "group cooldown and limit count over all rules of the group, the first reason is reported") {
   Harness h(
       "group g\n  cooldown 1h\n  limit 1 per 1d\nend\n"
       "rule one group g cooldown 2h when a then send log end\n"
@@ -63,7 +63,7 @@ TEST_CASE(
                                    "suppressed:cooldown one u 2026-01-01T11:45:00.000Z a2"}));
 }
 
-TEST_CASE("conditions are settled before the first firing; actions see earlier changes") {
+TEST_CASE("conditions are settled before the first firing, actions see earlier changes") {
   Harness h(
       "rule setter priority 2 when a then set profile.vip = true end\n"
       "rule reader priority 1 when a and not profile.vip then\n"
@@ -75,7 +75,7 @@ TEST_CASE("conditions are settled before the first firing; actions see earlier c
   CHECK(to_json(sent.value) == R"({"vip":true,"n":3})");
 }
 
-TEST_CASE("set null removes; increment starts from 0 and ignores non-numbers") {
+TEST_CASE("set null removes, increment starts from 0 and ignores non-numbers") {
   Harness h(
       "rule r when a then\n  set profile.x = 1\n  set profile.x = null\n  increment profile.c\n"
       "  set profile.s = \"t\"\n  increment profile.s by 1\nend\n");
@@ -86,7 +86,7 @@ TEST_CASE("set null removes; increment starts from 0 and ignores non-numbers") {
   CHECK(h.firings[0].actions[4].value.is_null());  // the record says nothing changed
 }
 
-TEST_CASE("identify merges top-level properties; null removes an attribute") {
+TEST_CASE("identify merges top-level properties, null removes an attribute") {
   Harness h(
       "rule r when identify and profile.tier == \"gold\" and profile.old is null then send log "
       "end\n");
@@ -122,7 +122,7 @@ TEST_CASE("emits are handled as further steps, at most 8 levels deep") {
   CHECK(h.engine->dropped_emits() == 1);
 }
 
-TEST_CASE("a timer step fires a waiting rule and names its trigger; derived ids use the timer") {
+TEST_CASE("a timer step fires a waiting rule and names its trigger, derived ids use the timer") {
   Harness h(
       "rule r when a and no b within 1h then emit done end\n"
       "rule d when done then send log end\n");

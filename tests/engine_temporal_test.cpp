@@ -28,7 +28,7 @@ TEST_CASE("in session: a gap of exactly session_gap keeps the session, a longer 
   CHECK(h.lines[0] == "r u1 2026-01-01T09:30:00.000Z b1");
 }
 
-TEST_CASE("no purchase within 24h fires at T+24h; a purchase at exactly T+24h counts as within") {
+TEST_CASE("no purchase within 24h fires at T+24h, a purchase at exactly T+24h counts as within") {
   Harness h("rule cart when add_to_cart and no purchase within 24h then send log end\n");
   h.send(ev("add_to_cart", "u1", "2026-01-01T10:00:00Z", "{}", "c1"));
   h.send(ev("add_to_cart", "u2", "2026-01-01T10:00:00Z", "{}", "c2"));
@@ -37,7 +37,7 @@ TEST_CASE("no purchase within 24h fires at T+24h; a purchase at exactly T+24h co
   CHECK(h.text() == Harness::join({"cart u1 2026-01-02T10:00:00.000Z c1"}));
 }
 
-TEST_CASE("purchase within 24h fires at the purchase; none by T+24h drops the match") {
+TEST_CASE("purchase within 24h fires at the purchase, none by T+24h drops the match") {
   Harness h(
       "rule follow when add_to_cart as c and purchase[sku == c.sku] within 24h then send log "
       "end\n");
@@ -57,7 +57,7 @@ TEST_CASE("an event with the trigger's time that arrives after it counts") {
   CHECK(h.text() == Harness::join({"r u 2026-01-01T10:00:00.000Z a1"}));
 }
 
-TEST_CASE("pending latest restarts the window; first keeps it; each keeps both") {
+TEST_CASE("pending latest restarts the window, first keeps it, each keeps both") {
   const std::string events[] = {ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a1"),
                                 ev("a", "u", "2026-01-01T10:30:00Z", "{}", "a2")};
   Harness latest("rule r when a and no b within 1h then send log end\n");
@@ -113,7 +113,7 @@ TEST_CASE("events at t are handled before timers due at t") {
   CHECK(h.text() == Harness::join({"s u 2026-01-01T11:00:00.000Z b1"}));
 }
 
-TEST_CASE("an event 61 minutes behind the clock is rejected; 60 minutes is handled at the clock") {
+TEST_CASE("an event 61 minutes behind the clock is rejected, 60 minutes is handled at the clock") {
   Harness h(
       "rule r when a as x and now() == time(\"2026-01-01T11:00:00Z\") and x.@time < now() then "
       "send log end\n");
@@ -124,7 +124,7 @@ TEST_CASE("an event 61 minutes behind the clock is rejected; 60 minutes is handl
   CHECK(h.text() == Harness::join({"r u 2026-01-01T11:00:00.000Z a2"}));
 }
 
-TEST_CASE("an event without time takes the clock; the first event needs one") {
+TEST_CASE("an event without time takes the clock, the first event needs one") {
   Harness h("rule r when a then send log end\n");
   CHECK(h.send(R"({"event": "a", "user": "u"})") == Outcome::kRejected);
   h.send(ev("x", "u", "2026-01-01T10:00:00Z"));
@@ -177,7 +177,7 @@ TEST_CASE("timers due at one instant: users in the order of their earliest-creat
                                    "r early_user 2026-01-01T11:00:00.000Z a2"}));
 }
 
-TEST_CASE("derived events are in history; segments are re-evaluated after a timer step") {
+TEST_CASE("derived events are in history, segments are re-evaluated after a timer step") {
   Harness h(
       "rule mark when a then emit marked end\n"
       "rule seen when b and marked in last 1h then send log end\n"

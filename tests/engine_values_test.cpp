@@ -20,7 +20,7 @@ bool holds_for(const std::string& condition, const std::string& properties = "{}
 
 }  // namespace
 
-TEST_CASE("a missing property is null; x == null and x is null hold") {
+TEST_CASE("a missing property is null, x == null and x is null hold") {
   CHECK(holds_for("e.missing == null"));
   CHECK(holds_for("e.missing is null"));
   CHECK_FALSE(holds_for("e.missing is not null"));
@@ -58,7 +58,7 @@ TEST_CASE("in, not in and contains: lists by ==, strings by substring") {
   CHECK(holds_for("e.tags contains \"sale\"", R"({"tags": ["new", "sale"]})"));
 }
 
-TEST_CASE("between is inclusive; matches finds a substring") {
+TEST_CASE("between is inclusive, matches finds a substring") {
   CHECK(holds_for("e.a between 1 and 5", R"({"a": 5})"));
   CHECK(holds_for("e.a between 1 and 5", R"({"a": 1})"));
   CHECK_FALSE(holds_for("e.a between 1 and 5", R"({"a": 5.5})"));
@@ -66,7 +66,7 @@ TEST_CASE("between is inclusive; matches finds a substring") {
   CHECK_FALSE(holds_for("e.s matches \"^b\"", R"({"s": "abc"})"));
 }
 
-TEST_CASE("arithmetic: 7 / 2 is 3.5; non-numbers and division by zero give null") {
+TEST_CASE("arithmetic: 7 / 2 is 3.5, non-numbers and division by zero give null") {
   CHECK(holds_for("7 / 2 == 3.5"));
   CHECK(holds_for("e.a / 0 is null", R"({"a": 1})"));
   CHECK(holds_for("e.s + 1 is null", R"({"s": "x"})"));

@@ -15,7 +15,7 @@ DecodedEvent decode(const std::string& json) {
 }
 }  // namespace
 
-TEST_CASE("a well-formed event decodes; unknown fields are ignored") {
+TEST_CASE("a well-formed event decodes, unknown fields are ignored") {
   const auto d = decode(R"({"id": "e-1", "event": "add_to_cart", "user": "u42", "extra": [1],
                             "time": "2026-11-23T11:00:00+01:00", "properties": {"sku": "A1"}})");
   REQUIRE(d.ok);
@@ -43,7 +43,7 @@ TEST_CASE("explicit null means absent for time, id and properties") {
   CHECK(to_json(d.event.properties) == "{}");
 }
 
-TEST_CASE("times: RFC 3339 or integer epoch milliseconds; leap seconds rejected") {
+TEST_CASE("times: RFC 3339 or integer epoch milliseconds, leap seconds rejected") {
   CHECK(decode(R"({"event": "a", "user": "u", "time": 1767225600000})").event.time_ms ==
         1767225600000);
   CHECK(
@@ -69,7 +69,7 @@ TEST_CASE("each bad field is named in the error") {
   CHECK(decode("{\"event\": \"\xFF\"}").error.find("not valid UTF-8") == 0);
 }
 
-TEST_CASE("nesting deeper than 32 levels is rejected; brackets in strings do not count") {
+TEST_CASE("nesting deeper than 32 levels is rejected, brackets in strings do not count") {
   const auto nested = [](int levels) {
     return R"({"event": "a", "user": "u", "properties": {"x": )" + std::string(levels, '[') +
            std::string(levels, ']') + "}}";
@@ -77,10 +77,42 @@ TEST_CASE("nesting deeper than 32 levels is rejected; brackets in strings do not
   // The event object and `properties` are two levels: 30 arrays make 32, 31 make 33.
   CHECK(decode(nested(30)).ok);
   CHECK_FALSE(decode(nested(31)).ok);
-  CHECK(decode(nested(100000)).error == "JSON nested deeper than 32 levels");
+  CHECK(decode(nested(100000)).error.find("JSON nested deeper than the json_depth limit of 32") ==
+        0);
   CHECK(decode(R"({"event": "a", "user": "u", "properties": {"s": ")" + std::string(100, '[') +
                "\"}}")
             .ok);
+}
+
+TEST_CASE("a repeated member keeps its last value at its first place, in small and large objects") {
+  const auto d = decode(R"({"event": "a", "user": "u1", "user": "u2",
+                            "properties": {"x": 1, "y": 2, "x": 3}})");
+  REQUIRE(d.ok);
+  CHECK(d.event.user == "u2");
+  CHECK(to_json(d.event.properties) == R"({"x":3,"y":2})");
+  CHECK_FALSE(decode(R"({"event": "a", "user": "u", "user": null})").ok);
+
+  std::string members;
+  for (int i = 0; i < 40; ++i)
+    members += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ", ";
+  const auto large =
+      decode(R"({"event": "a", "user": "u", "properties": {)" + members + R"("k7": "last"}})");
+  REQUIRE(large.ok);
+  const Object& object = large.event.properties.as_object();
+  REQUIRE(object.size() == 40);
+  CHECK(object[7].first == "k7");
+  CHECK(object[7].second.as_string() == "last");
+}
+
+TEST_CASE("integers beyond 64 bits are read as doubles, not refused") {
+  const auto d = decode(
+      R"({"event": "a", "user": "u", "properties": {"big": 123456789012345678901234567890}})");
+  REQUIRE(d.ok);
+  CHECK(d.event.properties.find("big")->as_number() == doctest::Approx(1.2345678901234568e29));
+  CHECK(decode(R"({"event": "a", "user": "u", "properties": {"x": 1e400}})").error ==
+        "not valid JSON");
+  CHECK(decode(R"({"event": "a", "user": "u", "properties": {"x": "\ud800"}})").error ==
+        "not valid JSON");
 }
 
 TEST_CASE("firings encode with the keys in the order of formats.md") {
