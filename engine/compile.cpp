@@ -174,21 +174,40 @@ class Compiler {
     uint32_t slot;
     std::string key;  // value_key of the constant
   };
-  std::vector<IndexKey> index_keys(CompiledRule& rule) const;
+  // A numeric bound on a trigger slot: `slot > value` and the like.
+  struct RuleBound {
+    uint32_t slot = 0;
+    bool upper = false;  // slot < value, slot <= value
+    bool inclusive = false;
+    double value = 0;
+  };
+  struct RuleIndexing {
+    std::vector<IndexKey> keys;
+    std::optional<RuleBound> bound;
+  };
+  RuleIndexing indexing(CompiledRule& rule) const;
   static bool indexable(const Value& v);
   bool equality_keys(uint32_t node, std::vector<IndexKey>& keys) const;
-  void add_to_plan(const std::string& event, uint32_t rule, const std::vector<IndexKey>& keys);
+  std::optional<RuleBound> bound_of(uint32_t node) const;
+  void add_to_plan(const std::string& event, uint32_t rule, const RuleIndexing& indexing);
   // Per event name, per index of its plan: key -> positions, until made KeyIndexes.
   using IndexLists = std::unordered_map<std::string, std::vector<uint32_t>>;
   std::unordered_map<std::string, std::vector<IndexLists>> index_lists_;
+  // Per event name: the bounds of its rules, until made BoundIndexes.
+  struct BoundList {
+    uint32_t slot;
+    bool upper;
+    std::vector<BoundIndex::Bound> bounds;
+  };
+  std::unordered_map<std::string, std::vector<BoundList>> bound_lists_;
 
   const CheckedRuleSet& rule_set_;
   const CompileOptions options_;
   Program p_;
   std::unordered_map<std::string, uint32_t> node_ids_, const_ids_, path_ids_, slot_ids_, past_ids_,
       regex_ids_;
-  std::vector<uint32_t> rule_slots_;              // slots read by the rule being compiled
-  std::vector<std::vector<IndexKey>> rule_keys_;  // per rule
+  std::vector<uint32_t> rule_slots_;         // slots read by the rule being compiled
+  std::vector<RuleIndexing> rule_indexing_;  // per rule
   std::unordered_map<std::string, Value> consts_;
   std::unordered_map<std::string, int32_t> groups_;
 };
@@ -471,9 +490,9 @@ void Compiler::declaration(const ast::Rule& r) {
   }
   rule.when_fingerprint = fnv1a(when_text);
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
-  rule_keys_.emplace_back();
+  rule_indexing_.emplace_back();
   if (!rule.decide && !rule.disabled) {
-    rule_keys_.back() = index_keys(rule);
+    rule_indexing_.back() = indexing(rule);
     for (const std::string& trigger : rule.triggers) {
       Program::EventPlan& plan = p_.event_plans[trigger];
       for (const uint32_t slot : rule_slots_) {
@@ -488,18 +507,42 @@ void Compiler::declaration(const ast::Rule& r) {
 
 // The first top-level operand that is `trigger slot == constant` (either way round), or
 // an `or` of such tests, keys the rule: it can hold only when one of the keys matches.
-// No keys: the rule is always a candidate.
-std::vector<Compiler::IndexKey> Compiler::index_keys(CompiledRule& rule) const {
-  std::vector<IndexKey> keys;
-  if (!options_.equality_index) return keys;
+// No keys: the rule is always a candidate. Then the first other operand that bounds a
+// trigger slot by a number narrows the candidates further.
+Compiler::RuleIndexing Compiler::indexing(CompiledRule& rule) const {
+  RuleIndexing out;
+  if (!options_.candidate_indexes) return out;
   for (uint32_t i = 0; i < rule.operands.size(); ++i) {
-    if (equality_keys(rule.operands[i], keys)) {
+    if (equality_keys(rule.operands[i], out.keys)) {
       rule.indexed_operand = static_cast<int32_t>(i);
-      return keys;
+      break;
     }
-    keys.clear();
+    out.keys.clear();
   }
-  return keys;
+  for (uint32_t i = 0; i < rule.operands.size(); ++i) {
+    if (static_cast<int32_t>(i) == rule.indexed_operand) continue;
+    if ((out.bound = bound_of(rule.operands[i]))) {
+      rule.bound_operand = static_cast<int32_t>(i);
+      break;
+    }
+  }
+  return out;
+}
+
+// `slot > number` and the like, either way round (`5 < e.x` is `e.x > 5`).
+std::optional<Compiler::RuleBound> Compiler::bound_of(uint32_t index) const {
+  const Node& n = p_.nodes[index];
+  if (n.op != Op::kLt && n.op != Op::kLe && n.op != Op::kGt && n.op != Op::kGe) return std::nullopt;
+  const Node& l = p_.nodes[p_.child(n, 0)];
+  const Node& r = p_.nodes[p_.child(n, 1)];
+  const bool slot_left = l.op == Op::kTriggerPath && r.op == Op::kConst;
+  const bool slot_right = r.op == Op::kTriggerPath && l.op == Op::kConst;
+  if (!slot_left && !slot_right) return std::nullopt;
+  const Value& constant = p_.consts[slot_left ? r.a : l.a];
+  if (constant.kind() != Value::Kind::kNumber) return std::nullopt;
+  const bool less = n.op == Op::kLt || n.op == Op::kLe;  // left < right
+  return RuleBound{slot_left ? l.a : r.a, less == slot_left, n.op == Op::kLe || n.op == Op::kGe,
+                   constant.as_number()};
 }
 
 // Constants whose value_key is equal exactly when `==` holds: scalars and lists of them
@@ -533,18 +576,25 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
   return true;
 }
 
-void Compiler::add_to_plan(const std::string& event, uint32_t rule,
-                           const std::vector<IndexKey>& keys) {
+void Compiler::add_to_plan(const std::string& event, uint32_t rule, const RuleIndexing& indexing) {
   Program::EventPlan& plan = p_.event_plans[event];
   std::vector<IndexLists>& lists = index_lists_[event];
   const auto position = static_cast<uint32_t>(plan.rules.size());
   plan.rules.push_back(rule);
   p_.max_rules_per_event = std::max(p_.max_rules_per_event, plan.rules.size());
-  if (keys.empty()) {
+  if (const auto& b = indexing.bound) {
+    std::vector<BoundList>& bounds = bound_lists_[event];
+    auto it = std::find_if(bounds.begin(), bounds.end(), [&b](const BoundList& list) {
+      return list.slot == b->slot && list.upper == b->upper;
+    });
+    if (it == bounds.end()) it = bounds.insert(bounds.end(), BoundList{b->slot, b->upper, {}});
+    it->bounds.push_back({b->value, b->inclusive, position});
+  }
+  if (indexing.keys.empty()) {
     plan.always.push_back(position);
     return;
   }
-  for (const auto& [slot, key] : keys) {
+  for (const auto& [slot, key] : indexing.keys) {
     auto it =
         std::find_if(plan.indexes.begin(), plan.indexes.end(),
                      [slot = slot](const Program::EqualityIndex& i) { return i.slot == slot; });
@@ -587,7 +637,7 @@ std::shared_ptr<const Program> Compiler::run() {
     const CompiledRule& rule = p_.rules[index];
     if (rule.decide || rule.disabled) continue;
     for (const std::string& trigger : rule.triggers)
-      add_to_plan(trigger, index, rule_keys_[index]);
+      add_to_plan(trigger, index, rule_indexing_[index]);
   }
   for (auto& [event, lists] : index_lists_) {
     Program::EventPlan& plan = p_.event_plans[event];
@@ -596,6 +646,11 @@ std::shared_ptr<const Program> Compiler::run() {
           KeyIndex(std::vector<std::pair<std::string, std::vector<uint32_t>>>(lists[i].begin(),
                                                                               lists[i].end()));
     }
+  }
+  for (auto& [event, lists] : bound_lists_) {
+    Program::EventPlan& plan = p_.event_plans[event];
+    for (BoundList& list : lists)
+      plan.bounds.emplace_back(list.slot, list.upper, std::move(list.bounds), plan.rules.size());
   }
   return std::make_shared<const Program>(std::move(p_));
 }

@@ -9,8 +9,9 @@
 namespace spur {
 
 struct CompileOptions {
-  // Hash index on equality tests (Program::dispatch); off only to compare with it.
-  bool equality_index = true;
+  // Candidate filtering by equality and bound indexes (Program::EventPlan); off only to
+  // compare with plain evaluation.
+  bool candidate_indexes = true;
 };
 
 // REQUIRES: the rule set was checked without errors (check_rule_set()).

@@ -75,6 +75,7 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
 void Engine::size_scratch() {
   slots_.assign(program_->slot_paths.size(), nullptr);
   candidates_.assign(program_->max_rules_per_event / 64 + 1, 0);
+  bound_mask_.assign(candidates_.size(), 0);
   size_t most_actions = 0;
   for (const CompiledRule& rule : program_->rules)
     most_actions = std::max(most_actions, rule.actions.size());
@@ -372,7 +373,10 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     const uint32_t index = plan.rules[position];
     const CompiledRule& rule = program_->rules[index];
     for (size_t i = 0; i < rule.operands.size(); ++i) {
-      if (static_cast<int32_t>(i) != rule.indexed_operand && !holds(c, rule.operands[i])) return;
+      const auto operand = static_cast<int32_t>(i);
+      if (operand != rule.indexed_operand && operand != rule.bound_operand &&
+          !holds(c, rule.operands[i]))
+        return;
     }
     ++rule_counts_[index].triggered;
     if (rule.futures.empty()) {
@@ -399,13 +403,14 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     }
     u.pending.push_back(std::move(m));
   };
-  if (plan.indexes.empty()) {
+  if (plan.indexes.empty() && plan.bounds.empty()) {
     for (uint32_t position = 0; position < plan.rules.size(); ++position)
       consider(position);
     return;
   }
   // The candidates as a bit set over the plan's positions: the union of the index hits
-  // and the rules without a key, visited in declaration order.
+  // and the rules without a key, less the rules whose bound the event does not pass,
+  // visited in agenda order.
   const size_t words = plan.rules.size() / 64 + 1;
   std::fill_n(candidates_.begin(), words, 0);
   const auto add = [this](uint32_t position) {
@@ -418,6 +423,13 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     append_value_key(index_key_, value ? *value : kNull);
     const std::span<const uint32_t> hits = index.positions.find(index_key_);
     std::for_each(hits.begin(), hits.end(), add);
+  }
+  for (const BoundIndex& bound : plan.bounds) {
+    const Value* value = slots_[bound.slot()];
+    const bool numeric = value != nullptr && value->kind() == Value::Kind::kNumber;
+    const double number = numeric ? value->as_number() : 0;
+    bound.narrow(numeric ? &number : nullptr, std::span(candidates_.data(), words),
+                 std::span(bound_mask_.data(), words));
   }
   for (size_t w = 0; w < words; ++w) {
     for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1)

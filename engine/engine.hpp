@@ -215,6 +215,7 @@ class Engine {
   // nothing. Steps never nest (derived events wait in their cascade's queue).
   std::vector<const Value*> slots_;      // one per slot of the program
   std::vector<uint64_t> candidates_;     // bit set over a plan's rules
+  std::vector<uint64_t> bound_mask_;     // the same size, for BoundIndex::narrow
   std::vector<Activation> activations_;  // the step's agenda
   std::vector<int32_t> fired_groups_;    // exclusive groups fired this step
   std::vector<ActionRecord> action_records_;

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/bound_index.hpp"
 #include "engine/key_index.hpp"
 #include "engine/value.hpp"
 #include "grammar/source.hpp"
@@ -146,6 +147,8 @@ struct CompiledRule {
   // The operand that put the rule in an equality index (EventPlan::indexes), or -1. A
   // rule found through the index is known to satisfy it, so it is not evaluated again.
   int32_t indexed_operand = -1;
+  // The same for the operand that put it in a bound index (EventPlan::bounds), or -1.
+  int32_t bound_operand = -1;
   std::vector<FuturePattern> futures;
   std::vector<CompiledAction> actions;
   std::vector<std::string> scores;  // models of every score() in the chain and actions
@@ -205,6 +208,10 @@ struct Program {
     // indexes never change a result (tests/index_test.cpp).
     std::vector<uint32_t> always;
     std::vector<EqualityIndex> indexes;
+    // Then a rule with a top-level operand `e.x > NUMBER` (or >=, <, <=) stays a
+    // candidate only when the event's x passes the bound (one index per slot and
+    // direction).
+    std::vector<BoundIndex> bounds;
     // How far back this event's history must reach (the longest past window over it);
     // negative when no pattern looks back at it, and then none of it is kept.
     int64_t history_ms = -1;

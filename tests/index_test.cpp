@@ -1,5 +1,6 @@
-// The equality index (Program::dispatch) never changes a result: random rule sets run
-// with and without it must give the same firings and suppressions, in the same order.
+// The candidate indexes (equality and bounds, Program::EventPlan) never change a result:
+// random rule sets run with and without them must give the same firings and
+// suppressions, in the same order.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -11,6 +12,9 @@ namespace {
 
 const char* const kValues[] = {"1",    "1.0",  "\"1\"",  "\"a\"", "\"b\"",
                                "null", "true", "[1, 2]", "2"};
+// Bounds: numbers on both sides of the values above, and equal to some of them.
+const char* const kBounds[] = {"-1", "0", "1", "1.5", "2", "3"};
+const char* const kComparisons[] = {"<", "<=", ">", ">="};
 const char* const kEvents[] = {"a", "b", "c"};
 
 std::string random_rules(std::mt19937& rng) {
@@ -24,12 +28,16 @@ std::string random_rules(std::mt19937& rng) {
     rule += " as e";
     const int operands = pick(3);
     for (int k = 0; k < operands; ++k) {
-      switch (pick(4)) {
+      switch (pick(5)) {
         case 0:
           rule += std::string(" and ") + kValues[pick(9)] + " == e.q";
           break;
         case 1:
-          rule += " and e.q > 1";
+          rule += std::string(" and e.") + (pick(2) ? "p" : "q") + " " + kComparisons[pick(4)] +
+                  " " + kBounds[pick(6)];
+          break;
+        case 2:
+          rule += std::string(" and ") + kBounds[pick(6)] + " " + kComparisons[pick(4)] + " e.q";
           break;
         default:
           rule += std::string(" and e.") + (pick(2) ? "p" : "q") + " == " + kValues[pick(9)];
@@ -55,22 +63,26 @@ std::string random_event(std::mt19937& rng, int i) {
 
 }  // namespace
 
-TEST_CASE("the equality index gives exactly the firings of plain evaluation") {
+TEST_CASE("the candidate indexes give exactly the firings of plain evaluation") {
   size_t firings = 0;
   for (const unsigned seed : {11u, 12u, 13u, 14u, 15u, 16u}) {
     std::mt19937 rng(seed);
     const std::string rules = random_rules(rng);
     Harness indexed(rules);
-    Harness plain(rules, EngineConfig{}, CompileOptions{false});
-    size_t keyed = 0;
+    Harness plain(rules, EngineConfig{}, CompileOptions{.candidate_indexes = false});
+    size_t keyed = 0, bounded = 0;
     for (const auto& [name, plan] : indexed.program->event_plans) {
-      for (const auto& index : plan.indexes) {
+      for (const auto& index : plan.indexes)
         keyed += index.positions.positions();
-      }
+      for (const auto& bound : plan.bounds)
+        bounded += bound.size();
     }
-    CHECK(keyed > 10);  // the index is really used
-    for (const auto& [name, plan] : plain.program->event_plans)
+    CHECK(keyed > 10);  // the indexes are really used
+    CHECK(bounded > 5);
+    for (const auto& [name, plan] : plain.program->event_plans) {
       CHECK(plan.indexes.empty());
+      CHECK(plan.bounds.empty());
+    }
     for (int i = 0; i < 300; ++i) {
       const std::string event = random_event(rng, i);
       indexed.send(event);
