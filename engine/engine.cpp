@@ -84,27 +84,26 @@ void Engine::size_scratch() {
 }
 
 Engine::User& Engine::state(const std::string& user) {
-  return *users_.try_emplace(user).first;
+  return users_.get_or_add(user);
 }
 
 const UserState* Engine::user(const std::string& id) const {
-  const auto it = users_.find(id);
-  return it == users_.end() ? nullptr : &it->second;
+  const User* found = users_.find(id);
+  return found == nullptr ? nullptr : &found->second;
 }
 
 size_t Engine::pending_count() const {
   size_t n = 0;
-  for (const auto& [id, u] : users_)
-    n += u.pending.size();
+  users_.for_each([&n](const User& user) { n += user.second.pending.size(); });
   return n;
 }
 
 std::vector<size_t> Engine::pending_by_rule() const {
   std::vector<size_t> counts(program_->rules.size(), 0);
-  for (const auto& [id, u] : users_) {
-    for (const PendingMatch& m : u.pending)
+  users_.for_each([&counts](const User& user) {
+    for (const PendingMatch& m : user.second.pending)
       ++counts[m.rule];
-  }
+  });
   return counts;
 }
 
@@ -124,12 +123,11 @@ void Engine::merge_attributes(const std::string& user, const Value& patch) {
 }
 
 bool Engine::erase_user(const std::string& user) {
-  const auto it = users_.find(user);
-  if (it == users_.end()) return false;
-  const User* gone = &*it;
+  const User* gone = users_.find(user);
+  if (gone == nullptr) return false;
   std::erase_if(timers_, [gone](const Timer& t) { return t.user == gone; });
   std::make_heap(timers_.begin(), timers_.end(), std::greater<>{});
-  users_.erase(it);
+  users_.erase(user);
   return true;
 }
 

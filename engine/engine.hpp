@@ -21,6 +21,7 @@
 #include "engine/eval.hpp"
 #include "engine/event.hpp"
 #include "engine/firing.hpp"
+#include "engine/node_table.hpp"
 #include "engine/program.hpp"
 #include "engine/recent_ids.hpp"
 #include "engine/user_state.hpp"
@@ -135,8 +136,8 @@ class Engine {
   uint64_t dropped_emits() const { return dropped_emits_; }
 
  private:
-  using Users = std::unordered_map<std::string, UserState>;
-  using User = Users::value_type;  // nodes never move: timers point at them
+  using Users = NodeTable<UserState>;
+  using User = Users::Node;  // nodes never move: timers point at them
 
   // A waiting match's deadline. Timers are never removed early: one whose match is gone
   // or already resolved is skipped when due.

@@ -6,12 +6,13 @@ namespace spur {
 std::optional<FalseCondition> Engine::first_false_condition(const std::string& user,
                                                             const Event& event,
                                                             uint32_t rule) const {
-  const auto it = users_.find(user);
+  const User* found = users_.find(user);
   const Program::EventPlan* plan = program_->plan(event.name);
-  if (it == users_.end() || plan == nullptr) return std::nullopt;
+  if (found == nullptr || plan == nullptr) return std::nullopt;
   std::vector<const Value*> slots(program_->slot_paths.size(), nullptr);
   point_slots(event, *plan, slots.data());
-  const EvalContext c = context(it->second, {&event, slots.data()}, clock_.value_or(event.time_ms));
+  const EvalContext c =
+      context(found->second, {&event, slots.data()}, clock_.value_or(event.time_ms));
   const std::vector<uint32_t>& operands = program_->rules[rule].operands;
   for (size_t i = 0; i < operands.size(); ++i) {
     if (holds(c, operands[i])) continue;

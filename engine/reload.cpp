@@ -91,7 +91,8 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
   assert(swap.before == program_);
   const Program& after = *swap.after;
   SwapCounts counts;
-  for (auto& [id, u] : users_) {
+  users_.for_each([&](User& user) {
+    UserState& u = user.second;
     // Matches of one trigger share its held copy; so do their replacements.
     std::unordered_map<const HeldTrigger*, std::shared_ptr<const HeldTrigger>> rehome;
     std::vector<PendingMatch> kept;
@@ -127,7 +128,7 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
     }
     std::sort(segments.begin(), segments.end());
     u.segments = std::move(segments);
-  }
+  });
 
   std::vector<RuleCounts> rule_counts(after.rules.size());
   for (size_t r = 0; r < swap.rules.size(); ++r) {

@@ -20,17 +20,17 @@ ShardState::ShardState(std::shared_ptr<const Program> program, const EngineConfi
     : sink_(sink), engine_(std::move(program), config, *this) {}
 
 const UserRecord* ShardState::record(const std::string& user) const {
-  const auto it = records_.find(user);
-  return it == records_.end() ? nullptr : &it->second;
+  const auto* found = records_.find(user);
+  return found == nullptr ? nullptr : &found->second;
 }
 
 UserRecord& ShardState::record_of(std::string_view user) {
   if (step_user_ != nullptr && user == step_.event.user) return *step_user_;
-  return records_[std::string(user)];
+  return records_.get_or_add(user).second;
 }
 
 bool ShardState::erase_user(const std::string& user) {
-  const bool had_record = records_.erase(user) > 0;
+  const bool had_record = records_.erase(user);
   return engine_.erase_user(user) || had_record;
 }
 
@@ -41,7 +41,7 @@ void ShardState::flush_firings() {
 SubmitResult ShardState::submit(Event event) {
   step_.event = std::move(event);
   step_.outcomes.clear();
-  step_user_ = &records_[step_.event.user];
+  step_user_ = &records_.get_or_add(step_.event.user).second;
   SubmitResult result = engine_.submit(step_.event);
   if (result.outcome == Outcome::kAccepted) {
     step_.at_ms = engine_.clock().value_or(step_.event.time_ms);

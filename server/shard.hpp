@@ -15,11 +15,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "engine/node_table.hpp"
 #include "server/clock.hpp"
 #include "server/firing_sink.hpp"
 #include "server/metrics.hpp"
@@ -100,7 +100,7 @@ class ShardState : private EngineListener {
   Engine engine_;
   UserRecord& record_of(std::string_view user);
 
-  std::unordered_map<std::string, UserRecord> records_;
+  NodeTable<UserRecord> records_;
   LastStep step_;                    // the input step being handled
   UserRecord* step_user_ = nullptr;  // its user's record (map nodes do not move)
 };
