@@ -24,18 +24,15 @@ size_t RecentIds::find(const Key& key) const {
   return i;
 }
 
-bool RecentIds::contains(std::string_view user, std::string_view id) const {
-  if (size_ == 0) return false;
-  const Key key = key_of(user, id);
-  return slots_[find(key)] == key;
-}
-
-void RecentIds::add(std::string_view user, std::string_view id, int64_t at) {
+bool RecentIds::insert(std::string_view user, std::string_view id, int64_t at) {
   if (2 * (size_ + 1) > slots_.size()) grow();
   const Key key = key_of(user, id);
-  slots_[find(key)] = key;
+  Key& slot = slots_[find(key)];
+  if (slot == key) return false;
+  slot = key;
   ++size_;
   order_.push_back({at, key});
+  return true;
 }
 
 void RecentIds::forget_before(int64_t ms) {

@@ -23,9 +23,10 @@ class RecentIds {
  public:
   // Forgets the ids handled before `ms`.
   void forget_before(int64_t ms);
-  bool contains(std::string_view user, std::string_view id) const;
-  // REQUIRES: !contains(user, id); `at` is not before the last call's.
-  void add(std::string_view user, std::string_view id, int64_t at);
+  // Remembers (user, id) as handled at `at`; false, remembering nothing, when it already
+  // is. One hash and one probe for both (the table is usually far larger than the cache).
+  // REQUIRES: `at` is not before the last call's.
+  bool insert(std::string_view user, std::string_view id, int64_t at);
 
  private:
   struct Key {
