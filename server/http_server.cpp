@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -12,11 +11,11 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "server/api.hpp"
 #include "server/clock.hpp"
+#include "server/event_loops.hpp"
 #include "server/metrics.hpp"
 #include "server/server.hpp"
 
@@ -97,19 +96,20 @@ Request to_request(http::request<http::string_body>& message) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(Server& s, const Config& c)
-      : server(s), limits(c.limits), work(net::make_work_guard(io)), acceptor(io) {}
+  Impl(Server& s, const Config& c, size_t threads)
+      : loops(threads), server(s), limits(c.limits), acceptor(loops.context(0)) {}
 
+  // Before the loops, so that it outlives them: connections still in a loop when it is
+  // destroyed give back their count here.
+  std::atomic<size_t> connections{0};
+  // The loops keep running while no socket operation is pending: during a drain the
+  // acceptor is closed and every connection may be waiting for its shards, whose answers
+  // are then posted to loops that must still be running.
+  EventLoops loops;
   Server& server;
   Limits limits;
-  net::io_context io;
-  // Keeps the I/O threads running while no socket operation is pending: during a drain
-  // the acceptor is closed and every connection may be waiting for its shards, whose
-  // answers are then posted to an io_context that must still be running.
-  net::executor_work_guard<net::io_context::executor_type> work;
   tcp::acceptor acceptor;
-  std::vector<std::thread> threads;
-  std::atomic<size_t> connections{0};
+  size_t next_loop = 0;  // the loop of the next connection (round robin; accept handler only)
   std::atomic<size_t> in_flight{0};
   std::atomic<bool> draining{false};
   uint16_t port = 0;
@@ -270,8 +270,9 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(io.get_executor()), [this](beast::error_code ec,
-                                                                    Socket socket) {
+  next_loop = (next_loop + 1) % loops.size();
+  acceptor.async_accept(net::make_strand(loops.context(next_loop)), [this](beast::error_code ec,
+                                                                           Socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec) {
       if (connections.fetch_add(1, std::memory_order_relaxed) >= limits.connections) {
@@ -301,8 +302,8 @@ void HttpServer::Impl::accept() {
   });
 }
 
-HttpServer::HttpServer(Server& server, const Config& config)
-    : impl_(std::make_unique<Impl>(server, config)) {
+HttpServer::HttpServer(Server& server, const Config& config, size_t threads)
+    : impl_(std::make_unique<Impl>(server, config, threads)) {
   beast::error_code ec;
   const auto address = net::ip::make_address(config.host, ec);
   if (ec) {
@@ -326,10 +327,13 @@ HttpServer::~HttpServer() {
   stop();
 }
 
-void HttpServer::start(unsigned threads) {
+EventLoops& HttpServer::loops() {
+  return impl_->loops;
+}
+
+void HttpServer::start() {
   impl_->accept();
-  for (unsigned i = 0; i < std::max(1u, threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  impl_->loops.start();
 }
 
 void HttpServer::stop_accepting() {
@@ -345,12 +349,7 @@ size_t HttpServer::in_flight() const {
 }
 
 void HttpServer::stop() {
-  impl_->work.reset();
-  impl_->io.stop();
-  for (std::thread& t : impl_->threads) {
-    if (t.joinable()) t.join();
-  }
-  impl_->threads.clear();
+  impl_->loops.stop();
 }
 
 uint16_t HttpServer::port() const {

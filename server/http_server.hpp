@@ -13,21 +13,25 @@
 
 namespace spur::server {
 
+class EventLoops;
 class Server;
 
 class HttpServer {
  public:
-  // Binds the listening socket; throws ConfigError naming the address when it cannot.
-  HttpServer(Server& server, const Config& config);
+  // Binds the listening socket and makes `threads` event loops (not running yet);
+  // throws ConfigError naming the address when it cannot bind.
+  HttpServer(Server& server, const Config& config, size_t threads);
   ~HttpServer();
 
-  // Starts `threads` I/O threads accepting and serving.
-  void start(unsigned threads);
+  // The loops connections are spread over; the shards run on them too.
+  EventLoops& loops();
+  // Starts the loops' threads, accepting and serving.
+  void start();
   // Closes the listening socket; connections get `Connection: close` from now on.
   void stop_accepting();
   // Requests read whose response has not been written yet.
   size_t in_flight() const;
-  // Stops the I/O threads (open connections are dropped) and joins them.
+  // Stops the loops (open connections are dropped) and joins their threads.
   void stop();
   uint16_t port() const;
 

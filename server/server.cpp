@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "engine/fnv.hpp"
+#include "server/event_loops.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/rule_watcher.hpp"
@@ -89,9 +90,11 @@ Server::Server(Config config) : config_(std::move(config)) {
     throw ConfigError(problems.front());
   sink_ = std::make_unique<FiringSink>(log_paths(config_));
   rules_ = std::make_shared<const RuleSet>(std::move(set));
+  http_ = std::make_unique<HttpServer>(*this, config_, or_cores(config_.io_threads));
+  EventLoops& loops = http_->loops();
   for (unsigned i = 0; i < or_cores(config_.shards); ++i) {
     shards_.push_back(std::make_unique<Shard>(rules_->program, config_.engine, *sink_, metrics_,
-                                              kShardQueueEvents));
+                                              kShardQueueEvents, loops, i % loops.size()));
   }
   char prefix[32];
   std::snprintf(prefix, sizeof prefix, "spur-%llx-", static_cast<unsigned long long>(wall_ms()));
@@ -240,9 +243,7 @@ int Server::run() {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  http_ = std::make_unique<HttpServer>(*this, config_);
-  const unsigned io_threads = or_cores(config_.io_threads);
-  http_->start(io_threads);
+  http_->start();
   if (config_.watch) {
     watcher_ = std::make_unique<RuleWatcher>(config_.rule_paths, kWatchDebounce, [this] {
       reload("watch", [](const ReloadReport&) {});
@@ -257,7 +258,7 @@ int Server::run() {
             {"rule_paths", config_.rule_paths},
             {"version", set->version},
             {"shards", shards_.size()},
-            {"io_threads", io_threads},
+            {"io_threads", http_->loops().size()},
             {"watch", config_.watch},
             {"auth", config_.tokens.empty() ? "none" : "bearer"}});
   if (config_.tokens.empty()) {

@@ -1,10 +1,10 @@
 // The Spur server (http-api.md): owns the shards, the current rule set, the firing sink,
 // the metrics and the HTTP listener, and runs start, reload and shutdown.
 //
-// Threads: I/O threads (HTTP, decoding, routing), one thread per shard, one control
-// thread (reload compiles), one watch thread (inotify), and the main thread, which waits
-// for signals. The rule set is swapped under rules_mutex_; everything else shared is a
-// shard queue or an atomic.
+// Threads: event loops (HTTP, decoding, routing, and the shards, each on one loop: see
+// event_loops.hpp), one control thread (reload compiles), one watch thread (inotify),
+// and the main thread, which waits for signals. The rule set is swapped under
+// rules_mutex_; everything else shared is a shard queue or an atomic.
 #pragma once
 
 #include <atomic>
@@ -77,12 +77,13 @@ class Server {
   std::unique_ptr<FiringSink> sink_;
   mutable std::mutex rules_mutex_;
   std::shared_ptr<const RuleSet> rules_;  // guarded by rules_mutex_
+  // Before the shards: they run on its loops, which must outlive them.
+  std::unique_ptr<HttpServer> http_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<bool> ready_{false};
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{0};
   std::unique_ptr<TaskThread> control_;
-  std::unique_ptr<HttpServer> http_;
   std::unique_ptr<RuleWatcher> watcher_;
 };
 

@@ -1,6 +1,6 @@
 #include "server/shard.hpp"
 
-#include <chrono>
+#include <future>
 
 #include "formats/json_codec.hpp"
 #include "server/log.hpp"
@@ -8,10 +8,8 @@
 namespace spur::server {
 namespace {
 
-// The longest a shard sleeps with nothing queued. It wakes for every item and at the next
-// timer's deadline anyway; this bounds how far a wall clock stepped backwards or forwards
-// (NTP) can delay a timer.
-constexpr auto kMaxSleep = std::chrono::seconds(1);
+// The longest a shard's timer waits (see arm_timer).
+constexpr int64_t kMaxWaitMs = 1000;
 
 }  // namespace
 
@@ -65,14 +63,14 @@ void ShardState::on_firing(const Firing& firing) {
 }
 
 Shard::Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
-             Metrics& metrics, size_t capacity_events)
+             Metrics& metrics, size_t capacity_events, EventLoops& loops, size_t loop)
     : state_(std::move(program), config, sink),
       metrics_(metrics),
       capacity_events_(capacity_events),
-      thread_([this] { run(); }) {}
-
-Shard::~Shard() {
-  stop();
+      loops_(loops),
+      loop_(loop),
+      timer_(loops, loop, [this] { on_timer(); }) {
+  loops_.post(loop_, [this] { arm_timer(); });
 }
 
 bool Shard::reserve(size_t n) {
@@ -96,17 +94,41 @@ void Shard::push(Item item) {
   {
     const std::lock_guard lock(mutex_);
     queue_.push_back(std::move(item));
+    if (drain_posted_ || stopped_) return;
+    drain_posted_ = true;
   }
-  wake_.notify_one();
+  loops_.post(loop_, [this] { drain(); });
 }
 
 void Shard::stop() {
+  std::promise<void> done;
+  post([&done](ShardState&) { done.set_value(); });
+  done.get_future().wait();
+  const std::lock_guard lock(mutex_);
+  stopped_ = true;
+}
+
+void Shard::drain() {
   {
     const std::lock_guard lock(mutex_);
-    stopping_ = true;
+    draining_.swap(queue_);
+    drain_posted_ = false;
   }
-  wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  state_.engine().advance_to(wall_ms());
+  for (Item& item : draining_) {
+    if (auto* part = std::get_if<EventPart>(&item)) {
+      handle(*part);
+    } else {
+      try {
+        std::get<Task>(item)(state_);
+      } catch (const std::exception& e) {
+        log_line("error", "a shard task failed", {{"what", e.what()}});
+      }
+    }
+  }
+  draining_.clear();
+  state_.flush_firings();
+  arm_timer();
 }
 
 void Shard::handle(EventPart& part) {
@@ -132,38 +154,28 @@ void Shard::handle(EventPart& part) {
   if (batch.parts_left.fetch_sub(1, std::memory_order_acq_rel) == 1) batch.done(batch);
 }
 
-void Shard::run() {
-  std::vector<Item> items;
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      const auto next = state_.engine().next_deadline();
-      const auto now = std::chrono::system_clock::now();
-      auto until = now + kMaxSleep;
-      if (next) {
-        until = std::min(until,
-                         std::chrono::system_clock::time_point(std::chrono::milliseconds(*next)));
-      }
-      wake_.wait_until(lock, until, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty() && stopping_) break;
-      items.swap(queue_);
-    }
-    state_.engine().advance_to(wall_ms());
-    for (Item& item : items) {
-      if (auto* part = std::get_if<EventPart>(&item)) {
-        handle(*part);
-      } else {
-        try {
-          std::get<Task>(item)(state_);
-        } catch (const std::exception& e) {
-          log_line("error", "a shard task failed", {{"what", e.what()}});
-        }
-      }
-    }
-    items.clear();
-    state_.flush_firings();
+void Shard::on_timer() {
+  armed_ms_ = INT64_MAX;
+  {
+    const std::lock_guard lock(mutex_);
+    if (stopped_) return;
   }
+  state_.engine().advance_to(wall_ms());
   state_.flush_firings();
+  arm_timer();
+}
+
+// The timer goes off at the engine's next deadline, and at least every kMaxWait, which
+// bounds how far a wall clock stepped backwards or forwards (NTP) can delay a timer. It
+// is moved only to an earlier time: going off early costs one more arming, while moving
+// it on every drain would cost a timer operation per event.
+void Shard::arm_timer() {
+  const int64_t now = wall_ms();
+  int64_t at = now + kMaxWaitMs;
+  if (const auto next = state_.engine().next_deadline()) at = std::min(at, *next);
+  if (armed_ms_ != INT64_MAX && armed_ms_ <= at) return;
+  armed_ms_ = at;
+  timer_.arm_at(at);
 }
 
 }  // namespace spur::server

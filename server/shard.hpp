@@ -1,26 +1,27 @@
-// A shard: one thread that owns an Engine and the users hashed to it (design.md,
-// "Shards"). Nothing else touches the engine, so matching takes no lock; other threads
-// hand work over through the shard's queue, which is the only synchronised part.
+// A shard: an Engine and the users hashed to it (design.md, "Shards"), run on one event
+// loop (event_loops.hpp), whose thread alone touches the engine, so matching takes no
+// lock; other threads hand work over through the shard's queue, which is the only
+// synchronised part. Connections on the same loop hand their events over without a
+// thread switch: the queue is drained by a task posted to the loop.
 //
 // Work is done in queue order: events, profile writes, reads and rule-set swaps are
 // steps of one sequence, so a swap happens between two steps and a read sees every
-// write queued before it. Between items, timers due on the wall clock fire.
+// write queued before it. Between drains, timers due on the wall clock fire.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <variant>
 #include <vector>
 
 #include "engine/engine.hpp"
 #include "engine/node_table.hpp"
 #include "server/clock.hpp"
+#include "server/event_loops.hpp"
 #include "server/firing_sink.hpp"
 #include "server/metrics.hpp"
 
@@ -109,9 +110,9 @@ class Shard {
  public:
   using Task = std::function<void(ShardState&)>;
 
+  // Runs on `loop` of `loops`, which must outlive the shard.
   Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
-        Metrics& metrics, size_t capacity_events);
-  ~Shard();  // stops and joins
+        Metrics& metrics, size_t capacity_events, EventLoops& loops, size_t loop);
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -124,7 +125,8 @@ class Shard {
                    std::vector<std::pair<uint32_t, Event>> events);
   // Control work (reads, profile writes, swaps): always taken, never counted as events.
   void post(Task task);
-  // Finishes every queued item, then ends the thread.
+  // Finishes every queued item and waits for it; the shard then takes no more work.
+  // REQUIRES: the loop is running; not called on it.
   void stop();
 
   size_t queued_events() const { return queued_events_.load(std::memory_order_relaxed); }
@@ -137,19 +139,28 @@ class Shard {
   using Item = std::variant<EventPart, Task>;
 
   void push(Item item);
-  void run();
+  // On the loop: the items queued so far, then the timers due; re-arms the timer.
+  void drain();
   void handle(EventPart& part);
+  void on_timer();
+  void arm_timer();
 
   ShardState state_;
   Metrics& metrics_;
   const size_t capacity_events_;
   std::atomic<size_t> queued_events_{0};
+  EventLoops& loops_;
+  const size_t loop_;
 
   std::mutex mutex_;
-  std::condition_variable wake_;
-  std::vector<Item> queue_;  // guarded by mutex_
-  bool stopping_ = false;    // guarded by mutex_
-  std::thread thread_;       // last: starts after everything above exists
+  std::vector<Item> queue_;    // guarded by mutex_
+  bool drain_posted_ = false;  // guarded by mutex_: a drain is on its way to the loop
+  bool stopped_ = false;       // guarded by mutex_
+
+  // On the loop's thread only.
+  std::vector<Item> draining_;
+  LoopTimer timer_;
+  int64_t armed_ms_ = INT64_MAX;  // when the timer goes off; INT64_MAX: not armed
 };
 
 }  // namespace spur::server

@@ -1,4 +1,4 @@
-// server::Shard: a bounded queue in front of one engine thread.
+// server::Shard: a bounded queue in front of one engine, on an event loop.
 #include "server/shard.hpp"
 
 #include <doctest/doctest.h>
@@ -24,8 +24,10 @@ TEST_CASE("a shard's queue takes events up to its capacity, all or nothing") {
   const auto path = std::filesystem::temp_directory_path() / "spur-shard-test.ndjson";
   FiringSink sink({{"log", path.string()}});
   Metrics metrics;
-  Shard shard(ping_rules(), EngineConfig{}, sink, metrics, 10);
-  // Hold the shard thread so that nothing leaves the queue while the test fills it.
+  EventLoops loops(1);
+  Shard shard(ping_rules(), EngineConfig{}, sink, metrics, 10, loops, 0);
+  loops.start();
+  // Hold the loop so that nothing leaves the queue while the test fills it.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   shard.post([released](ShardState&) { released.wait(); });
@@ -61,6 +63,7 @@ TEST_CASE("a shard's queue takes events up to its capacity, all or nothing") {
   release.set_value();
   CHECK(answered.get_future().get() == 8);
   shard.stop();
+  loops.stop();
   CHECK(shard.queued_events() == 0);
   CHECK(sink.all().front().second->delivered() == 8);
   std::filesystem::remove(path);
