@@ -1,11 +1,13 @@
 // In-process benchmarks (issue 4, design.md targets), data from fixed seeds: S1 and S4
-// (bench/workloads.hpp), S2 cart abandonment, S3 windows, compile time, memory.
+// (bench/workloads.hpp), S2 cart abandonment, S3 windows, compile time, memory, and the
+// dedup set's longest insert.
 //
 // Events are decoded before timing; the timed loop is Engine::submit, firings counted,
 // not printed. Run: build/bench/engine_bench (see docs/performance.md).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <random>
@@ -16,6 +18,7 @@
 #include "engine/check.hpp"
 #include "engine/compile.hpp"
 #include "engine/engine.hpp"
+#include "engine/recent_ids.hpp"
 #include "support/alloc_counter.hpp"
 
 namespace {
@@ -247,6 +250,27 @@ void BM_Memory(benchmark::State& state) {
   state.counters["bytes_per_event_id"] = f.per_event_id;
 }
 BENCHMARK(BM_Memory)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// The longest single insert into the dedup set while it grows to 8 million ids (about
+// 6 s and 500 MB): a shard stops for that long, so it bounds the latency of everything
+// on the shard's loop. Before growth was spread over inserts: 400 ms.
+void BM_DedupLongestInsert(benchmark::State& state) {
+  for (auto _ : state) {
+    spur::RecentIds ids;
+    double longest_ms = 0;
+    for (int64_t i = 0; i < 8'000'000; ++i) {
+      const std::string user = "u" + std::to_string(i % 10'000);
+      const std::string id = "spur-19a3f-" + std::to_string(i);
+      const auto start = std::chrono::steady_clock::now();
+      ids.insert(user, id, i);
+      longest_ms = std::max(longest_ms, std::chrono::duration<double, std::milli>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count());
+    }
+    state.counters["longest_insert_ms"] = longest_ms;
+  }
+}
+BENCHMARK(BM_DedupLongestInsert)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_Compile10k(benchmark::State& state) {
   std::mt19937 rng(42);

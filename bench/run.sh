@@ -61,6 +61,7 @@ rows.push(['heap allocations per event, steady state', '0', alloc === 'pass' ? '
 for (const name of ['BM_S1/10/', 'BM_S1/100/', 'BM_S4/100/', 'BM_S4/1000/', 'BM_S2', 'BM_S3']) {
   rows.push([name.replace(/\/$/, ''), '', range(stat(name, 'items_per_second'), k) + ' events/s', null]);
 }
+rows.push(['dedup set, longest insert growing to 8M ids', '', range(stat('BM_DedupLongestInsert', 'longest_insert_ms'), (x) => `${x.toFixed(1)} ms`), null]);
 console.log('\n| what | target | measured: median (min-max) | met |\n|---|---|---|---|');
 for (const [what, target, measured, met] of rows)
   console.log(`| ${what} | ${target} | ${measured} | ${met === null ? '' : met ? 'yes' : 'no'} |`);

@@ -1,6 +1,10 @@
 #include "engine/recent_ids.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <functional>
+#include <new>
+#include <type_traits>
 
 #include "engine/fnv.hpp"
 
@@ -12,14 +16,24 @@ RecentIds::Key RecentIds::key_of(std::string_view user, std::string_view id) {
   const std::hash<std::string_view> h;
   const uint64_t b = h(user) * 0x9E3779B97F4A7C15ULL ^ h(id);
   Key key{a, b};
-  if (key == Key{}) key.b = 1;
+  if (key.a == 0 && key.b < 2) key.b += 2;  // the two marks are not fingerprints
   return key;
 }
 
-size_t RecentIds::find(const Key& key) const {
-  const size_t mask = slots_.size() - 1;
-  size_t i = home(key);
-  while (!(slots_[i] == Key{}) && !(slots_[i] == key))
+RecentIds::Table::Table(size_t size)
+    : keys_(static_cast<Key*>(std::calloc(size, sizeof(Key)))), size_(size) {
+  static_assert(std::is_trivially_copyable_v<Key> && sizeof(Key) == 16);  // zero bytes: kEmpty
+  if (!keys_) throw std::bad_alloc();
+}
+
+void RecentIds::Table::Free::operator()(Key* keys) const {
+  std::free(keys);
+}
+
+size_t RecentIds::find(const Table& table, const Key& key) {
+  const size_t mask = table.size() - 1;
+  size_t i = key.a & mask;
+  while (!(table[i] == kEmpty) && !(table[i] == key))
     i = (i + 1) & mask;
   return i;
 }
@@ -27,11 +41,13 @@ size_t RecentIds::find(const Key& key) const {
 bool RecentIds::insert(std::string_view user, std::string_view id, int64_t at) {
   if (2 * (size_ + 1) > slots_.size()) grow();
   const Key key = key_of(user, id);
-  Key& slot = slots_[find(key)];
+  if (!old_.empty() && old_[find(old_, key)] == key) return false;
+  Key& slot = slots_[find(slots_, key)];
   if (slot == key) return false;
   slot = key;
   ++size_;
   order_.push_back({at, key});
+  move_old_slots();
   return true;
 }
 
@@ -43,29 +59,51 @@ void RecentIds::forget_before(int64_t ms) {
 }
 
 void RecentIds::erase(const Key& key) {
+  if (!old_.empty()) {
+    // In the old table a key leaves a mark, not a hole: runs there must stay whole
+    // until the table is gone.
+    if (Key& slot = old_[find(old_, key)]; slot == key) {
+      slot = kGone;
+      --size_;
+      return;
+    }
+  }
   // Linear probing with backward-shift deletion: later members of the run move back so
   // that no search stops early at the hole.
   const size_t mask = slots_.size() - 1;
-  size_t hole = find(key);
-  if (slots_[hole] == Key{}) return;
-  for (size_t i = (hole + 1) & mask; !(slots_[i] == Key{}); i = (i + 1) & mask) {
-    const size_t want = home(slots_[i]);
+  size_t hole = find(slots_, key);
+  if (slots_[hole] == kEmpty) return;
+  for (size_t i = (hole + 1) & mask; !(slots_[i] == kEmpty); i = (i + 1) & mask) {
+    const size_t want = slots_[i].a & mask;
     // Move slots_[i] into the hole unless its home lies cyclically in (hole, i].
     const bool stays = hole <= i ? (hole < want && want <= i) : (hole < want || want <= i);
     if (stays) continue;
     slots_[hole] = slots_[i];
     hole = i;
   }
-  slots_[hole] = Key{};
+  slots_[hole] = kEmpty;
   --size_;
 }
 
 void RecentIds::grow() {
-  std::vector<Key> old = std::move(slots_);
-  slots_.assign(old.empty() ? 64 : 2 * old.size(), Key{});
-  for (const Key& key : old) {
-    if (!(key == Key{})) slots_[find(key)] = key;
+  // REQUIRES (kept by kMovesPerInsert): the previous old table is drained by now.
+  while (!old_.empty())
+    move_old_slots();
+  old_ = std::move(slots_);
+  old_next_ = 0;
+  slots_ = Table(old_.empty() ? 64 : 2 * old_.size());
+  move_old_slots();
+}
+
+void RecentIds::move_old_slots() {
+  if (old_.empty()) return;
+  const size_t end = std::min(old_.size(), old_next_ + kMovesPerInsert);
+  for (; old_next_ < end; ++old_next_) {
+    Key& key = old_[old_next_];
+    if (!(key == kEmpty) && !(key == kGone)) slots_[find(slots_, key)] = key;
+    if (!(key == kEmpty)) key = kGone;
   }
+  if (old_next_ == old_.size()) old_ = Table();
 }
 
 }  // namespace spur
