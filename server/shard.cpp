@@ -101,6 +101,10 @@ void Shard::push(Item item) {
 }
 
 void Shard::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    if (stopped_) return;  // a second stop would wait for a drain that never comes
+  }
   std::promise<void> done;
   post([&done](ShardState&) { done.set_value(); });
   done.get_future().wait();
