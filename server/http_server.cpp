@@ -96,8 +96,12 @@ Request to_request(http::request<http::string_body>& message) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(Server& s, const Config& c, size_t threads)
-      : loops(threads), server(s), limits(c.limits), acceptor(loops.context(0)) {}
+  Impl(Server& s, const Config& c, size_t io_loops, size_t all_loops)
+      : loops(std::max(io_loops, all_loops)),
+        io_loops(std::max<size_t>(1, io_loops)),
+        server(s),
+        limits(c.limits),
+        acceptor(loops.context(0)) {}
 
   // Before the loops, so that it outlives them: connections still in a loop when it is
   // destroyed give back their count here.
@@ -106,6 +110,7 @@ struct HttpServer::Impl {
   // acceptor is closed and every connection may be waiting for its shards, whose answers
   // are then posted to loops that must still be running.
   EventLoops loops;
+  const size_t io_loops;  // connections go to the first io_loops loops
   Server& server;
   Limits limits;
   tcp::acceptor acceptor;
@@ -270,7 +275,7 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  next_loop = (next_loop + 1) % loops.size();
+  next_loop = (next_loop + 1) % io_loops;
   acceptor.async_accept(net::make_strand(loops.context(next_loop)), [this](beast::error_code ec,
                                                                            Socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
@@ -302,8 +307,8 @@ void HttpServer::Impl::accept() {
   });
 }
 
-HttpServer::HttpServer(Server& server, const Config& config, size_t threads)
-    : impl_(std::make_unique<Impl>(server, config, threads)) {
+HttpServer::HttpServer(Server& server, const Config& config, size_t io_loops, size_t all_loops)
+    : impl_(std::make_unique<Impl>(server, config, io_loops, all_loops)) {
   beast::error_code ec;
   const auto address = net::ip::make_address(config.host, ec);
   if (ec) {

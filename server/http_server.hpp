@@ -18,9 +18,10 @@ class Server;
 
 class HttpServer {
  public:
-  // Binds the listening socket and makes `threads` event loops (not running yet);
-  // throws ConfigError naming the address when it cannot bind.
-  HttpServer(Server& server, const Config& config, size_t threads);
+  // Binds the listening socket and makes max(io_loops, all_loops) event loops (not
+  // running yet), the first io_loops of which take connections; throws ConfigError
+  // naming the address when it cannot bind.
+  HttpServer(Server& server, const Config& config, size_t io_loops, size_t all_loops);
   ~HttpServer();
 
   // The loops connections are spread over; the shards run on them too.

@@ -90,11 +90,13 @@ Server::Server(Config config) : config_(std::move(config)) {
     throw ConfigError(problems.front());
   sink_ = std::make_unique<FiringSink>(log_paths(config_));
   rules_ = std::make_shared<const RuleSet>(std::move(set));
-  http_ = std::make_unique<HttpServer>(*this, config_, or_cores(config_.io_threads));
-  EventLoops& loops = http_->loops();
-  for (unsigned i = 0; i < or_cores(config_.shards); ++i) {
+  // A thread per shard (engine.shards) and server.threads of them taking connections: with
+  // the defaults, the same threads.
+  const unsigned shards = or_cores(config_.shards);
+  http_ = std::make_unique<HttpServer>(*this, config_, or_cores(config_.io_threads), shards);
+  for (unsigned i = 0; i < shards; ++i) {
     shards_.push_back(std::make_unique<Shard>(rules_->program, config_.engine, *sink_, metrics_,
-                                              kShardQueueEvents, loops, i % loops.size()));
+                                              kShardQueueEvents, http_->loops(), i));
   }
   char prefix[32];
   std::snprintf(prefix, sizeof prefix, "spur-%llx-", static_cast<unsigned long long>(wall_ms()));
@@ -258,7 +260,8 @@ int Server::run() {
             {"rule_paths", config_.rule_paths},
             {"version", set->version},
             {"shards", shards_.size()},
-            {"io_threads", http_->loops().size()},
+            {"io_threads", or_cores(config_.io_threads)},
+            {"threads", http_->loops().size()},
             {"watch", config_.watch},
             {"auth", config_.tokens.empty() ? "none" : "bearer"}});
   if (config_.tokens.empty()) {
