@@ -4,8 +4,8 @@
 // Flat and open-addressed (linear probing, at most half full): a lookup reads one slot
 // (the key's hash and the node's address) and then the node, where std::unordered_map
 // reads a bucket, the node before the one sought, and the node; perf showed the user
-// lookup at 17-19 % of in-process matching. Erasing shifts the following slots back, so
-// there are no tombstones.
+// lookup at 17-19 % of in-process matching. Erasing shifts the following slots back
+// (backward_shift.hpp), so there are no tombstones.
 //
 // Not thread-safe: owned by one shard.
 #pragma once
@@ -18,6 +18,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "engine/backward_shift.hpp"
 
 namespace spur {
 
@@ -51,20 +53,10 @@ class NodeTable {
     if (slots_.empty()) return false;
     Slot* slot = probe(key, hash(key));
     if (!slot->node) return false;
-    slot->node.reset();
     --size_;
-    // Backward shift: move each following slot of the cluster into the hole when the
-    // hole lies between its home and where it is.
-    const size_t mask = slots_.size() - 1;
-    size_t hole = static_cast<size_t>(slot - slots_.data());
-    for (size_t i = (hole + 1) & mask; slots_[i].node; i = (i + 1) & mask) {
-      const size_t home = slots_[i].hash & mask;
-      const bool hole_between = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
-      if (hole_between) {
-        slots_[hole] = std::move(slots_[i]);
-        hole = i;
-      }
-    }
+    erase_by_backward_shift(
+        slots_, static_cast<size_t>(slot - slots_.data()), [](const Slot& s) { return !s.node; },
+        [](const Slot& s) { return s.hash; }, [](Slot& s) { s.node.reset(); });
     return true;
   }
 

@@ -6,6 +6,7 @@
 #include <new>
 #include <type_traits>
 
+#include "engine/backward_shift.hpp"
 #include "engine/fnv.hpp"
 
 namespace spur {
@@ -68,20 +69,11 @@ void RecentIds::erase(const Key& key) {
       return;
     }
   }
-  // Linear probing with backward-shift deletion: later members of the run move back so
-  // that no search stops early at the hole.
-  const size_t mask = slots_.size() - 1;
-  size_t hole = find(slots_, key);
+  const size_t hole = find(slots_, key);
   if (slots_[hole] == kEmpty) return;
-  for (size_t i = (hole + 1) & mask; !(slots_[i] == kEmpty); i = (i + 1) & mask) {
-    const size_t want = slots_[i].a & mask;
-    // Move slots_[i] into the hole unless its home lies cyclically in (hole, i].
-    const bool stays = hole <= i ? (hole < want && want <= i) : (hole < want || want <= i);
-    if (stays) continue;
-    slots_[hole] = slots_[i];
-    hole = i;
-  }
-  slots_[hole] = kEmpty;
+  erase_by_backward_shift(
+      slots_, hole, [](const Key& k) { return k == kEmpty; }, [](const Key& k) { return k.a; },
+      [](Key& k) { k = kEmpty; });
   --size_;
 }
 

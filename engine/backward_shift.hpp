@@ -1,0 +1,27 @@
+// Erasing from a linear-probing hash table without tombstones (the per-user NodeTable and
+// the dedup set): the slots after the hole that could not be found past it move back.
+#pragma once
+
+#include <cstddef>
+#include <utility>
+
+namespace spur {
+
+// Empties slots[hole] and moves back each later slot of its run whose home does not lie
+// cyclically in (hole, slot]: otherwise a search for it would stop early at the hole.
+// `slots`: size() a power of two; `empty(slot)`, `home(slot)` (its slot index before
+// masking), `clear(slot)`.
+template <class Slots, class Empty, class Home, class Clear>
+void erase_by_backward_shift(Slots& slots, size_t hole, Empty empty, Home home, Clear clear) {
+  const size_t mask = slots.size() - 1;
+  for (size_t i = (hole + 1) & mask; !empty(slots[i]); i = (i + 1) & mask) {
+    const size_t want = home(slots[i]) & mask;
+    const bool stays = hole <= i ? (hole < want && want <= i) : (hole < want || want <= i);
+    if (stays) continue;
+    slots[hole] = std::move(slots[i]);
+    hole = i;
+  }
+  clear(slots[hole]);
+}
+
+}  // namespace spur
