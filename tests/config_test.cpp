@@ -7,13 +7,19 @@
 #include <filesystem>
 #include <fstream>
 
+#include "test_support.hpp"
+
 namespace spur::server {
 namespace {
 
 // Writes `text` to a temporary spur.yaml and loads it.
 Config load(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / "spur-config-test.yaml";
+  const auto path = testing::process_temp_path("spur-config-test.yaml");
   std::ofstream(path) << text;
+  struct Remove {
+    const std::filesystem::path& path;
+    ~Remove() { std::filesystem::remove(path); }
+  } remove{path};
   return load_config(path.string());
 }
 

@@ -21,7 +21,7 @@ std::shared_ptr<const Program> ping_rules() {
 }  // namespace
 
 TEST_CASE("a shard's queue takes events up to its capacity, all or nothing") {
-  const auto path = std::filesystem::temp_directory_path() / "spur-shard-test.ndjson";
+  const auto path = testing::process_temp_path("spur-shard-test.ndjson");
   FiringSink sink({{"log", path.string()}});
   Metrics metrics;
   EventLoops loops(1);

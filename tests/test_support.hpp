@@ -1,6 +1,9 @@
 // Helpers shared by the tests: run the front end on text held in memory.
 #pragma once
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 
 #include "engine/check.hpp"
@@ -23,6 +26,12 @@ struct FrontEnd {
     return out;
   }
 };
+
+// A path in the temporary directory that no other test process uses: ctest runs the cases
+// of one binary as parallel processes, so a fixed name would be written by two at once.
+inline std::filesystem::path process_temp_path(const std::string& stem) {
+  return std::filesystem::temp_directory_path() / (stem + "." + std::to_string(::getpid()));
+}
 
 // Parses and checks `text` as one file named `name`.
 inline FrontEnd check_text(const std::string& text, const std::string& name = "test.rules") {
