@@ -41,10 +41,14 @@ class Value {
   }
   static Value time(int64_t ms) { return Value(Storage(TimeMs{ms})); }
   static Value duration(int64_t ms) { return Value(Storage(DurationMs{ms})); }
+  // Lists and objects are kept for as long as the user or the event that holds them, so
+  // spare capacity left by building them is given back (no copy when there is none).
   static Value list(List items) {
+    items.shrink_to_fit();
     return Value(Storage(std::make_shared<const List>(std::move(items))));
   }
   static Value object(Object members) {
+    members.shrink_to_fit();
     return Value(Storage(std::make_shared<const Object>(std::move(members))));
   }
 
