@@ -142,11 +142,13 @@ Value envelope(const EvalContext& c, Envelope which) {
 
 }  // namespace
 
-Value score(const Program& program, const UserState& user, const std::string& model) {
+Value score(const Program& program, const UserState& user, std::string_view model) {
   if (std::find(program.models.begin(), program.models.end(), model) != program.models.end()) {
     return Value();
   }
-  return lookup(user.attributes, {"scores", model});
+  const Value* scores = user.attributes.find("scores");
+  const Value* value = scores != nullptr ? scores->find(model) : nullptr;
+  return value != nullptr ? *value : Value();
 }
 
 void freeze_past(const EvalContext& c, uint32_t index, FrozenValues& out) {

@@ -36,7 +36,7 @@ void freeze_past(const EvalContext& context, uint32_t node, FrozenValues& out);
 
 // score("model") for the user now: profile.scores.model without a declared model; null
 // for a declared model with no scorer bound (scorers come with the action adapters).
-Value score(const Program& program, const UserState& user, const std::string& model);
+Value score(const Program& program, const UserState& user, std::string_view model);
 
 // The session ending with the user's latest input event, when `at` is within
 // `gap_ms` of it; it reaches back over input events no more than `gap_ms` apart and no

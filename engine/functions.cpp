@@ -71,7 +71,7 @@ Value calendar(const std::vector<Value>& args, bool hour) {
   if (args.size() > 1) {
     if (args[1].kind() != Kind::kString) return Value();
     try {
-      local = date::make_zoned(args[1].as_string(), instant).get_local_time();
+      local = date::make_zoned(std::string(args[1].as_string()), instant).get_local_time();
     } catch (const std::exception&) {
       return Value();  // unknown time zone
     }
@@ -114,12 +114,9 @@ Value call(Function f, const std::vector<Value>& args, int64_t now_ms) {
     case Function::kStartsWith:
     case Function::kEndsWith: {
       if (args[0].kind() != Kind::kString || args[1].kind() != Kind::kString) return Value();
-      const std::string& s = args[0].as_string();
-      const std::string& affix = args[1].as_string();
-      if (affix.size() > s.size()) return Value::boolean(false);
-      return Value::boolean(f == Function::kStartsWith
-                                ? s.compare(0, affix.size(), affix) == 0
-                                : s.compare(s.size() - affix.size(), affix.size(), affix) == 0);
+      const std::string_view s = args[0].as_string();
+      const std::string_view affix = args[1].as_string();
+      return Value::boolean(f == Function::kStartsWith ? s.starts_with(affix) : s.ends_with(affix));
     }
     case Function::kNow:
       return Value::time(now_ms);

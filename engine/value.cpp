@@ -8,6 +8,8 @@
 
 namespace spur {
 
+static_assert(sizeof(Value) == 24, "a Value is three words: see kInlineString");
+
 Value Value::number(double n) {
   return std::isfinite(n) ? Value(Storage(n)) : Value();
 }

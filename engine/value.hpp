@@ -1,11 +1,13 @@
 // Values of the rule language (language.md sections 4 and 13): JSON values plus times
 // and durations, with the language's equality, ordering and truth.
 //
-// A Value is small (24 bytes) and cheap to copy: strings, lists and objects are immutable
-// and shared. Thread-safety: a Value may be read from several threads at once.
+// A Value is small (24 bytes) and cheap to copy: short strings are held inline; longer
+// strings, lists and objects are immutable and shared. Thread-safety: a Value may be read
+// from several threads at once.
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,9 +38,16 @@ class Value {
   static Value boolean(bool b) { return Value(Storage(b)); }
   // Non-finite numbers are null (section 13).
   static Value number(double n);
-  static Value string(std::string s) {
-    return Value(Storage(std::make_shared<const std::string>(std::move(s))));
+  // Strings of up to kInlineString bytes are held in the Value itself, longer ones shared.
+  static Value string(std::string_view s) {
+    return s.size() <= kInlineString ? Value(Storage(InlineString(s)))
+                                     : shared_string(std::string(s));
   }
+  static Value string(std::string&& s) {
+    return s.size() <= kInlineString ? Value(Storage(InlineString(s)))
+                                     : shared_string(std::move(s));
+  }
+  static Value string(const char* s) { return string(std::string_view(s)); }
   static Value time(int64_t ms) { return Value(Storage(TimeMs{ms})); }
   static Value duration(int64_t ms) { return Value(Storage(DurationMs{ms})); }
   // Lists and objects are kept for as long as the user or the event that holds them, so
@@ -52,14 +61,19 @@ class Value {
     return Value(Storage(std::make_shared<const Object>(std::move(members))));
   }
 
-  Kind kind() const { return static_cast<Kind>(storage_.index()); }
+  Kind kind() const { return kKindOf[storage_.index()]; }
   bool is_null() const { return kind() == Kind::kNull; }
   bool is_true() const { return kind() == Kind::kBool && std::get<bool>(storage_); }
 
   // REQUIRES: the value is of the kind named.
   bool as_bool() const { return std::get<bool>(storage_); }
   double as_number() const { return std::get<double>(storage_); }
-  const std::string& as_string() const { return *std::get<StringRef>(storage_); }
+  // Valid while this Value (or, for a long string, any copy of it) lives.
+  std::string_view as_string() const {
+    if (const auto* inline_string = std::get_if<InlineString>(&storage_))
+      return inline_string->view();
+    return *std::get<StringRef>(storage_);
+  }
   int64_t as_time() const { return std::get<TimeMs>(storage_).ms; }
   int64_t as_duration() const { return std::get<DurationMs>(storage_).ms; }
   const List& as_list() const { return *std::get<ListRef>(storage_); }
@@ -72,10 +86,30 @@ class Value {
   using StringRef = std::shared_ptr<const std::string>;
   using ListRef = std::shared_ptr<const List>;
   using ObjectRef = std::shared_ptr<const Object>;
-  // The order of alternatives is the order of Kind.
-  using Storage =
-      std::variant<std::monostate, bool, double, StringRef, TimeMs, DurationMs, ListRef, ObjectRef>;
+  // Most strings events and profiles hold (country codes, devices, SKUs, campaign names)
+  // are short; held inline they cost no allocation to decode, copy or keep. The size
+  // keeps the Value at 24 bytes: no alternative is larger than the shared_ptr.
+  static constexpr size_t kInlineString = 15;
+  struct InlineString {
+    explicit InlineString(std::string_view s) : size(static_cast<uint8_t>(s.size())) {
+      s.copy(bytes, s.size());
+    }
+    std::string_view view() const { return {bytes, size}; }
+    char bytes[kInlineString];
+    uint8_t size;
+  };
+  // The alternatives up to ObjectRef are in the order of Kind; InlineString is a string.
+  using Storage = std::variant<std::monostate, bool, double, StringRef, TimeMs, DurationMs, ListRef,
+                               ObjectRef, InlineString>;
+  static constexpr Kind kKindOf[] = {Kind::kNull,   Kind::kBool,   Kind::kNumber,
+                                     Kind::kString, Kind::kTime,   Kind::kDuration,
+                                     Kind::kList,   Kind::kObject, Kind::kString};
+  static_assert(std::size(kKindOf) == std::variant_size_v<Storage>);
+
   explicit Value(Storage s) : storage_(std::move(s)) {}
+  static Value shared_string(std::string&& s) {
+    return Value(Storage(std::make_shared<const std::string>(std::move(s))));
+  }
 
   Storage storage_;
 };

@@ -156,7 +156,7 @@ Value to_value(dom::element e) {
     case dom::element_type::DOUBLE:
       return Value::number(e.get_double().value_unsafe());
     case dom::element_type::STRING:
-      return Value::string(std::string(e.get_string().value_unsafe()));
+      return Value::string(e.get_string().value_unsafe());
     case dom::element_type::ARRAY: {
       const dom::array array = e.get_array().value_unsafe();
       List items;

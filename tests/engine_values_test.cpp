@@ -27,6 +27,17 @@ TEST_CASE("a missing property is null, x == null and x is null hold") {
   CHECK(holds_for("e.a.b.c is null", R"({"a": 1})"));
 }
 
+TEST_CASE("strings compare the same whether decoded short (inline) or long (shared)") {
+  const std::string short_s = "sssssssssssssss", long_s = short_s + "s";  // 15, 16 bytes
+  CHECK(holds_for("e.a == \"" + short_s + "\"", R"({"a": ")" + short_s + R"("})"));
+  CHECK(holds_for("e.a == \"" + long_s + "\"", R"({"a": ")" + long_s + R"("})"));
+  CHECK_FALSE(holds_for("e.a == e.b", R"({"a": ")" + short_s + R"(", "b": ")" + long_s + R"("})"));
+  CHECK(holds_for("e.a < e.b", R"({"a": ")" + short_s + R"(", "b": ")" + long_s + R"("})"));
+  CHECK(holds_for("starts_with(e.b, e.a) and ends_with(e.b, e.a)",
+                  R"({"a": ")" + short_s + R"(", "b": ")" + long_s + R"("})"));
+  CHECK(holds_for("e.@user == \"u\" and e.@name == \"probe\""));
+}
+
 TEST_CASE("ordering across types, or with null, is false") {
   CHECK_FALSE(holds_for("e.a < 5"));
   CHECK_FALSE(holds_for("e.a >= 5"));
