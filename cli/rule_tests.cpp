@@ -163,7 +163,7 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
       Object actual = state ? state->attributes.as_object() : Object{};
       List segments;
       if (state) {
-        for (const uint32_t s : state->segments)
+        for (const uint32_t s : state->segments())
           segments.push_back(Value::string(program->segments[s].name));
       }
       actual.emplace_back("segments", Value::list(std::move(segments)));

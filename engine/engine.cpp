@@ -289,17 +289,18 @@ void Engine::record(UserState& u, const Event& event, const Program::EventPlan* 
     if (!u.first_seen_ms) u.first_seen_ms = at;
     u.last_seen_ms = at;
     if (program_->uses_session) {
-      u.input_times.push_back(at);
-      while (u.input_times.front() <= at - config_.session_max_ms - config_.session_gap_ms) {
-        u.input_times.pop_front();
-      }
+      Fifo<int64_t>& times = u.active().input_times;
+      times.push_back(at);
+      while (times.front() <= at - config_.session_max_ms - config_.session_gap_ms)
+        times.pop_front();
     }
   }
   if (plan && plan->history_ms >= 0) {
-    auto found = std::find_if(u.history.begin(), u.history.end(),
+    auto& history = u.active().history;
+    auto found = std::find_if(history.begin(), history.end(),
                               [&event](const auto& h) { return h.first == event.name; });
-    if (found == u.history.end())
-      found = u.history.insert(u.history.end(), {event.name, Fifo<HistoryEntry>()});
+    if (found == history.end())
+      found = history.insert(history.end(), {event.name, Fifo<HistoryEntry>()});
     Fifo<HistoryEntry>& entries = found->second;
     entries.push_back({at, event.properties});
     // A session can be used up to session_gap after its last input event and reaches
@@ -436,15 +437,17 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
 
 std::optional<SuppressReason> Engine::blocked(const UserState& u, const CompiledRule& rule,
                                               int64_t at) const {
+  const UserActivity* activity = u.activity.get();
   if (rule.cooldown_ms || !rule.limits.empty()) {
     const auto index = static_cast<uint32_t>(&rule - program_->rules.data());
-    const FiringTimes* times = times_of(u.rule_firings, index);
+    const FiringTimes* times = activity ? times_of(activity->rule_firings, index) : nullptr;
     if (cooling(times, rule.cooldown_ms, at)) return SuppressReason::kCooldown;
     if (limited(times, rule.limits, at)) return SuppressReason::kLimit;
   }
   if (rule.group < 0) return std::nullopt;
   const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
-  const FiringTimes* group_times = times_of(u.group_firings, static_cast<uint32_t>(rule.group));
+  const FiringTimes* group_times =
+      activity ? times_of(activity->group_firings, static_cast<uint32_t>(rule.group)) : nullptr;
   if (cooling(group_times, group.cooldown_ms, at)) return SuppressReason::kGroupCooldown;
   if (limited(group_times, group.limits, at)) return SuppressReason::kGroupLimit;
   if (group.exclusive &&
@@ -457,14 +460,14 @@ void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
   const CompiledRule& rule = program_->rules[a.rule];
   // Firing times are kept only where a cooldown or a limit will look at them.
   if (const int64_t keep = longest(rule.cooldown_ms, rule.limits); keep > 0) {
-    FiringTimes& times = times_for(u.rule_firings, a.rule);
+    FiringTimes& times = times_for(u.active().rule_firings, a.rule);
     times.push_back(at);
     trim_firings(times, at, keep);
   }
   if (rule.group < 0) return;
   const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
   if (const int64_t keep = longest(group.cooldown_ms, group.limits); keep > 0) {
-    FiringTimes& times = times_for(u.group_firings, static_cast<uint32_t>(rule.group));
+    FiringTimes& times = times_for(u.active().group_firings, static_cast<uint32_t>(rule.group));
     times.push_back(at);
     trim_firings(times, at, keep);
   }
@@ -581,9 +584,8 @@ void Engine::update_segments(UserState& u, int64_t at, int level, Cascade& casca
       now_in.push_back(s);
     }
   }
-  if (now_in == u.segments) return;
-  const std::vector<uint32_t> before = std::move(u.segments);
-  u.segments = now_in;
+  if (std::ranges::equal(now_in, u.segments())) return;
+  const std::vector<uint32_t> before = std::exchange(u.active().segments, now_in);
   for (uint32_t s = 0; s < program_->segments.size(); ++s) {
     const bool was = std::binary_search(before.begin(), before.end(), s);
     const bool is = std::binary_search(now_in.begin(), now_in.end(), s);

@@ -162,10 +162,12 @@ void freeze_past(const EvalContext& c, uint32_t index, FrozenValues& out) {
 }
 
 Session session_at(const UserState& user, int64_t at, int64_t gap_ms, int64_t max_ms) {
-  if (user.input_times.empty() || at - user.input_times.back() > gap_ms) return Session{};
-  const int64_t end = user.input_times.back();
+  if (!user.activity) return Session{};
+  const Fifo<int64_t>& times = user.activity->input_times;
+  if (times.empty() || at - times.back() > gap_ms) return Session{};
+  const int64_t end = times.back();
   int64_t begin = end;
-  for (auto it = user.input_times.rbegin() + 1; it != user.input_times.rend(); ++it) {
+  for (auto it = times.rbegin() + 1; it != times.rend(); ++it) {
     if (begin - *it > gap_ms || *it <= end - max_ms) break;
     begin = *it;
   }
@@ -314,7 +316,7 @@ Value evaluate(const EvalContext& c, uint32_t index) {
       return envelope(c, static_cast<Envelope>(n.a));
     case Op::kProfileSegments: {
       List names;
-      for (const uint32_t s : c.user->segments)
+      for (const uint32_t s : c.user->segments())
         names.push_back(Value::string(p.segments[s].name));
       return Value::list(std::move(names));
     }

@@ -120,14 +120,16 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       ++counts.pending_kept;
     }
     u.pending = std::move(kept);
-    remap_times(u.rule_firings, swap.rules);
-    remap_times(u.group_firings, swap.groups);
+    if (!u.activity) return;
+    UserActivity& activity = *u.activity;
+    remap_times(activity.rule_firings, swap.rules);
+    remap_times(activity.group_firings, swap.groups);
     std::vector<uint32_t> segments;
-    for (const uint32_t s : u.segments) {
+    for (const uint32_t s : activity.segments) {
       if (swap.segments[s] != kGone) segments.push_back(static_cast<uint32_t>(swap.segments[s]));
     }
     std::sort(segments.begin(), segments.end());
-    u.segments = std::move(segments);
+    activity.segments = std::move(segments);
   });
 
   std::vector<RuleCounts> rule_counts(after.rules.size());

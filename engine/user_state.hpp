@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -44,19 +44,38 @@ struct PendingMatch {
 // or cooldown can still look at them.
 using FiringTimes = Fifo<int64_t>;
 
-struct UserState {
-  Value attributes = Value::object({});
+// What only segments, windows over past events, sessions, cooldowns and limits keep
+// about a user: made when first needed, so that a user whom no such rule has seen (every
+// user of a stateless rule set, every user whose profile alone is loaded) costs a null
+// pointer for it.
+struct UserActivity {
   std::vector<uint32_t> segments;  // indices of the segments the user is in, ascending
-  std::optional<int64_t> first_seen_ms, last_seen_ms;
-  Fifo<int64_t> input_times;  // handled times of input events, for sessions
+  Fifo<int64_t> input_times;       // handled times of input events, for sessions
   // Per event name that some past pattern looks back at: its events within the horizon.
   std::vector<std::pair<std::string, Fifo<HistoryEntry>>> history;
-  std::vector<PendingMatch> pending;                            // creation order
   std::vector<std::pair<uint32_t, FiringTimes>> rule_firings;   // rule -> times
   std::vector<std::pair<uint32_t, FiringTimes>> group_firings;  // group -> times
+};
+
+struct UserState {
+  Value attributes = Value::object({});
+  std::optional<int64_t> first_seen_ms, last_seen_ms;
+  // Outside UserActivity: the users a waiting rule has matched need nothing else.
+  std::vector<PendingMatch> pending;       // creation order
+  std::unique_ptr<UserActivity> activity;  // null until needed
+
+  UserActivity& active() {
+    if (!activity) activity = std::make_unique<UserActivity>();
+    return *activity;
+  }
+
+  std::span<const uint32_t> segments() const {
+    return activity ? std::span<const uint32_t>(activity->segments) : std::span<const uint32_t>();
+  }
 
   const Fifo<HistoryEntry>* events_named(const std::string& name) const {
-    for (const auto& [event, entries] : history) {
+    if (!activity) return nullptr;
+    for (const auto& [event, entries] : activity->history) {
       if (event == name) return &entries;
     }
     return nullptr;

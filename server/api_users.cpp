@@ -22,7 +22,7 @@ Response profile_json(const Engine& engine, const std::string& user) {
         "Spur holds nothing about user `" + user + "`; post an event or PATCH the profile first");
   }
   nlohmann::ordered_json segments = nlohmann::ordered_json::array();
-  for (const uint32_t s : u->segments)
+  for (const uint32_t s : u->segments())
     segments.push_back(engine.program().segments[s].name);
   return json_response(200, {{"user", user},
                              {"attributes", nlohmann::ordered_json::parse(to_json(u->attributes))},

@@ -148,4 +148,25 @@ TEST_CASE("scores: profile.scores without a model, recorded in the firing") {
   CHECK(to_json(Value::object(h.firings[0].scores)) == R"({"churn":0.8})");
 }
 
+TEST_CASE("per-user activity is made only for the state that needs it") {
+  Harness stateless(
+      "rule r when buy as e and e.amount > 1 then send log end\n"
+      "rule later when cart as c and no buy within 1h then send log end\n");
+  stateless.engine->set_attributes("profile_only", Value::object({{"ltv", Value::number(5)}}));
+  stateless.send(ev("buy", "buyer", "2026-01-01T10:00:00Z", R"({"amount": 5})"));
+  stateless.send(ev("cart", "waiter", "2026-01-01T10:00:01Z"));
+  CHECK(stateless.firings.size() == 1);
+  CHECK(stateless.engine->user("profile_only")->activity == nullptr);
+  CHECK(stateless.engine->user("buyer")->activity == nullptr);
+  CHECK(stateless.engine->user("waiter")->activity == nullptr);  // a pending match alone
+  CHECK(stateless.engine->user("waiter")->pending.size() == 1);
+
+  Harness windowed("rule r when buy and count(view in last 1h) >= 1 then send log end\n");
+  windowed.send(ev("view", "viewer", "2026-01-01T10:00:00Z"));
+  windowed.send(ev("buy", "viewer", "2026-01-01T10:00:01Z"));
+  CHECK(windowed.firings.size() == 1);
+  REQUIRE(windowed.engine->user("viewer")->activity != nullptr);
+  CHECK(windowed.engine->user("viewer")->events_named("view")->size() == 1);
+}
+
 }  // namespace spur::testing
