@@ -57,10 +57,6 @@ FiringTimes& times_for(TimesByKey& all, uint32_t key) {
   return all.emplace_back(key, FiringTimes()).second;
 }
 
-bool all_held(const PendingMatch& m) {
-  return std::all_of(m.held.begin(), m.held.end(), [](bool h) { return h; });
-}
-
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
@@ -259,7 +255,7 @@ void Engine::timer_step(User& user, int64_t at, const std::vector<Timer>& due) {
       any = true;
       const FuturePattern& f = program_->rules[it->rule].futures[due[i].pattern];
       if (f.absence) {
-        it->held[due[i].pattern] = true;  // nothing came: the absence holds
+        it->held.set(due[i].pattern);  // nothing came: the absence holds
       } else {
         failed = true;  // the awaited event did not come
       }
@@ -267,7 +263,7 @@ void Engine::timer_step(User& user, int64_t at, const std::vector<Timer>& due) {
     if (it == u.pending.end()) continue;
     if (failed) {
       u.pending.erase(it);
-    } else if (all_held(*it)) {
+    } else if (it->held.all()) {
       PendingMatch done = std::move(*it);
       u.pending.erase(it);
       if (recheck(u, done, at))
@@ -342,14 +338,14 @@ void Engine::resolve_pending(UserState& u, const Event& event, int64_t at) {
       if (f.absence) {
         violated = true;
       } else {
-        m.held[p] = true;
+        m.held.set(p);
       }
     }
     if (violated) {
       u.pending.erase(u.pending.begin() + static_cast<std::ptrdiff_t>(i));
       continue;
     }
-    if (all_held(m)) {
+    if (m.held.all()) {
       PendingMatch done = std::move(m);
       u.pending.erase(u.pending.begin() + static_cast<std::ptrdiff_t>(i));
       if (recheck(u, done, at))
@@ -392,7 +388,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     m.rule = index;
     m.trigger = held;
     m.trigger_ms = at;
-    m.held.assign(rule.futures.size(), false);
+    m.held = PatternBits(rule.futures.size());
     for (const uint32_t operand : rule.operands)
       freeze_past(c, operand, m.frozen);
     for (uint32_t p = 0; p < rule.futures.size(); ++p) {

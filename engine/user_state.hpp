@@ -15,6 +15,7 @@
 
 #include "engine/event.hpp"
 #include "engine/fifo.hpp"
+#include "engine/pattern_bits.hpp"
 #include "engine/value.hpp"
 
 namespace spur {
@@ -36,7 +37,7 @@ struct PendingMatch {
   int64_t trigger_ms = 0;                      // the time the trigger was handled at
   // Per future pattern of the rule: resolved and held (positive pattern seen, or absence
   // window over).
-  std::vector<bool> held;
+  PatternBits held;
   FrozenValues frozen;
 };
 
