@@ -38,7 +38,7 @@ class Output : public EngineListener {
   void on_firing(const Firing& firing) override {
     ++firings;
     if (options_.stats) return;
-    buffer_ += firing_json(firing);
+    append_firing_json(buffer_, firing);
     buffer_ += '\n';
     if (buffer_.size() > (1 << 16)) flush();
   }

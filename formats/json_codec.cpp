@@ -130,6 +130,11 @@ std::string to_json(const Value& value) {
 std::string firing_json(const Firing& f) {
   std::string out;
   out.reserve(256);
+  append_firing_json(out, f);
+  return out;
+}
+
+void append_firing_json(std::string& out, const Firing& f) {
   out.push_back('{');
   append_key(out, "firing_id");
   append_quoted(out, firing_id(f));
@@ -183,7 +188,6 @@ std::string firing_json(const Firing& f) {
     out.push_back('}');
   }
   out += "]}";
-  return out;
 }
 
 std::string suppression_json(const Suppression& s) {

@@ -66,6 +66,8 @@ std::string to_json(const Value& value);
 
 // One line of firing or suppression JSON, keys in the order of formats.md.
 std::string firing_json(const Firing& firing);
+// The same appended to `out` (no allocation once `out` has the capacity).
+void append_firing_json(std::string& out, const Firing& firing);
 std::string suppression_json(const Suppression& suppression);
 
 }  // namespace spur

@@ -175,8 +175,13 @@ void user_firings(Server& server, const Request& request, const std::string& use
              nlohmann::ordered_json(user).dump(-1, ' ', false,
                                                nlohmann::json::error_handler_t::replace) +
              ",\"firings\":[";
-    for (size_t i = 0; record != nullptr && i < std::min(limit, record->firings.size()); ++i)
-      r.body += (i == 0 ? "" : ",") + record->firings.newest(i);
+    if (record != nullptr) {
+      const std::vector<std::string_view> firings = state.recent_firings(*record, limit);
+      for (size_t i = 0; i < firings.size(); ++i) {
+        if (i > 0) r.body += ',';
+        r.body += firings[i];
+      }
+    }
     r.body += "]}";
     respond(std::move(r));
   });

@@ -28,6 +28,7 @@ UserRecord& ShardState::record_of(std::string_view user) {
 }
 
 bool ShardState::erase_user(const std::string& user) {
+  if (const auto* found = records_.find(user)) firing_log_.erase(found->second.newest_firing);
   const bool had_record = records_.erase(user);
   return engine_.erase_user(user) || had_record;
 }
@@ -57,9 +58,11 @@ void ShardState::on_suppressed(const Suppression& s) {
 void ShardState::on_firing(const Firing& firing) {
   if (step_user_ != nullptr && firing.trigger == step_.event.id && firing.user == step_.event.user)
     step_.outcomes.emplace_back(std::string(firing.rule), "fired");
-  std::string json = firing_json(firing);
-  sink_.deliver(firing, json);
-  record_of(firing.user).firings.push(std::move(json), kRecentFirings);
+  firing_json_.clear();
+  append_firing_json(firing_json_, firing);
+  sink_.deliver(firing, firing_json_);
+  UserRecord& record = record_of(firing.user);
+  record.newest_firing = firing_log_.append(firing_json_, record.newest_firing);
 }
 
 Shard::Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "engine/node_table.hpp"
 #include "server/clock.hpp"
 #include "server/event_loops.hpp"
+#include "server/firing_log.hpp"
 #include "server/firing_sink.hpp"
 #include "server/metrics.hpp"
 
@@ -49,43 +51,28 @@ struct LastStep {
   std::vector<std::pair<std::string, std::string>> outcomes;
 };
 
-// A user's latest firings as JSON lines: a ring of at most `capacity`.
-class RecentFirings {
- public:
-  void push(std::string json, size_t capacity) {
-    if (lines_.size() < capacity) {
-      lines_.push_back(std::move(json));
-    } else {
-      lines_[oldest_] = std::move(json);
-      oldest_ = (oldest_ + 1) % lines_.size();
-    }
-  }
-  size_t size() const { return lines_.size(); }
-  // The i-th newest (0: the latest), i < size().
-  const std::string& newest(size_t i) const {
-    return lines_[(oldest_ + lines_.size() - 1 - i) % lines_.size()];
-  }
-
- private:
-  std::vector<std::string> lines_;
-  size_t oldest_ = 0;  // index of the oldest line once the ring is full
-};
-
 // What the server keeps about a user besides the engine's state.
 struct UserRecord {
-  LastStep last_step;  // event.id empty until an input step was taken
-  RecentFirings firings;
+  LastStep last_step;                         // event.id empty until an input step was taken
+  uint64_t newest_firing = FiringLog::kNone;  // in the shard's FiringLog
 };
 
 // The shard's own state, handed to tasks on the shard's thread.
 class ShardState : private EngineListener {
  public:
-  static constexpr size_t kRecentFirings = 100;  // kept per user for GET .../firings
+  static constexpr size_t kRecentFirings = 100;  // at most, per user, for GET .../firings
+  // The shard's FiringLog: about 250,000 firings of 250 bytes.
+  static constexpr size_t kFiringLogBytes = size_t{64} << 20;
 
   ShardState(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink);
   Engine& engine() { return engine_; }
   // The server's record of a user (latest step, latest firings); nullptr when none.
   const UserRecord* record(const std::string& user) const;
+  // The user's firings still in the shard's log, newest first, at most `limit`; valid
+  // until the next step.
+  std::vector<std::string_view> recent_firings(const UserRecord& record, size_t limit) const {
+    return firing_log_.newest_first(record.newest_firing, limit);
+  }
   // Forgets the user entirely (DELETE /v1/profiles/{user}). False when unknown.
   bool erase_user(const std::string& user);
   // Hands the firings written so far to the adapters' files.
@@ -102,6 +89,8 @@ class ShardState : private EngineListener {
   UserRecord& record_of(std::string_view user);
 
   NodeTable<UserRecord> records_;
+  FiringLog firing_log_{kFiringLogBytes};
+  std::string firing_json_;          // the firing being delivered; reused
   LastStep step_;                    // the input step being handled
   UserRecord* step_user_ = nullptr;  // its user's record (map nodes do not move)
 };
