@@ -7,6 +7,13 @@
 namespace spur {
 std::string firing_id(std::string_view rule, std::string_view user, std::string_view trigger,
                       int64_t time_ms) {
+  std::string out;
+  append_firing_id(out, rule, user, trigger, time_ms);
+  return out;
+}
+
+void append_firing_id(std::string& out, std::string_view rule, std::string_view user,
+                      std::string_view trigger, int64_t time_ms) {
   uint64_t h = kFnvOffset;
   for (const std::string_view part : {rule, user, trigger}) {
     h = fnv1a(part, h);
@@ -16,10 +23,10 @@ std::string firing_id(std::string_view rule, std::string_view user, std::string_
   h = fnv1a(std::string_view(digits, std::to_chars(digits, digits + sizeof digits, time_ms).ptr),
             h);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
+  char hex[16];
   for (int i = 15; i >= 0; --i, h >>= 4)
-    out[static_cast<size_t>(i)] = kHex[h & 0xF];
-  return out;
+    hex[i] = kHex[h & 0xF];
+  out.append(hex, sizeof hex);
 }
 
 const char* reason_name(SuppressReason reason) {

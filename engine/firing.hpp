@@ -45,6 +45,9 @@ struct Firing {
 // Deterministic firing id: 16 hex digits of FNV-1a-64 over (rule, user, trigger id, time).
 std::string firing_id(std::string_view rule, std::string_view user, std::string_view trigger,
                       int64_t time_ms);
+// The same appended to `out` (no allocation once `out` has the capacity).
+void append_firing_id(std::string& out, std::string_view rule, std::string_view user,
+                      std::string_view trigger, int64_t time_ms);
 inline std::string firing_id(const Firing& f) {
   return firing_id(f.rule, f.user, f.trigger, f.time_ms);
 }

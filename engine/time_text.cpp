@@ -29,13 +29,22 @@ std::optional<int64_t> epoch_days(std::string_view text) {
 }  // namespace
 
 std::string format_rfc3339(int64_t ms) {
+  std::string out;
+  append_rfc3339(out, ms);
+  return out;
+}
+
+void append_rfc3339(std::string& out, int64_t ms) {
   const date::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds(ms)};
   const date::sys_days day = date::floor<date::days>(t);
   const date::year_month_day ymd{day};
   const int year = static_cast<int>(ymd.year());
   // date::format handles what four digits cannot; it is slow (a stream per call), and
   // this runs for every firing.
-  if (year < 0 || year > 9999) return date::format("%FT%TZ", t);
+  if (year < 0 || year > 9999) {
+    out += date::format("%FT%TZ", t);
+    return;
+  }
   int64_t rest = (t - day).count();  // ms into the day
   char text[] = "0000-00-00T00:00:00.000Z";
   const auto put = [&text](int at, int64_t value, int width) {
@@ -49,7 +58,7 @@ std::string format_rfc3339(int64_t ms) {
   put(14, rest / 60'000 % 60, 2);
   put(17, rest / 1000 % 60, 2);
   put(20, rest % 1000, 3);
-  return std::string(text, sizeof text - 1);
+  out.append(text, sizeof text - 1);
 }
 
 std::optional<int64_t> parse_date(std::string_view text) {

@@ -16,6 +16,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view text);
 
 // RFC 3339 in UTC with milliseconds: "2026-11-24T10:00:00.000Z".
 std::string format_rfc3339(int64_t ms);
+// The same appended to `out` (no allocation once `out` has the capacity).
+void append_rfc3339(std::string& out, int64_t ms);
 
 // "2026-12-24": midnight UTC of that day.
 std::optional<int64_t> parse_date(std::string_view text);

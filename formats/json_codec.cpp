@@ -104,18 +104,19 @@ void append_key(std::string& out, std::string_view key) {
   out.push_back(':');
 }
 
-// The members firings and suppressions share, in the order of formats.md.
+// The members firings and suppressions share, in the order of formats.md, after the
+// first member. Keys are written as the literals they are: none needs an escape.
 void append_activation(std::string& out, std::string_view rule, std::string_view user,
                        int64_t time_ms, std::string_view trigger, int64_t priority) {
-  append_key(out, "rule");
+  out += ",\"rule\":";
   append_quoted(out, rule);
-  append_key(out, "user");
+  out += ",\"user\":";
   append_quoted(out, user);
-  append_key(out, "time");
-  append_quoted(out, format_rfc3339(time_ms));
-  append_key(out, "trigger");
+  out += ",\"time\":\"";
+  append_rfc3339(out, time_ms);  // needs no escape
+  out += "\",\"trigger\":";
   append_quoted(out, trigger);
-  append_key(out, "priority");
+  out += ",\"priority\":";
   append_number(out, static_cast<double>(priority));
 }
 
@@ -135,12 +136,11 @@ std::string firing_json(const Firing& f) {
 }
 
 void append_firing_json(std::string& out, const Firing& f) {
-  out.push_back('{');
-  append_key(out, "firing_id");
-  append_quoted(out, firing_id(f));
+  out += "{\"firing_id\":\"";
+  append_firing_id(out, f.rule, f.user, f.trigger, f.time_ms);  // hex digits
+  out += '"';
   append_activation(out, f.rule, f.user, f.time_ms, f.trigger, f.priority);
-  append_key(out, "scores");
-  out.push_back('{');
+  out += ",\"scores\":{";
   for (const ScoreRecord& s : f.scores) {
     append_key(out, s.model);
     append_value(out, s.value);
@@ -151,37 +151,37 @@ void append_firing_json(std::string& out, const Firing& f) {
     out += i == 0 ? "{" : ",{";
     switch (a.op) {
       case ActionOp::kSend:
-        append_key(out, "send");
+        out += "\"send\":";
         append_quoted(out, a.name);
-        append_key(out, "payload");
+        out += ",\"payload\":";
         append_value(out, *a.value);
         break;
       case ActionOp::kSet:
-        append_key(out, "set");
+        out += "\"set\":";
         append_quoted(out, a.name);
-        append_key(out, "value");
+        out += ",\"value\":";
         append_value(out, *a.value);
         break;
       case ActionOp::kUnset:
-        append_key(out, "unset");
+        out += "\"unset\":";
         append_quoted(out, a.name);
         break;
       case ActionOp::kIncrement:
-        append_key(out, "increment");
+        out += "\"increment\":";
         append_quoted(out, a.name);
-        append_key(out, "by");
+        out += ",\"by\":";
         append_value(out, *a.by);
-        append_key(out, "value");
+        out += ",\"value\":";
         append_value(out, *a.value);
         break;
       case ActionOp::kEmit:
-        append_key(out, "emit");
+        out += "\"emit\":";
         append_quoted(out, a.name);
-        append_key(out, "properties");
+        out += ",\"properties\":";
         append_value(out, *a.value);
         break;
       case ActionOp::kRespond:
-        append_key(out, "respond");
+        out += "\"respond\":";
         append_value(out, *a.value);
         break;
     }
@@ -191,8 +191,7 @@ void append_firing_json(std::string& out, const Firing& f) {
 }
 
 std::string suppression_json(const Suppression& s) {
-  std::string out = "{";
-  append_key(out, "suppressed");
+  std::string out = "{\"suppressed\":";
   append_quoted(out, reason_name(s.reason));
   append_activation(out, s.rule, s.user, s.time_ms, s.trigger, s.priority);
   out.push_back('}');
