@@ -127,18 +127,18 @@ bool Engine::erase_user(const std::string& user) {
   return true;
 }
 
-void Engine::point_slots(const Event& event, const Program::EventPlan& plan,
-                         const Value** slots) const {
+void Engine::point_slots(const Event& event, const Program& program, const Program::EventPlan& plan,
+                         const Value** slots) {
   for (const uint32_t slot : plan.slots)
-    slots[slot] = find_path(event.properties, program_->slot_paths[slot]);
+    slots[slot] = find_path(event.properties, program.slot_paths[slot]);
 }
 
-std::shared_ptr<const HeldTrigger> Engine::hold(const Event& event,
-                                                const Program::EventPlan& plan) const {
+std::shared_ptr<const HeldTrigger> Engine::hold(const Event& event, const Program& program,
+                                                const Program::EventPlan& plan) {
   auto held = std::make_shared<HeldTrigger>();
   held->event = event;
-  held->slots.assign(program_->slot_paths.size(), nullptr);
-  point_slots(held->event, plan, held->slots.data());
+  held->slots.assign(program.slot_paths.size(), nullptr);
+  point_slots(held->event, program, plan, held->slots.data());
   return held;
 }
 
@@ -359,7 +359,7 @@ void Engine::resolve_pending(UserState& u, const Event& event, int64_t at) {
 void Engine::trigger_rules(User& user, const Event& event, const Program::EventPlan& plan,
                            int64_t at) {
   UserState& u = user.second;
-  point_slots(event, plan, slots_.data());
+  point_slots(event, *program_, plan, slots_.data());
   const TriggerView trigger{&event, slots_.data()};
   const EvalContext c = context(u, trigger, at);
   std::shared_ptr<const HeldTrigger> held;  // made for the first waiting match
@@ -382,7 +382,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
         std::any_of(u.pending.begin(), u.pending.end(), mine))
       return;
     if (rule.pending == PendingMode::kLatest) std::erase_if(u.pending, mine);
-    if (!held) held = hold(event, plan);
+    if (!held) held = hold(event, *program_, plan);
     PendingMatch m;
     m.id = next_order_++;
     m.rule = index;

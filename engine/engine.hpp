@@ -175,8 +175,12 @@ class Engine {
   void size_scratch();
   EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
   // Points `slots` at the event's properties that the plan's rules read.
-  void point_slots(const Event& event, const Program::EventPlan& plan, const Value** slots) const;
-  std::shared_ptr<const HeldTrigger> hold(const Event& event, const Program::EventPlan& plan) const;
+  static void point_slots(const Event& event, const Program& program,
+                          const Program::EventPlan& plan, const Value** slots);
+  // A copy of `event` with its slots pointed for `plan` of `program` (the running one, or
+  // the one a reload installs).
+  static std::shared_ptr<const HeldTrigger> hold(const Event& event, const Program& program,
+                                                 const Program::EventPlan& plan);
   bool live(const Timer& t) const;
   void fire_timers_through(int64_t ms, bool inclusive);
   void timer_step(User& user, int64_t at, const std::vector<Timer>& due);

@@ -104,14 +104,7 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
         continue;
       }
       auto& held = rehome[m.trigger.get()];
-      if (!held) {
-        auto copy = std::make_shared<HeldTrigger>();
-        copy->event = m.trigger->event;
-        copy->slots.assign(after.slot_paths.size(), nullptr);
-        for (const uint32_t slot : plan->slots)
-          copy->slots[slot] = find_path(copy->event.properties, after.slot_paths[slot]);
-        held = std::move(copy);
-      }
+      if (!held) held = hold(m.trigger->event, after, *plan);
       m.trigger = held;
       for (auto& [node, value] : m.frozen)
         node = nodes->at(node);
