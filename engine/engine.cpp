@@ -190,7 +190,8 @@ SubmitResult Engine::submit(const Event& input) {
   const int64_t at = clock_ ? std::max(*clock_, event->time_ms) : event->time_ms;
   // A duplicate is an id seen at most dedup_window before (`at` never goes backwards).
   recent_ids_.forget_before(at - config_.dedup_window_ms);
-  if (!recent_ids_.insert(event->user, event->id, at)) return {Outcome::kDuplicate, ""};
+  if (!event->id_unique && !recent_ids_.insert(event->user, event->id, at))
+    return {Outcome::kDuplicate, ""};
   if (!clock_ || at > *clock_) {
     fire_timers_through(at, false);
     clock_ = at;

@@ -15,6 +15,9 @@ struct Event {
   std::string id;       // assigned by the caller when the event had none
   int64_t time_ms = 0;  // as sent (`x.@time`); the handled time may be later (section 9)
   bool has_time = false;
+  // The id was made by the server, unique by construction: no sender can repeat it, so
+  // it is not entered in the dedup window (which holds one fingerprint per id entered).
+  bool id_unique = false;
   Value properties = Value::object({});
 };
 

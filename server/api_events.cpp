@@ -87,7 +87,10 @@ void post_events(Server& server, const Request& request, Respond respond) {
                     ") ahead of the server's clock; fix the sender's clock or leave `time` out"};
       continue;
     }
-    if (event.id.empty()) event.id = server.next_event_id();
+    if (event.id.empty()) {
+      event.id = server.next_event_id();
+      event.id_unique = true;
+    }
     parts[server.shard_of(event.user)].emplace_back(static_cast<uint32_t>(i), std::move(event));
   }
   if (parts.empty()) return respond(answer(metrics, *batch));

@@ -144,6 +144,18 @@ TEST_CASE("dedup: the same id within dedup_window is a duplicate and changes not
   CHECK(h.lines.size() == 3);
 }
 
+TEST_CASE("dedup: an id the server made unique is not entered in the window") {
+  Harness h("rule r when a then send log end\n");
+  DecodedEvent made = decode_event(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "spur-1-7"), "");
+  REQUIRE(made.ok);
+  made.event.id_unique = true;
+  CHECK(h.engine->submit(made.event).outcome == Outcome::kAccepted);
+  // The same id sent later is not held against the event it was made for.
+  CHECK(h.send(ev("a", "u", "2026-01-01T10:00:01Z", "{}", "spur-1-7")) == Outcome::kAccepted);
+  CHECK(h.send(ev("a", "u", "2026-01-01T10:00:02Z", "{}", "spur-1-7")) == Outcome::kDuplicate);
+  CHECK(h.lines.size() == 2);
+}
+
 }  // namespace spur::testing
 
 namespace spur::testing {
