@@ -128,6 +128,10 @@ std::string to_json(const Value& value) {
   return out;
 }
 
+void append_json(std::string& out, const Value& value) {
+  append_value(out, value);
+}
+
 std::string firing_json(const Firing& f) {
   std::string out;
   out.reserve(256);

@@ -63,6 +63,8 @@ std::optional<Value> parse_json_value(std::string_view json, std::string& error)
 // JSON text of a value: times as RFC 3339 UTC with milliseconds, durations in the
 // language's syntax ("1h30m"), integral numbers without a fraction.
 std::string to_json(const Value& value);
+// The same appended to `out`.
+void append_json(std::string& out, const Value& value);
 
 // One line of firing or suppression JSON, keys in the order of formats.md.
 std::string firing_json(const Firing& firing);

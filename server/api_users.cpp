@@ -67,7 +67,8 @@ nlohmann::ordered_json explain_step(const Engine& engine, const RuleSet& set,
                                     const std::string& only) {
   const Program& program = engine.program();
   nlohmann::ordered_json rules = nlohmann::ordered_json::array();
-  const Program::EventPlan* plan = program.plan(step.event.name);
+  const Event event = step.event(user);
+  const Program::EventPlan* plan = program.plan(event.name);
   const UserState* u = engine.user(user);
   static const std::vector<uint32_t> kNone;
   for (const uint32_t r : plan ? plan->rules : kNone) {
@@ -79,7 +80,7 @@ nlohmann::ordered_json explain_step(const Engine& engine, const RuleSet& set,
     const PendingMatch* waiting = nullptr;
     for (size_t i = 0; u != nullptr && i < u->pending.size(); ++i) {
       const PendingMatch& m = u->pending[i];
-      if (m.rule == r && m.trigger->event.id == step.event.id) waiting = &m;
+      if (m.rule == r && m.trigger->event.id == event.id) waiting = &m;
     }
     if (outcome != step.outcomes.end()) {
       entry["status"] = outcome->second == "fired" ? "fired" : "suppressed";
@@ -95,7 +96,7 @@ nlohmann::ordered_json explain_step(const Engine& engine, const RuleSet& set,
                                                 : nlohmann::ordered_json(format_rfc3339(deadline));
     } else {
       entry["status"] = "not_matched";
-      const auto why = engine.first_false_condition(user, step.event, r);
+      const auto why = engine.first_false_condition(user, event, r);
       const int64_t info = set.find(rule.name);
       if (why && info >= 0 &&
           why->operand < set.rules[static_cast<size_t>(info)].conditions.size()) {
@@ -112,8 +113,7 @@ nlohmann::ordered_json explain_step(const Engine& engine, const RuleSet& set,
   }
   return {
       {"user", user},
-      {"event",
-       {{"id", step.event.id}, {"event", step.event.name}, {"time", format_rfc3339(step.at_ms)}}},
+      {"event", {{"id", event.id}, {"event", event.name}, {"time", format_rfc3339(step.at_ms())}}},
       {"rules", rules}};
 }
 
@@ -198,7 +198,7 @@ void user_explain(Server& server, const Request& request, const std::string& use
   server.shard(server.shard_of(user)).post([user, only, set, respond](ShardState& state) {
     const UserRecord* record = state.record(user);
     const LastStep* step =
-        record != nullptr && !record->last_step.event.id.empty() ? &record->last_step : nullptr;
+        record != nullptr && record->last_step.taken() ? &record->last_step : nullptr;
     if (step == nullptr) {
       return respond(error_response(404, "unknown_user",
                                     "no event of user `" + user + "` has been handled yet"));

@@ -13,6 +13,31 @@ constexpr int64_t kMaxWaitMs = 1000;
 
 }  // namespace
 
+void LastStep::remember(const Event& event, int64_t at_ms) {
+  text_.assign(event.id);
+  text_ += event.name;
+  append_json(text_, event.properties);
+  id_size_ = static_cast<uint32_t>(event.id.size());
+  name_size_ = static_cast<uint32_t>(event.name.size());
+  time_ms_ = event.time_ms;
+  at_ms_ = at_ms;
+  outcomes.clear();
+}
+
+Event LastStep::event(const std::string& user) const {
+  Event e{.name = std::string(name()),
+          .user = user,
+          .id = std::string(id()),
+          .time_ms = time_ms_,
+          .has_time = true};
+  std::string error;
+  // The text was written by append_json from a decoded event: it reads back as it was.
+  if (auto properties =
+          parse_json_value(std::string_view(text_).substr(id_size_ + name_size_), error))
+    e.properties = std::move(*properties);
+  return e;
+}
+
 ShardState::ShardState(std::shared_ptr<const Program> program, const EngineConfig& config,
                        FiringSink& sink)
     : sink_(sink), engine_(std::move(program), config, *this) {}
@@ -23,7 +48,7 @@ const UserRecord* ShardState::record(const std::string& user) const {
 }
 
 UserRecord& ShardState::record_of(std::string_view user) {
-  if (step_user_ != nullptr && user == step_.event.user) return *step_user_;
+  if (step_user_ != nullptr && user == step_event_->user) return *step_user_;
   return records_.get_or_add(user).second;
 }
 
@@ -38,26 +63,32 @@ void ShardState::flush_firings() {
 }
 
 SubmitResult ShardState::submit(Event event) {
-  step_.event = std::move(event);
-  step_.outcomes.clear();
-  step_user_ = &records_.get_or_add(step_.event.user).second;
-  SubmitResult result = engine_.submit(step_.event);
+  step_event_ = &event;
+  step_outcomes_.clear();
+  step_user_ = &records_.get_or_add(event.user).second;
+  SubmitResult result = engine_.submit(event);
   if (result.outcome == Outcome::kAccepted) {
-    step_.at_ms = engine_.clock().value_or(step_.event.time_ms);
-    std::swap(step_user_->last_step, step_);
+    LastStep& last = step_user_->last_step;
+    last.remember(event, engine_.clock().value_or(event.time_ms));
+    std::swap(last.outcomes, step_outcomes_);
   }
   step_user_ = nullptr;
+  step_event_ = nullptr;
   return result;
 }
 
+bool ShardState::in_step(std::string_view trigger, std::string_view user) const {
+  return step_event_ != nullptr && trigger == step_event_->id && user == step_event_->user;
+}
+
 void ShardState::on_suppressed(const Suppression& s) {
-  if (step_user_ != nullptr && s.trigger == step_.event.id && s.user == step_.event.user)
-    step_.outcomes.emplace_back(std::string(s.rule), reason_name(s.reason));
+  if (in_step(s.trigger, s.user))
+    step_outcomes_.emplace_back(std::string(s.rule), reason_name(s.reason));
 }
 
 void ShardState::on_firing(const Firing& firing) {
-  if (step_user_ != nullptr && firing.trigger == step_.event.id && firing.user == step_.event.user)
-    step_.outcomes.emplace_back(std::string(firing.rule), "fired");
+  if (in_step(firing.trigger, firing.user))
+    step_outcomes_.emplace_back(std::string(firing.rule), "fired");
   firing_json_.clear();
   append_firing_json(firing_json_, firing);
   sink_.deliver(firing, firing_json_);

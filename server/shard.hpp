@@ -43,17 +43,34 @@ struct IngestBatch {
   std::function<void(IngestBatch&)> done;
 };
 
-// A user's latest input step, for GET /v1/users/{user}/explain.
-struct LastStep {
-  Event event;
-  int64_t at_ms = 0;
+// A user's latest input step, for GET /v1/users/{user}/explain. The event is kept as
+// text in one buffer the record reuses: keeping the decoded event instead meant freeing
+// the previous one at each step, its memory cold by then (8 % of a loaded server).
+class LastStep {
+ public:
+  bool taken() const { return !text_.empty(); }
+  // Remembers `event`, handled at `at_ms`, with no outcome yet.
+  void remember(const Event& event, int64_t at_ms);
+  std::string_view id() const { return std::string_view(text_).substr(0, id_size_); }
+  std::string_view name() const { return std::string_view(text_).substr(id_size_, name_size_); }
+  int64_t at_ms() const { return at_ms_; }
+  // The event again, decoded from the text.
+  Event event(const std::string& user) const;
+
   // Rule name -> "fired", or the suppression reason, in the order they happened.
   std::vector<std::pair<std::string, std::string>> outcomes;
+
+ private:
+  std::string text_;  // id, name, then the properties as JSON; empty until a step
+  uint32_t id_size_ = 0;
+  uint32_t name_size_ = 0;
+  int64_t time_ms_ = 0;  // the event's, as handed to the engine
+  int64_t at_ms_ = 0;    // the step's, which can be later (language.md section 9)
 };
 
 // What the server keeps about a user besides the engine's state.
 struct UserRecord {
-  LastStep last_step;                         // event.id empty until an input step was taken
+  LastStep last_step;
   uint64_t newest_firing = FiringLog::kNone;  // in the shard's FiringLog
 };
 
@@ -82,6 +99,8 @@ class ShardState : private EngineListener {
 
  private:
   void on_firing(const Firing& firing) override;
+  // True for a firing or suppression of the input step being handled.
+  bool in_step(std::string_view trigger, std::string_view user) const;
   void on_suppressed(const Suppression& suppression) override;
 
   FiringSink& sink_;
@@ -90,9 +109,12 @@ class ShardState : private EngineListener {
 
   NodeTable<UserRecord> records_;
   FiringLog firing_log_{kFiringLogBytes};
-  std::string firing_json_;          // the firing being delivered; reused
-  LastStep step_;                    // the input step being handled
-  UserRecord* step_user_ = nullptr;  // its user's record (map nodes do not move)
+  std::string firing_json_;  // the firing being delivered; reused
+  // The input step being handled: its event, its user's record (map nodes do not move)
+  // and the outcomes so far, which become the record's when the step is taken.
+  const Event* step_event_ = nullptr;
+  UserRecord* step_user_ = nullptr;
+  std::vector<std::pair<std::string, std::string>> step_outcomes_;
 };
 
 class Shard {

@@ -102,6 +102,12 @@ def test_explain_says_why():
     [entry] = body["rules"]
     assert entry == {"rule": "big_spender", "status": "not_matched", "condition": "p.amount > 100",
                      "values": [50, 100]}, entry
+    # The step's event is kept as text: what explain reads back is what the step saw.
+    server.post_events({"event": "purchase", "user": "exp-4", "id": "exp-t",
+                        "properties": {"note": "\"quoted\" \u00e9\n\u0000", "deep": {"a": [1, {"b": None}]},
+                                       "amount": 99.125}})
+    [entry] = server.request("GET", "/v1/users/exp-4/explain").json()["rules"]
+    assert entry["values"] == [99.125, 100], entry
     # Waiting: the deadline of the absence window.
     r = server.request("GET", "/v1/users/exp-1/explain?rule=cart_wait")
     assert r.status == 200 and r.json()["rules"] == [], r  # the latest step was the ping
