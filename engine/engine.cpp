@@ -88,6 +88,11 @@ const UserState* Engine::user(const std::string& id) const {
   return found == nullptr ? nullptr : &found->second;
 }
 
+std::unique_ptr<UserExtension>* Engine::extension_of(std::string_view user) {
+  User* found = users_.find(user);
+  return found == nullptr ? nullptr : &found->second.extension;
+}
+
 size_t Engine::pending_count() const {
   size_t n = 0;
   users_.for_each([&n](const User& user) { n += user.second.pending.size(); });

@@ -58,12 +58,21 @@ struct UserActivity {
   std::vector<std::pair<uint32_t, FiringTimes>> group_firings;  // group -> times
 };
 
+// What the embedding application keeps per user beside the engine's state (the server:
+// the latest step and the newest firing), held in the user's state so that one lookup
+// finds both. The engine only owns it: it is destroyed with the user.
+class UserExtension {
+ public:
+  virtual ~UserExtension() = default;
+};
+
 struct UserState {
   Value attributes = Value::object({});
   std::optional<int64_t> first_seen_ms, last_seen_ms;
   // Outside UserActivity: the users a waiting rule has matched need nothing else.
-  std::vector<PendingMatch> pending;       // creation order
-  std::unique_ptr<UserActivity> activity;  // null until needed
+  std::vector<PendingMatch> pending;         // creation order
+  std::unique_ptr<UserActivity> activity;    // null until needed
+  std::unique_ptr<UserExtension> extension;  // the application's; null until it sets one
 
   UserActivity& active() {
     if (!activity) activity = std::make_unique<UserActivity>();

@@ -43,19 +43,24 @@ ShardState::ShardState(std::shared_ptr<const Program> program, const EngineConfi
     : sink_(sink), engine_(std::move(program), config, *this) {}
 
 const UserRecord* ShardState::record(const std::string& user) const {
-  const auto* found = records_.find(user);
-  return found == nullptr ? nullptr : &found->second;
+  const UserState* state = engine_.user(user);
+  return state == nullptr ? nullptr : static_cast<const UserRecord*>(state->extension.get());
 }
 
 UserRecord& ShardState::record_of(std::string_view user) {
-  if (step_user_ != nullptr && user == step_event_->user) return *step_user_;
-  return records_.get_or_add(user).second;
+  const bool of_step = step_event_ != nullptr && user == step_event_->user;
+  if (of_step && step_user_ != nullptr) return *step_user_;
+  // Asked for users the engine has just stepped (the step's, a firing's): it holds them.
+  std::unique_ptr<UserExtension>& slot = *engine_.extension_of(user);
+  if (!slot) slot = std::make_unique<UserRecord>();
+  auto& record = static_cast<UserRecord&>(*slot);
+  if (of_step) step_user_ = &record;
+  return record;
 }
 
 bool ShardState::erase_user(const std::string& user) {
-  if (const auto* found = records_.find(user)) firing_log_.erase(found->second.newest_firing);
-  const bool had_record = records_.erase(user);
-  return engine_.erase_user(user) || had_record;
+  if (const UserRecord* found = record(user)) firing_log_.erase(found->newest_firing);
+  return engine_.erase_user(user);
 }
 
 void ShardState::flush_firings() {
@@ -65,10 +70,9 @@ void ShardState::flush_firings() {
 SubmitResult ShardState::submit(Event event) {
   step_event_ = &event;
   step_outcomes_.clear();
-  step_user_ = &records_.get_or_add(event.user).second;
   SubmitResult result = engine_.submit(event);
   if (result.outcome == Outcome::kAccepted) {
-    LastStep& last = step_user_->last_step;
+    LastStep& last = record_of(event.user).last_step;
     last.remember(event, engine_.clock().value_or(event.time_ms));
     std::swap(last.outcomes, step_outcomes_);
   }

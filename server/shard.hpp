@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "engine/engine.hpp"
-#include "engine/node_table.hpp"
 #include "server/clock.hpp"
 #include "server/event_loops.hpp"
 #include "server/firing_log.hpp"
@@ -68,8 +67,9 @@ class LastStep {
   int64_t at_ms_ = 0;    // the step's, which can be later (language.md section 9)
 };
 
-// What the server keeps about a user besides the engine's state.
-struct UserRecord {
+// What the server keeps about a user besides the engine's state, in the engine's state
+// (UserExtension): made at the user's first step or firing.
+struct UserRecord : UserExtension {
   LastStep last_step;
   uint64_t newest_firing = FiringLog::kNone;  // in the shard's FiringLog
 };
@@ -107,11 +107,10 @@ class ShardState : private EngineListener {
   Engine engine_;
   UserRecord& record_of(std::string_view user);
 
-  NodeTable<UserRecord> records_;
   FiringLog firing_log_{kFiringLogBytes};
   std::string firing_json_;  // the firing being delivered; reused
-  // The input step being handled: its event, its user's record (map nodes do not move)
-  // and the outcomes so far, which become the record's when the step is taken.
+  // The input step being handled: its event, its user's record once looked up (records
+  // do not move) and the outcomes so far, which become the record's when it is taken.
   const Event* step_event_ = nullptr;
   UserRecord* step_user_ = nullptr;
   std::vector<std::pair<std::string, std::string>> step_outcomes_;
