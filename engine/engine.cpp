@@ -95,16 +95,17 @@ std::unique_ptr<UserExtension>* Engine::extension_of(std::string_view user) {
 
 size_t Engine::pending_count() const {
   size_t n = 0;
-  users_.for_each([&n](const User& user) { n += user.second.pending.size(); });
+  for (const UserState* u : numbered_users_)
+    n += u->pending.size();
   return n;
 }
 
 std::vector<size_t> Engine::pending_by_rule() const {
   std::vector<size_t> counts(program_->rules.size(), 0);
-  users_.for_each([&counts](const User& user) {
-    for (const PendingMatch& m : user.second.pending)
+  for (const UserState* u : numbered_users_) {
+    for (const PendingMatch& m : u->pending)
       ++counts[m.rule];
-  });
+  }
   return counts;
 }
 
@@ -128,6 +129,7 @@ bool Engine::erase_user(const std::string& user) {
   if (gone == nullptr) return false;
   std::erase_if(timers_, [gone](const Timer& t) { return t.user == gone; });
   std::make_heap(timers_.begin(), timers_.end(), std::greater<>{});
+  if (gone->second.numbered) std::erase(numbered_users_, &gone->second);
   users_.erase(user);
   return true;
 }
@@ -288,7 +290,7 @@ void Engine::timer_step(User& user, int64_t at, const std::vector<Timer>& due) {
 void Engine::record(UserState& u, const Event& event, const Program::EventPlan* plan, int64_t at,
                     bool input) {
   if (input) {
-    if (!u.first_seen_ms) u.first_seen_ms = at;
+    if (u.first_seen_ms == UserState::kNever) u.first_seen_ms = at;
     u.last_seen_ms = at;
     if (program_->uses_session) {
       Fifo<int64_t>& times = u.active().input_times;
@@ -402,6 +404,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
     }
     u.pending.push_back(std::move(m));
+    note_numbered(u);
   };
   if (plan.indexes.empty() && plan.bounds.empty()) {
     for (uint32_t position = 0; position < plan.rules.size(); ++position)
@@ -465,6 +468,7 @@ void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
     FiringTimes& times = times_for(u.active().rule_firings, a.rule);
     times.push_back(at);
     trim_firings(times, at, keep);
+    note_numbered(u);
   }
   if (rule.group < 0) return;
   const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
@@ -472,6 +476,7 @@ void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
     FiringTimes& times = times_for(u.active().group_firings, static_cast<uint32_t>(rule.group));
     times.push_back(at);
     trim_firings(times, at, keep);
+    note_numbered(u);
   }
   fired_groups_.push_back(rule.group);
 }
@@ -588,6 +593,7 @@ void Engine::update_segments(UserState& u, int64_t at, int level, Cascade& casca
   }
   if (std::ranges::equal(now_in, u.segments())) return;
   const std::vector<uint32_t> before = std::exchange(u.active().segments, now_in);
+  note_numbered(u);
   for (uint32_t s = 0; s < program_->segments.size(); ++s) {
     const bool was = std::binary_search(before.begin(), before.end(), s);
     const bool is = std::binary_search(now_in.begin(), now_in.end(), s);

@@ -198,6 +198,12 @@ class Engine {
   std::optional<SuppressReason> blocked(const UserState& u, const CompiledRule& rule,
                                         int64_t at) const;
   void note_firing(UserState& u, const Activation& a, int64_t at);
+  // Lists `u` in numbered_users_ after its state was given numbers, unless it is listed.
+  void note_numbered(UserState& u) {
+    if (u.numbered) return;
+    u.numbered = true;
+    numbered_users_.push_back(&u);
+  }
   void fire(User& user, const Activation& a, int64_t at, int level, Cascade& cascade);
   // Keeps a value an action record points at until the firing has been reported.
   const Value& keep(Value v) {
@@ -212,6 +218,11 @@ class Engine {
   EngineConfig config_;
   EngineListener& listener_;
   Users users_;
+  // The users whose state holds rule, group, segment or node numbers (UserState::numbered):
+  // a reload renumbers theirs and visits no other user, and waiting matches are counted
+  // over them. Users that hold numbers no more leave at the next reload; erase_user takes
+  // its user out (nodes never move, so the pointers stay valid until then).
+  std::vector<UserState*> numbered_users_;
   std::vector<Timer> timers_;  // a min-heap (std::push_heap with std::greater)
   RecentIds recent_ids_;
   std::optional<int64_t> clock_;

@@ -133,9 +133,9 @@ Value envelope(const EvalContext& c, Envelope which) {
     case Envelope::kName:
       return c.trigger.event ? Value::string(c.trigger.event->name) : Value();
     case Envelope::kFirstSeen:
-      return u.first_seen_ms ? Value::time(*u.first_seen_ms) : Value();
+      return u.first_seen() ? Value::time(u.first_seen_ms) : Value();
     case Envelope::kLastSeen:
-      return u.last_seen_ms ? Value::time(*u.last_seen_ms) : Value();
+      return u.last_seen() ? Value::time(u.last_seen_ms) : Value();
   }
   return Value();
 }

@@ -91,8 +91,8 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
   assert(swap.before == program_);
   const Program& after = *swap.after;
   SwapCounts counts;
-  users_.for_each([&](User& user) {
-    UserState& u = user.second;
+  std::erase_if(numbered_users_, [&](UserState* listed) {
+    UserState& u = *listed;
     // Matches of one trigger share its held copy; so do their replacements.
     std::unordered_map<const HeldTrigger*, std::shared_ptr<const HeldTrigger>> rehome;
     std::vector<PendingMatch> kept;
@@ -113,16 +113,21 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       ++counts.pending_kept;
     }
     u.pending = std::move(kept);
-    if (!u.activity) return;
-    UserActivity& activity = *u.activity;
-    remap_times(activity.rule_firings, swap.rules);
-    remap_times(activity.group_firings, swap.groups);
-    std::vector<uint32_t> segments;
-    for (const uint32_t s : activity.segments) {
-      if (swap.segments[s] != kGone) segments.push_back(static_cast<uint32_t>(swap.segments[s]));
+    if (u.activity) {
+      UserActivity& activity = *u.activity;
+      remap_times(activity.rule_firings, swap.rules);
+      remap_times(activity.group_firings, swap.groups);
+      std::vector<uint32_t> segments;
+      for (const uint32_t s : activity.segments) {
+        if (swap.segments[s] != kGone) segments.push_back(static_cast<uint32_t>(swap.segments[s]));
+      }
+      std::sort(segments.begin(), segments.end());
+      activity.segments = std::move(segments);
     }
-    std::sort(segments.begin(), segments.end());
-    activity.segments = std::move(segments);
+    u.numbered = !u.pending.empty() || (u.activity && (!u.activity->rule_firings.empty() ||
+                                                       !u.activity->group_firings.empty() ||
+                                                       !u.activity->segments.empty()));
+    return !u.numbered;
   });
 
   std::vector<RuleCounts> rule_counts(after.rules.size());

@@ -67,12 +67,25 @@ class UserExtension {
 };
 
 struct UserState {
+  static constexpr int64_t kNever = INT64_MIN;
+
   Value attributes = Value::object({});
-  std::optional<int64_t> first_seen_ms, last_seen_ms;
+  // Handled times of the user's first and latest input events; kNever before the first.
+  int64_t first_seen_ms = kNever, last_seen_ms = kNever;
   // Outside UserActivity: the users a waiting rule has matched need nothing else.
   std::vector<PendingMatch> pending;         // creation order
   std::unique_ptr<UserActivity> activity;    // null until needed
   std::unique_ptr<UserExtension> extension;  // the application's; null until it sets one
+  // In the engine's list of the users whose state holds rule, group, segment or node
+  // numbers (waiting matches, firing times, segments), the only ones a reload renumbers.
+  bool numbered = false;
+
+  std::optional<int64_t> first_seen() const {
+    return first_seen_ms == kNever ? std::nullopt : std::optional(first_seen_ms);
+  }
+  std::optional<int64_t> last_seen() const {
+    return last_seen_ms == kNever ? std::nullopt : std::optional(last_seen_ms);
+  }
 
   UserActivity& active() {
     if (!activity) activity = std::make_unique<UserActivity>();

@@ -27,8 +27,8 @@ Response profile_json(const Engine& engine, const std::string& user) {
   return json_response(200, {{"user", user},
                              {"attributes", nlohmann::ordered_json::parse(to_json(u->attributes))},
                              {"segments", segments},
-                             {"first_seen", time_or_null(u->first_seen_ms)},
-                             {"last_seen", time_or_null(u->last_seen_ms)}});
+                             {"first_seen", time_or_null(u->first_seen())},
+                             {"last_seen", time_or_null(u->last_seen())}});
 }
 
 // The attributes of a PATCH or PUT body: `{"attributes": {...}}` (the shape GET answers)

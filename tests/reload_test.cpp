@@ -106,3 +106,57 @@ TEST_CASE("merge_patch follows RFC 7396") {
 }
 
 }  // namespace spur::testing
+
+namespace spur::testing {
+
+TEST_CASE("a swap renumbers segments and group limits, and skips erased users") {
+  const char* const rules = R"(
+segment big when profile.ltv > 100 end
+group g
+  limit 1 per 1d
+end
+rule a group g when ping then send log { in: profile.segments } end
+rule w when add_to_cart and no purchase within 1h then send log end
+)";
+  Harness h(rules);
+  h.send(ev("identify", "u1", "2026-01-01T09:00:00Z", R"({"ltv": 500})"));
+  h.send(ev("ping", "u1", "2026-01-01T10:00:00Z", "{}", "p1"));
+  h.send(ev("add_to_cart", "u2", "2026-01-01T10:00:00Z"));
+  h.send(ev("add_to_cart", "u3", "2026-01-01T10:00:00Z"));
+  h.send(ev("ping", "u3", "2026-01-01T10:00:00Z", "{}", "p3"));
+  h.send(ev("ping", "u6", "2026-01-01T10:00:00Z", "{}", "p7"));  // a group limit, nothing else
+  CHECK(h.engine->pending_count() == 2);
+  CHECK(h.engine->erase_user("u2"));  // listed for renumbering: it must leave the list
+  h.send(ev("purchase", "u3", "2026-01-01T10:10:00Z"));  // u3's match resolves
+  h.send(ev("add_to_cart", "u5", "2026-01-01T10:15:00Z", "{}", "c5"));
+  // Everything renumbered: a segment and a rule in front of the old ones.
+  const SwapCounts counts = h.engine->replace_program(compiled(R"(
+segment none when profile.ltv < 0 end
+segment big when profile.ltv > 100 end
+group h
+  limit 1 per 1d
+end
+group g
+  limit 1 per 1d
+end
+rule front when nothing then send log end
+rule a group g when ping then send log { in: profile.segments } end
+rule w when add_to_cart and no purchase within 1h then send log end
+)"));
+  CHECK(counts.pending_kept == 1);  // u5's
+  CHECK(h.engine->pending_by_rule() == std::vector<size_t>{0, 0, 1});
+  h.send(ev("ping", "u1", "2026-01-01T10:20:00Z", "{}", "p4"));  // the group limit holds
+  h.send(ev("ping", "u4", "2026-01-01T10:20:00Z", "{}", "p5"));
+  CHECK(h.lines.back() == "a u4 2026-01-01T10:20:00.000Z p5");
+  CHECK(h.lines[h.lines.size() - 2] == "suppressed:group_limit a u1 2026-01-01T10:20:00.000Z p4");
+  h.send(ev("ping", "u6", "2026-01-01T10:20:00Z", "{}", "p8"));
+  CHECK(h.lines.back() == "suppressed:group_limit a u6 2026-01-01T10:20:00.000Z p8");
+  // u1 is still in `big`, now the second segment: it is named, not numbered.
+  h.send(ev("ping", "u1", "2026-01-02T10:30:00Z", "{}", "p6"));
+  REQUIRE(h.firings.back().trigger == "p6");
+  CHECK(to_json(h.firings.back().actions[0].value) == R"({"in":["big"]})");
+  CHECK(h.text().find("w u5 2026-01-01T11:15:00.000Z c5") != std::string::npos);
+  CHECK(h.engine->pending_count() == 0);
+}
+
+}  // namespace spur::testing
