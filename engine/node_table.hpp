@@ -28,9 +28,18 @@ class NodeTable {
  public:
   using Node = std::pair<const std::string, V>;
 
-  // The node of `key`, made (with a value-initialised V) when there is none.
-  Node& get_or_add(std::string_view key) {
+  // Starts loading the slot where `key` is looked for, so that its cache miss overlaps
+  // with other work; returns the key's hash for get_or_add.
+  uint64_t prefetch(std::string_view key) const {
     const uint64_t h = hash(key);
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+    return h;
+  }
+
+  // The node of `key`, made (with a value-initialised V) when there is none.
+  Node& get_or_add(std::string_view key) { return get_or_add(key, hash(key)); }
+  // The same with the key's hash already known (from prefetch).
+  Node& get_or_add(std::string_view key, uint64_t h) {
     if (!slots_.empty()) {
       if (Slot* slot = probe(key, h); slot->node) return *slot->node;
     }
