@@ -88,11 +88,6 @@ const UserState* Engine::user(const std::string& id) const {
   return found == nullptr ? nullptr : &found->second;
 }
 
-std::unique_ptr<UserExtension>* Engine::extension_of(std::string_view user) {
-  User* found = users_.find(user);
-  return found == nullptr ? nullptr : &found->second.extension;
-}
-
 size_t Engine::pending_count() const {
   size_t n = 0;
   for (const UserState* u : numbered_users_)
@@ -212,7 +207,7 @@ SubmitResult Engine::submit(const Event& input) {
   cascade.input_id = event->id;
   event_step(user, *event, at, true, 0, cascade);
   run_cascade(cascade, at);
-  return {Outcome::kAccepted, ""};
+  return {Outcome::kAccepted, "", &user.second.extension};
 }
 
 void Engine::advance_to(int64_t ms) {
@@ -559,7 +554,7 @@ void Engine::fire(User& user, const Activation& a, int64_t at, int level, Cascad
     action_records_.push_back(r);
   }
   listener_.on_firing(Firing{rule.name, user.first, at, a.trigger.event->id, rule.priority,
-                             score_records_, action_records_});
+                             score_records_, action_records_, &user.second.extension});
 }
 
 void Engine::queue_derived(std::string name, Value properties, int64_t at, int level,

@@ -37,8 +37,8 @@ struct EngineConfig {
 };
 
 // Receives firings and suppressions in the order they happen. Called on the engine's
-// thread; it must not call back into the engine, but for Engine::extension_of (a lookup).
-// What it receives is valid only during the call (FiringRecord makes an owned copy).
+// thread; it must not call back into the engine. What it receives is valid only during
+// the call (FiringRecord makes an owned copy).
 class EngineListener {
  public:
   virtual ~EngineListener() = default;
@@ -51,6 +51,8 @@ enum class Outcome : uint8_t { kAccepted, kDuplicate, kRejected };
 struct SubmitResult {
   Outcome outcome = Outcome::kAccepted;
   std::string error;  // for kRejected: what is wrong and how to fix it
+  // For kAccepted: the slot of the application's record of the user (UserExtension).
+  std::unique_ptr<UserExtension>* extension = nullptr;
 };
 
 struct RuleCounts {
@@ -129,9 +131,6 @@ class Engine {
   const Program& program() const { return *program_; }
 
   const UserState* user(const std::string& id) const;
-  // The slot of the application's record of a user (UserExtension); nullptr when the
-  // engine holds nothing of the user.
-  std::unique_ptr<UserExtension>* extension_of(std::string_view user);
   size_t pending_count() const;
   // Waiting matches per rule (index: rule), in one pass over the users.
   std::vector<size_t> pending_by_rule() const;

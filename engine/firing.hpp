@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "engine/value.hpp"
 
 namespace spur {
+
+class UserExtension;
 
 // One action run by a firing (formats.md, "Action records").
 struct ActionRecord {
@@ -40,6 +43,9 @@ struct Firing {
   int64_t priority = 0;
   std::span<const ScoreRecord> scores;  // every score() of the rule
   std::span<const ActionRecord> actions;
+  // The slot of the application's record of the user (UserState::extension), for a
+  // listener that keeps one: no lookup by user id needed.
+  std::unique_ptr<UserExtension>* extension = nullptr;
 };
 
 // Deterministic firing id: 16 hex digits of FNV-1a-64 over (rule, user, trigger id, time).

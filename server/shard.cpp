@@ -47,15 +47,9 @@ const UserRecord* ShardState::record(const std::string& user) const {
   return state == nullptr ? nullptr : static_cast<const UserRecord*>(state->extension.get());
 }
 
-UserRecord& ShardState::record_of(std::string_view user) {
-  const bool of_step = step_event_ != nullptr && user == step_event_->user;
-  if (of_step && step_user_ != nullptr) return *step_user_;
-  // Asked for users the engine has just stepped (the step's, a firing's): it holds them.
-  std::unique_ptr<UserExtension>& slot = *engine_.extension_of(user);
+UserRecord& ShardState::record_in(std::unique_ptr<UserExtension>& slot) {
   if (!slot) slot = std::make_unique<UserRecord>();
-  auto& record = static_cast<UserRecord&>(*slot);
-  if (of_step) step_user_ = &record;
-  return record;
+  return static_cast<UserRecord&>(*slot);
 }
 
 bool ShardState::erase_user(const std::string& user) {
@@ -72,11 +66,10 @@ SubmitResult ShardState::submit(Event event) {
   step_outcomes_.clear();
   SubmitResult result = engine_.submit(event);
   if (result.outcome == Outcome::kAccepted) {
-    LastStep& last = record_of(event.user).last_step;
+    LastStep& last = record_in(*result.extension).last_step;
     last.remember(event, engine_.clock().value_or(event.time_ms));
     std::swap(last.outcomes, step_outcomes_);
   }
-  step_user_ = nullptr;
   step_event_ = nullptr;
   return result;
 }
@@ -96,7 +89,7 @@ void ShardState::on_firing(const Firing& firing) {
   firing_json_.clear();
   append_firing_json(firing_json_, firing);
   sink_.deliver(firing, firing_json_);
-  UserRecord& record = record_of(firing.user);
+  UserRecord& record = record_in(*firing.extension);
   record.newest_firing = firing_log_.append(firing_json_, record.newest_firing);
 }
 

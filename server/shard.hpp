@@ -105,14 +105,14 @@ class ShardState : private EngineListener {
 
   FiringSink& sink_;
   Engine engine_;
-  UserRecord& record_of(std::string_view user);
+  // The record in a user's slot, made when there is none.
+  static UserRecord& record_in(std::unique_ptr<UserExtension>& slot);
 
   FiringLog firing_log_{kFiringLogBytes};
   std::string firing_json_;  // the firing being delivered; reused
-  // The input step being handled: its event, its user's record once looked up (records
-  // do not move) and the outcomes so far, which become the record's when it is taken.
+  // The input step being handled: its event and the outcomes so far, which become its
+  // user's record's when the step is taken.
   const Event* step_event_ = nullptr;
-  UserRecord* step_user_ = nullptr;
   std::vector<std::pair<std::string, std::string>> step_outcomes_;
 };
 
