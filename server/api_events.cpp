@@ -107,7 +107,9 @@ void post_events(Server& server, const Request& request, Respond respond) {
     return respond(std::move(r));
   }
   batch->parts_left = parts.size();
-  batch->done = [&metrics, respond](IngestBatch& done) { respond(answer(metrics, done)); };
+  batch->done = [&metrics, respond = std::move(respond)](IngestBatch& done) {
+    respond(answer(metrics, done));
+  };
   for (auto& [shard, events] : parts)
     server.shard(shard).post_events(batch, std::move(events));
 }

@@ -123,11 +123,12 @@ void profile_request(Server& server, const Request& request, const std::string& 
                      Respond respond) {
   Shard& shard = server.shard(server.shard_of(user));
   if (request.method == "GET") {
-    return shard.post(
-        [user, respond](ShardState& state) { respond(profile_json(state.engine(), user)); });
+    return shard.post([user, respond = std::move(respond)](ShardState& state) {
+      respond(profile_json(state.engine(), user));
+    });
   }
   if (request.method == "DELETE") {
-    return shard.post([user, respond](ShardState& state) {
+    return shard.post([user, respond = std::move(respond)](ShardState& state) {
       state.erase_user(user);
       Response r;
       r.status = 204;
@@ -138,7 +139,8 @@ void profile_request(Server& server, const Request& request, const std::string& 
   std::optional<Value> attributes = attributes_of(request, error);
   if (!attributes) return respond(std::move(error));
   const bool merge = request.method == "PATCH";
-  shard.post([user, respond, merge, attributes = std::move(*attributes)](ShardState& state) {
+  shard.post([user, respond = std::move(respond), merge,
+              attributes = std::move(*attributes)](ShardState& state) {
     Engine& engine = state.engine();
     if (merge) {
       engine.merge_attributes(user, attributes);
@@ -163,28 +165,29 @@ void user_firings(Server& server, const Request& request, const std::string& use
     }
     limit = static_cast<size_t>(n);
   }
-  server.shard(server.shard_of(user)).post([user, limit, respond](ShardState& state) {
-    const UserRecord* record = state.record(user);
-    if (record == nullptr && state.engine().user(user) == nullptr) {
-      return respond(
-          error_response(404, "unknown_user", "Spur holds nothing about user `" + user + "`"));
-    }
-    // The firings are kept as the JSON lines the adapters got: spliced in, not re-parsed.
-    Response r;
-    r.body = "{\"user\":" +
-             nlohmann::ordered_json(user).dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace) +
-             ",\"firings\":[";
-    if (record != nullptr) {
-      const std::vector<std::string_view> firings = state.recent_firings(*record, limit);
-      for (size_t i = 0; i < firings.size(); ++i) {
-        if (i > 0) r.body += ',';
-        r.body += firings[i];
-      }
-    }
-    r.body += "]}";
-    respond(std::move(r));
-  });
+  server.shard(server.shard_of(user))
+      .post([user, limit, respond = std::move(respond)](ShardState& state) {
+        const UserRecord* record = state.record(user);
+        if (record == nullptr && state.engine().user(user) == nullptr) {
+          return respond(
+              error_response(404, "unknown_user", "Spur holds nothing about user `" + user + "`"));
+        }
+        // The firings are kept as the JSON lines the adapters got: spliced in, not re-parsed.
+        Response r;
+        r.body = "{\"user\":" +
+                 nlohmann::ordered_json(user).dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace) +
+                 ",\"firings\":[";
+        if (record != nullptr) {
+          const std::vector<std::string_view> firings = state.recent_firings(*record, limit);
+          for (size_t i = 0; i < firings.size(); ++i) {
+            if (i > 0) r.body += ',';
+            r.body += firings[i];
+          }
+        }
+        r.body += "]}";
+        respond(std::move(r));
+      });
 }
 
 void user_explain(Server& server, const Request& request, const std::string& user,
@@ -195,16 +198,17 @@ void user_explain(Server& server, const Request& request, const std::string& use
     return respond(error_response(
         404, "unknown_rule", "no rule named `" + only + "` is loaded; GET /v1/rules lists them"));
   }
-  server.shard(server.shard_of(user)).post([user, only, set, respond](ShardState& state) {
-    const UserRecord* record = state.record(user);
-    const LastStep* step =
-        record != nullptr && record->last_step.taken() ? &record->last_step : nullptr;
-    if (step == nullptr) {
-      return respond(error_response(404, "unknown_user",
-                                    "no event of user `" + user + "` has been handled yet"));
-    }
-    respond(json_response(200, explain_step(state.engine(), *set, user, *step, only)));
-  });
+  server.shard(server.shard_of(user))
+      .post([user, only, set, respond = std::move(respond)](ShardState& state) {
+        const UserRecord* record = state.record(user);
+        const LastStep* step =
+            record != nullptr && record->last_step.taken() ? &record->last_step : nullptr;
+        if (step == nullptr) {
+          return respond(error_response(404, "unknown_user",
+                                        "no event of user `" + user + "` has been handled yet"));
+        }
+        respond(json_response(200, explain_step(state.engine(), *set, user, *step, only)));
+      });
 }
 
 }  // namespace spur::server

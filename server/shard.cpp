@@ -61,7 +61,7 @@ void ShardState::flush_firings() {
   sink_.flush();
 }
 
-SubmitResult ShardState::submit(Event event) {
+SubmitResult ShardState::submit(Event event) {  // NOLINT(performance-unnecessary-value-param)
   step_event_ = &event;
   step_outcomes_.clear();
   SubmitResult result = engine_.submit(event);

@@ -94,7 +94,8 @@ class ShardState : private EngineListener {
   bool erase_user(const std::string& user);
   // Hands the firings written so far to the adapters' files.
   void flush_firings();
-  // Handles one input event, remembering the step for explain when it is taken.
+  // Handles one input event, remembering the step for explain when it is taken. The
+  // event is taken by value so that it is freed here, while it is still in cache.
   SubmitResult submit(Event event);
 
  private:
