@@ -26,6 +26,8 @@ DecodedEvent decode_event(std::string_view json, const std::string& default_id);
 
 // The json_depth default of config.md: deeper input is rejected before it is parsed.
 inline constexpr int kDefaultJsonDepth = 32;
+// The largest json_depth the configuration takes.
+inline constexpr int kMaxJsonDepth = 1000;
 
 enum class BodyFormat : uint8_t { kJson, kNdjson };
 
@@ -57,8 +59,10 @@ struct DecodedProfile {
 // One line of a profiles file: {"user": ..., "attributes": {...}}.
 DecodedProfile decode_profile(std::string_view json);
 
-// A JSON text as a Value; nullopt with `error` set when it is not JSON.
-std::optional<Value> parse_json_value(std::string_view json, std::string& error);
+// A JSON text as a Value; nullopt with `error` set when it is not JSON or nests deeper
+// than `max_depth`.
+std::optional<Value> parse_json_value(std::string_view json, std::string& error,
+                                      int max_depth = kDefaultJsonDepth);
 
 // JSON text of a value: times as RFC 3339 UTC with milliseconds, durations in the
 // language's syntax ("1h30m"), integral numbers without a fraction.

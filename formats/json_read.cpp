@@ -357,8 +357,8 @@ DecodedBody decode_ndjson_body(std::string_view body, const EventBodyLimits& lim
 
 }  // namespace
 
-std::optional<Value> parse_json_value(std::string_view json, std::string& error) {
-  const auto root = parse(json, error);
+std::optional<Value> parse_json_value(std::string_view json, std::string& error, int max_depth) {
+  const auto root = parse(json, error, max_depth);
   if (!root) return std::nullopt;
   return to_value(*root);
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "formats/json_codec.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/suggest.hpp"
 
@@ -143,7 +144,7 @@ void read_server(const Section& top, Config& c) {
       {"body", "batch", "json_depth", "header", "connections", "idle_timeout", "request_timeout"});
   limits.read_size("body", c.limits.body_bytes);
   limits.read_count("batch", c.limits.batch_events, 1, 1'000'000);
-  limits.read_count("json_depth", c.limits.json_depth, 1, 1000);
+  limits.read_count("json_depth", c.limits.json_depth, 1, kMaxJsonDepth);
   limits.read_size("header", c.limits.header_bytes);
   limits.read_count("connections", c.limits.connections, 1, 1'000'000);
   limits.read_duration("idle_timeout", c.limits.idle_timeout_ms);

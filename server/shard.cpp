@@ -31,9 +31,10 @@ Event LastStep::event(const std::string& user) const {
           .time_ms = time_ms_,
           .has_time = true};
   std::string error;
-  // The text was written by append_json from a decoded event: it reads back as it was.
-  if (auto properties =
-          parse_json_value(std::string_view(text_).substr(id_size_ + name_size_), error))
+  // The text was written by append_json from a decoded event, which the limits took: it
+  // reads back as it was.
+  if (auto properties = parse_json_value(std::string_view(text_).substr(id_size_ + name_size_),
+                                         error, kMaxJsonDepth))
     e.properties = std::move(*properties);
   return e;
 }

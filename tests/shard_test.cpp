@@ -7,6 +7,7 @@
 #include <future>
 
 #include "engine/compile.hpp"
+#include "formats/json_codec.hpp"
 #include "test_support.hpp"
 
 namespace spur::server {
@@ -67,6 +68,35 @@ TEST_CASE("a shard's queue takes events up to its capacity, all or nothing") {
   CHECK(shard.queued_events() == 0);
   CHECK(sink.all().front().second->delivered() == 8);
   std::filesystem::remove(path);
+}
+
+}  // namespace spur::server
+
+namespace spur::server {
+
+TEST_CASE("the latest step gives back the event it was given, nested to the deepest limit") {
+  std::string deep = "1";
+  for (int i = 0; i < kMaxJsonDepth - 2; ++i)
+    deep = "[" + deep + "]";
+  const std::string json = R"({"event": "view", "user": "u1", "id": "v-1", "time": 5, )"
+                           R"("properties": {"note": "\"q\" \u00e9\n", "x": 0.1, "deep": )" +
+                           deep + "}}";
+  DecodedBody body =
+      decode_event_body(json, BodyFormat::kJson, {.max_events = 1, .max_depth = kMaxJsonDepth});
+  REQUIRE(body.events.size() == 1);
+  REQUIRE(body.events[0].ok);
+  const Event& sent = body.events[0].event;
+  LastStep step;
+  CHECK_FALSE(step.taken());
+  step.remember(sent, 7);
+  CHECK(step.taken());
+  CHECK(step.id() == "v-1");
+  CHECK(step.name() == "view");
+  CHECK(step.at_ms() == 7);
+  const Event back = step.event("u1");
+  CHECK(back.user == "u1");
+  CHECK(back.time_ms == sent.time_ms);
+  CHECK(to_json(back.properties) == to_json(sent.properties));
 }
 
 }  // namespace spur::server
