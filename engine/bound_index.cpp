@@ -24,6 +24,9 @@ BoundIndex::BoundIndex(uint32_t slot, bool upper, std::vector<Bound> bounds, siz
   std::stable_sort(bounds_.begin(), bounds_.end(), [](const Bound& a, const Bound& b) {
     return a.value < b.value || (a.value == b.value && a.inclusive && !b.inclusive);
   });
+  by_position_.resize(rules);
+  for (const Bound& b : bounds_)
+    by_position_[b.position] = {b.value, true, b.inclusive};
   stride_ = std::max<size_t>(64, bounds_.size() / kMaxSnapshots + 1);
   const size_t count = bounds_.size() / stride_ + 1;
   snapshots_.assign(count * words_, 0);
@@ -40,6 +43,16 @@ BoundIndex::BoundIndex(uint32_t slot, bool upper, std::vector<Bound> bounds, siz
     std::copy(running.begin(), running.end(),
               snapshots_.begin() + static_cast<ptrdiff_t>(k * words_));
   }
+}
+
+// The bounds a value passes are a prefix of bounds_: those below it, and those equal to
+// it that are inclusive.
+bool BoundIndex::passes(const double* value, uint32_t position) const {
+  const Entry& e = by_position_[position];
+  if (!e.listed) return true;
+  if (value == nullptr) return false;
+  const double x = upper_ ? -*value : *value;
+  return e.value < x || (e.value == x && e.inclusive);
 }
 
 void BoundIndex::narrow(const double* value, std::span<uint64_t> candidates,

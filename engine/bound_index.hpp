@@ -40,6 +40,9 @@ class BoundIndex {
   void narrow(const double* value, std::span<uint64_t> candidates,
               std::span<uint64_t> scratch) const;
   size_t words() const { return words_; }
+  // What narrow() does for the one rule at `position`, at the cost of one load: false
+  // when the rule is in this index and `value` does not pass its bound.
+  bool passes(const double* value, uint32_t position) const;
 
  private:
   uint32_t slot_ = 0;
@@ -50,6 +53,13 @@ class BoundIndex {
   // snapshots_[k * words_ ...]: the rules outside this index and those of bounds
   // [0, k * stride_), for k in [0, bounds_.size() / stride_].
   std::vector<uint64_t> snapshots_;
+  // Per plan position: the rule's bound as in bounds_, if it is in this index.
+  struct Entry {
+    double value = 0;
+    bool listed = false;
+    bool inclusive = false;
+  };
+  std::vector<Entry> by_position_;
 };
 
 }  // namespace spur

@@ -13,6 +13,19 @@ namespace spur {
 namespace {
 
 const Value kNull;
+
+// Up to this many candidates, their bounds are tested one by one instead of narrowed.
+constexpr size_t kFewCandidates = 8;
+
+// True when more than `n` bits of `bits` are set; stops counting there.
+bool more_than(std::span<const uint64_t> bits, size_t n) {
+  for (uint64_t word : bits) {
+    for (; word != 0; word &= word - 1) {
+      if (n-- == 0) return true;
+    }
+  }
+  return false;
+}
 const Value kNoPayload = Value::object({});  // immutable, shared by all firings
 const Value kOne = Value::number(1);
 
@@ -425,12 +438,26 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     const std::span<const uint32_t> hits = index.positions.find(index_key_);
     std::for_each(hits.begin(), hits.end(), add);
   }
+  const bool many = more_than(std::span(candidates_.data(), words), kFewCandidates);
   for (const BoundIndex& bound : plan.bounds) {
     const Value* value = slots_[bound.slot()];
     const bool numeric = value != nullptr && value->kind() == Value::Kind::kNumber;
     const double number = numeric ? value->as_number() : 0;
-    bound.narrow(numeric ? &number : nullptr, std::span(candidates_.data(), words),
-                 std::span(bound_mask_.data(), words));
+    const double* passed = numeric ? &number : nullptr;
+    if (many) {
+      bound.narrow(passed, std::span(candidates_.data(), words),
+                   std::span(bound_mask_.data(), words));
+      continue;
+    }
+    // Few candidates (a selective equality index): a load each to test their bounds is
+    // cheaper than narrowing's binary search and pass over the whole bit set.
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1) {
+        const auto bit = static_cast<size_t>(std::countr_zero(bits));
+        if (!bound.passes(passed, static_cast<uint32_t>(w * 64 + bit)))
+          candidates_[w] &= ~(uint64_t{1} << bit);
+      }
+    }
   }
   for (size_t w = 0; w < words; ++w) {
     for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1)

@@ -9,7 +9,8 @@
 
 namespace spur {
 
-TEST_CASE("a bound index keeps exactly the rules whose bound a value passes") {
+TEST_CASE(
+    "a bound index keeps exactly the rules whose bound a value passes, narrowed or one by one") {
   std::mt19937 rng(7);
   const size_t rules = 5000;
   for (const bool upper : {false, true}) {
@@ -29,19 +30,25 @@ TEST_CASE("a bound index keeps exactly the rules whose bound a value passes") {
         expected[b.position] = upper ? (b.inclusive ? value <= b.value : value < b.value)
                                      : (b.inclusive ? value >= b.value : value > b.value);
       }
-      size_t wrong = 0;
-      for (uint32_t p = 0; p < rules; ++p)
+      size_t wrong = 0, wrong_one_by_one = 0;
+      for (uint32_t p = 0; p < rules; ++p) {
         wrong += expected[p] != ((candidates[p / 64] >> (p % 64)) & 1);
+        wrong_one_by_one += expected[p] != index.passes(&value, p);
+      }
       INFO("upper " << upper << ", value " << value);
       CHECK(wrong == 0);
+      CHECK(wrong_one_by_one == 0);
     }
     // Not a number: every rule of the index goes, the others stay.
     std::fill(candidates.begin(), candidates.end(), ~uint64_t{0});
     index.narrow(nullptr, candidates, scratch);
-    size_t kept = 0;
-    for (uint32_t p = 0; p < rules; ++p)
+    size_t kept = 0, passed = 0;
+    for (uint32_t p = 0; p < rules; ++p) {
       kept += (candidates[p / 64] >> (p % 64)) & 1;
+      passed += index.passes(nullptr, p);
+    }
     CHECK(kept == rules - bounds.size());
+    CHECK(passed == kept);
   }
 }
 
