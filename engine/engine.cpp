@@ -438,7 +438,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     const std::span<const uint32_t> hits = index.positions.find(index_key_);
     std::for_each(hits.begin(), hits.end(), add);
   }
-  const bool many = more_than(std::span(candidates_.data(), words), kFewCandidates);
+  const bool many =
+      !plan.bounds.empty() && more_than(std::span(candidates_.data(), words), kFewCandidates);
   for (const BoundIndex& bound : plan.bounds) {
     const Value* value = slots_[bound.slot()];
     const bool numeric = value != nullptr && value->kind() == Value::Kind::kNumber;

@@ -122,14 +122,14 @@ void append_activation(std::string& out, std::string_view rule, std::string_view
 
 }  // namespace
 
-std::string to_json(const Value& value) {
-  std::string out;
-  append_value(out, value);
-  return out;
-}
-
 void append_json(std::string& out, const Value& value) {
   append_value(out, value);
+}
+
+std::string to_json(const Value& value) {
+  std::string out;
+  append_json(out, value);
+  return out;
 }
 
 std::string firing_json(const Firing& f) {
