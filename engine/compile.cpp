@@ -488,6 +488,12 @@ void Compiler::declaration(const ast::Rule& r) {
     if (a.value) collect_scores(*a.value, rule.scores);
     rule.actions.push_back(action(a, scope));
   }
+  if (!rule.futures.empty()) {
+    rule.trigger_slots = rule_slots_;
+    std::sort(rule.trigger_slots.begin(), rule.trigger_slots.end());
+    rule.trigger_slots.erase(std::unique(rule.trigger_slots.begin(), rule.trigger_slots.end()),
+                             rule.trigger_slots.end());
+  }
   rule.when_fingerprint = fnv1a(when_text);
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
   rule_indexing_.emplace_back();

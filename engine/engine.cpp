@@ -83,6 +83,8 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
 
 void Engine::size_scratch() {
   slots_.assign(program_->slot_paths.size(), nullptr);
+  held_slots_.assign(program_->slot_paths.size(), nullptr);
+  held_.slots.clear();  // its slot numbers were the old program's
   candidates_.assign(program_->max_rules_per_event / 64 + 1, 0);
   bound_mask_.assign(candidates_.size(), 0);
   size_t most_actions = 0;
@@ -112,7 +114,7 @@ std::vector<size_t> Engine::pending_by_rule() const {
   std::vector<size_t> counts(program_->rules.size(), 0);
   for (const UserState* u : numbered_users_) {
     for (const PendingMatch& m : u->pending)
-      ++counts[m.rule];
+      ++counts[m.rule()];
   }
   return counts;
 }
@@ -148,13 +150,21 @@ void Engine::point_slots(const Event& event, const Program& program, const Progr
     slots[slot] = find_path(event.properties, program.slot_paths[slot]);
 }
 
-std::shared_ptr<const HeldTrigger> Engine::hold(const Event& event, const Program& program,
-                                                const Program::EventPlan& plan) {
-  auto held = std::make_shared<HeldTrigger>();
-  held->event = event;
-  held->slots.assign(program.slot_paths.size(), nullptr);
-  point_slots(held->event, program, plan, held->slots.data());
-  return held;
+TriggerView Engine::unpack(const PendingMatch& match, const User& user) {
+  // Only the slots the match holds are set; those of the match decoded before are
+  // cleared first, so that no slot points at a value of another trigger.
+  for (const auto& [slot, value] : held_.slots)
+    held_slots_[slot] = nullptr;
+  match.decode(held_);
+  held_event_.name = held_.trigger_name.empty() ? program_->rules[held_.rule].triggers.front()
+                                                : held_.trigger_name;
+  held_event_.user = user.first;
+  held_event_.id = held_.trigger_id;
+  held_event_.time_ms = held_.trigger_time_ms;
+  held_event_.has_time = true;
+  for (const auto& [slot, value] : held_.slots)
+    held_slots_[slot] = &value;
+  return {&held_event_, held_slots_.data()};
 }
 
 EvalContext Engine::context(const UserState& u, TriggerView trigger, int64_t at) const {
@@ -170,9 +180,10 @@ EvalContext Engine::context(const UserState& u, TriggerView trigger, int64_t at)
 }
 
 bool Engine::live(const Timer& t) const {
-  const std::vector<PendingMatch>& pending = t.user->second.pending;
-  return std::any_of(pending.begin(), pending.end(),
-                     [&t](const PendingMatch& m) { return m.id == t.match && !m.held[t.pattern]; });
+  const PendingList& pending = t.user->second.pending;
+  return std::any_of(pending.begin(), pending.end(), [&t](const PendingMatch& m) {
+    return m.id() == t.match && !m.held(t.pattern);
+  });
 }
 
 std::optional<int64_t> Engine::next_deadline() {
@@ -267,26 +278,25 @@ void Engine::timer_step(User& user, int64_t at, const std::vector<Timer>& due) {
   for (size_t i = 0; i < due.size();) {
     const uint64_t match_id = due[i].match;
     auto it = std::find_if(u.pending.begin(), u.pending.end(),
-                           [&](const PendingMatch& m) { return m.id == match_id; });
+                           [&](const PendingMatch& m) { return m.id() == match_id; });
     bool failed = false;
     for (; i < due.size() && due[i].match == match_id; ++i) {
-      if (it == u.pending.end() || it->held[due[i].pattern]) continue;
+      if (it == u.pending.end() || it->held(due[i].pattern)) continue;
       any = true;
-      const FuturePattern& f = program_->rules[it->rule].futures[due[i].pattern];
+      const FuturePattern& f = program_->rules[it->rule()].futures[due[i].pattern];
       if (f.absence) {
-        it->held.set(due[i].pattern);  // nothing came: the absence holds
+        it->hold(due[i].pattern);  // nothing came: the absence holds
       } else {
         failed = true;  // the awaited event did not come
       }
     }
     if (it == u.pending.end()) continue;
     if (failed) {
-      u.pending.erase(it);
-    } else if (it->held.all()) {
-      PendingMatch done = std::move(*it);
-      u.pending.erase(it);
-      if (recheck(u, done, at))
-        activations_.push_back({done.rule, done.id, done.trigger->view(), done.trigger});
+      u.pending.take(*it);
+    } else if (it->all_held(program_->rules[it->rule()].futures.size())) {
+      PendingMatch::Ptr done = u.pending.take(*it);
+      if (recheck(user, *done, at))
+        activations_.push_back({done->rule(), done->id(), {}, std::move(done)});
     }
   }
   if (!any) return;  // only stale timers: no step
@@ -333,45 +343,42 @@ void Engine::record(UserState& u, const Event& event, const Program::EventPlan* 
   }
 }
 
-bool Engine::recheck(const UserState& u, const PendingMatch& match, int64_t at) const {
-  EvalContext c = context(u, match.trigger->view(), at);
-  c.frozen = &match.frozen;
-  const CompiledRule& rule = program_->rules[match.rule];
+bool Engine::recheck(const User& user, const PendingMatch& match, int64_t at) {
+  EvalContext c = context(user.second, unpack(match, user), at);
+  c.frozen = &held_.frozen;
+  const CompiledRule& rule = program_->rules[match.rule()];
   return std::all_of(rule.operands.begin(), rule.operands.end(),
                      [&](uint32_t operand) { return holds(c, operand); });
 }
 
-void Engine::resolve_pending(UserState& u, const Event& event, int64_t at) {
-  for (size_t i = 0; i < u.pending.size();) {
-    PendingMatch& m = u.pending[i];
-    const CompiledRule& rule = program_->rules[m.rule];
+void Engine::resolve_pending(User& user, const Event& event, int64_t at) {
+  UserState& u = user.second;
+  for (auto it = u.pending.begin(); it != u.pending.end();) {
+    PendingMatch& m = *it;
+    ++it;  // before `m` leaves the list
+    const CompiledRule& rule = program_->rules[m.rule()];
     bool violated = false;
     for (size_t p = 0; p < rule.futures.size() && !violated; ++p) {
       const FuturePattern& f = rule.futures[p];
-      if (m.held[p] || f.event != event.name || at > m.trigger_ms + f.within_ms) continue;
+      if (m.held(p) || f.event != event.name || at > m.trigger_ms() + f.within_ms) continue;
       if (f.filter != kNoNode) {
-        EvalContext c = context(u, m.trigger->view(), at);
+        EvalContext c = context(u, unpack(m, user), at);
         c.candidate = &event.properties;
         if (!holds(c, f.filter)) continue;
       }
       if (f.absence) {
         violated = true;
       } else {
-        m.held.set(p);
+        m.hold(p);
       }
     }
     if (violated) {
-      u.pending.erase(u.pending.begin() + static_cast<std::ptrdiff_t>(i));
-      continue;
+      u.pending.take(m);
+    } else if (m.all_held(rule.futures.size())) {
+      PendingMatch::Ptr done = u.pending.take(m);
+      if (recheck(user, *done, at))
+        activations_.push_back({done->rule(), done->id(), {}, std::move(done)});
     }
-    if (m.held.all()) {
-      PendingMatch done = std::move(m);
-      u.pending.erase(u.pending.begin() + static_cast<std::ptrdiff_t>(i));
-      if (recheck(u, done, at))
-        activations_.push_back({done.rule, done.id, done.trigger->view(), done.trigger});
-      continue;
-    }
-    ++i;
   }
 }
 
@@ -381,7 +388,6 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   point_slots(event, *program_, plan, slots_.data());
   const TriggerView trigger{&event, slots_.data()};
   const EvalContext c = context(u, trigger, at);
-  std::shared_ptr<const HeldTrigger> held;  // made for the first waiting match
   const auto consider = [&](uint32_t position) {
     const uint32_t index = plan.rules[position];
     const CompiledRule& rule = program_->rules[index];
@@ -396,25 +402,33 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       activations_.push_back({index, next_order_++, trigger, nullptr});
       return;
     }
-    const auto mine = [index](const PendingMatch& m) { return m.rule == index; };
+    const auto mine = [index](const PendingMatch& m) { return m.rule() == index; };
     if (rule.pending == PendingMode::kFirst &&
         std::any_of(u.pending.begin(), u.pending.end(), mine))
       return;
-    if (rule.pending == PendingMode::kLatest) std::erase_if(u.pending, mine);
-    if (!held) held = hold(event, *program_, plan);
-    PendingMatch m;
+    if (rule.pending == PendingMode::kLatest) u.pending.erase_if(mine);
+    PendingContents& m = making_;
     m.id = next_order_++;
     m.rule = index;
-    m.trigger = held;
     m.trigger_ms = at;
-    m.held = PatternBits(rule.futures.size());
+    m.trigger_id = event.id;
+    m.trigger_name.clear();
+    if (rule.triggers.size() != 1 || rule.triggers.front() != event.name)
+      m.trigger_name = event.name;
+    m.trigger_time_ms = event.time_ms;
+    m.held.assign((rule.futures.size() + 63) / 64, 0);
+    m.slots.clear();
+    for (const uint32_t slot : rule.trigger_slots) {
+      if (slots_[slot] != nullptr) m.slots.emplace_back(slot, *slots_[slot]);
+    }
+    m.frozen.clear();
     for (const uint32_t operand : rule.operands)
       freeze_past(c, operand, m.frozen);
     for (uint32_t p = 0; p < rule.futures.size(); ++p) {
       timers_.push_back(Timer{at + rule.futures[p].within_ms, m.id, p, &user});
       std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
     }
-    u.pending.push_back(std::move(m));
+    u.pending.push_back(PendingMatch::make(m, match_bytes_));
     note_numbered(u);
   };
   if (plan.indexes.empty() && plan.bounds.empty()) {
@@ -520,21 +534,23 @@ void Engine::run_agenda(User& user, int64_t at, int level, Cascade& cascade) {
   fired_groups_.clear();
   for (const Activation& a : activations_) {
     const CompiledRule& rule = program_->rules[a.rule];
+    const TriggerView trigger = a.match ? unpack(*a.match, user) : a.trigger;
     if (const auto reason = blocked(user.second, rule, at)) {
       ++rule_counts_[a.rule].suppressed;
       listener_.on_suppressed(
-          {*reason, rule.name, user.first, at, a.trigger.event->id, rule.priority});
+          {*reason, rule.name, user.first, at, trigger.event->id, rule.priority});
       continue;
     }
     note_firing(user.second, a, at);
-    fire(user, a, at, level, cascade);
+    fire(user, a.rule, trigger, at, level, cascade);
   }
 }
 
-void Engine::fire(User& user, const Activation& a, int64_t at, int level, Cascade& cascade) {
+void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, int level,
+                  Cascade& cascade) {
   UserState& u = user.second;
-  const CompiledRule& rule = program_->rules[a.rule];
-  ++rule_counts_[a.rule].fired;
+  const CompiledRule& rule = program_->rules[index];
+  ++rule_counts_[index].fired;
   score_records_.clear();
   for (const std::string& model : rule.scores)
     score_records_.push_back({model, score(*program_, u, model)});
@@ -547,7 +563,7 @@ void Engine::fire(User& user, const Activation& a, int64_t at, int level, Cascad
   const auto value_of = [&](uint32_t node, const Value* otherwise) -> const Value* {
     if (node == kNoNode) return otherwise;
     if (const Node& n = program_->nodes[node]; n.op == Op::kConst) return &program_->consts[n.a];
-    return &keep(evaluate(context(u, a.trigger, at), node));
+    return &keep(evaluate(context(u, trigger, at), node));
   };
   for (const CompiledAction& action : rule.actions) {
     ActionRecord r{action.op, action.target, &kNull, nullptr};
@@ -581,7 +597,7 @@ void Engine::fire(User& user, const Activation& a, int64_t at, int level, Cascad
     }
     action_records_.push_back(r);
   }
-  listener_.on_firing(Firing{rule.name, user.first, at, a.trigger.event->id, rule.priority,
+  listener_.on_firing(Firing{rule.name, user.first, at, trigger.event->id, rule.priority,
                              score_records_, action_records_, &user.second.extension});
 }
 
@@ -636,7 +652,7 @@ void Engine::event_step(User& user, const Event& event, int64_t at, bool input, 
   const Program::EventPlan* plan = program_->plan(event.name);
   record(u, event, plan, at, input);
   activations_.clear();
-  resolve_pending(u, event, at);
+  resolve_pending(user, event, at);
   if (plan) trigger_rules(user, event, *plan, at);
   run_agenda(user, at, level, cascade);
   update_segments(u, at, level, cascade);

@@ -82,6 +82,8 @@ struct ProgramSwap {
   std::shared_ptr<const Program> before, after;
   // Old index -> new index of the rule, group or segment of the same name, or -1.
   std::vector<int64_t> rules, groups, segments;
+  // Old slot -> new slot of the same path into the trigger's properties, or -1.
+  std::vector<int64_t> slots;
   // Per old rule whose waiting matches stay (same `when` fingerprint, still enabled): old
   // node -> new node of its conditions; empty for the others.
   std::vector<std::optional<std::unordered_map<uint32_t, uint32_t>>> nodes;
@@ -157,9 +159,9 @@ class Engine {
   };
   struct Activation {
     uint32_t rule;
-    uint64_t order;  // creation order of the match, or of the activation
-    TriggerView trigger;
-    std::shared_ptr<const HeldTrigger> held;  // keeps a resolved match's trigger alive
+    uint64_t order;           // creation order of the match, or of the activation
+    TriggerView trigger;      // the step's event; unset for a resolved match
+    PendingMatch::Ptr match;  // a resolved match, whose trigger it holds
   };
   // The derived events of one input or timer step, handled first in, first out.
   struct Cascade {
@@ -179,10 +181,9 @@ class Engine {
   // Points `slots` at the event's properties that the plan's rules read.
   static void point_slots(const Event& event, const Program& program,
                           const Program::EventPlan& plan, const Value** slots);
-  // A copy of `event` with its slots pointed for `plan` of `program` (the running one, or
-  // the one a reload installs).
-  static std::shared_ptr<const HeldTrigger> hold(const Event& event, const Program& program,
-                                                 const Program::EventPlan& plan);
+  // The trigger a match holds, decoded into held_ and held_slots_: valid until the
+  // next call.
+  TriggerView unpack(const PendingMatch& match, const User& user);
   bool live(const Timer& t) const;
   void fire_timers_through(int64_t ms, bool inclusive);
   void timer_step(User& user, int64_t at, const std::vector<Timer>& due);
@@ -190,9 +191,10 @@ class Engine {
                   Cascade& cascade);
   void record(UserState& u, const Event& event, const Program::EventPlan* plan, int64_t at,
               bool input);
-  void resolve_pending(UserState& u, const Event& event, int64_t at);
+  void resolve_pending(User& user, const Event& event, int64_t at);
   void trigger_rules(User& user, const Event& event, const Program::EventPlan& plan, int64_t at);
-  bool recheck(const UserState& u, const PendingMatch& match, int64_t at) const;
+  // Whether a completed match's conditions hold again at `at` (section 13).
+  bool recheck(const User& user, const PendingMatch& match, int64_t at);
   void run_agenda(User& user, int64_t at, int level, Cascade& cascade);
   std::optional<SuppressReason> blocked(const UserState& u, const CompiledRule& rule,
                                         int64_t at) const;
@@ -203,7 +205,8 @@ class Engine {
     u.numbered = true;
     numbered_users_.push_back(&u);
   }
-  void fire(User& user, const Activation& a, int64_t at, int level, Cascade& cascade);
+  void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int level,
+            Cascade& cascade);
   // Keeps a value an action record points at until the firing has been reported.
   const Value& keep(Value v) {
     assert(action_values_.size() < action_values_.capacity());
@@ -240,6 +243,11 @@ class Engine {
   std::vector<Value> action_values_;  // what action_records_ point at; never grows
   std::vector<ScoreRecord> score_records_;
   std::string index_key_;
+  PendingContents making_;                // a match being made
+  std::string match_bytes_;               // its bytes being laid out
+  PendingContents held_;                  // the match unpack() decoded last
+  Event held_event_;                      // its trigger's envelope
+  std::vector<const Value*> held_slots_;  // its trigger's slots: one per slot of the program
 };
 
 }  // namespace spur

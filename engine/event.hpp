@@ -33,11 +33,4 @@ struct TriggerView {
   const Value* const* slots = nullptr;
 };
 
-// A trigger kept by a waiting match: the event and its slots, owned.
-struct HeldTrigger {
-  Event event;
-  std::vector<const Value*> slots;
-  TriggerView view() const { return {&event, slots.data()}; }
-};
-
 }  // namespace spur

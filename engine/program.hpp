@@ -153,6 +153,9 @@ struct alignas(64) CompiledRule {
   std::vector<LimitSpec> limits;
   std::vector<CompiledAction> actions;
   std::vector<std::string> scores;  // models of every score() in the chain and actions
+  // Of a waiting rule: the trigger slots its conditions, filters and actions read, which
+  // its pending matches keep (engine/pending_match.hpp); ascending. Empty for others.
+  std::vector<uint32_t> trigger_slots;
   // Read by the checker, explain and reloads only.
   std::vector<std::string> triggers;  // event names, or the placement
   std::vector<Span> operand_spans;    // where each operand is written (explain quotes it)

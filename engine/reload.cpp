@@ -47,6 +47,14 @@ std::vector<uint32_t> condition_nodes(const Program& program, const CompiledRule
   return order;
 }
 
+// One text per path: parts length-prefixed, so that no two paths share one.
+std::string slot_key(const std::vector<std::string>& path) {
+  std::string key;
+  for (const std::string& part : path)
+    add_key(key, part);
+  return key;
+}
+
 // Re-keys firing times from old indices to new ones, dropping those whose owner left.
 void remap_times(std::vector<std::pair<uint32_t, FiringTimes>>& times,
                  const std::vector<int64_t>& map) {
@@ -65,6 +73,14 @@ std::shared_ptr<const ProgramSwap> prepare_swap(std::shared_ptr<const Program> b
   swap->rules = by_name(before->rules, after->rules);
   swap->groups = by_name(before->groups, after->groups);
   swap->segments = by_name(before->segments, after->segments);
+  std::unordered_map<std::string, int64_t> new_slots;
+  for (size_t i = 0; i < after->slot_paths.size(); ++i)
+    new_slots.emplace(slot_key(after->slot_paths[i]), static_cast<int64_t>(i));
+  swap->slots.assign(before->slot_paths.size(), kGone);
+  for (size_t i = 0; i < before->slot_paths.size(); ++i) {
+    if (const auto it = new_slots.find(slot_key(before->slot_paths[i])); it != new_slots.end())
+      swap->slots[i] = it->second;
+  }
   swap->nodes.resize(before->rules.size());
   for (size_t r = 0; r < before->rules.size(); ++r) {
     if (swap->rules[r] == kGone) continue;
@@ -93,23 +109,31 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
   SwapCounts counts;
   std::erase_if(numbered_users_, [&](UserState* listed) {
     UserState& u = *listed;
-    // Matches of one trigger share its held copy; so do their replacements.
-    std::unordered_map<const HeldTrigger*, std::shared_ptr<const HeldTrigger>> rehome;
-    std::vector<PendingMatch> kept;
-    for (PendingMatch& m : u.pending) {
-      const auto& nodes = swap.nodes[m.rule];
-      const Program::EventPlan* plan = after.plan(m.trigger->event.name);
-      if (!nodes || plan == nullptr) {
+    PendingList kept;
+    while (!u.pending.empty()) {
+      const PendingMatch::Ptr m = u.pending.take(*u.pending.begin());
+      const auto& nodes = swap.nodes[m->rule()];
+      if (!nodes) {
         ++counts.pending_dropped;
         continue;
       }
-      auto& held = rehome[m.trigger.get()];
-      if (!held) held = hold(m.trigger->event, after, *plan);
-      m.trigger = held;
-      for (auto& [node, value] : m.frozen)
+      // Renumbered into the new program's rules, slots and nodes. The new rule reads the
+      // same conditions; a trigger property that only its new actions read was not kept
+      // and reads as missing (docs/language.md).
+      PendingContents& c = making_;
+      m->decode(c);
+      c.rule = static_cast<uint32_t>(swap.rules[c.rule]);
+      const std::vector<uint32_t>& reads = after.rules[c.rule].trigger_slots;
+      std::erase_if(c.slots, [&](std::pair<uint32_t, Value>& slot) {
+        const int64_t now = swap.slots[slot.first];
+        slot.first = static_cast<uint32_t>(now);
+        return now == kGone || !std::binary_search(reads.begin(), reads.end(), slot.first);
+      });
+      std::sort(c.slots.begin(), c.slots.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (auto& [node, value] : c.frozen)
         node = nodes->at(node);
-      m.rule = static_cast<uint32_t>(swap.rules[m.rule]);
-      kept.push_back(std::move(m));
+      kept.push_back(PendingMatch::make(c, match_bytes_));
       ++counts.pending_kept;
     }
     u.pending = std::move(kept);

@@ -15,7 +15,7 @@
 
 #include "engine/event.hpp"
 #include "engine/fifo.hpp"
-#include "engine/pattern_bits.hpp"
+#include "engine/pending_match.hpp"
 #include "engine/value.hpp"
 
 namespace spur {
@@ -24,21 +24,6 @@ namespace spur {
 struct HistoryEntry {
   int64_t time_ms;
   Value properties;
-};
-
-// Values of the past windows of a waiting rule's conditions, as they were at its trigger
-// (section 13: the re-check at firing sees its past windows as settled at the trigger).
-using FrozenValues = std::vector<std::pair<uint32_t, Value>>;  // node -> value
-
-struct PendingMatch {
-  uint64_t id = 0;  // creation order across the engine
-  uint32_t rule = 0;
-  std::shared_ptr<const HeldTrigger> trigger;  // shared by the matches of one trigger
-  int64_t trigger_ms = 0;                      // the time the trigger was handled at
-  // Per future pattern of the rule: resolved and held (positive pattern seen, or absence
-  // window over).
-  PatternBits held;
-  FrozenValues frozen;
 };
 
 // Firing times of a rule or group for one user, oldest first, kept as long as a limit
@@ -73,7 +58,7 @@ struct UserState {
   // Handled times of the user's first and latest input events; kNever before the first.
   int64_t first_seen_ms = kNever, last_seen_ms = kNever;
   // Outside UserActivity: the users a waiting rule has matched need nothing else.
-  std::vector<PendingMatch> pending;         // creation order
+  PendingList pending;                       // creation order
   std::unique_ptr<UserActivity> activity;    // null until needed
   std::unique_ptr<UserExtension> extension;  // the application's; null until it sets one
   // In the engine's list of the users whose state holds rule, group, segment or node

@@ -78,9 +78,10 @@ nlohmann::ordered_json explain_step(const Engine& engine, const RuleSet& set,
     const auto outcome = std::find_if(step.outcomes.begin(), step.outcomes.end(),
                                       [&](const auto& o) { return o.first == rule.name; });
     const PendingMatch* waiting = nullptr;
-    for (size_t i = 0; u != nullptr && i < u->pending.size(); ++i) {
-      const PendingMatch& m = u->pending[i];
-      if (m.rule == r && m.trigger->event.id == event.id) waiting = &m;
+    if (u != nullptr) {
+      for (const PendingMatch& m : u->pending) {
+        if (m.rule() == r && m.trigger_id() == event.id) waiting = &m;
+      }
     }
     if (outcome != step.outcomes.end()) {
       entry["status"] = outcome->second == "fired" ? "fired" : "suppressed";
@@ -88,8 +89,8 @@ nlohmann::ordered_json explain_step(const Engine& engine, const RuleSet& set,
     } else if (waiting != nullptr) {
       int64_t deadline = INT64_MAX;
       for (size_t p = 0; p < rule.futures.size(); ++p) {
-        if (!waiting->held[p])
-          deadline = std::min(deadline, waiting->trigger_ms + rule.futures[p].within_ms);
+        if (!waiting->held(p))
+          deadline = std::min(deadline, waiting->trigger_ms() + rule.futures[p].within_ms);
       }
       entry["status"] = "waiting";
       entry["deadline"] = deadline == INT64_MAX ? nlohmann::ordered_json()

@@ -103,6 +103,27 @@ TEST_CASE("several future patterns: fire when the last holds, drop when one fail
   CHECK(h.text() == Harness::join({"r u1 2026-01-01T12:00:00.000Z a1"}));
 }
 
+TEST_CASE("a waiting match keeps its trigger's envelope and what its rule reads of it") {
+  // Two trigger names (the match keeps the name), a late trigger (it keeps the time), a
+  // filter, a re-check and the action all reading the trigger.
+  Harness h(
+      "rule r when a | b as e and e.n > 1 and no c[k == e.k] within 1h\n"
+      "then send log { name: e.@name, id: e.@id, user: e.@user, time: e.@time, n: e.n,\n"
+      "  k: e.k, deep: e.d.x } end\n");
+  h.send(ev("x", "u", "2026-01-01T10:30:00Z"));
+  h.send(ev("b", "u", "2026-01-01T10:00:00Z",
+            R"({"n": 2, "k": "a key longer than fifteen bytes", "d": {"x": [1, {"y": null}]},
+                "unread": "not kept"})",
+            "b1"));
+  h.send(ev("c", "u", "2026-01-01T10:45:00Z", R"({"k": "another"})"));  // no match: stays
+  h.until("2026-01-01T11:30:00Z");
+  CHECK(h.text() == "r u 2026-01-01T11:30:00.000Z b1\n");
+  REQUIRE(h.firings.size() == 1);
+  CHECK(to_json(h.firings[0].actions[0].value) ==
+        R"({"name":"b","id":"b1","user":"u","time":"2026-01-01T10:00:00.000Z","n":2,)"
+        R"("k":"a key longer than fifteen bytes","deep":[1,{"y":null}]})");
+}
+
 TEST_CASE("events at t are handled before timers due at t") {
   Harness h(
       "rule r when a and no b within 1h then send log end\n"

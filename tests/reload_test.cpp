@@ -46,6 +46,29 @@ rule other when ping then send log {} end
   CHECK(to_json(h.firings[0].actions[0].value) == R"({"sku":"A","again":true})");
 }
 
+TEST_CASE(
+    "a kept match's trigger values follow renumbered slots, and paths it did not keep read as "
+    "missing") {
+  Harness h(kWaiting);
+  h.send(ev("page_view", "u1", "2026-01-01T09:30:00Z"));
+  h.send(ev("add_to_cart", "u1", "2026-01-01T10:00:00Z",
+            R"({"sku": "A", "value": 150, "color": "red"})", "c1"));
+  // A rule first in the new set reads other paths, so `value` and `sku` get new slot
+  // numbers; the new action also reads `color`, which the match did not keep (its rule
+  // did not read it): it reads as missing.
+  const SwapCounts counts = h.engine->replace_program(compiled(R"(
+const LIMIT = 100
+rule before when ping as p and p.zone == "z" and p.level > 2 then send log {} end
+rule cart when add_to_cart as c and c.value > LIMIT and count(page_view in last 1h) >= 1
+  and no purchase within 1h
+then send log { sku: c.sku, value: c.value, color: c.color } end
+)"));
+  CHECK(counts.pending_kept == 1);
+  h.until("2026-01-01T11:00:00Z");
+  REQUIRE(h.firings.size() == 1);
+  CHECK(to_json(h.firings[0].actions[0].value) == R"({"sku":"A","value":150,"color":null})");
+}
+
 TEST_CASE("a swap drops waiting matches whose when changed, and of removed rules") {
   Harness h(kWaiting);
   h.send(ev("page_view", "u1", "2026-01-01T09:30:00Z"));

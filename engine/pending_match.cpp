@@ -1,0 +1,179 @@
+#include "engine/pending_match.hpp"
+
+#include <cassert>
+#include <cstring>
+#include <new>
+
+#include "engine/value_bytes.hpp"
+
+namespace spur {
+namespace {
+
+constexpr uint8_t kNameKept = 1;  // the trigger's name follows its id
+constexpr uint8_t kTimeKept = 2;  // then its time, which differs from the handled time
+
+}  // namespace
+
+static_assert(sizeof(PendingMatch) == 32 && alignof(PendingMatch) == 8,
+              "the bytes start right after the header, 8-byte aligned");
+
+void PendingMatch::Free::operator()(PendingMatch* match) const {
+  match->~PendingMatch();
+  ::operator delete(match);
+}
+
+PendingMatch::PendingMatch(const PendingContents& contents, size_t words)
+    : id_(contents.id),
+      trigger_ms_(contents.trigger_ms),
+      rule_(contents.rule),
+      words_(static_cast<uint32_t>(words)),
+      flags_((contents.trigger_name.empty() ? 0 : kNameKept) |
+             (contents.trigger_time_ms == contents.trigger_ms ? 0 : kTimeKept)) {}
+
+PendingMatch::Ptr PendingMatch::make(const PendingContents& c, std::string& scratch) {
+  assert(c.held.size() < (size_t{1} << 24));
+  scratch.clear();
+  for (const uint64_t word : c.held) {
+    char raw[sizeof word];
+    std::memcpy(raw, &word, sizeof word);
+    scratch.append(raw, sizeof word);
+  }
+  append_varint(scratch, c.trigger_id.size());
+  scratch += c.trigger_id;
+  if (!c.trigger_name.empty()) {
+    append_varint(scratch, c.trigger_name.size());
+    scratch += c.trigger_name;
+  }
+  if (c.trigger_time_ms != c.trigger_ms) {
+    char raw[sizeof c.trigger_time_ms];
+    std::memcpy(raw, &c.trigger_time_ms, sizeof raw);
+    scratch.append(raw, sizeof raw);
+  }
+  append_varint(scratch, c.slots.size());
+  for (const auto& [slot, value] : c.slots) {
+    append_varint(scratch, slot);
+    append_value_bytes(scratch, value);
+  }
+  append_varint(scratch, c.frozen.size());
+  for (const auto& [node, value] : c.frozen) {
+    append_varint(scratch, node);
+    append_value_bytes(scratch, value);
+  }
+  void* raw = ::operator new(sizeof(PendingMatch) + scratch.size());
+  auto* match = new (raw) PendingMatch(c, c.held.size());
+  std::memcpy(match->bytes(), scratch.data(), scratch.size());
+  return Ptr(match);
+}
+
+bool PendingMatch::held(size_t p) const {
+  uint64_t word = 0;
+  std::memcpy(&word, bytes() + p / 64 * sizeof word, sizeof word);
+  return (word >> (p % 64)) & 1;
+}
+
+void PendingMatch::hold(size_t p) {
+  uint64_t word = 0;
+  char* at = bytes() + p / 64 * sizeof word;
+  std::memcpy(&word, at, sizeof word);
+  word |= uint64_t{1} << (p % 64);
+  std::memcpy(at, &word, sizeof word);
+}
+
+bool PendingMatch::all_held(size_t count) const {
+  for (size_t p = 0; p < count; ++p) {
+    if (!held(p)) return false;
+  }
+  return true;
+}
+
+std::string_view PendingMatch::trigger_id() const {
+  const char* p = bytes() + words_ * sizeof(uint64_t);
+  const auto size = static_cast<size_t>(read_varint(p));
+  return {p, size};
+}
+
+void PendingMatch::decode(PendingContents& out) const {
+  out.id = id_;
+  out.rule = rule_;
+  out.trigger_ms = trigger_ms_;
+  out.held.resize(words_);
+  std::memcpy(out.held.data(), bytes(), words_ * sizeof(uint64_t));
+  const char* p = bytes() + words_ * sizeof(uint64_t);
+  const auto text = [&p] {
+    const auto size = static_cast<size_t>(read_varint(p));
+    const std::string_view t(p, size);
+    p += size;
+    return t;
+  };
+  out.trigger_id = text();
+  out.trigger_name.clear();
+  if (flags_ & kNameKept) out.trigger_name = text();
+  out.trigger_time_ms = trigger_ms_;
+  if (flags_ & kTimeKept) {
+    std::memcpy(&out.trigger_time_ms, p, sizeof out.trigger_time_ms);
+    p += sizeof out.trigger_time_ms;
+  }
+  out.slots.resize(read_varint(p));
+  for (auto& [slot, value] : out.slots) {
+    slot = static_cast<uint32_t>(read_varint(p));
+    value = read_value_bytes(p);
+  }
+  out.frozen.resize(read_varint(p));
+  for (auto& [node, value] : out.frozen) {
+    node = static_cast<uint32_t>(read_varint(p));
+    value = read_value_bytes(p);
+  }
+}
+
+PendingList::PendingList(PendingList&& other) noexcept
+    : head_(std::exchange(other.head_, nullptr)), tail_(std::exchange(other.tail_, nullptr)) {}
+
+PendingList& PendingList::operator=(PendingList&& other) noexcept {
+  if (this != &other) {
+    clear();
+    head_ = std::exchange(other.head_, nullptr);
+    tail_ = std::exchange(other.tail_, nullptr);
+  }
+  return *this;
+}
+
+PendingList::~PendingList() {
+  clear();
+}
+
+void PendingList::clear() {
+  // Iteratively: a user may hold many matches (`pending each`), too many to recurse over.
+  while (head_ != nullptr) {
+    const PendingMatch::Ptr gone(std::exchange(head_, head_->next_));
+  }
+  tail_ = nullptr;
+}
+
+size_t PendingList::size() const {
+  size_t n = 0;
+  for (const PendingMatch* m = head_; m != nullptr; m = m->next_)
+    ++n;
+  return n;
+}
+
+void PendingList::push_back(PendingMatch::Ptr match) {
+  PendingMatch* m = match.release();
+  m->next_ = nullptr;
+  (tail_ ? tail_->next_ : head_) = m;
+  tail_ = m;
+}
+
+PendingMatch::Ptr PendingList::take(const PendingMatch& match) {
+  PendingMatch* before = nullptr;
+  PendingMatch* m = head_;
+  while (m != &match) {
+    assert(m != nullptr && "the match is one of this list's");
+    before = std::exchange(m, m->next_);
+  }
+  (before ? before->next_ : head_) = m->next_;
+  if (tail_ == m) tail_ = before;
+  m->next_ = nullptr;
+  return PendingMatch::Ptr(m);
+}
+
+}  // namespace spur

@@ -1,0 +1,27 @@
+// A compact byte encoding of Values, for what is kept long and read seldom (the trigger
+// values a waiting match keeps): a tag byte, then the payload (numbers, times and
+// durations as 8 raw bytes; strings, lists and objects length-prefixed). A short string
+// costs its length plus two bytes instead of a 24-byte Value.
+//
+// Not a wire or storage format: the bytes never leave the process, so the layout may
+// change between versions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/value.hpp"
+
+namespace spur {
+
+// Appends `n` in LEB128 (7 bits a byte, low first).
+void append_varint(std::string& out, uint64_t n);
+// Reads what append_varint wrote at `p` and moves `p` past it.
+uint64_t read_varint(const char*& p);
+
+// Appends the encoding of `v` to `out`.
+void append_value_bytes(std::string& out, const Value& v);
+// Decodes the value at `p` (written by append_value_bytes) and moves `p` past it.
+Value read_value_bytes(const char*& p);
+
+}  // namespace spur
