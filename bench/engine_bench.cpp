@@ -191,8 +191,8 @@ void BM_S3(benchmark::State& state) {
 BENCHMARK(BM_S3)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 // Memory: the heap bytes (malloc_usable_size, so allocator rounding included) held per
-// idle user with a 5-attribute profile; per pending match of the S2 rule (its copy of the
-// trigger event, the match, its timer): the same carts sent to users whose carts wait
+// idle user with a 5-attribute profile; per pending match of the S2 rule (the match with
+// what it keeps of the trigger, its timer): the same carts sent to users whose carts wait
 // and to users whose carts do not, the difference divided by the matches; and per event
 // id remembered for deduplication.
 struct Footprint {

@@ -119,7 +119,7 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       }
       // Renumbered into the new program's rules, slots and nodes. The new rule reads the
       // same conditions; a trigger property that only its new actions read was not kept
-      // and reads as missing (docs/language.md).
+      // and reads as missing (docs/server.md, "Reload").
       PendingContents& c = making_;
       m->decode(c);
       c.rule = static_cast<uint32_t>(swap.rules[c.rule]);
