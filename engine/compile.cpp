@@ -416,6 +416,8 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
     }
   }
   if (a.value) out.value = expr(*a.value, scope);
+  if (out.value != kNoNode && p_.nodes[out.value].op == Op::kConst)
+    out.constant = p_.consts[p_.nodes[out.value].a];
   return out;
 }
 

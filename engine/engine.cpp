@@ -560,29 +560,29 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   // was reserved for every value of the largest rule, so its pointers stay valid. The
   // context points at the live user state: each action sees the changes of the ones
   // before it.
-  const auto value_of = [&](uint32_t node, const Value* otherwise) -> const Value* {
-    if (node == kNoNode) return otherwise;
-    if (const Node& n = program_->nodes[node]; n.op == Op::kConst) return &program_->consts[n.a];
-    return &keep(evaluate(context(u, trigger, at), node));
+  const auto value_of = [&](const CompiledAction& action, const Value* otherwise) -> const Value* {
+    if (action.value == kNoNode) return otherwise;
+    if (action.constant) return &*action.constant;
+    return &keep(evaluate(context(u, trigger, at), action.value));
   };
   for (const CompiledAction& action : rule.actions) {
     ActionRecord r{action.op, action.target, &kNull, nullptr};
     switch (action.op) {
       case ActionOp::kSend:
       case ActionOp::kRespond:
-        r.value = value_of(action.value, &kNoPayload);
+        r.value = value_of(action, &kNoPayload);
         break;
       case ActionOp::kEmit:
-        r.value = value_of(action.value, &kNoPayload);
+        r.value = value_of(action, &kNoPayload);
         queue_derived(action.target, *r.value, at, level + 1, cascade);
         break;
       case ActionOp::kSet:
       case ActionOp::kUnset:
-        if (action.op == ActionOp::kSet) r.value = value_of(action.value, &kNull);
+        if (action.op == ActionOp::kSet) r.value = value_of(action, &kNull);
         u.attributes = with_member(u.attributes, action.path, 0, *r.value);
         break;
       case ActionOp::kIncrement: {
-        r.by = value_of(action.value, &kOne);
+        r.by = value_of(action, &kOne);
         // A missing attribute counts as 0; anything else but a number changes nothing.
         const Value* current = find_path(u.attributes, action.path);
         std::optional<double> base;
