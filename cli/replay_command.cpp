@@ -158,7 +158,7 @@ int replay_command(std::span<const std::string> args) {
     DecodedEvent decoded = decode_event(line, "auto-" + std::to_string(number));
     SubmitResult result;
     if (decoded.ok) {
-      result = engine.submit(std::move(decoded.event));
+      result = engine.submit(decoded.event);
     } else {
       result = {Outcome::kRejected, decoded.error};
     }

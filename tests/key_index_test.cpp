@@ -21,11 +21,11 @@ TEST_CASE("a key index finds each key's positions, short or long, one or many") 
   }
   const KeyIndex index(entries);
   size_t listed = 0;
-  for (const auto& [key, list] : entries) {
-    CAPTURE(key);
-    const auto found = index.find(key);
-    CHECK(std::vector<uint32_t>(found.begin(), found.end()) == list);
-    listed += list.size();
+  for (const auto& entry : entries) {
+    CAPTURE(entry.first);
+    const auto found = index.find(entry.first);
+    CHECK(std::vector<uint32_t>(found.begin(), found.end()) == entry.second);
+    listed += entry.second.size();
   }
   CHECK(index.positions() == listed);
   // Absent keys, among them prefixes and extensions of present ones.
