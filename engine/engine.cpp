@@ -429,6 +429,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
     }
     u.pending.push_back(PendingMatch::make(m, match_bytes_));
+    m.slots.clear();  // no longer keeps the trigger's values alive
+    m.frozen.clear();
     note_numbered(u);
   };
   if (plan.indexes.empty() && plan.bounds.empty()) {

@@ -84,6 +84,10 @@ struct ProgramSwap {
   std::vector<int64_t> rules, groups, segments;
   // Old slot -> new slot of the same path into the trigger's properties, or -1.
   std::vector<int64_t> slots;
+  // New rule -> the trigger slots it reads that its kept matches did not keep (the old
+  // rule did not read them): missing in those matches' firings. Rules with none are
+  // left out.
+  std::vector<std::pair<uint32_t, std::vector<uint32_t>>> unkept_reads;
   // Per old rule whose waiting matches stay (same `when` fingerprint, still enabled): old
   // node -> new node of its conditions; empty for the others.
   std::vector<std::optional<std::unordered_map<uint32_t, uint32_t>>> nodes;

@@ -54,6 +54,9 @@ class PendingMatch {
 
   // A match holding `contents`; `scratch` is reused to lay the bytes out.
   static Ptr make(const PendingContents& contents, std::string& scratch);
+  // The bytes live past the header, in the same allocation: only make() can make one.
+  PendingMatch(const PendingMatch&) = delete;
+  PendingMatch& operator=(const PendingMatch&) = delete;
 
   uint64_t id() const { return id_; }
   uint32_t rule() const { return rule_; }

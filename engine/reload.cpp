@@ -93,6 +93,12 @@ std::shared_ptr<const ProgramSwap> prepare_swap(std::shared_ptr<const Program> b
     auto& map = swap->nodes[r].emplace();
     for (size_t i = 0; i < old_nodes.size(); ++i)
       map.emplace(old_nodes[i], new_nodes[i]);
+    std::vector<uint32_t> unkept = new_rule.trigger_slots;
+    for (const uint32_t kept : old_rule.trigger_slots) {
+      if (swap->slots[kept] != kGone) std::erase(unkept, static_cast<uint32_t>(swap->slots[kept]));
+    }
+    if (!unkept.empty())
+      swap->unkept_reads.emplace_back(static_cast<uint32_t>(swap->rules[r]), std::move(unkept));
   }
   swap->before = std::move(before);
   swap->after = std::move(after);
@@ -137,6 +143,8 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       ++counts.pending_kept;
     }
     u.pending = std::move(kept);
+    making_.slots.clear();  // no longer keeps the last match's values alive
+    making_.frozen.clear();
     if (u.activity) {
       UserActivity& activity = *u.activity;
       remap_times(activity.rule_firings, swap.rules);

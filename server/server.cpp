@@ -35,6 +35,37 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+// The reload warning for a rule that keeps its waiting matches while its new version
+// reads trigger properties they did not keep (engine/reload.cpp): null in their firings.
+nlohmann::ordered_json unkept_warning(const RuleInfo& rule, const Program& program,
+                                      const std::vector<uint32_t>& slots) {
+  std::string reads;
+  for (const uint32_t slot : slots) {
+    if (!reads.empty()) reads += ", ";
+    const std::vector<std::string>& path = program.slot_paths[slot];
+    if (path.empty()) {
+      reads += "all of its properties";
+      continue;
+    }
+    reads += '`';
+    for (size_t i = 0; i < path.size(); ++i)
+      reads += (i ? "." : "") + path[i];
+    reads += '`';
+  }
+  return {{"file", rule.file},
+          {"line", rule.line},
+          {"column", 1},
+          {"end_line", rule.line},
+          {"end_column", 1},
+          {"severity", "warning"},
+          {"message", "rule `" + rule.name +
+                          "` keeps its waiting matches, but now reads the trigger's " + reads +
+                          ", which the matches made before this reload did not keep"},
+          {"hint",
+           "their firings get null there; matches made from now on have it. To drop the old "
+           "matches instead, change the rule's `when` part"}};
+}
+
 bool loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
@@ -216,6 +247,11 @@ ReloadReport Server::reload_now(const std::string& cause) {
   nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
   for (const auto& d : next->diagnostics)
     warnings.push_back(d);
+  for (const auto& [rule, slots] : mapping->unkept_reads) {
+    warnings.push_back(unkept_warning(next->rules[rule], *next->program, slots));
+    log_line("warning", warnings.back()["message"].get<std::string>(),
+             {{"rule", next->rules[rule].name}});
+  }
   nlohmann::ordered_json body = {{"version", next->version},
                                  {"added", names(added)},
                                  {"removed", names(removed)},

@@ -56,13 +56,20 @@ TEST_CASE(
   // A rule first in the new set reads other paths, so `value` and `sku` get new slot
   // numbers; the new action also reads `color`, which the match did not keep (its rule
   // did not read it): it reads as missing.
-  const SwapCounts counts = h.engine->replace_program(compiled(R"(
+  const auto swap = prepare_swap(h.program, compiled(R"(
 const LIMIT = 100
 rule before when ping as p and p.zone == "z" and p.level > 2 then send log {} end
 rule cart when add_to_cart as c and c.value > LIMIT and count(page_view in last 1h) >= 1
   and no purchase within 1h
 then send log { sku: c.sku, value: c.value, color: c.color } end
 )"));
+  // What the reload warns of: rule 1 (`cart`) reads one slot its matches lack, `color`.
+  REQUIRE(swap->unkept_reads.size() == 1);
+  CHECK(swap->unkept_reads[0].first == 1);
+  REQUIRE(swap->unkept_reads[0].second.size() == 1);
+  CHECK(swap->after->slot_paths[swap->unkept_reads[0].second[0]] ==
+        std::vector<std::string>{"color"});
+  const SwapCounts counts = h.engine->replace_program(*swap);
   CHECK(counts.pending_kept == 1);
   h.until("2026-01-01T11:00:00Z");
   REQUIRE(h.firings.size() == 1);

@@ -105,8 +105,19 @@ def test_pending_matches_carry_over_by_when():
         server.write_rule("waiting.rules", rules.WAITING.replace("sku: c.sku", "sku: c.sku, v: 2"))
         r = server.request("POST", "/v1/rules/reload").json()
         assert r["changed"] == ["cart_wait"] and r["pending_kept"] == 3 and r["pending_dropped"] == 0, r
+        assert not any("keeps its waiting matches" in w["message"] for w in r["warnings"]), r
         listed = {rule["name"]: rule for rule in server.request("GET", "/v1/rules").json()["rules"]}
         assert listed["cart_wait"]["pending"] == 3, listed
+        # The actions now read a property the waiting matches did not keep: kept, with
+        # a warning that names the rule and the property.
+        server.write_rule("waiting.rules", rules.WAITING.replace("sku: c.sku", "sku: c.sku, color: c.color"))
+        r = server.request("POST", "/v1/rules/reload").json()
+        assert r["pending_kept"] == 3 and r["pending_dropped"] == 0, r
+        unkept = [w for w in r["warnings"] if "keeps its waiting matches" in w["message"]]
+        assert len(unkept) == 1 and "`cart_wait`" in unkept[0]["message"], r
+        assert "`color`" in unkept[0]["message"] and unkept[0]["severity"] == "warning", r
+        assert unkept[0]["file"].endswith("waiting.rules") and unkept[0]["line"] > 0, r
+        assert any(l.get("level") == "warning" and l.get("rule") == "cart_wait" for l in server.log_lines())
         # The window changes: the `when` differs, so they are dropped.
         server.write_rule("waiting.rules", rules.WAITING.replace("within 1h", "within 2h"))
         r = server.request("POST", "/v1/rules/reload").json()
