@@ -358,11 +358,13 @@ void Engine::resolve_pending(User& user, const Event& event, int64_t at) {
     ++it;  // before `m` leaves the list
     const CompiledRule& rule = program_->rules[m.rule()];
     bool violated = false;
+    TriggerView trigger;  // unpacked when a filter first needs it
     for (size_t p = 0; p < rule.futures.size() && !violated; ++p) {
       const FuturePattern& f = rule.futures[p];
       if (m.held(p) || f.event != event.name || at > m.trigger_ms() + f.within_ms) continue;
       if (f.filter != kNoNode) {
-        EvalContext c = context(u, unpack(m, user), at);
+        if (trigger.event == nullptr) trigger = unpack(m, user);
+        EvalContext c = context(u, trigger, at);
         c.candidate = &event.properties;
         if (!holds(c, f.filter)) continue;
       }
