@@ -97,7 +97,7 @@ void PendingMatch::decode(PendingContents& out) const {
   out.rule = rule_;
   out.trigger_ms = trigger_ms_;
   out.held.resize(words_);
-  std::memcpy(out.held.data(), bytes(), words_ * sizeof(uint64_t));
+  if (words_ > 0) std::memcpy(out.held.data(), bytes(), words_ * sizeof(uint64_t));
   const char* p = bytes() + words_ * sizeof(uint64_t);
   const auto text = [&p] {
     const auto size = static_cast<size_t>(read_varint(p));
