@@ -134,21 +134,15 @@ class Compiler {
   // The slot of a path into the trigger's properties; noted as read by the rule being
   // compiled.
   uint32_t slot(std::vector<std::string> parts) {
-    std::string key;
-    for (const std::string& part : parts)
-      add_key(key, part);
     const auto [it, added] =
-        slot_ids_.try_emplace(std::move(key), static_cast<uint32_t>(p_.slot_paths.size()));
+        slot_ids_.try_emplace(path_key(parts), static_cast<uint32_t>(p_.slot_paths.size()));
     if (added) p_.slot_paths.push_back(std::move(parts));
     rule_slots_.push_back(it->second);
     return it->second;
   }
   uint32_t path(std::vector<std::string> parts) {
-    std::string key;
-    for (const std::string& part : parts)
-      add_key(key, part);
     const auto [it, added] =
-        path_ids_.try_emplace(std::move(key), static_cast<uint32_t>(p_.paths.size()));
+        path_ids_.try_emplace(path_key(parts), static_cast<uint32_t>(p_.paths.size()));
     if (added) p_.paths.push_back(std::move(parts));
     return it->second;
   }

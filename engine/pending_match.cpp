@@ -33,22 +33,11 @@ PendingMatch::PendingMatch(const PendingContents& contents, size_t words)
 PendingMatch::Ptr PendingMatch::make(const PendingContents& c, std::string& scratch) {
   assert(c.held.size() < (size_t{1} << 24));
   scratch.clear();
-  for (const uint64_t word : c.held) {
-    char raw[sizeof word];
-    std::memcpy(raw, &word, sizeof word);
-    scratch.append(raw, sizeof word);
-  }
-  append_varint(scratch, c.trigger_id.size());
-  scratch += c.trigger_id;
-  if (!c.trigger_name.empty()) {
-    append_varint(scratch, c.trigger_name.size());
-    scratch += c.trigger_name;
-  }
-  if (c.trigger_time_ms != c.trigger_ms) {
-    char raw[sizeof c.trigger_time_ms];
-    std::memcpy(raw, &c.trigger_time_ms, sizeof raw);
-    scratch.append(raw, sizeof raw);
-  }
+  for (const uint64_t word : c.held)
+    append_int64(scratch, static_cast<int64_t>(word));
+  append_text(scratch, c.trigger_id);
+  if (!c.trigger_name.empty()) append_text(scratch, c.trigger_name);
+  if (c.trigger_time_ms != c.trigger_ms) append_int64(scratch, c.trigger_time_ms);
   append_varint(scratch, c.slots.size());
   for (const auto& [slot, value] : c.slots) {
     append_varint(scratch, slot);
@@ -88,8 +77,7 @@ bool PendingMatch::all_held(size_t count) const {
 
 std::string_view PendingMatch::trigger_id() const {
   const char* p = bytes() + words_ * sizeof(uint64_t);
-  const auto size = static_cast<size_t>(read_varint(p));
-  return {p, size};
+  return read_text(p);
 }
 
 void PendingMatch::decode(PendingContents& out) const {
@@ -99,20 +87,10 @@ void PendingMatch::decode(PendingContents& out) const {
   out.held.resize(words_);
   if (words_ > 0) std::memcpy(out.held.data(), bytes(), words_ * sizeof(uint64_t));
   const char* p = bytes() + words_ * sizeof(uint64_t);
-  const auto text = [&p] {
-    const auto size = static_cast<size_t>(read_varint(p));
-    const std::string_view t(p, size);
-    p += size;
-    return t;
-  };
-  out.trigger_id = text();
+  out.trigger_id = read_text(p);
   out.trigger_name.clear();
-  if (flags_ & kNameKept) out.trigger_name = text();
-  out.trigger_time_ms = trigger_ms_;
-  if (flags_ & kTimeKept) {
-    std::memcpy(&out.trigger_time_ms, p, sizeof out.trigger_time_ms);
-    p += sizeof out.trigger_time_ms;
-  }
+  if (flags_ & kNameKept) out.trigger_name = read_text(p);
+  out.trigger_time_ms = (flags_ & kTimeKept) ? read_int64(p) : trigger_ms_;
   out.slots.resize(read_varint(p));
   for (auto& [slot, value] : out.slots) {
     slot = static_cast<uint32_t>(read_varint(p));

@@ -47,14 +47,6 @@ std::vector<uint32_t> condition_nodes(const Program& program, const CompiledRule
   return order;
 }
 
-// One text per path: parts length-prefixed, so that no two paths share one.
-std::string slot_key(const std::vector<std::string>& path) {
-  std::string key;
-  for (const std::string& part : path)
-    add_key(key, part);
-  return key;
-}
-
 // Re-keys firing times from old indices to new ones, dropping those whose owner left.
 void remap_times(std::vector<std::pair<uint32_t, FiringTimes>>& times,
                  const std::vector<int64_t>& map) {
@@ -75,10 +67,10 @@ std::shared_ptr<const ProgramSwap> prepare_swap(std::shared_ptr<const Program> b
   swap->segments = by_name(before->segments, after->segments);
   std::unordered_map<std::string, int64_t> new_slots;
   for (size_t i = 0; i < after->slot_paths.size(); ++i)
-    new_slots.emplace(slot_key(after->slot_paths[i]), static_cast<int64_t>(i));
+    new_slots.emplace(path_key(after->slot_paths[i]), static_cast<int64_t>(i));
   swap->slots.assign(before->slot_paths.size(), kGone);
   for (size_t i = 0; i < before->slot_paths.size(); ++i) {
-    if (const auto it = new_slots.find(slot_key(before->slot_paths[i])); it != new_slots.end())
+    if (const auto it = new_slots.find(path_key(before->slot_paths[i])); it != new_slots.end())
       swap->slots[i] = it->second;
   }
   swap->nodes.resize(before->rules.size());

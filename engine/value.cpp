@@ -98,6 +98,13 @@ void add_key(std::string& key, int64_t number) {
   key.append(buf, std::to_chars(buf, buf + sizeof buf, number).ptr);
 }
 
+std::string path_key(const std::vector<std::string>& path) {
+  std::string key;
+  for (const std::string& part : path)
+    add_key(key, part);
+  return key;
+}
+
 void append_value_key(std::string& key, const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kNull:

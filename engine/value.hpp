@@ -138,6 +138,8 @@ void append_value_key(std::string& key, const Value& v);
 // run into each other.
 void add_key(std::string& key, std::string_view text);
 void add_key(std::string& key, int64_t number);
+// The key of a path (its parts added in order): equal for equal paths only.
+std::string path_key(const std::vector<std::string>& path);
 
 // The value at `path` below `root` (object members, one key per element); null when
 // any step is missing or not an object.

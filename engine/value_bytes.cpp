@@ -18,6 +18,23 @@ enum class Tag : uint8_t {
   kObject
 };
 
+}  // namespace
+
+void append_varint(std::string& out, uint64_t n) {
+  for (; n >= 0x80; n >>= 7)
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+  out.push_back(static_cast<char>(n));
+}
+
+uint64_t read_varint(const char*& p) {
+  uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<uint8_t>(*p++);
+    n |= uint64_t{byte & 0x7fu} << shift;
+    if (byte < 0x80) return n;
+  }
+}
+
 void append_int64(std::string& out, int64_t n) {
   char bytes[sizeof n];
   std::memcpy(bytes, &n, sizeof n);
@@ -41,23 +58,6 @@ std::string_view read_text(const char*& p) {
   const std::string_view text(p, size);
   p += size;
   return text;
-}
-
-}  // namespace
-
-void append_varint(std::string& out, uint64_t n) {
-  for (; n >= 0x80; n >>= 7)
-    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
-  out.push_back(static_cast<char>(n));
-}
-
-uint64_t read_varint(const char*& p) {
-  uint64_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    const auto byte = static_cast<uint8_t>(*p++);
-    n |= uint64_t{byte & 0x7fu} << shift;
-    if (byte < 0x80) return n;
-  }
 }
 
 void append_value_bytes(std::string& out, const Value& v) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "engine/value.hpp"
 
@@ -18,6 +19,13 @@ namespace spur {
 void append_varint(std::string& out, uint64_t n);
 // Reads what append_varint wrote at `p` and moves `p` past it.
 uint64_t read_varint(const char*& p);
+
+// A text as its length (varint) and its bytes; an int64 as its 8 raw bytes. The readers
+// move `p` past what they read; a text read is a view into the bytes.
+void append_text(std::string& out, std::string_view text);
+std::string_view read_text(const char*& p);
+void append_int64(std::string& out, int64_t n);
+int64_t read_int64(const char*& p);
 
 // Appends the encoding of `v` to `out`.
 void append_value_bytes(std::string& out, const Value& v);
