@@ -124,6 +124,16 @@ TEST_CASE("a waiting match keeps its trigger's envelope and what its rule reads 
         R"("k":"a key longer than fifteen bytes","deep":[1,{"y":null}]})");
 }
 
+TEST_CASE("a waiting match whose rule reads its whole trigger keeps all of its properties") {
+  Harness h("rule r when a as e and no b within 1h then send log { all: e, n: e.n } end\n");
+  h.send(ev("a", "u", "2026-01-01T10:00:00Z",
+            R"({"n": 1.5, "tags": ["x", "y"], "o": {"deep": {"t": true}}, "s": null})", "a1"));
+  h.until("2026-01-01T11:00:00Z");
+  REQUIRE(h.firings.size() == 1);
+  CHECK(to_json(h.firings[0].actions[0].value) ==
+        R"({"all":{"n":1.5,"tags":["x","y"],"o":{"deep":{"t":true}},"s":null},"n":1.5})");
+}
+
 TEST_CASE("events at t are handled before timers due at t") {
   Harness h(
       "rule r when a and no b within 1h then send log end\n"
