@@ -1,5 +1,6 @@
 #include "engine/value_bytes.hpp"
 
+#include <bit>
 #include <cstring>
 #include <string_view>
 
@@ -69,14 +70,10 @@ void append_value_bytes(std::string& out, const Value& v) {
     case Value::Kind::kBool:
       tag(v.as_bool() ? Tag::kTrue : Tag::kFalse);
       break;
-    case Value::Kind::kNumber: {
+    case Value::Kind::kNumber:
       tag(Tag::kNumber);
-      const double n = v.as_number();
-      char bytes[sizeof n];
-      std::memcpy(bytes, &n, sizeof n);
-      out.append(bytes, sizeof n);
+      append_int64(out, std::bit_cast<int64_t>(v.as_number()));
       break;
-    }
     case Value::Kind::kString:
       tag(Tag::kString);
       append_text(out, v.as_string());
@@ -114,12 +111,8 @@ Value read_value_bytes(const char*& p) {
       return Value::boolean(false);
     case Tag::kTrue:
       return Value::boolean(true);
-    case Tag::kNumber: {
-      double n = 0;
-      std::memcpy(&n, p, sizeof n);
-      p += sizeof n;
-      return Value::number(n);
-    }
+    case Tag::kNumber:
+      return Value::number(std::bit_cast<double>(read_int64(p)));
     case Tag::kString:
       return Value::string(read_text(p));
     case Tag::kTime:
