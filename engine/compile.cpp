@@ -180,6 +180,7 @@ class Compiler {
     std::optional<RuleBound> bound;
   };
   RuleIndexing indexing(CompiledRule& rule) const;
+  void list_constant_actions(CompiledRule& rule);
   static bool indexable(const Value& v);
   bool equality_keys(uint32_t node, std::vector<IndexKey>& keys) const;
   std::optional<RuleBound> bound_of(uint32_t node) const;
@@ -412,6 +413,9 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
   if (a.value) out.value = expr(*a.value, scope);
   if (out.value != kNoNode && p_.nodes[out.value].op == Op::kConst)
     out.constant = p_.consts[p_.nodes[out.value].a];
+  const bool carries =
+      out.op == ActionOp::kSend || out.op == ActionOp::kEmit || out.op == ActionOp::kRespond;
+  if (carries && out.value == kNoNode) out.constant = Value::object({});
   return out;
 }
 
@@ -490,11 +494,18 @@ void Compiler::declaration(const ast::Rule& r) {
     rule.trigger_slots.erase(std::unique(rule.trigger_slots.begin(), rule.trigger_slots.end()),
                              rule.trigger_slots.end());
   }
+  rule.waits = !rule.futures.empty();
+  rule.restricted = rule.cooldown_ms || !rule.limits.empty() || rule.group >= 0;
   rule.when_fingerprint = fnv1a(when_text);
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
   rule_indexing_.emplace_back();
   if (!rule.decide && !rule.disabled) {
     rule_indexing_.back() = indexing(rule);
+    for (uint32_t i = 0; i < rule.operands.size(); ++i) {
+      const auto operand = static_cast<int32_t>(i);
+      if (operand != rule.indexed_operand && operand != rule.bound_operand)
+        rule.tests_operands = true;
+    }
     for (const std::string& trigger : rule.triggers) {
       Program::EventPlan& plan = p_.event_plans[trigger];
       for (const uint32_t slot : rule_slots_) {
@@ -578,6 +589,21 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
   return true;
 }
 
+// The records of a firing that is always the same, made once: they point into the
+// rule's actions, whose place stays when the program is moved (vectors keep their buffer).
+void Compiler::list_constant_actions(CompiledRule& rule) {
+  const bool constant =
+      rule.scores.empty() && rule.actions.size() <= UINT16_MAX &&
+      std::all_of(rule.actions.begin(), rule.actions.end(), [](const auto& a) {
+        return (a.op == ActionOp::kSend || a.op == ActionOp::kRespond) && a.constant;
+      });
+  if (!constant) return;
+  rule.constant_actions_first = static_cast<uint32_t>(p_.constant_actions.size());
+  rule.constant_actions_count = static_cast<uint16_t>(rule.actions.size());
+  for (const CompiledAction& a : rule.actions)
+    p_.constant_actions.push_back({a.op, a.target, &*a.constant, nullptr});
+}
+
 void Compiler::add_to_plan(const std::string& event, uint32_t rule, const RuleIndexing& indexing) {
   Program::EventPlan& plan = p_.event_plans[event];
   std::vector<IndexLists>& lists = index_lists_[event];
@@ -625,6 +651,8 @@ std::shared_ptr<const Program> Compiler::run() {
       if (const auto* r = std::get_if<ast::Rule>(&d)) declaration(*r);
     }
   }
+  for (CompiledRule& rule : p_.rules)
+    list_constant_actions(rule);
   std::vector<uint32_t> order(p_.rules.size());
   for (uint32_t i = 0; i < order.size(); ++i)
     order[i] = i;

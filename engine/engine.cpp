@@ -26,7 +26,6 @@ bool more_than(std::span<const uint64_t> bits, size_t n) {
   }
   return false;
 }
-const Value kNoPayload = Value::object({});  // immutable, shared by all firings
 const Value kOne = Value::number(1);
 
 // Firing times still within `keep_ms` of `at` matter to cooldowns and limits.
@@ -393,14 +392,14 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   const auto consider = [&](uint32_t position) {
     const uint32_t index = plan.rules[position];
     const CompiledRule& rule = program_->rules[index];
-    for (size_t i = 0; i < rule.operands.size(); ++i) {
+    for (size_t i = 0; rule.tests_operands && i < rule.operands.size(); ++i) {
       const auto operand = static_cast<int32_t>(i);
       if (operand != rule.indexed_operand && operand != rule.bound_operand &&
           !holds(c, rule.operands[i]))
         return;
     }
     ++rule_counts_[index].triggered;
-    if (rule.futures.empty()) {
+    if (!rule.waits) {
       activations_.push_back({index, next_order_++, trigger, nullptr});
       return;
     }
@@ -486,6 +485,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
 
 std::optional<SuppressReason> Engine::blocked(const UserState& u, const CompiledRule& rule,
                                               int64_t at) const {
+  if (!rule.restricted) return std::nullopt;
   const UserActivity* activity = u.activity.get();
   if (rule.cooldown_ms || !rule.limits.empty()) {
     const auto index = static_cast<uint32_t>(&rule - program_->rules.data());
@@ -507,6 +507,7 @@ std::optional<SuppressReason> Engine::blocked(const UserState& u, const Compiled
 
 void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
   const CompiledRule& rule = program_->rules[a.rule];
+  if (!rule.restricted) return;
   // Firing times are kept only where a cooldown or a limit will look at them.
   if (const int64_t keep = longest(rule.cooldown_ms, rule.limits); keep > 0) {
     FiringTimes& times = times_for(u.active().rule_firings, a.rule);
@@ -555,18 +556,26 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   UserState& u = user.second;
   const CompiledRule& rule = program_->rules[index];
   ++rule_counts_[index].fired;
+  if (rule.constant_actions_first != kNoNode) {
+    const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
+                            rule.constant_actions_count);
+    listener_.on_firing(Firing{
+        rule.name, user.first, at, trigger.event->id, rule.priority, {}, records, &u.extension});
+    return;
+  }
   score_records_.clear();
   for (const std::string& model : rule.scores)
     score_records_.push_back({model, score(*program_, u, model)});
   action_records_.clear();
   action_values_.clear();
-  // A constant is shown as it is; anything else is evaluated into action_values_, which
+  // A constant (the empty object too, which a send, emit or respond without a value
+  // carries) is shown as it is; anything else is evaluated into action_values_, which
   // was reserved for every value of the largest rule, so its pointers stay valid. The
   // context points at the live user state: each action sees the changes of the ones
-  // before it.
+  // before it. `otherwise` stands for a value not written (increment's `by`).
   const auto value_of = [&](const CompiledAction& action, const Value* otherwise) -> const Value* {
-    if (action.value == kNoNode) return otherwise;
     if (action.constant) return &*action.constant;
+    if (action.value == kNoNode) return otherwise;
     return &keep(evaluate(context(u, trigger, at), action.value));
   };
   for (const CompiledAction& action : rule.actions) {
@@ -574,10 +583,10 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
     switch (action.op) {
       case ActionOp::kSend:
       case ActionOp::kRespond:
-        r.value = value_of(action, &kNoPayload);
+        r.value = value_of(action, &kNull);
         break;
       case ActionOp::kEmit:
-        r.value = value_of(action, &kNoPayload);
+        r.value = value_of(action, &kNull);
         queue_derived(action.target, *r.value, at, level + 1, cascade);
         break;
       case ActionOp::kSet:

@@ -12,22 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include "engine/action_record.hpp"
 #include "engine/program.hpp"
 #include "engine/value.hpp"
 
 namespace spur {
 
 class UserExtension;
-
-// One action run by a firing (formats.md, "Action records").
-struct ActionRecord {
-  ActionOp op = ActionOp::kSend;
-  std::string_view name;  // send: adapter; emit: event; set, unset, increment: "profile.x"
-  // send: payload; set: value; emit: properties; respond: the object; unset: null;
-  // increment: the new value, or null when nothing changed. Never null.
-  const Value* value = nullptr;
-  const Value* by = nullptr;  // increment only
-};
 
 // score("model") as evaluated at firing time.
 struct ScoreRecord {

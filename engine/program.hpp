@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/action_record.hpp"
 #include "engine/bound_index.hpp"
 #include "engine/key_index.hpp"
 #include "engine/value.hpp"
@@ -123,21 +124,23 @@ struct LimitSpec {
 };
 
 enum class PendingMode : uint8_t { kLatest, kFirst, kEach };
-enum class ActionOp : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond };
 
 struct CompiledAction {
   ActionOp op = ActionOp::kSend;
   std::string target;             // adapter, event name, or "profile.x" for set/unset/increment
   std::vector<std::string> path;  // profile path without `profile`
   uint32_t value = kNoNode;       // payload, value or `by`
-  // The value when it is a constant (`send log {}`), held here so that a firing reads it
-  // without visiting the node and constant tables (two cache misses at 10,000 rules).
+  // The value when it is a constant (`send log {}`), or the empty object a send, emit or
+  // respond without one carries; held here so that a firing reads it without visiting
+  // the node and constant tables (two cache misses at 10,000 rules).
   std::optional<Value> constant;
 };
 
-// Fields in the order the agenda reads them, those of every candidate first, and each
-// rule on its own cache lines: at 10,000 rules a candidate's rule is rarely in cache, and
-// the fields it needs then come in two or three lines instead of four or five.
+// Fields in the order the agenda reads them, and each rule on its own cache lines: at
+// 10,000 rules a candidate's rule is rarely in cache. The first line holds all that a
+// candidate and its firing read when the rule is plain (nothing to evaluate beyond its
+// indexes, nothing to wait for, no cooldown, limit or group, constant actions), the
+// shape of most rules of a large set; the fields after it are read for the others.
 struct alignas(64) CompiledRule {
   std::string name;  // short names are held inline (firings quote it)
   int64_t priority = 0;
@@ -147,9 +150,20 @@ struct alignas(64) CompiledRule {
   int32_t indexed_operand = -1;
   // The same for the operand that put it in a bound index (EventPlan::bounds), or -1.
   int32_t bound_operand = -1;
+  // Of a rule whose firings are always the same (every action a send or respond of a
+  // constant, no score read): its records in Program::constant_actions, from `first`;
+  // kNoNode for the others.
+  uint32_t constant_actions_first = kNoNode;
+  uint16_t constant_actions_count = 0;
   PendingMode pending = PendingMode::kLatest;
   bool disabled = false;
   bool decide = false;
+  // Derived by the compiler from the fields below, each true when a candidate or a
+  // firing must read them: an operand neither index vouches for, a future pattern, a
+  // cooldown, limit or group.
+  bool tests_operands = false;
+  bool waits = false;
+  bool restricted = false;
   std::vector<uint32_t> operands;  // non-future operands of the top-level `and` chain
   std::vector<FuturePattern> futures;
   std::optional<int64_t> cooldown_ms;
@@ -195,6 +209,9 @@ struct Program {
   std::vector<PastPattern> past;
 
   std::vector<CompiledRule> rules;  // declaration order
+  // The action records of the rules whose firings are always the same
+  // (CompiledRule::constant_actions_first): they point into `rules`' actions.
+  std::vector<ActionRecord> constant_actions;
   std::vector<CompiledGroup> groups;
   std::vector<CompiledSegment> segments;
   std::vector<std::string> models;  // declared models

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include "formats/json_codec.hpp"
 #include "test_support.hpp"
 
 namespace spur {
@@ -63,6 +64,37 @@ TEST_CASE("the when fingerprint ignores the actions, the rule fingerprint does n
       "rule b when x and profile.v > 1 then send email end\n");
   CHECK(p->rules[0].when_fingerprint == p->rules[1].when_fingerprint);
   CHECK(p->rules[0].fingerprint != p->rules[1].fingerprint);
+}
+
+TEST_CASE("a plain rule is known as one from its first fields, with its firing's records made") {
+  const auto p = compiled(
+      "group g\nend\n"
+      "rule plain when a as e and e.c == \"x\" and e.n > 1 then\n"
+      "  send log { k: 1 }\n  send hook\nend\n"
+      "rule tested when a as e and e.n > 1 and e.m < 2 then send log end\n"
+      "rule waiting when a and no b within 1h then send log end\n"
+      "rule grouped group g when a then send log end\n"
+      "rule evaluated when a as e then send log { n: e.n } end\n"
+      "rule scored when a then send log { s: score(\"m\") } end\n"
+      "rule setter when a then set profile.x = 1 end\n");
+  const CompiledRule& plain = p->rules[0];
+  CHECK_FALSE(plain.tests_operands);
+  CHECK_FALSE(plain.waits);
+  CHECK_FALSE(plain.restricted);
+  REQUIRE(plain.constant_actions_first != kNoNode);
+  REQUIRE(plain.constant_actions_count == 2);
+  const ActionRecord* records = p->constant_actions.data() + plain.constant_actions_first;
+  CHECK(records[0].name == "log");
+  CHECK(to_json(*records[0].value) == R"({"k":1})");
+  CHECK(records[1].name == "hook");
+  CHECK(to_json(*records[1].value) == "{}");  // a send without a payload carries {}
+  CHECK(p->rules[1].tests_operands);          // one bound is indexed, the other is tested
+  CHECK(p->rules[2].waits);
+  CHECK(p->rules[3].restricted);
+  for (size_t i = 4; i < p->rules.size(); ++i) {
+    CAPTURE(p->rules[i].name);
+    CHECK(p->rules[i].constant_actions_first == kNoNode);
+  }
 }
 
 }  // namespace spur

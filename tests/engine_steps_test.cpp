@@ -169,4 +169,21 @@ TEST_CASE("per-user activity is made only for the state that needs it") {
   CHECK(windowed.engine->user("viewer")->events_named("view")->size() == 1);
 }
 
+TEST_CASE("a constant firing and an evaluated one report the same records") {
+  Harness h(
+      "rule plain priority 2 when a then\n  send log { k: 1 }\n  send hook\nend\n"
+      "rule evaluated priority 1 when a as e then\n  send log { k: e.k }\n  send hook\nend\n");
+  h.send(ev("a", "u", "2026-01-01T10:00:00Z", R"({"k": 1})"));
+  REQUIRE(h.firings.size() == 2);
+  for (const FiringRecord& f : h.firings) {
+    CAPTURE(f.rule);
+    REQUIRE(f.actions.size() == 2);
+    CHECK(f.actions[0].name == "log");
+    CHECK(to_json(f.actions[0].value) == R"({"k":1})");
+    CHECK(f.actions[1].name == "hook");
+    CHECK(to_json(f.actions[1].value) == "{}");
+    CHECK(f.actions[1].by.is_null());
+  }
+}
+
 }  // namespace spur::testing
