@@ -295,7 +295,7 @@ void Engine::timer_step(User& user, int64_t at, const std::vector<Timer>& due) {
     } else if (it->all_held(program_->rules[it->rule()].futures.size())) {
       PendingMatch::Ptr done = u.pending.take(*it);
       if (recheck(user, *done, at))
-        activations_.push_back({done->rule(), done->id(), {}, std::move(done)});
+        activations_.emplace_back(done->rule(), done->id(), TriggerView{}, std::move(done));
     }
   }
   if (!any) return;  // only stale timers: no step
@@ -378,7 +378,7 @@ void Engine::resolve_pending(User& user, const Event& event, int64_t at) {
     } else if (m.all_held(rule.futures.size())) {
       PendingMatch::Ptr done = u.pending.take(m);
       if (recheck(user, *done, at))
-        activations_.push_back({done->rule(), done->id(), {}, std::move(done)});
+        activations_.emplace_back(done->rule(), done->id(), TriggerView{}, std::move(done));
     }
   }
 }
@@ -400,7 +400,9 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     }
     ++rule_counts_[index].triggered;
     if (!rule.waits) {
-      activations_.push_back({index, next_order_++, trigger, nullptr});
+      // Made in place: a temporary's copy read its fields back across two stores (a
+      // failed store-to-load forwarding, perf: most of this function's time at S1).
+      activations_.emplace_back(index, next_order_++, trigger, nullptr);
       return;
     }
     const auto mine = [index](const PendingMatch& m) { return m.rule() == index; };
