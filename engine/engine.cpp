@@ -302,7 +302,7 @@ void Engine::timer_step(User& user, int64_t at, const std::vector<Timer>& due) {
   Cascade cascade;
   cascade.user = &user;
   cascade.timer_ms = at;
-  run_agenda(user, at, 0, cascade);
+  run_agenda(user, at, false, 0, cascade);
   update_segments(u, at, 0, cascade);
   run_cascade(cascade, at);
 }
@@ -509,7 +509,6 @@ std::optional<SuppressReason> Engine::blocked(const UserState& u, const Compiled
 
 void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
   const CompiledRule& rule = program_->rules[a.rule];
-  if (!rule.restricted) return;
   // Firing times are kept only where a cooldown or a limit will look at them.
   if (const int64_t keep = longest(rule.cooldown_ms, rule.limits); keep > 0) {
     FiringTimes& times = times_for(u.active().rule_firings, a.rule);
@@ -528,16 +527,15 @@ void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
   fired_groups_.push_back(rule.group);
 }
 
-void Engine::run_agenda(User& user, int64_t at, int level, Cascade& cascade) {
+void Engine::run_agenda(User& user, int64_t at, bool sorted, int level, Cascade& cascade) {
   if (activations_.empty()) return;
   // Priority (higher first), declaration order, then creation order (section 13).
   const std::vector<uint32_t>& rank = program_->agenda_rank;
   const auto before = [&rank](const Activation& a, const Activation& b) {
     return rank[a.rule] != rank[b.rule] ? rank[a.rule] < rank[b.rule] : a.order < b.order;
   };
-  // Usually sorted already: rules are tried in agenda order.
-  if (!std::is_sorted(activations_.begin(), activations_.end(), before))
-    std::sort(activations_.begin(), activations_.end(), before);
+  assert(!sorted || std::is_sorted(activations_.begin(), activations_.end(), before));
+  if (!sorted) std::sort(activations_.begin(), activations_.end(), before);
   fired_groups_.clear();
   for (const Activation& a : activations_) {
     const CompiledRule& rule = program_->rules[a.rule];
@@ -548,7 +546,7 @@ void Engine::run_agenda(User& user, int64_t at, int level, Cascade& cascade) {
           {*reason, rule.name, user.first, at, trigger.event->id, rule.priority});
       continue;
     }
-    note_firing(user.second, a, at);
+    if (rule.restricted) note_firing(user.second, a, at);
     fire(user, a.rule, trigger, at, level, cascade);
   }
 }
@@ -668,8 +666,10 @@ void Engine::event_step(User& user, const Event& event, int64_t at, bool input, 
   record(u, event, plan, at, input);
   activations_.clear();
   resolve_pending(user, event, at);
+  // The plan lists its rules in agenda order, so what trigger_rules adds alone is sorted.
+  const bool sorted = activations_.empty();
   if (plan) trigger_rules(user, event, *plan, at);
-  run_agenda(user, at, level, cascade);
+  run_agenda(user, at, sorted, level, cascade);
   update_segments(u, at, level, cascade);
   // No slot outlives its step: the next event's are read afresh.
   if (plan) {

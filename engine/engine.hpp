@@ -199,9 +199,11 @@ class Engine {
   void trigger_rules(User& user, const Event& event, const Program::EventPlan& plan, int64_t at);
   // Whether a completed match's conditions hold again at `at` (section 13).
   bool recheck(const User& user, const PendingMatch& match, int64_t at);
-  void run_agenda(User& user, int64_t at, int level, Cascade& cascade);
+  // Fires the step's activations in agenda order; `sorted` when they already are.
+  void run_agenda(User& user, int64_t at, bool sorted, int level, Cascade& cascade);
   std::optional<SuppressReason> blocked(const UserState& u, const CompiledRule& rule,
                                         int64_t at) const;
+  // Keeps what the cooldowns and limits of a restricted rule will look at.
   void note_firing(UserState& u, const Activation& a, int64_t at);
   // Lists `u` in numbered_users_ after its state was given numbers, unless it is listed.
   void note_numbered(UserState& u) {
