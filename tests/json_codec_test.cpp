@@ -82,6 +82,10 @@ TEST_CASE("nesting deeper than 32 levels is rejected, brackets in strings do not
   CHECK(decode(R"({"event": "a", "user": "u", "properties": {"s": ")" + std::string(100, '[') +
                "\"}}")
             .ok);
+  std::string siblings = R"({"event": "a", "user": "u", "properties": {"x": 0)";
+  for (int i = 0; i < 40; ++i)  // more brackets than the limit, none deeper than 3
+    siblings += ",\"l" + std::to_string(i) + "\": [{}]";
+  CHECK(decode(siblings + "}}").ok);
 }
 
 TEST_CASE("a repeated member keeps its last value at its first place, in small and large objects") {
