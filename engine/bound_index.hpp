@@ -49,7 +49,7 @@ class BoundIndex {
   bool upper_ = false;
   std::vector<Bound> bounds_;  // sorted: the ones a value passes are a prefix
   size_t words_ = 0;
-  size_t stride_ = 64;
+  size_t stride_ = 8;
   // snapshots_[k * words_ ...]: the rules outside this index and those of bounds
   // [0, k * stride_), for k in [0, bounds_.size() / stride_].
   std::vector<uint64_t> snapshots_;
