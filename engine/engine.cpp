@@ -446,16 +446,23 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   // visited in agenda order.
   const size_t words = plan.rules.size() / 64 + 1;
   std::fill_n(candidates_.begin(), words, 0);
-  const auto add = [this](uint32_t position) {
-    candidates_[position / 64] |= uint64_t{1} << (position % 64);
+  // Lists of positions are ascending: the bits of one word are gathered in a register
+  // and stored once (setting them one by one in memory chained a load on each store).
+  const auto add = [this](std::span<const uint32_t> positions) {
+    for (size_t i = 0; i < positions.size();) {
+      const uint32_t word = positions[i] / 64;
+      uint64_t bits = 0;
+      for (; i < positions.size() && positions[i] / 64 == word; ++i)
+        bits |= uint64_t{1} << (positions[i] % 64);
+      candidates_[word] |= bits;
+    }
   };
-  std::for_each(plan.always.begin(), plan.always.end(), add);
+  add(plan.always);
   for (const Program::EqualityIndex& index : plan.indexes) {
     const Value* value = slots_[index.slot];
     index_key_.clear();
     append_value_key(index_key_, value ? *value : kNull);
-    const std::span<const uint32_t> hits = index.positions.find(index_key_);
-    std::for_each(hits.begin(), hits.end(), add);
+    add(index.positions.find(index_key_));
   }
   const bool many =
       !plan.bounds.empty() && more_than(std::span(candidates_.data(), words), kFewCandidates);
