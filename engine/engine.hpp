@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/eval.hpp"
@@ -162,6 +163,10 @@ class Engine {
     }
   };
   struct Activation {
+    // A constructor, so that emplace_back makes it in place with every compiler (clang
+    // 14 has no aggregate initialisation with parentheses).
+    Activation(uint32_t rule, uint64_t order, TriggerView trigger, PendingMatch::Ptr match)
+        : rule(rule), order(order), trigger(trigger), match(std::move(match)) {}
     uint32_t rule;
     uint64_t order;           // creation order of the match, or of the activation
     TriggerView trigger;      // the step's event; unset for a resolved match
