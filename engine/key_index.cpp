@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/fnv.hpp"
+#include "engine/same_text.hpp"
 
 namespace spur {
 
@@ -64,7 +65,7 @@ std::span<const uint32_t> KeyIndex::find(std::string_view key) const {
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask; slots_[i].count != 0; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
-    if (s.hash != h || key_of(s) != key) continue;
+    if (s.hash != h || !same_text(key_of(s), key)) continue;
     if (s.count == 1) return {&s.first, 1};
     return {positions_.data() + s.first, s.count};
   }

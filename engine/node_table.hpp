@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/backward_shift.hpp"
+#include "engine/same_text.hpp"
 
 namespace spur {
 
@@ -99,7 +100,7 @@ class NodeTable {
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& slot = slots_[i];
-      if (!slot.node || (slot.hash == h && slot.node->first == key)) return &slot;
+      if (!slot.node || (slot.hash == h && same_text(slot.node->first, key))) return &slot;
     }
   }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "engine/same_text.hpp"
 #include "engine/time_text.hpp"
 
 namespace spur {
@@ -17,7 +18,7 @@ Value Value::number(double n) {
 const Value* Value::find(std::string_view key) const {
   if (kind() != Kind::kObject) return nullptr;
   for (const auto& [name, value] : as_object()) {
-    if (name == key) return &value;
+    if (same_text(name, key)) return &value;
   }
   return nullptr;
 }

@@ -6,7 +6,32 @@
 
 #include <string>
 
+#include "engine/same_text.hpp"
+
 namespace spur {
+
+TEST_CASE("texts of every length up to 40 are the same only when every byte is") {
+  // Each length takes one of the comparison's paths (bytes, two 4-byte words, two 8-byte
+  // words, memcmp); a byte changed anywhere, the middle of the overlap included, must tell.
+  for (size_t n = 0; n <= 40; ++n) {
+    CAPTURE(n);
+    std::string a(n, ' ');
+    for (size_t i = 0; i < n; ++i)
+      a[i] = static_cast<char>('a' + i % 26);
+    const std::string same = a;
+    CHECK(same_text(a, same));
+    for (size_t i = 0; i < n; ++i) {
+      CAPTURE(i);
+      std::string other = a;
+      other[i] = '#';
+      CHECK_FALSE(same_text(a, other));
+      CHECK_FALSE(same_text(other, a));
+    }
+    CHECK_FALSE(same_text(a, a + "a"));
+    if (n > 1)
+      CHECK_FALSE(same_text(std::string_view(a).substr(1), std::string_view(a).substr(0, n - 1)));
+  }
+}
 
 TEST_CASE("strings either side of the inline size are the same strings") {
   for (const size_t size : {0, 1, 14, 15, 16, 17, 100}) {
