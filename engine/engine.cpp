@@ -400,6 +400,15 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     }
     ++rule_counts_[index].triggered;
     if (!rule.waits) {
+      // A plain rule reached before anything was queued fires at once: nothing queued
+      // ranks before it (candidates come in agenda order, and a completed match would
+      // have been queued first), and its firing changes no state that a later candidate's
+      // conditions or firing read. The order and the firings are the agenda's; only the
+      // activation and the agenda's pass over it are saved.
+      if (!rule.restricted && rule.constant_actions_first != kNoNode && activations_.empty()) {
+        fire_constant(user, index, event.id, at);
+        return;
+      }
       // Made in place: a temporary's copy read its fields back across two stores (a
       // failed store-to-load forwarding, perf: most of this function's time at S1).
       activations_.emplace_back(index, next_order_++, trigger, nullptr);
@@ -562,14 +571,11 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
                   Cascade& cascade) {
   UserState& u = user.second;
   const CompiledRule& rule = program_->rules[index];
-  ++rule_counts_[index].fired;
   if (rule.constant_actions_first != kNoNode) {
-    const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
-                            rule.constant_actions_count);
-    listener_.on_firing(Firing{
-        rule.name, user.first, at, trigger.event->id, rule.priority, {}, records, &u.extension});
+    fire_constant(user, index, trigger.event->id, at);
     return;
   }
+  ++rule_counts_[index].fired;
   score_records_.clear();
   for (const std::string& model : rule.scores)
     score_records_.push_back({model, score(*program_, u, model)});
@@ -619,6 +625,15 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   }
   listener_.on_firing(Firing{rule.name, user.first, at, trigger.event->id, rule.priority,
                              score_records_, action_records_, &user.second.extension});
+}
+
+void Engine::fire_constant(User& user, uint32_t index, std::string_view trigger_id, int64_t at) {
+  const CompiledRule& rule = program_->rules[index];
+  ++rule_counts_[index].fired;
+  const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
+                          rule.constant_actions_count);
+  listener_.on_firing(Firing{
+      rule.name, user.first, at, trigger_id, rule.priority, {}, records, &user.second.extension});
 }
 
 void Engine::queue_derived(std::string name, Value properties, int64_t at, int level,

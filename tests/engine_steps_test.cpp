@@ -16,6 +16,35 @@ TEST_CASE("activations fire by priority, then declaration order") {
                                    "low u 2026-01-01T10:00:00.000Z a1"}));
 }
 
+TEST_CASE("plain rules fired as they are met keep the agenda's order with the others") {
+  // `plain_*` fire as soon as their trigger is met when nothing ranks before them;
+  // `setter` (an evaluated action), `guarded` (a cooldown) and the completed `waiter`
+  // are queued, and every plain rule after them waits its turn on the agenda.
+  Harness h(
+      "rule plain_top priority 9 when a then send log end\n"
+      "rule setter priority 7 when a then set profile.x = 1 end\n"
+      "rule plain_mid priority 5 when a then send log end\n"
+      "rule guarded priority 3 cooldown 1h when a then send log end\n"
+      "rule plain_low priority 1 when a then send log end\n"
+      "rule waiter priority 8 when b and a within 1h then send log end\n"
+      "rule plain_b priority 2 when b then send log end\n");
+  h.send(ev("a", "u", "2026-01-01T10:00:00Z", "{}", "a1"));
+  h.send(ev("b", "u", "2026-01-01T10:01:00Z", "{}", "b1"));
+  h.send(ev("a", "u", "2026-01-01T10:02:00Z", "{}", "a2"));
+  CHECK(h.text() ==
+        Harness::join(
+            {"plain_top u 2026-01-01T10:00:00.000Z a1", "setter u 2026-01-01T10:00:00.000Z a1",
+             "plain_mid u 2026-01-01T10:00:00.000Z a1", "guarded u 2026-01-01T10:00:00.000Z a1",
+             "plain_low u 2026-01-01T10:00:00.000Z a1", "plain_b u 2026-01-01T10:01:00.000Z b1",
+             "plain_top u 2026-01-01T10:02:00.000Z a2", "waiter u 2026-01-01T10:02:00.000Z b1",
+             "setter u 2026-01-01T10:02:00.000Z a2", "plain_mid u 2026-01-01T10:02:00.000Z a2",
+             "suppressed:cooldown guarded u 2026-01-01T10:02:00.000Z a2",
+             "plain_low u 2026-01-01T10:02:00.000Z a2"}));
+  CHECK(h.engine->counts(0).triggered == 2);
+  CHECK(h.engine->counts(0).fired == 2);
+  CHECK(h.engine->counts(3).suppressed == 1);
+}
+
 TEST_CASE("exclusive group: one firing per step, ties go to the earlier declaration") {
   Harness h(
       "group g\n  exclusive\nend\n"
