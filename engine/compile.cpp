@@ -166,7 +166,8 @@ class Compiler {
 
   struct IndexKey {
     uint32_t slot;
-    std::string key;  // value_key of the constant
+    bool text;        // the constant is a string, and `key` its text
+    std::string key;  // or the value_key of the constant
   };
   // A numeric bound on a trigger slot: `slot > value` and the like.
   struct RuleBound {
@@ -186,7 +187,9 @@ class Compiler {
   std::optional<RuleBound> bound_of(uint32_t node) const;
   void add_to_plan(const std::string& event, uint32_t rule, const RuleIndexing& indexing);
   // Per event name, per index of its plan: key -> positions, until made KeyIndexes.
-  using IndexLists = std::unordered_map<std::string, std::vector<uint32_t>>;
+  struct IndexLists {
+    std::unordered_map<std::string, std::vector<uint32_t>> texts, others;
+  };
   std::unordered_map<std::string, std::vector<IndexLists>> index_lists_;
   // Per event name: the bounds of its rules, until made BoundIndexes.
   struct BoundList {
@@ -579,13 +582,15 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
   if (n.op != Op::kEq) return false;
   const Node& l = p_.nodes[p_.child(n, 0)];
   const Node& r = p_.nodes[p_.child(n, 1)];
-  if (l.op == Op::kTriggerPath && r.op == Op::kConst && indexable(p_.consts[r.a])) {
-    keys.push_back({l.a, value_key(p_.consts[r.a])});
-  } else if (r.op == Op::kTriggerPath && l.op == Op::kConst && indexable(p_.consts[l.a])) {
-    keys.push_back({r.a, value_key(p_.consts[l.a])});
-  } else {
-    return false;
-  }
+  const bool slot_left = l.op == Op::kTriggerPath && r.op == Op::kConst;
+  if (!slot_left && !(r.op == Op::kTriggerPath && l.op == Op::kConst)) return false;
+  const Value& constant = p_.consts[slot_left ? r.a : l.a];
+  if (!indexable(constant)) return false;
+  const uint32_t slot = slot_left ? l.a : r.a;
+  if (constant.kind() == Value::Kind::kString)
+    keys.push_back({slot, true, std::string(constant.as_string())});
+  else
+    keys.push_back({slot, false, value_key(constant)});
   return true;
 }
 
@@ -622,15 +627,16 @@ void Compiler::add_to_plan(const std::string& event, uint32_t rule, const RuleIn
     plan.always.push_back(position);
     return;
   }
-  for (const auto& [slot, key] : indexing.keys) {
+  for (const auto& [slot, text, key] : indexing.keys) {
     auto it =
         std::find_if(plan.indexes.begin(), plan.indexes.end(),
                      [slot = slot](const Program::EqualityIndex& i) { return i.slot == slot; });
     if (it == plan.indexes.end()) {
-      it = plan.indexes.insert(plan.indexes.end(), Program::EqualityIndex{slot, {}});
+      it = plan.indexes.insert(plan.indexes.end(), Program::EqualityIndex{slot, {}, {}});
       lists.emplace_back();
     }
-    std::vector<uint32_t>& positions = lists[static_cast<size_t>(it - plan.indexes.begin())][key];
+    IndexLists& keyed = lists[static_cast<size_t>(it - plan.indexes.begin())];
+    std::vector<uint32_t>& positions = (text ? keyed.texts : keyed.others)[key];
     if (positions.empty() || positions.back() != position) positions.push_back(position);
   }
 }
@@ -671,10 +677,10 @@ std::shared_ptr<const Program> Compiler::run() {
   }
   for (auto& [event, lists] : index_lists_) {
     Program::EventPlan& plan = p_.event_plans[event];
+    using Entries = std::vector<std::pair<std::string, std::vector<uint32_t>>>;
     for (size_t i = 0; i < lists.size(); ++i) {
-      plan.indexes[i].positions =
-          KeyIndex(std::vector<std::pair<std::string, std::vector<uint32_t>>>(lists[i].begin(),
-                                                                              lists[i].end()));
+      plan.indexes[i].texts = KeyIndex(Entries(lists[i].texts.begin(), lists[i].texts.end()));
+      plan.indexes[i].others = KeyIndex(Entries(lists[i].others.begin(), lists[i].others.end()));
     }
   }
   for (auto& [event, lists] : bound_lists_) {

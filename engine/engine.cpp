@@ -6,6 +6,7 @@
 #include <cassert>
 #include <functional>
 
+#include "engine/same_text.hpp"
 #include "engine/time_text.hpp"
 #include "grammar/lexical.hpp"
 
@@ -335,7 +336,7 @@ void Engine::record(UserState& u, const Event& event, const Program::EventPlan* 
     while (entries.front().time_ms <= at - keep)
       entries.pop_front();
   }
-  if (event.name == "identify" && event.properties.kind() == Value::Kind::kObject) {
+  if (same_text(event.name, "identify") && event.properties.kind() == Value::Kind::kObject) {
     for (const auto& [key, value] : event.properties.as_object()) {
       u.attributes = with_member(u.attributes, {key}, 0, value);
     }
@@ -469,9 +470,13 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   add(plan.always);
   for (const Program::EqualityIndex& index : plan.indexes) {
     const Value* value = slots_[index.slot];
+    if (value != nullptr && value->kind() == Value::Kind::kString) {
+      add(index.texts.find(value->as_string()));
+      continue;
+    }
     index_key_.clear();
     append_value_key(index_key_, value ? *value : kNull);
-    add(index.positions.find(index_key_));
+    add(index.others.find(index_key_));
   }
   const bool many =
       !plan.bounds.empty() && more_than(std::span(candidates_.data(), words), kFewCandidates);
