@@ -679,8 +679,11 @@ std::shared_ptr<const Program> Compiler::run() {
     Program::EventPlan& plan = p_.event_plans[event];
     using Entries = std::vector<std::pair<std::string, std::vector<uint32_t>>>;
     for (size_t i = 0; i < lists.size(); ++i) {
-      plan.indexes[i].texts = KeyIndex(Entries(lists[i].texts.begin(), lists[i].texts.end()));
-      plan.indexes[i].others = KeyIndex(Entries(lists[i].others.begin(), lists[i].others.end()));
+      const size_t universe = plan.rules.size();
+      plan.indexes[i].texts =
+          KeyIndex(Entries(lists[i].texts.begin(), lists[i].texts.end()), universe);
+      plan.indexes[i].others =
+          KeyIndex(Entries(lists[i].others.begin(), lists[i].others.end()), universe);
     }
   }
   for (auto& [event, lists] : bound_lists_) {

@@ -467,16 +467,21 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       candidates_[word] |= bits;
     }
   };
+  const auto add_hits = [this, &add](KeyIndex::Hits hits) {
+    add(hits.positions);
+    for (size_t w = 0; w < hits.bits.size(); ++w)
+      candidates_[w] |= hits.bits[w];
+  };
   add(plan.always);
   for (const Program::EqualityIndex& index : plan.indexes) {
     const Value* value = slots_[index.slot];
     if (value != nullptr && value->kind() == Value::Kind::kString) {
-      add(index.texts.find(value->as_string()));
+      add_hits(index.texts.find(value->as_string()));
       continue;
     }
     index_key_.clear();
     append_value_key(index_key_, value ? *value : kNull);
-    add(index.others.find(index_key_));
+    add_hits(index.others.find(index_key_));
   }
   const bool many =
       !plan.bounds.empty() && more_than(std::span(candidates_.data(), words), kFewCandidates);

@@ -15,8 +15,9 @@ uint64_t KeyIndex::hash(std::string_view key) {
   return h ^ (h >> 32);
 }
 
-KeyIndex::KeyIndex(const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries)
-    : size_(entries.size()) {
+KeyIndex::KeyIndex(const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries,
+                   size_t universe)
+    : words_(universe / 64 + 1), size_(entries.size()) {
   static_assert(sizeof(Slot) == 32);
   slots_.resize(std::bit_ceil(2 * entries.size() + 1));
   const size_t mask = slots_.size() - 1;
@@ -34,6 +35,11 @@ KeyIndex::KeyIndex(const std::vector<std::pair<std::string, std::vector<uint32_t
     s.count = static_cast<uint32_t>(list.size());
     if (list.size() == 1) {
       s.first = list.front();
+    } else if (list.size() > words_) {
+      s.first = static_cast<uint32_t>(bits_.size());
+      bits_.resize(bits_.size() + words_);
+      for (const uint32_t p : list)
+        bits_[s.first + p / 64] |= uint64_t{1} << (p % 64);
     } else {
       s.first = static_cast<uint32_t>(positions_.size());
       positions_.insert(positions_.end(), list.begin(), list.end());
@@ -59,15 +65,16 @@ size_t KeyIndex::positions() const {
   return n;
 }
 
-std::span<const uint32_t> KeyIndex::find(std::string_view key) const {
+KeyIndex::Hits KeyIndex::find(std::string_view key) const {
   if (size_ == 0) return {};
   const uint64_t h = hash(key);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask; slots_[i].count != 0; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
     if (s.hash != h || !same_text(key_of(s), key)) continue;
-    if (s.count == 1) return {&s.first, 1};
-    return {positions_.data() + s.first, s.count};
+    if (s.count == 1) return {{&s.first, 1}, {}};
+    if (s.count > words_) return {{}, {bits_.data() + s.first, words_}};
+    return {{positions_.data() + s.first, s.count}, {}};
   }
   return {};
 }
