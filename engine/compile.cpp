@@ -675,6 +675,21 @@ std::shared_ptr<const Program> Compiler::run() {
     for (const std::string& trigger : rule.triggers)
       add_to_plan(trigger, index, rule_indexing_[index]);
   }
+  // The rules are all in place: their names and records stay where they are now.
+  for (auto& [event, plan] : p_.event_plans) {
+    for (const uint32_t index : plan.rules) {
+      const CompiledRule& rule = p_.rules[index];
+      Program::RuleHead& head = plan.heads.emplace_back();
+      head.name = rule.name;
+      head.priority = rule.priority;
+      head.rule = index;
+      head.plain = !rule.tests_operands && !rule.waits && !rule.restricted &&
+                   rule.constant_actions_first != kNoNode;
+      if (head.plain)
+        head.records = {p_.constant_actions.data() + rule.constant_actions_first,
+                        rule.constant_actions_count};
+    }
+  }
   for (auto& [event, lists] : index_lists_) {
     Program::EventPlan& plan = p_.event_plans[event];
     using Entries = std::vector<std::pair<std::string, std::vector<uint32_t>>>;

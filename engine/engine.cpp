@@ -391,7 +391,18 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   const TriggerView trigger{&event, slots_.data()};
   const EvalContext c = context(u, trigger, at);
   const auto consider = [&](uint32_t position) {
-    const uint32_t index = plan.rules[position];
+    const Program::RuleHead& head = plan.heads[position];
+    // A plain rule reached before anything was queued fires at once: nothing queued
+    // ranks before it (candidates come in agenda order, and a completed match would have
+    // been queued first), and its firing changes no state that a later candidate's
+    // conditions or firing read. The order and the firings are the agenda's; only the
+    // activation and the agenda's pass over it are saved, and the rule itself is not read.
+    if (head.plain && activations_.empty()) {
+      ++rule_counts_[head.rule].triggered;
+      fire_made(user, head, event.id, at);
+      return;
+    }
+    const uint32_t index = head.rule;
     const CompiledRule& rule = program_->rules[index];
     for (size_t i = 0; rule.tests_operands && i < rule.operands.size(); ++i) {
       const auto operand = static_cast<int32_t>(i);
@@ -401,15 +412,6 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     }
     ++rule_counts_[index].triggered;
     if (!rule.waits) {
-      // A plain rule reached before anything was queued fires at once: nothing queued
-      // ranks before it (candidates come in agenda order, and a completed match would
-      // have been queued first), and its firing changes no state that a later candidate's
-      // conditions or firing read. The order and the firings are the agenda's; only the
-      // activation and the agenda's pass over it are saved.
-      if (!rule.restricted && rule.constant_actions_first != kNoNode && activations_.empty()) {
-        fire_constant(user, index, event.id, at);
-        return;
-      }
       // Made in place: a temporary's copy read its fields back across two stores (a
       // failed store-to-load forwarding, perf: most of this function's time at S1).
       activations_.emplace_back(index, next_order_++, trigger, nullptr);
@@ -582,7 +584,9 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   UserState& u = user.second;
   const CompiledRule& rule = program_->rules[index];
   if (rule.constant_actions_first != kNoNode) {
-    fire_constant(user, index, trigger.event->id, at);
+    const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
+                            rule.constant_actions_count);
+    fire_made(user, {rule.name, records, rule.priority, index, true}, trigger.event->id, at);
     return;
   }
   ++rule_counts_[index].fired;
@@ -637,13 +641,17 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
                              score_records_, action_records_, &user.second.extension});
 }
 
-void Engine::fire_constant(User& user, uint32_t index, std::string_view trigger_id, int64_t at) {
-  const CompiledRule& rule = program_->rules[index];
-  ++rule_counts_[index].fired;
-  const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
-                          rule.constant_actions_count);
-  listener_.on_firing(Firing{
-      rule.name, user.first, at, trigger_id, rule.priority, {}, records, &user.second.extension});
+void Engine::fire_made(User& user, const Program::RuleHead& head, std::string_view trigger_id,
+                       int64_t at) {
+  ++rule_counts_[head.rule].fired;
+  listener_.on_firing(Firing{head.name,
+                             user.first,
+                             at,
+                             trigger_id,
+                             head.priority,
+                             {},
+                             head.records,
+                             &user.second.extension});
 }
 
 void Engine::queue_derived(std::string name, Value properties, int64_t at, int level,

@@ -95,6 +95,22 @@ TEST_CASE("a plain rule is known as one from its first fields, with its firing's
     CAPTURE(p->rules[i].name);
     CHECK(p->rules[i].constant_actions_first == kNoNode);
   }
+  // The plan of `a` holds what a candidate needs of each rule, in the plan's order: all
+  // of it for the plain rule only.
+  const Program::EventPlan& plan = *p->plan("a");
+  REQUIRE(plan.heads.size() == plan.rules.size());
+  for (size_t position = 0; position < plan.rules.size(); ++position) {
+    const Program::RuleHead& head = plan.heads[position];
+    const CompiledRule& rule = p->rules[plan.rules[position]];
+    CAPTURE(rule.name);
+    CHECK(head.rule == plan.rules[position]);
+    CHECK(head.plain == (head.rule == 0));
+    CHECK(head.records.size() == (head.plain ? 2 : 0));
+    if (!head.plain) continue;
+    CHECK(head.name == rule.name);
+    CHECK(head.priority == rule.priority);
+    CHECK(head.records.data() == records);
+  }
 }
 
 }  // namespace spur
