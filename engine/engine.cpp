@@ -390,19 +390,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   point_slots(event, *program_, plan, slots_.data());
   const TriggerView trigger{&event, slots_.data()};
   const EvalContext c = context(u, trigger, at);
-  const auto consider = [&](uint32_t position) {
-    const Program::RuleHead& head = plan.heads[position];
-    // A plain rule reached before anything was queued fires at once: nothing queued
-    // ranks before it (candidates come in agenda order, and a completed match would have
-    // been queued first), and its firing changes no state that a later candidate's
-    // conditions or firing read. The order and the firings are the agenda's; only the
-    // activation and the agenda's pass over it are saved, and the rule itself is not read.
-    if (head.plain && activations_.empty()) {
-      ++rule_counts_[head.rule].triggered;
-      fire_made(user, head, event.id, at);
-      return;
-    }
-    const uint32_t index = head.rule;
+  // The candidate rule `index` when it is not fired at once (visit, below).
+  const auto consider = [&](uint32_t index) {
     const CompiledRule& rule = program_->rules[index];
     for (size_t i = 0; rule.tests_operands && i < rule.operands.size(); ++i) {
       const auto operand = static_cast<int32_t>(i);
@@ -448,9 +437,25 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     m.frozen.clear();
     note_numbered(u);
   };
+  // A plain rule reached before anything was queued fires at once: nothing queued
+  // ranks before it (candidates come in agenda order, and a completed match would have
+  // been queued first), and its firing changes no state that a later candidate's
+  // conditions or firing read. The order and the firings are the agenda's; only the
+  // activation and the agenda's pass over it are saved, and the rule itself is not read.
+  // Kept apart from `consider` so that this path is inlined in the loops below, with no
+  // call and no stack frame per candidate.
+  const auto visit = [&](uint32_t position) {
+    const Program::RuleHead& head = plan.heads[position];
+    if (head.plain && activations_.empty()) {
+      ++rule_counts_[head.rule].triggered;
+      fire_made(user, head, event.id, at);
+    } else {
+      consider(head.rule);
+    }
+  };
   if (plan.indexes.empty() && plan.bounds.empty()) {
     for (uint32_t position = 0; position < plan.rules.size(); ++position)
-      consider(position);
+      visit(position);
     return;
   }
   // The candidates as a bit set over the plan's positions: the union of the index hits
@@ -509,7 +514,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   }
   for (size_t w = 0; w < words; ++w) {
     for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1)
-      consider(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
+      visit(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
   }
 }
 
