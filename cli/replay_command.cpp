@@ -155,7 +155,10 @@ int replay_command(std::span<const std::string> args) {
   std::string line;
   for (uint64_t number = 1; std::getline(*in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines
-    DecodedEvent decoded = decode_event(line, "auto-" + std::to_string(number));
+    // Events mostly carry their id (ids are never empty): the default is made only for
+    // those that do not.
+    DecodedEvent decoded = decode_event(line, "");
+    if (decoded.ok && decoded.event.id.empty()) decoded.event.id = "auto-" + std::to_string(number);
     SubmitResult result;
     if (decoded.ok) {
       result = engine.submit(decoded.event);
