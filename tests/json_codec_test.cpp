@@ -86,6 +86,15 @@ TEST_CASE("nesting deeper than 32 levels is rejected, brackets in strings do not
   for (int i = 0; i < 40; ++i)  // more brackets than the limit, none deeper than 3
     siblings += ",\"l" + std::to_string(i) + "\": [{}]";
   CHECK(decode(siblings + "}}").ok);
+  // Brackets far apart, in different blocks of the count that comes before the walk.
+  const auto spread = [](int levels) {
+    std::string text = R"({"event": "a", "user": "u", "properties": {"x": )";
+    for (int i = 0; i < levels; ++i)
+      text += std::string(100, ' ') + "[";
+    return text + std::string(levels, ']') + "}}";
+  };
+  CHECK(decode(spread(30)).ok);
+  CHECK_FALSE(decode(spread(31)).ok);
 }
 
 TEST_CASE("a repeated member keeps its last value at its first place, in small and large objects") {
