@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/decoding_reader.hpp"
 #include "cli/rule_loading.hpp"
 #include "engine/engine.hpp"
 #include "engine/time_text.hpp"
@@ -152,32 +153,27 @@ int replay_command(std::span<const std::string> args) {
   const auto started = std::chrono::steady_clock::now();
   auto last_progress = started;
   uint64_t events = 0, rejected = 0, duplicates = 0;
-  std::string line;
-  for (uint64_t number = 1; std::getline(*in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines
-    // Events mostly carry their id (ids are never empty): the default is made only for
-    // those that do not.
-    DecodedEvent decoded = decode_event(line, "");
-    if (decoded.ok && decoded.event.id.empty()) decoded.event.id = "auto-" + std::to_string(number);
-    SubmitResult result;
-    if (decoded.ok) {
-      result = engine.submit(decoded.event);
-    } else {
-      result = {Outcome::kRejected, decoded.error};
-    }
-    ++events;
-    if (result.outcome == Outcome::kRejected) {
-      ++rejected;
-      std::cerr << options.events << ":" << number << ": " << result.error << " (line skipped)\n";
-    } else if (result.outcome == Outcome::kDuplicate) {
-      ++duplicates;
-    }
-    if ((events & 0xFFFF) == 0) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_progress > std::chrono::seconds(3)) {
-        last_progress = now;
-        std::cerr << "spur replay: " << events << " events, " << output.firings
-                  << " firings so far\n";
+  DecodingReader reader(*in);
+  for (std::vector<ReadEvent> batch = reader.next(); !batch.empty(); batch = reader.next()) {
+    for (const ReadEvent& read : batch) {
+      const SubmitResult result = read.decoded.ok
+                                      ? engine.submit(read.decoded.event)
+                                      : SubmitResult{Outcome::kRejected, read.decoded.error};
+      ++events;
+      if (result.outcome == Outcome::kRejected) {
+        ++rejected;
+        std::cerr << options.events << ":" << read.line << ": " << result.error
+                  << " (line skipped)\n";
+      } else if (result.outcome == Outcome::kDuplicate) {
+        ++duplicates;
+      }
+      if ((events & 0xFFFF) == 0) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_progress > std::chrono::seconds(3)) {
+          last_progress = now;
+          std::cerr << "spur replay: " << events << " events, " << output.firings
+                    << " firings so far\n";
+        }
       }
     }
   }

@@ -57,6 +57,26 @@ expect "until fires due timers" "$(echo "$out" | grep -c '"rule":"recovery"')" 1
 out=$("$spur" replay "${arbitration[@]}" --until 2025-01-01T00:00:00Z tests/golden/replay/arbitration.ndjson 2>/dev/null)
 expect "until before the clock does nothing" "$(echo "$out" | grep -c '"rule":"recovery"')" 0
 
+# Over many of the reading thread's batches (512 events): firings in the file's order,
+# blank lines skipped but counted in line numbers, default ids and errors naming the line.
+printf 'rule r when a then send log end\n' > "$work/each.rules"
+for i in $(seq 1 1300); do
+  if [ $((i % 100)) -eq 0 ]; then echo; continue; fi
+  if [ "$i" -eq 1201 ]; then echo '{"event": "a"}'; continue; fi
+  if [ "$i" -eq 1101 ]; then echo '{"event":"a","user":"u","time":1767225600000}'; continue; fi
+  printf '{"event":"a","user":"u","id":"e%d","time":1767225600000}\n' "$i"
+done > "$work/many.ndjson"
+"$spur" replay --rules "$work/each.rules" "$work/many.ndjson" > "$work/many.out" 2> "$work/many.err"
+expected=$(for i in $(seq 1 1300); do
+  [ $((i % 100)) -eq 0 ] || [ "$i" -eq 1201 ] && continue
+  if [ "$i" -eq 1101 ]; then echo auto-1101; else echo "e$i"; fi
+done)
+expect "many batches: firings in file order" \
+  "$(grep -o '"trigger":"[^"]*"' "$work/many.out" | cut -d'"' -f4)" "$expected"
+contains "many batches: the bad line by number" "$(cat "$work/many.err")" \
+  "$work/many.ndjson:1201: \`user\` is required"
+contains "many batches: counts" "$(cat "$work/many.err")" "events: 1287, rejected: 1,"
+
 # Usage errors and unreadable files exit 2; rules with errors exit 1.
 "$spur" replay tests/golden/replay/arbitration.ndjson 2>/dev/null; expect "no rules exit 2" "$?" 2
 "$spur" replay "${arbitration[@]}" --drain --until 2026-01-01T00:00:00Z 2>/dev/null </dev/null
