@@ -443,12 +443,13 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   // conditions or firing read. The order and the firings are the agenda's; only the
   // activation and the agenda's pass over it are saved, and the rule itself is not read.
   // Kept apart from `consider` so that this path is inlined in the loops below, with no
-  // call and no stack frame per candidate.
+  // call and no stack frame per candidate; what its firings share is written once.
+  Firing made{{}, user.first, at, event.id, 0, {}, {}, &u.extension};
   const auto visit = [&](uint32_t position) {
     const Program::RuleHead& head = plan.heads[position];
     if (head.plain && activations_.empty()) {
       ++rule_counts_[head.rule].triggered;
-      fire_made(user, head, event.id, at);
+      fire_made(made, head);
     } else {
       consider(head.rule);
     }
@@ -591,7 +592,8 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   if (rule.constant_actions_first != kNoNode) {
     const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
                             rule.constant_actions_count);
-    fire_made(user, {rule.name, records, rule.priority, index, true}, trigger.event->id, at);
+    Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, &u.extension};
+    fire_made(made, {rule.name, records, rule.priority, index, true});
     return;
   }
   ++rule_counts_[index].fired;
@@ -646,17 +648,12 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
                              score_records_, action_records_, &user.second.extension});
 }
 
-void Engine::fire_made(User& user, const Program::RuleHead& head, std::string_view trigger_id,
-                       int64_t at) {
+void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {
   ++rule_counts_[head.rule].fired;
-  listener_.on_firing(Firing{head.name,
-                             user.first,
-                             at,
-                             trigger_id,
-                             head.priority,
-                             {},
-                             head.records,
-                             &user.second.extension});
+  firing.rule = head.name;
+  firing.priority = head.priority;
+  firing.actions = head.records;
+  listener_.on_firing(firing);
 }
 
 void Engine::queue_derived(std::string name, Value properties, int64_t at, int level,

@@ -219,9 +219,9 @@ class Engine {
   void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int level,
             Cascade& cascade);
   // Reports the firing of a rule whose records are made (CompiledRule::
-  // constant_actions_first), as `head` tells them: nothing to evaluate, no state changed.
-  void fire_made(User& user, const Program::RuleHead& head, std::string_view trigger_id,
-                 int64_t at);
+  // constant_actions_first), as `head` tells them, with the user, time, trigger and
+  // extension `firing` has: nothing to evaluate, no state changed.
+  void fire_made(Firing& firing, const Program::RuleHead& head);
   // Keeps a value an action record points at until the firing has been reported.
   const Value& keep(Value v) {
     assert(action_values_.size() < action_values_.capacity());
