@@ -144,7 +144,9 @@ struct CompiledAction {
 // 10,000 rules a candidate's rule is rarely in cache. The first line holds all that a
 // candidate and its firing read when the rule is plain (nothing to evaluate beyond its
 // indexes, nothing to wait for, no cooldown, limit or group, constant actions), the
-// shape of most rules of a large set; the fields after it are read for the others.
+// shape of most rules of a large set; the fields after it are read for the others. A
+// plain candidate that fires at once reads its plan's RuleHead instead; the first line
+// serves the firings of the agenda.
 struct alignas(64) CompiledRule {
   std::string name;  // short names are held inline (firings quote it)
   int64_t priority = 0;
