@@ -461,12 +461,18 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   }
   // The candidates as a bit set over the plan's positions: the union of the index hits
   // and the rules without a key, less the rules whose bound the event does not pass,
-  // visited in agenda order.
+  // visited in agenda order. Only the words in [first, end) can hold a candidate, and
+  // only those are read: a selective index costs a word or two at any plan size.
+  // Invariant: candidates_ is all zeros between calls (the visits take the words they
+  // read; what a throwing listener leaves is cleared before the exception goes on).
   const size_t words = plan.rules.size() / 64 + 1;
-  std::fill_n(candidates_.begin(), words, 0);
+  size_t first = words, end = 0;
   // Lists of positions are ascending: the bits of one word are gathered in a register
   // and stored once (setting them one by one in memory chained a load on each store).
-  const auto add = [this](std::span<const uint32_t> positions) {
+  const auto add = [this, &first, &end](std::span<const uint32_t> positions) {
+    if (positions.empty()) return;
+    first = std::min<size_t>(first, positions.front() / 64);
+    end = std::max<size_t>(end, positions.back() / 64 + 1);
     for (size_t i = 0; i < positions.size();) {
       const uint32_t word = positions[i] / 64;
       uint64_t bits = 0;
@@ -475,8 +481,11 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       candidates_[word] |= bits;
     }
   };
-  const auto add_hits = [this, &add](KeyIndex::Hits hits) {
+  const auto add_hits = [this, &add, &first, &end](KeyIndex::Hits hits) {
     add(hits.positions);
+    if (hits.bits.empty()) return;
+    first = 0;
+    end = std::max(end, hits.bits.size());
     for (size_t w = 0; w < hits.bits.size(); ++w)
       candidates_[w] |= hits.bits[w];
   };
@@ -491,8 +500,9 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     append_value_key(index_key_, value ? *value : kNull);
     add_hits(index.others.find(index_key_));
   }
-  const bool many =
-      !plan.bounds.empty() && more_than(std::span(candidates_.data(), words), kFewCandidates);
+  if (first >= end) return;
+  const std::span<uint64_t> used(candidates_.data() + first, end - first);
+  const bool many = !plan.bounds.empty() && more_than(used, kFewCandidates);
   for (const BoundIndex& bound : plan.bounds) {
     const Value* value = slots_[bound.slot()];
     const bool numeric = value != nullptr && value->kind() == Value::Kind::kNumber;
@@ -505,7 +515,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     }
     // Few candidates (a selective equality index): a load each to test their bounds is
     // cheaper than narrowing's binary search and pass over the whole bit set.
-    for (size_t w = 0; w < words; ++w) {
+    for (size_t w = first; w < end; ++w) {
       for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1) {
         const auto bit = static_cast<size_t>(std::countr_zero(bits));
         if (!bound.passes(passed, static_cast<uint32_t>(w * 64 + bit)))
@@ -513,9 +523,16 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       }
     }
   }
-  for (size_t w = 0; w < words; ++w) {
-    for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1)
-      visit(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
+  size_t w = first;
+  try {
+    for (; w < end; ++w) {
+      for (uint64_t bits = std::exchange(candidates_[w], 0); bits != 0; bits &= bits - 1)
+        visit(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
+    }
+  } catch (...) {
+    std::fill(candidates_.begin() + static_cast<ptrdiff_t>(w),
+              candidates_.begin() + static_cast<ptrdiff_t>(end), 0);
+    throw;
   }
 }
 
