@@ -27,9 +27,6 @@ BoundIndex::BoundIndex(uint32_t slot, bool upper, std::vector<Bound> bounds, siz
   std::stable_sort(bounds_.begin(), bounds_.end(), [](const Bound& a, const Bound& b) {
     return a.value < b.value || (a.value == b.value && a.inclusive && !b.inclusive);
   });
-  by_position_.resize(rules);
-  for (const Bound& b : bounds_)
-    by_position_[b.position] = {b.value, true, b.inclusive};
   stride_ = std::max(kMinStride, bounds_.size() / kMaxSnapshots + 1);
   const size_t count = bounds_.size() / stride_ + 1;
   snapshots_.assign(count * words_, 0);
@@ -48,28 +45,15 @@ BoundIndex::BoundIndex(uint32_t slot, bool upper, std::vector<Bound> bounds, siz
   }
 }
 
-// The bounds a value passes are a prefix of bounds_: those below it, and those equal to
-// it that are inclusive.
-bool BoundIndex::passes(const double* value, uint32_t position) const {
-  const Entry& e = by_position_[position];
-  if (!e.listed) return true;
-  if (value == nullptr) return false;
-  const double x = upper_ ? -*value : *value;
-  return e.value < x || (e.value == x && e.inclusive);
-}
-
 void BoundIndex::narrow(const double* value, std::span<uint64_t> candidates,
                         std::span<uint64_t> scratch) const {
-  size_t passed = 0;
-  if (value != nullptr) {
-    const double x = upper_ ? -*value : *value;
-    passed = static_cast<size_t>(std::partition_point(bounds_.begin(), bounds_.end(),
-                                                      [x](const Bound& b) {
-                                                        return b.value < x ||
-                                                               (b.value == x && b.inclusive);
-                                                      }) -
-                                 bounds_.begin());
-  }
+  // The bounds a value passes are a prefix of bounds_: those below it, and those equal
+  // to it that are inclusive; not a number (NaN) passes none.
+  const double x = compared(value);
+  const auto passed = static_cast<size_t>(
+      std::partition_point(bounds_.begin(), bounds_.end(),
+                           [x](const Bound& b) { return passes(x, b.value, b.inclusive); }) -
+      bounds_.begin());
   const size_t k = passed / stride_;
   std::copy_n(snapshots_.begin() + static_cast<ptrdiff_t>(k * words_), words_, scratch.begin());
   for (size_t i = k * stride_; i < passed; ++i)

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -40,9 +41,20 @@ class BoundIndex {
   void narrow(const double* value, std::span<uint64_t> candidates,
               std::span<uint64_t> scratch) const;
   size_t words() const { return words_; }
-  // What narrow() does for the one rule at `position`, at the cost of one load: false
-  // when the rule is in this index and `value` does not pass its bound.
-  bool passes(const double* value, uint32_t position) const;
+  // The bounds as the index holds them: sorted, upper bounds negated.
+  std::span<const Bound> bounds() const { return bounds_; }
+
+  // To test candidates one at a time: `value` as this index compares it (negated for
+  // upper bounds; NaN, which passes no bound, when it is not a number), and whether it
+  // passes one held bound. For the rule of `b`, passes(compared(value), b.value,
+  // b.inclusive) is what narrow() decides.
+  double compared(const double* value) const {
+    if (value == nullptr) return std::numeric_limits<double>::quiet_NaN();
+    return upper_ ? -*value : *value;
+  }
+  static bool passes(double compared, double bound, bool inclusive) {
+    return bound < compared || (bound == compared && inclusive);
+  }
 
  private:
   uint32_t slot_ = 0;
@@ -53,13 +65,6 @@ class BoundIndex {
   // snapshots_[k * words_ ...]: the rules outside this index and those of bounds
   // [0, k * stride_), for k in [0, bounds_.size() / stride_].
   std::vector<uint64_t> snapshots_;
-  // Per plan position: the rule's bound as in bounds_, if it is in this index.
-  struct Entry {
-    double value = 0;
-    bool listed = false;
-    bool inclusive = false;
-  };
-  std::vector<Entry> by_position_;
 };
 
 }  // namespace spur

@@ -87,6 +87,10 @@ void Engine::size_scratch() {
   held_.slots.clear();  // its slot numbers were the old program's
   candidates_.assign(program_->max_rules_per_event / 64 + 1, 0);
   bound_mask_.assign(candidates_.size(), 0);
+  size_t most_bounds = 0;
+  for (const auto& [name, plan] : program_->event_plans)
+    most_bounds = std::max(most_bounds, plan.bounds.size());
+  bound_values_.assign(most_bounds, 0);
   size_t most_actions = 0;
   for (const CompiledRule& rule : program_->rules)
     most_actions = std::max(most_actions, rule.actions.size());
@@ -503,7 +507,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   if (first >= end) return;
   const std::span<uint64_t> used(candidates_.data() + first, end - first);
   const bool many = !plan.bounds.empty() && more_than(used, kFewCandidates);
-  for (const BoundIndex& bound : plan.bounds) {
+  for (size_t b = 0; b < plan.bounds.size(); ++b) {
+    const BoundIndex& bound = plan.bounds[b];
     const Value* value = slots_[bound.slot()];
     const bool numeric = value != nullptr && value->kind() == Value::Kind::kNumber;
     const double number = numeric ? value->as_number() : 0;
@@ -511,23 +516,27 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     if (many) {
       bound.narrow(passed, std::span(candidates_.data(), words),
                    std::span(bound_mask_.data(), words));
-      continue;
-    }
-    // Few candidates (a selective equality index): a load each to test their bounds is
-    // cheaper than narrowing's binary search and pass over the whole bit set.
-    for (size_t w = first; w < end; ++w) {
-      for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1) {
-        const auto bit = static_cast<size_t>(std::countr_zero(bits));
-        if (!bound.passes(passed, static_cast<uint32_t>(w * 64 + bit)))
-          candidates_[w] &= ~(uint64_t{1} << bit);
-      }
+    } else {
+      bound_values_[b] = bound.compared(passed);
     }
   }
+  // Few candidates (a selective equality index): each one's bound, held in the head
+  // that its visit reads anyway, is tested as it comes, cheaper than narrowing's binary
+  // search and pass over the whole bit set.
+  const bool test_bounds = !many && !plan.bounds.empty();
+  const auto passes = [&](uint32_t position) {
+    const Program::RuleHead& head = plan.heads[position];
+    return head.bound == kNoNode ||
+           BoundIndex::passes(bound_values_[head.bound], head.bound_value, head.bound_inclusive);
+  };
   size_t w = first;
   try {
     for (; w < end; ++w) {
-      for (uint64_t bits = std::exchange(candidates_[w], 0); bits != 0; bits &= bits - 1)
-        visit(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits))));
+      for (uint64_t bits = std::exchange(candidates_[w], 0); bits != 0; bits &= bits - 1) {
+        const auto position =
+            static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits)));
+        if (!test_bounds || passes(position)) visit(position);
+      }
     }
   } catch (...) {
     std::fill(candidates_.begin() + static_cast<ptrdiff_t>(w),

@@ -252,6 +252,7 @@ class Engine {
   std::vector<const Value*> slots_;      // one per slot of the program
   std::vector<uint64_t> candidates_;     // bit set over a plan's rules
   std::vector<uint64_t> bound_mask_;     // the same size, for BoundIndex::narrow
+  std::vector<double> bound_values_;     // per bound of a plan: BoundIndex::compared
   std::vector<Activation> activations_;  // the step's agenda
   std::vector<int32_t> fired_groups_;    // exclusive groups fired this step
   std::vector<ActionRecord> action_records_;

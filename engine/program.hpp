@@ -232,16 +232,23 @@ struct Program {
     KeyIndex texts;
     KeyIndex others;
   };
-  // What a candidate reads of a plain rule (nothing to test beyond the plan's indexes,
-  // nothing to wait for, no cooldown, limit or group, records made): enough to report
-  // its firing. Held per plan position, so that the plan's candidates are read from a
-  // few contiguous lines instead of one CompiledRule each (perf, S1 at 1,000 rules: the
-  // first read of a candidate's rule was 60 % of a candidate's time, a cache miss).
-  struct RuleHead {
+  // What a candidate reads first: the rule's bound, and of a plain rule (nothing to
+  // test beyond the plan's indexes, nothing to wait for, no cooldown, limit or group,
+  // records made) enough to report its firing. Held per plan position, so that the
+  // plan's candidates are read from a few contiguous lines instead of one CompiledRule
+  // each (perf, S1 at 1,000 rules: the first read of a candidate's rule was 60 % of a
+  // candidate's time, a cache miss); one line each, with the bound in it (S4 at 10,000
+  // rules: the bound read from its index was one more miss per candidate).
+  struct alignas(64) RuleHead {
     std::string_view name;                  // CompiledRule::name
     std::span<const ActionRecord> records;  // in constant_actions
     int64_t priority = 0;
     uint32_t rule = 0;  // index in `rules`
+    // The rule is in EventPlan::bounds[bound] (kNoNode: in none), its bound held there
+    // as `bound_value` and `bound_inclusive` (BoundIndex::bounds()).
+    uint32_t bound = kNoNode;
+    double bound_value = 0;
+    bool bound_inclusive = false;
     // False: the rule is not plain, and a candidate reads the rule itself; `records`
     // is then empty.
     bool plain = false;

@@ -96,7 +96,7 @@ TEST_CASE("a plain rule is known as one from its first fields, with its firing's
     CHECK(p->rules[i].constant_actions_first == kNoNode);
   }
   // The plan of `a` holds what a candidate needs of each rule, in the plan's order: all
-  // of it for the plain rule only.
+  // of it for the plain rule only, and the bound `e.n > 1` of the first two rules.
   const Program::EventPlan& plan = *p->plan("a");
   REQUIRE(plan.heads.size() == plan.rules.size());
   for (size_t position = 0; position < plan.rules.size(); ++position) {
@@ -106,6 +106,13 @@ TEST_CASE("a plain rule is known as one from its first fields, with its firing's
     CHECK(head.rule == plan.rules[position]);
     CHECK(head.plain == (head.rule == 0));
     CHECK(head.records.size() == (head.plain ? 2 : 0));
+    if (head.rule <= 1) {
+      REQUIRE(head.bound < plan.bounds.size());
+      CHECK(head.bound_value == 1);
+      CHECK_FALSE(head.bound_inclusive);
+    } else {
+      CHECK(head.bound == kNoNode);
+    }
     if (!head.plain) continue;
     CHECK(head.name == rule.name);
     CHECK(head.priority == rule.priority);
