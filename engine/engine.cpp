@@ -219,11 +219,11 @@ SubmitResult Engine::submit(const Event& input) {
   }
   const int64_t at = clock_ ? std::max(*clock_, event->time_ms) : event->time_ms;
   // The user's slot is asked for before the dedup table is read: the two cache misses
-  // overlap instead of following each other.
+  // overlap instead of following each other. Its hash is the dedup key's too.
   const uint64_t user_hash = users_.prefetch(event->user);
   // A duplicate is an id seen at most dedup_window before (`at` never goes backwards).
   recent_ids_.forget_before(at - config_.dedup_window_ms);
-  if (!event->id_unique && !recent_ids_.insert(event->user, event->id, at))
+  if (!event->id_unique && !recent_ids_.insert(event->user, user_hash, event->id, at))
     return {Outcome::kDuplicate, ""};
   if (!clock_ || at > *clock_) {
     fire_timers_through(at, false);

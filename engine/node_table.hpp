@@ -30,7 +30,7 @@ class NodeTable {
   using Node = std::pair<const std::string, V>;
 
   // Starts loading the slot where `key` is looked for, so that its cache miss overlaps
-  // with other work; returns the key's hash for get_or_add.
+  // with other work; returns the key's hash, std::hash<std::string_view>, for get_or_add.
   uint64_t prefetch(std::string_view key) const {
     const uint64_t h = hash(key);
     if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);

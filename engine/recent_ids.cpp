@@ -13,12 +13,11 @@
 #include "engine/fnv.hpp"
 
 namespace spur {
-RecentIds::Key RecentIds::key_of(std::string_view user, std::string_view id) {
+RecentIds::Key RecentIds::key_of(std::string_view user, uint64_t user_hash, std::string_view id) {
   // FNV-1a over both with a separator, and the standard library's (Murmur-based) hash:
   // different algorithms, so their collisions are independent.
   const uint64_t a = fnv1a(id, fnv1a(std::string_view("\0", 1), fnv1a(user)));
-  const std::hash<std::string_view> h;
-  const uint64_t b = h(user) * 0x9E3779B97F4A7C15ULL ^ h(id);
+  const uint64_t b = user_hash * 0x9E3779B97F4A7C15ULL ^ std::hash<std::string_view>{}(id);
   Key key{a, b};
   if (key.a == 0 && key.b < 2) key.b += 2;  // the two marks are not fingerprints
   return key;
@@ -53,9 +52,9 @@ size_t RecentIds::find(const Table& table, const Key& key) {
   return i;
 }
 
-bool RecentIds::insert(std::string_view user, std::string_view id, int64_t at) {
+bool RecentIds::insert(std::string_view user, uint64_t user_hash, std::string_view id, int64_t at) {
   if (2 * (size_ + 1) > slots_.size()) grow();
-  const Key key = key_of(user, id);
+  const Key key = key_of(user, user_hash, id);
   if (!old_.empty() && old_[find(old_, key)] == key) return false;
   Key& slot = slots_[find(slots_, key)];
   if (slot == key) return false;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -31,7 +32,12 @@ class RecentIds {
   // Remembers (user, id) as handled at `at`; false, remembering nothing, when it already
   // is. One hash and one probe for both (the table is usually far larger than the cache).
   // REQUIRES: `at` is not before the last call's.
-  bool insert(std::string_view user, std::string_view id, int64_t at);
+  bool insert(std::string_view user, std::string_view id, int64_t at) {
+    return insert(user, std::hash<std::string_view>{}(user), id, at);
+  }
+  // The same with std::hash<std::string_view> of `user` already computed (the engine's
+  // user table hashes users with it, NodeTable::prefetch).
+  bool insert(std::string_view user, uint64_t user_hash, std::string_view id, int64_t at);
 
  private:
   struct Key {
@@ -70,7 +76,7 @@ class RecentIds {
     int64_t at;
     Key key;
   };
-  static Key key_of(std::string_view user, std::string_view id);
+  static Key key_of(std::string_view user, uint64_t user_hash, std::string_view id);
   // In `table`: the key's slot, or the empty slot ending its run.
   static size_t find(const Table& table, const Key& key);
   void erase(const Key& key);
