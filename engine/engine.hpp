@@ -184,6 +184,8 @@ class Engine {
   };
 
   User& state(const std::string& user);
+  // submit() of an event without a time: it takes the clock's.
+  SubmitResult submit_at_clock(const Event& input);
   // Sizes the scratch buffers for program_.
   void size_scratch();
   EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
