@@ -63,8 +63,10 @@ void time_batch(benchmark::State& state, const std::shared_ptr<const spur::Progr
     auto engine = std::make_unique<spur::Engine>(program, spur::EngineConfig{}, counter);
     if (prepare) prepare(*engine);
     state.ResumeTiming();
-    for (const Event& e : batch)
-      benchmark::DoNotOptimize(engine->submit(e));
+    // As a shard and replay submit their batches: each event hinted a few before.
+    spur::submit_hinted(
+        batch.size(), [&](size_t i) { engine->prefetch(batch[i]); },
+        [&](size_t i) { benchmark::DoNotOptimize(engine->submit(batch[i])); });
     if (drain_to) engine->advance_to(*drain_to);
     state.PauseTiming();
     engine.reset();  // tearing down the users is not matching

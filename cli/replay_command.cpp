@@ -155,7 +155,11 @@ int replay_command(std::span<const std::string> args) {
   uint64_t events = 0, rejected = 0, duplicates = 0;
   DecodingReader reader(*in);
   for (std::vector<ReadEvent> batch = reader.next(); !batch.empty(); batch = reader.next()) {
-    for (const ReadEvent& read : batch) {
+    const auto hint = [&batch, &engine](size_t i) {
+      if (batch[i].decoded.ok) engine.prefetch(batch[i].decoded.event);
+    };
+    submit_hinted(batch.size(), hint, [&](size_t i) {
+      const ReadEvent& read = batch[i];
       const SubmitResult result = read.decoded.ok
                                       ? engine.submit(read.decoded.event)
                                       : SubmitResult{Outcome::kRejected, read.decoded.error};
@@ -175,7 +179,7 @@ int replay_command(std::span<const std::string> args) {
                     << " firings so far\n";
         }
       }
-    }
+    });
   }
 
   if (options.drain) {

@@ -230,6 +230,14 @@ SubmitResult Engine::submit(const Event& event) {
   return {Outcome::kAccepted, "", &user.second.extension};
 }
 
+void Engine::prefetch(const Event& upcoming) {
+  const uint64_t user_hash = users_.prefetch(upcoming.user);
+  if (!upcoming.id_unique) recent_ids_.prefetch(upcoming.user, user_hash, upcoming.id);
+  uint64_t& two_before = hinted_users_[hints_++ % 2];
+  if (hints_ > 2) users_.prefetch_node(two_before);
+  two_before = user_hash;
+}
+
 // Apart from submit, so that the copy's storage is not made (zeroed, by GCC) for every
 // event.
 SubmitResult Engine::submit_at_clock(const Event& input) {

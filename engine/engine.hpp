@@ -104,6 +104,14 @@ class Engine {
   // an event without a time takes the clock's; one more than max_lateness behind the
   // clock is rejected; a duplicate id within dedup_window changes nothing.
   SubmitResult submit(const Event& event);
+  // A hint for callers that hold events before they submit them (a shard's batch, a
+  // replay's): called for each event in order, kPrefetchAhead events before its
+  // submit(), it starts loading the event's user slot and dedup slot, and the user node
+  // of the event hinted two calls before, whose slot has arrived by then. The cache
+  // misses that submit() would wait for (a third of its time at S1, perf) then overlap
+  // with the work on the events before. Changes nothing else.
+  static constexpr size_t kPrefetchAhead = 4;
+  void prefetch(const Event& upcoming);
 
   // Fires every timer due at or before `ms`, in order, and moves the clock to `ms` (it
   // never goes backwards).
@@ -237,6 +245,8 @@ class Engine {
   EngineConfig config_;
   EngineListener& listener_;
   Users users_;
+  uint64_t hinted_users_[2] = {};  // user hashes of the last two prefetch() calls
+  size_t hints_ = 0;               // prefetch() calls so far
   // The users whose state holds rule, group, segment or node numbers (UserState::numbered):
   // a reload renumbers theirs and visits no other user, and waiting matches are counted
   // over them. Users that hold numbers no more leave at the next reload; erase_user takes
@@ -267,5 +277,18 @@ class Engine {
   Event held_event_;                      // its trigger's envelope
   std::vector<const Value*> held_slots_;  // its trigger's slots: one per slot of the program
 };
+
+// Calls submit(i) for each i in [0, count), in order, and hint(i) (Engine::prefetch of
+// event i) kPrefetchAhead calls before it, as a batch of events is best submitted.
+template <class Hint, class Submit>
+void submit_hinted(size_t count, Hint&& hint, Submit&& submit) {
+  const size_t ahead = Engine::kPrefetchAhead;
+  for (size_t i = 0; i < std::min(ahead, count); ++i)
+    hint(i);
+  for (size_t i = 0; i < count; ++i) {
+    if (i + ahead < count) hint(i + ahead);
+    submit(i);
+  }
+}
 
 }  // namespace spur

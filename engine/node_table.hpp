@@ -37,6 +37,14 @@ class NodeTable {
     return h;
   }
 
+  // Starts loading the node of the key hashed `h` (from prefetch) when its slot, loaded
+  // by now, holds it: the second miss of a lookup, started before the lookup too.
+  void prefetch_node(uint64_t h) const {
+    if (slots_.empty()) return;
+    const Slot& slot = slots_[h & (slots_.size() - 1)];
+    if (slot.hash == h && slot.node) __builtin_prefetch(slot.node.get());
+  }
+
   // The node of `key`, made (with a value-initialised V) when there is none.
   Node& get_or_add(std::string_view key) { return get_or_add(key, hash(key)); }
   // The same with the key's hash already known (from prefetch).

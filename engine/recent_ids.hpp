@@ -38,6 +38,8 @@ class RecentIds {
   // The same with std::hash<std::string_view> of `user` already computed (the engine's
   // user table hashes users with it, NodeTable::prefetch).
   bool insert(std::string_view user, uint64_t user_hash, std::string_view id, int64_t at);
+  // Starts loading the slots insert() will probe first for (user, id).
+  void prefetch(std::string_view user, uint64_t user_hash, std::string_view id) const;
 
  private:
   struct Key {

@@ -170,7 +170,9 @@ void Shard::drain() {
 void Shard::handle(EventPart& part) {
   IngestBatch& batch = *part.batch;
   Engine& engine = state_.engine();
-  for (auto& [index, event] : part.events) {
+  const auto hint = [&part, &engine](size_t i) { engine.prefetch(part.events[i].second); };
+  submit_hinted(part.events.size(), hint, [&](size_t i) {
+    auto& [index, event] = part.events[i];
     const int64_t start = steady_ns();
     IngestBatch::Result& out = batch.results[index];
     try {
@@ -185,7 +187,7 @@ void Shard::handle(EventPart& part) {
       out = {Outcome::kRejected, "internal_error", std::string("internal error: ") + e.what()};
     }
     metrics_.evaluation.observe(steady_ns() - start);
-  }
+  });
   queued_events_.fetch_sub(part.events.size(), std::memory_order_relaxed);
   if (batch.parts_left.fetch_sub(1, std::memory_order_acq_rel) == 1) batch.done(batch);
 }

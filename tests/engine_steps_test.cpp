@@ -1,6 +1,9 @@
 // Sections 6 and 7: priorities, groups, cooldowns, limits, actions, segments, emits.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "engine_harness.hpp"
 
 namespace spur::testing {
@@ -213,6 +216,36 @@ TEST_CASE("a constant firing and an evaluated one report the same records") {
     CHECK(to_json(f.actions[1].value) == "{}");
     CHECK(f.actions[1].by.is_null());
   }
+}
+
+TEST_CASE("prefetch hints change no outcome and no firing") {
+  // Users come and go from the tables' slots, ids repeat: hinted and plain submits of
+  // the same events must agree on everything.
+  const std::string rules =
+      "rule big when buy as b and b.amount > 50 then send log end\n"
+      "rule again when buy and count(buy in last 1h) > 2 then send log end\n";
+  Harness plain(rules), hinted(rules);
+  std::mt19937 rng(3);
+  std::vector<Event> events;
+  const int64_t start = *parse_rfc3339("2026-01-01T10:00:00Z");
+  for (int i = 0; i < 3000; ++i) {
+    const std::string json =
+        ev("buy", "u" + std::to_string(rng() % 300), format_rfc3339(start + i * 1000),
+           R"({"amount": )" + std::to_string(rng() % 100) + "}", "id" + std::to_string(rng() % 8));
+    DecodedEvent decoded = decode_event(json, "unused");
+    REQUIRE(decoded.ok);
+    events.push_back(std::move(decoded.event));
+  }
+  std::vector<Outcome> without, with;
+  for (const Event& e : events)
+    without.push_back(plain.engine->submit(e).outcome);
+  submit_hinted(
+      events.size(), [&](size_t i) { hinted.engine->prefetch(events[i]); },
+      [&](size_t i) { with.push_back(hinted.engine->submit(events[i]).outcome); });
+  CHECK(with == without);
+  CHECK(std::count(with.begin(), with.end(), Outcome::kDuplicate) > 100);
+  CHECK(hinted.text() == plain.text());
+  CHECK(hinted.firings.size() > 1000);
 }
 
 }  // namespace spur::testing
