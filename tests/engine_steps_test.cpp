@@ -228,10 +228,12 @@ TEST_CASE("prefetch hints change no outcome and no firing") {
   std::mt19937 rng(3);
   std::vector<Event> events;
   const int64_t start = *parse_rfc3339("2026-01-01T10:00:00Z");
-  for (int i = 0; i < 3000; ++i) {
+  for (int64_t i = 0; i < 3000; ++i) {
+    const std::string user = "u" + std::to_string(rng() % 300);
+    const std::string amount = std::to_string(rng() % 100);
+    const std::string id = "id" + std::to_string(rng() % 8);
     const std::string json =
-        ev("buy", "u" + std::to_string(rng() % 300), format_rfc3339(start + i * 1000),
-           R"({"amount": )" + std::to_string(rng() % 100) + "}", "id" + std::to_string(rng() % 8));
+        ev("buy", user, format_rfc3339(start + i * 1000), R"({"amount": )" + amount + "}", id);
     DecodedEvent decoded = decode_event(json, "unused");
     REQUIRE(decoded.ok);
     events.push_back(std::move(decoded.event));
