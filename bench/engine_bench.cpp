@@ -65,8 +65,10 @@ void time_batch(benchmark::State& state, const std::shared_ptr<const spur::Progr
     state.ResumeTiming();
     // As a shard and replay submit their batches: each event hinted a few before.
     spur::submit_hinted(
-        batch.size(), [&](size_t i) { engine->prefetch(batch[i]); },
-        [&](size_t i) { benchmark::DoNotOptimize(engine->submit(batch[i])); });
+        batch.size(), [&](size_t i) { return engine->prefetch(batch[i]); },
+        [&](size_t i, const spur::Engine::Hint& hint) {
+          benchmark::DoNotOptimize(engine->submit(batch[i], hint));
+        });
     if (drain_to) engine->advance_to(*drain_to);
     state.PauseTiming();
     engine.reset();  // tearing down the users is not matching

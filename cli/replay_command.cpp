@@ -156,12 +156,12 @@ int replay_command(std::span<const std::string> args) {
   DecodingReader reader(*in);
   for (std::vector<ReadEvent> batch = reader.next(); !batch.empty(); batch = reader.next()) {
     const auto hint = [&batch, &engine](size_t i) {
-      if (batch[i].decoded.ok) engine.prefetch(batch[i].decoded.event);
+      return batch[i].decoded.ok ? engine.prefetch(batch[i].decoded.event) : Engine::Hint{};
     };
-    submit_hinted(batch.size(), hint, [&](size_t i) {
+    submit_hinted(batch.size(), hint, [&](size_t i, const Engine::Hint& made) {
       const ReadEvent& read = batch[i];
       const SubmitResult result = read.decoded.ok
-                                      ? engine.submit(read.decoded.event)
+                                      ? engine.submit(read.decoded.event, made)
                                       : SubmitResult{Outcome::kRejected, read.decoded.error};
       ++events;
       if (result.outcome == Outcome::kRejected) {

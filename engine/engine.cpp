@@ -201,8 +201,15 @@ std::optional<int64_t> Engine::next_deadline() {
   return timers_.front().deadline_ms;
 }
 
-SubmitResult Engine::submit(const Event& event) {
-  if (!event.has_time) return submit_at_clock(event);
+Engine::Hint Engine::hint_of(const Event& event) {
+  Hint hint;
+  hint.user_hash = Users::hash(event.user);
+  if (!event.id_unique) hint.dedup = RecentIds::key_of(event.user, hint.user_hash, event.id);
+  return hint;
+}
+
+SubmitResult Engine::submit(const Event& event, const Hint& hint) {
+  if (!event.has_time) return submit_at_clock(event, hint);
   if (clock_ && event.time_ms < *clock_ - config_.max_lateness_ms) {
     return {Outcome::kRejected,
             "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
@@ -211,17 +218,16 @@ SubmitResult Engine::submit(const Event& event) {
   }
   const int64_t at = clock_ ? std::max(*clock_, event.time_ms) : event.time_ms;
   // The user's slot is asked for before the dedup table is read: the two cache misses
-  // overlap instead of following each other. Its hash is the dedup key's too.
-  const uint64_t user_hash = users_.prefetch(event.user);
+  // overlap instead of following each other.
+  users_.prefetch(hint.user_hash);
   // A duplicate is an id seen at most dedup_window before (`at` never goes backwards).
   recent_ids_.forget_before(at - config_.dedup_window_ms);
-  if (!event.id_unique && !recent_ids_.insert(event.user, user_hash, event.id, at))
-    return {Outcome::kDuplicate, ""};
+  if (!event.id_unique && !recent_ids_.insert(hint.dedup, at)) return {Outcome::kDuplicate, ""};
   if (!clock_ || at > *clock_) {
     fire_timers_through(at, false);
     clock_ = at;
   }
-  User& user = users_.get_or_add(event.user, user_hash);
+  User& user = users_.get_or_add(event.user, hint.user_hash);
   Cascade cascade;
   cascade.user = &user;
   cascade.input_id = event.id;
@@ -230,23 +236,25 @@ SubmitResult Engine::submit(const Event& event) {
   return {Outcome::kAccepted, "", &user.second.extension};
 }
 
-void Engine::prefetch(const Event& upcoming) {
-  const uint64_t user_hash = users_.prefetch(upcoming.user);
-  if (!upcoming.id_unique) recent_ids_.prefetch(upcoming.user, user_hash, upcoming.id);
+Engine::Hint Engine::prefetch(const Event& upcoming) {
+  const Hint hint = hint_of(upcoming);
+  users_.prefetch(hint.user_hash);
+  if (!upcoming.id_unique) recent_ids_.prefetch(hint.dedup);
   uint64_t& two_before = hinted_users_[hints_++ % 2];
   if (hints_ > 2) users_.prefetch_node(two_before);
-  two_before = user_hash;
+  two_before = hint.user_hash;
+  return hint;
 }
 
 // Apart from submit, so that the copy's storage is not made (zeroed, by GCC) for every
 // event.
-SubmitResult Engine::submit_at_clock(const Event& input) {
+SubmitResult Engine::submit_at_clock(const Event& input, const Hint& hint) {
   if (!clock_)
     return {Outcome::kRejected, "the first event needs a `time`: nothing has set the clock yet"};
   Event timed = input;
   timed.time_ms = *clock_;
   timed.has_time = true;
-  return submit(timed);
+  return submit(timed, hint);
 }
 
 void Engine::advance_to(int64_t ms) {

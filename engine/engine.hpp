@@ -9,6 +9,7 @@
 // Thread-safety: none. An Engine is owned by one thread (a shard, or `spur replay`).
 #pragma once
 
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <memory>
@@ -103,15 +104,25 @@ class Engine {
   // Handles one input event, the clock driven by event times (section 9, as in replay):
   // an event without a time takes the clock's; one more than max_lateness behind the
   // clock is rejected; a duplicate id within dedup_window changes nothing.
-  SubmitResult submit(const Event& event);
-  // A hint for callers that hold events before they submit them (a shard's batch, a
-  // replay's): called for each event in order, kPrefetchAhead events before its
-  // submit(), it starts loading the event's user slot and dedup slot, and the user node
-  // of the event hinted two calls before, whose slot has arrived by then. The cache
-  // misses that submit() would wait for (a third of its time at S1, perf) then overlap
-  // with the work on the events before. Changes nothing else.
+  SubmitResult submit(const Event& event) { return submit(event, hint_of(event)); }
+
+  // What a step computes first of its event: its user's hash and its dedup key.
+  struct Hint {
+    uint64_t user_hash = 0;
+    RecentIds::Key dedup;  // unset when the event's id is unique
+  };
+  static Hint hint_of(const Event& event);
+  // submit() with the event's hint made before. REQUIRES: `hint` is hint_of(event), or
+  // prefetch(event), of the event as it is now.
+  SubmitResult submit(const Event& event, const Hint& hint);
+  // hint_of(upcoming), for callers that hold events before they submit them (a shard's
+  // batch, a replay's): called for each event in order, kPrefetchAhead events before
+  // its submit(), it also starts loading the event's user slot and dedup slot, and the
+  // user node of the event hinted two calls before, whose slot has arrived by then. The
+  // cache misses that submit() would wait for (a third of its time at S1, perf) then
+  // overlap with the work on the events before. Changes nothing else.
   static constexpr size_t kPrefetchAhead = 4;
-  void prefetch(const Event& upcoming);
+  Hint prefetch(const Event& upcoming);
 
   // Fires every timer due at or before `ms`, in order, and moves the clock to `ms` (it
   // never goes backwards).
@@ -193,7 +204,7 @@ class Engine {
 
   User& state(const std::string& user);
   // submit() of an event without a time: it takes the clock's.
-  SubmitResult submit_at_clock(const Event& input);
+  SubmitResult submit_at_clock(const Event& input, const Hint& hint);
   // Sizes the scratch buffers for program_.
   void size_scratch();
   EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
@@ -278,16 +289,18 @@ class Engine {
   std::vector<const Value*> held_slots_;  // its trigger's slots: one per slot of the program
 };
 
-// Calls submit(i) for each i in [0, count), in order, and hint(i) (Engine::prefetch of
-// event i) kPrefetchAhead calls before it, as a batch of events is best submitted.
-template <class Hint, class Submit>
-void submit_hinted(size_t count, Hint&& hint, Submit&& submit) {
-  const size_t ahead = Engine::kPrefetchAhead;
-  for (size_t i = 0; i < std::min(ahead, count); ++i)
-    hint(i);
+// Calls submit(i, hint) for each i in [0, count), in order, with the hint that make_hint(i)
+// (Engine::prefetch of event i) returned kPrefetchAhead calls before, as a batch of
+// events is best submitted.
+template <class MakeHint, class Submit>
+void submit_hinted(size_t count, MakeHint&& make_hint, Submit&& submit) {
+  constexpr size_t kAhead = Engine::kPrefetchAhead;
+  std::array<Engine::Hint, kAhead + 1> hints;
+  for (size_t i = 0; i < std::min(kAhead, count); ++i)
+    hints[i] = make_hint(i);
   for (size_t i = 0; i < count; ++i) {
-    if (i + ahead < count) hint(i + ahead);
-    submit(i);
+    if (i + kAhead < count) hints[(i + kAhead) % hints.size()] = make_hint(i + kAhead);
+    submit(i, hints[i % hints.size()]);
   }
 }
 

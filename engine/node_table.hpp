@@ -29,16 +29,17 @@ class NodeTable {
  public:
   using Node = std::pair<const std::string, V>;
 
-  // Starts loading the slot where `key` is looked for, so that its cache miss overlaps
-  // with other work; returns the key's hash, std::hash<std::string_view>, for get_or_add.
-  uint64_t prefetch(std::string_view key) const {
-    const uint64_t h = hash(key);
+  // The hash of a key, for the calls below that take it.
+  static uint64_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+  // Starts loading the slot where the key hashed `h` is looked for, so that its cache
+  // miss overlaps with other work.
+  void prefetch(uint64_t h) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
-    return h;
   }
 
-  // Starts loading the node of the key hashed `h` (from prefetch) when its slot, loaded
-  // by now, holds it: the second miss of a lookup, started before the lookup too.
+  // Starts loading the node of the key hashed `h` when its slot, loaded by now (by
+  // prefetch), holds it: the second miss of a lookup, started before the lookup too.
   void prefetch_node(uint64_t h) const {
     if (slots_.empty()) return;
     const Slot& slot = slots_[h & (slots_.size() - 1)];
@@ -47,7 +48,7 @@ class NodeTable {
 
   // The node of `key`, made (with a value-initialised V) when there is none.
   Node& get_or_add(std::string_view key) { return get_or_add(key, hash(key)); }
-  // The same with the key's hash already known (from prefetch).
+  // The same with the key's hash already known.
   Node& get_or_add(std::string_view key, uint64_t h) {
     if (!slots_.empty()) {
       if (Slot* slot = probe(key, h); slot->node) return *slot->node;
@@ -99,8 +100,6 @@ class NodeTable {
     uint64_t hash = 0;
     std::unique_ptr<Node> node;  // null: empty
   };
-
-  static uint64_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
   // The slot holding `key`, or the empty slot where it would go.
   // REQUIRES: slots_ not empty and not full.

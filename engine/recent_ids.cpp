@@ -52,16 +52,14 @@ size_t RecentIds::find(const Table& table, const Key& key) {
   return i;
 }
 
-void RecentIds::prefetch(std::string_view user, uint64_t user_hash, std::string_view id) const {
+void RecentIds::prefetch(const Key& key) const {
   if (slots_.empty()) return;
-  const Key key = key_of(user, user_hash, id);
   __builtin_prefetch(&slots_[key.a & (slots_.size() - 1)]);
   if (!old_.empty()) __builtin_prefetch(&old_[key.a & (old_.size() - 1)]);
 }
 
-bool RecentIds::insert(std::string_view user, uint64_t user_hash, std::string_view id, int64_t at) {
+bool RecentIds::insert(const Key& key, int64_t at) {
   if (2 * (size_ + 1) > slots_.size()) grow();
-  const Key key = key_of(user, user_hash, id);
   if (!old_.empty() && old_[find(old_, key)] == key) return false;
   Key& slot = slots_[find(slots_, key)];
   if (slot == key) return false;

@@ -27,28 +27,31 @@ namespace spur {
 
 class RecentIds {
  public:
-  // Forgets the ids handled before `ms`.
-  void forget_before(int64_t ms);
-  // Remembers (user, id) as handled at `at`; false, remembering nothing, when it already
-  // is. One hash and one probe for both (the table is usually far larger than the cache).
-  // REQUIRES: `at` is not before the last call's.
-  bool insert(std::string_view user, std::string_view id, int64_t at) {
-    return insert(user, std::hash<std::string_view>{}(user), id, at);
-  }
-  // The same with std::hash<std::string_view> of `user` already computed (the engine's
-  // user table hashes users with it, NodeTable::prefetch).
-  bool insert(std::string_view user, uint64_t user_hash, std::string_view id, int64_t at);
-  // Starts loading the slots insert() will probe first for (user, id).
-  void prefetch(std::string_view user, uint64_t user_hash, std::string_view id) const;
-
- private:
+  // 128 bits of (user, id): two independent 64-bit hashes. {0, 0} and {0, 1} are never
+  // one (they mark slots).
   struct Key {
-    uint64_t a = 0, b = 0;  // {0, 0}: an empty slot; {0, 1}: a slot of the old table moved or
-                            // erased (its run goes on); never a fingerprint
+    uint64_t a = 0, b = 0;
     bool operator==(const Key&) const = default;
   };
-  static constexpr Key kEmpty{0, 0};
-  static constexpr Key kGone{0, 1};
+  // The key of (user, id); `user_hash` is std::hash<std::string_view> of `user` (the
+  // engine's user table hashes users with it, NodeTable::prefetch).
+  static Key key_of(std::string_view user, uint64_t user_hash, std::string_view id);
+
+  // Forgets the ids handled before `ms`.
+  void forget_before(int64_t ms);
+  // Remembers the (user, id) of `key` as handled at `at`; false, remembering nothing,
+  // when it already is. One probe for both (the table is usually far larger than the
+  // cache). REQUIRES: `at` is not before the last call's.
+  bool insert(const Key& key, int64_t at);
+  bool insert(std::string_view user, std::string_view id, int64_t at) {
+    return insert(key_of(user, std::hash<std::string_view>{}(user), id), at);
+  }
+  // Starts loading the slots insert() will probe first for `key`.
+  void prefetch(const Key& key) const;
+
+ private:
+  static constexpr Key kEmpty{0, 0};  // an empty slot
+  static constexpr Key kGone{0, 1};   // a slot of the old table moved or erased (its run goes on)
   // Old slots moved per insert while the old table drains: it then holds at most half
   // of its size in keys, so it is empty after size / 8 inserts, long before the new
   // table, twice as large, is half full.
@@ -78,7 +81,6 @@ class RecentIds {
     int64_t at;
     Key key;
   };
-  static Key key_of(std::string_view user, uint64_t user_hash, std::string_view id);
   // In `table`: the key's slot, or the empty slot ending its run.
   static size_t find(const Table& table, const Key& key);
   void erase(const Key& key);

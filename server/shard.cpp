@@ -63,9 +63,15 @@ void ShardState::flush_firings() {
 }
 
 SubmitResult ShardState::submit(Event event) {  // NOLINT(performance-unnecessary-value-param)
+  const Engine::Hint hint = Engine::hint_of(event);
+  return submit(std::move(event), hint);
+}
+
+SubmitResult ShardState::submit(
+    Event event, const Engine::Hint& hint) {  // NOLINT(performance-unnecessary-value-param)
   step_event_ = &event;
   step_outcomes_.clear();
-  SubmitResult result = engine_.submit(event);
+  SubmitResult result = engine_.submit(event, hint);
   if (result.outcome == Outcome::kAccepted) {
     LastStep& last = record_in(*result.extension).last_step;
     last.remember(event, engine_.clock().value_or(event.time_ms));
@@ -170,14 +176,14 @@ void Shard::drain() {
 void Shard::handle(EventPart& part) {
   IngestBatch& batch = *part.batch;
   Engine& engine = state_.engine();
-  const auto hint = [&part, &engine](size_t i) { engine.prefetch(part.events[i].second); };
-  submit_hinted(part.events.size(), hint, [&](size_t i) {
+  const auto hint = [&part, &engine](size_t i) { return engine.prefetch(part.events[i].second); };
+  submit_hinted(part.events.size(), hint, [&](size_t i, const Engine::Hint& made) {
     auto& [index, event] = part.events[i];
     const int64_t start = steady_ns();
     IngestBatch::Result& out = batch.results[index];
     try {
       engine.advance_to(wall_ms());
-      SubmitResult result = state_.submit(std::move(event));
+      SubmitResult result = state_.submit(std::move(event), made);
       // In serve every event has a time, so lateness is the engine's only reason to refuse.
       out = {result.outcome, result.outcome == Outcome::kRejected ? "too_late" : "",
              std::move(result.error)};

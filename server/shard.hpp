@@ -97,6 +97,8 @@ class ShardState : private EngineListener {
   // Handles one input event, remembering the step for explain when it is taken. The
   // event is taken by value so that it is freed here, while it is still in cache.
   SubmitResult submit(Event event);
+  // The same with the event's hint made before (Engine::submit).
+  SubmitResult submit(Event event, const Engine::Hint& hint);
 
  private:
   void on_firing(const Firing& firing) override;

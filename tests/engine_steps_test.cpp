@@ -242,8 +242,10 @@ TEST_CASE("prefetch hints change no outcome and no firing") {
   for (const Event& e : events)
     without.push_back(plain.engine->submit(e).outcome);
   submit_hinted(
-      events.size(), [&](size_t i) { hinted.engine->prefetch(events[i]); },
-      [&](size_t i) { with.push_back(hinted.engine->submit(events[i]).outcome); });
+      events.size(), [&](size_t i) { return hinted.engine->prefetch(events[i]); },
+      [&](size_t i, const Engine::Hint& hint) {
+        with.push_back(hinted.engine->submit(events[i], hint).outcome);
+      });
   CHECK(with == without);
   CHECK(std::count(with.begin(), with.end(), Outcome::kDuplicate) > 100);
   CHECK(hinted.text() == plain.text());
