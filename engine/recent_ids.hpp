@@ -34,7 +34,7 @@ class RecentIds {
     bool operator==(const Key&) const = default;
   };
   // The key of (user, id); `user_hash` is std::hash<std::string_view> of `user` (the
-  // engine's user table hashes users with it, NodeTable::prefetch).
+  // engine's user table hashes users with it, NodeTable::hash).
   static Key key_of(std::string_view user, uint64_t user_hash, std::string_view id);
 
   // Forgets the ids handled before `ms`.
