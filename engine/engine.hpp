@@ -9,6 +9,7 @@
 // Thread-safety: none. An Engine is owned by one thread (a shard, or `spur replay`).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstdint>
