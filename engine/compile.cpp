@@ -703,14 +703,13 @@ std::shared_ptr<const Program> Compiler::run() {
   }
   for (auto& [event, lists] : bound_lists_) {
     Program::EventPlan& plan = p_.event_plans[event];
-    for (BoundList& list : lists) {
-      const BoundIndex& index = plan.bounds.emplace_back(list.slot, list.upper,
-                                                         std::move(list.bounds), plan.rules.size());
-      for (const BoundIndex::Bound& b : index.bounds()) {
-        Program::RuleHead& head = plan.heads[b.position];
+    for (const BoundList& list : lists) {
+      const BoundIndex& index =
+          plan.bounds.emplace_back(list.slot, list.upper, list.bounds, plan.rules.size());
+      for (size_t i = 0; i < index.size(); ++i) {
+        Program::RuleHead& head = plan.heads[index.positions()[i]];
         head.bound = static_cast<uint32_t>(plan.bounds.size() - 1);
-        head.bound_value = b.value;
-        head.bound_inclusive = b.inclusive;
+        head.bound_threshold = index.thresholds()[i];
       }
     }
   }

@@ -29,6 +29,21 @@ bool more_than(std::span<const uint64_t> bits, size_t n) {
 }
 const Value kOne = Value::number(1);
 
+// The member `name` of `members`, tried first at index `hint`, which is left where it
+// was found. Events of one kind keep their members in one order (a backend's JSON, as
+// decoded), so one comparison usually finds a slot where a scan compared the members
+// before it too; keys are unique, so the member at `hint` is the one a scan finds.
+const Value* member_at(const Object& members, std::string_view name, uint32_t& hint) {
+  if (hint < members.size() && same_text(members[hint].first, name)) return &members[hint].second;
+  for (uint32_t i = 0; i < members.size(); ++i) {
+    if (same_text(members[i].first, name)) {
+      hint = i;
+      return &members[i].second;
+    }
+  }
+  return nullptr;
+}
+
 // Firing times still within `keep_ms` of `at` matter to cooldowns and limits.
 void trim_firings(FiringTimes& times, int64_t at, int64_t keep_ms) {
   while (!times.empty() && times.front() <= at - keep_ms)
@@ -83,6 +98,7 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
 
 void Engine::size_scratch() {
   slots_.assign(program_->slot_paths.size(), nullptr);
+  slot_members_.assign(program_->slot_paths.size(), 0);
   held_slots_.assign(program_->slot_paths.size(), nullptr);
   held_.slots.clear();  // its slot numbers were the old program's
   candidates_.assign(program_->max_rules_per_event / 64 + 1, 0);
@@ -149,9 +165,22 @@ bool Engine::erase_user(const std::string& user) {
 }
 
 void Engine::point_slots(const Event& event, const Program& program, const Program::EventPlan& plan,
-                         const Value** slots) {
-  for (const uint32_t slot : plan.slots)
-    slots[slot] = find_path(event.properties, program.slot_paths[slot]);
+                         const Value** slots, std::span<uint32_t> member_hints) {
+  if (event.properties.kind() != Value::Kind::kObject) {
+    for (const uint32_t slot : plan.slots)
+      slots[slot] = program.slot_paths[slot].empty() ? &event.properties : nullptr;
+    return;
+  }
+  const Object& members = event.properties.as_object();
+  for (const uint32_t slot : plan.slots) {
+    const std::vector<std::string>& path = program.slot_paths[slot];
+    if (path.empty()) {
+      slots[slot] = &event.properties;
+      continue;
+    }
+    const Value* first = member_at(members, path.front(), member_hints[slot]);
+    slots[slot] = first == nullptr || path.size() == 1 ? first : find_path(*first, path, 1);
+  }
 }
 
 TriggerView Engine::unpack(const PendingMatch& match, const User& user) {
@@ -204,7 +233,7 @@ std::optional<int64_t> Engine::next_deadline() {
 Engine::Hint Engine::hint_of(const Event& event) {
   Hint hint;
   hint.user_hash = Users::hash(event.user);
-  if (!event.id_unique) hint.dedup = RecentIds::key_of(event.user, hint.user_hash, event.id);
+  if (!event.id_unique) hint.dedup = RecentIds::key_of(hint.user_hash, event.id);
   return hint;
 }
 
@@ -410,7 +439,7 @@ void Engine::resolve_pending(User& user, const Event& event, int64_t at) {
 void Engine::trigger_rules(User& user, const Event& event, const Program::EventPlan& plan,
                            int64_t at) {
   UserState& u = user.second;
-  point_slots(event, *program_, plan, slots_.data());
+  point_slots(event, *program_, plan, slots_.data(), slot_members_);
   const TriggerView trigger{&event, slots_.data()};
   const EvalContext c = context(u, trigger, at);
   // The candidate rule `index` when it is not fired at once (visit, below).
@@ -546,7 +575,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   const auto passes = [&](uint32_t position) {
     const Program::RuleHead& head = plan.heads[position];
     return head.bound == kNoNode ||
-           BoundIndex::passes(bound_values_[head.bound], head.bound_value, head.bound_inclusive);
+           BoundIndex::passes(bound_values_[head.bound], head.bound_threshold);
   };
   size_t w = first;
   try {

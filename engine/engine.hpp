@@ -209,9 +209,11 @@ class Engine {
   // Sizes the scratch buffers for program_.
   void size_scratch();
   EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
-  // Points `slots` at the event's properties that the plan's rules read.
+  // Points `slots` at the event's properties that the plan's rules read; `member_hints`
+  // (one per slot) remembers where each was found (find_path).
   static void point_slots(const Event& event, const Program& program,
-                          const Program::EventPlan& plan, const Value** slots);
+                          const Program::EventPlan& plan, const Value** slots,
+                          std::span<uint32_t> member_hints);
   // The trigger a match holds, decoded into held_ and held_slots_: valid until the
   // next call.
   TriggerView unpack(const PendingMatch& match, const User& user);
@@ -274,6 +276,7 @@ class Engine {
   // Scratch space reused by every step, so that a step in steady state allocates
   // nothing. Steps never nest (derived events wait in their cascade's queue).
   std::vector<const Value*> slots_;      // one per slot of the program
+  std::vector<uint32_t> slot_members_;   // per slot: its member in the last event read
   std::vector<uint64_t> candidates_;     // bit set over a plan's rules
   std::vector<uint64_t> bound_mask_;     // the same size, for BoundIndex::narrow
   std::vector<double> bound_values_;     // per bound of a plan: BoundIndex::compared

@@ -10,7 +10,8 @@ std::optional<FalseCondition> Engine::first_false_condition(const std::string& u
   const Program::EventPlan* plan = program_->plan(event.name);
   if (found == nullptr || plan == nullptr) return std::nullopt;
   std::vector<const Value*> slots(program_->slot_paths.size(), nullptr);
-  point_slots(event, *program_, *plan, slots.data());
+  std::vector<uint32_t> member_hints(slots.size(), 0);
+  point_slots(event, *program_, *plan, slots.data(), member_hints);
   const EvalContext c =
       context(found->second, {&event, slots.data()}, clock_.value_or(event.time_ms));
   const std::vector<uint32_t>& operands = program_->rules[rule].operands;

@@ -1,6 +1,6 @@
-// FNV-1a, 64 bits: the one text hash of the engine (firing ids, rule fingerprints, the
-// keys of the dedup set and of the equality index). Stable across runs and machines,
-// which firing ids and fingerprints need.
+// FNV-1a, 64 bits: the text hash for what must stay the same across runs, machines and
+// versions (firing ids, rule fingerprints, a user's shard). The in-memory tables use
+// text_hash.hpp.
 #pragma once
 
 #include <cstdint>

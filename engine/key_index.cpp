@@ -3,16 +3,13 @@
 #include <bit>
 #include <cstring>
 
-#include "engine/fnv.hpp"
 #include "engine/same_text.hpp"
+#include "engine/text_hash.hpp"
 
 namespace spur {
 
 uint64_t KeyIndex::hash(std::string_view key) {
-  uint64_t h = fnv1a(key);  // then a final mix: slots are chosen by the low bits
-  h ^= h >> 29;
-  h *= 0xBF58476D1CE4E5B9ULL;
-  return h ^ (h >> 32);
+  return hash_text(key);
 }
 
 KeyIndex::KeyIndex(const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries,

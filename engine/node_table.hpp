@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +20,7 @@
 
 #include "engine/backward_shift.hpp"
 #include "engine/same_text.hpp"
+#include "engine/text_hash.hpp"
 
 namespace spur {
 
@@ -30,7 +30,7 @@ class NodeTable {
   using Node = std::pair<const std::string, V>;
 
   // The hash of a key, for the calls below that take it.
-  static uint64_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  static uint64_t hash(std::string_view key) { return hash_text(key); }
 
   // Starts loading the slot where the key hashed `h` is looked for, so that its cache
   // miss overlaps with other work.

@@ -20,9 +20,9 @@
 
 #include "engine/action_record.hpp"
 #include "engine/bound_index.hpp"
-#include "engine/fnv.hpp"
 #include "engine/key_index.hpp"
 #include "engine/same_text.hpp"
+#include "engine/text_hash.hpp"
 #include "engine/value.hpp"
 #include "grammar/source.hpp"
 
@@ -245,10 +245,9 @@ struct Program {
     int64_t priority = 0;
     uint32_t rule = 0;  // index in `rules`
     // The rule is in EventPlan::bounds[bound] (kNoNode: in none), its bound held there
-    // as `bound_value` and `bound_inclusive` (BoundIndex::bounds()).
+    // as `bound_threshold` (BoundIndex::thresholds()).
     uint32_t bound = kNoNode;
-    double bound_value = 0;
-    bool bound_inclusive = false;
+    double bound_threshold = 0;
     // False: the rule is not plain, and a candidate reads the rule itself; `records`
     // is then empty.
     bool plain = false;
@@ -279,7 +278,7 @@ struct Program {
   // turn, a call to memcmp each (callgrind: about 120 instructions per event at 10 names).
   struct NameHash {
     using is_transparent = void;
-    size_t operator()(std::string_view name) const noexcept { return fnv1a(name); }
+    size_t operator()(std::string_view name) const noexcept { return hash_text(name); }
   };
   struct SameName {
     using is_transparent = void;

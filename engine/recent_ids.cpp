@@ -5,20 +5,16 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <functional>
 #include <new>
 #include <type_traits>
 
 #include "engine/backward_shift.hpp"
-#include "engine/fnv.hpp"
+#include "engine/text_hash.hpp"
 
 namespace spur {
-RecentIds::Key RecentIds::key_of(std::string_view user, uint64_t user_hash, std::string_view id) {
-  // FNV-1a over both with a separator, and the standard library's (Murmur-based) hash:
-  // different algorithms, so their collisions are independent.
-  const uint64_t a = fnv1a(id, fnv1a(std::string_view("\0", 1), fnv1a(user)));
-  const uint64_t b = user_hash * 0x9E3779B97F4A7C15ULL ^ std::hash<std::string_view>{}(id);
-  Key key{a, b};
+RecentIds::Key RecentIds::key_of(uint64_t user_hash, std::string_view id) {
+  const TextHash128 h = hash_text_128(id, user_hash);
+  Key key{h.low, h.high};
   if (key.a == 0 && key.b < 2) key.b += 2;  // the two marks are not fingerprints
   return key;
 }

@@ -5,8 +5,9 @@
 // (user, id), forgotten first in, first out: handled times never go backwards, so the
 // oldest entry is always the first to leave the window. With a steady rate of events it
 // allocates nothing; each entry costs 40 bytes (16 in the table at most half full, 24 in
-// the queue). Two independent 64-bit hashes make a false duplicate about as likely as
-// 2^-128 per pair of ids.
+// the queue). The fingerprint is a 128-bit hash of the id seeded with the user's 64-bit
+// hash: a false duplicate takes a 128-bit collision, or two users whose hashes collide
+// (2^-64 per pair of users) sending the same id within the window.
 //
 // The table grows without a pause: a full table becomes the old one, and each insert
 // moves a few of its slots into the new, twice as large table, so the old one is empty
@@ -17,25 +18,24 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string_view>
 
 #include "engine/block_fifo.hpp"
+#include "engine/text_hash.hpp"
 
 namespace spur {
 
 class RecentIds {
  public:
-  // 128 bits of (user, id): two independent 64-bit hashes. {0, 0} and {0, 1} are never
-  // one (they mark slots).
+  // 128 bits of (user, id). {0, 0} and {0, 1} are never one (they mark slots).
   struct Key {
     uint64_t a = 0, b = 0;
     bool operator==(const Key&) const = default;
   };
-  // The key of (user, id); `user_hash` is std::hash<std::string_view> of `user` (the
-  // engine's user table hashes users with it, NodeTable::hash).
-  static Key key_of(std::string_view user, uint64_t user_hash, std::string_view id);
+  // The key of (user, id), from `user_hash`, hash_text(user) (the hash the engine's user
+  // table has made already: NodeTable::hash).
+  static Key key_of(uint64_t user_hash, std::string_view id);
 
   // Forgets the ids handled before `ms`.
   void forget_before(int64_t ms);
@@ -44,7 +44,7 @@ class RecentIds {
   // cache). REQUIRES: `at` is not before the last call's.
   bool insert(const Key& key, int64_t at);
   bool insert(std::string_view user, std::string_view id, int64_t at) {
-    return insert(key_of(user, std::hash<std::string_view>{}(user), id), at);
+    return insert(key_of(hash_text(user), id), at);
   }
   // Starts loading the slots insert() will probe first for `key`.
   void prefetch(const Key& key) const;

@@ -108,8 +108,7 @@ TEST_CASE("a plain rule is known as one from its first fields, with its firing's
     CHECK(head.records.size() == (head.plain ? 2 : 0));
     if (head.rule <= 1) {
       REQUIRE(head.bound < plan.bounds.size());
-      CHECK(head.bound_value == 1);
-      CHECK_FALSE(head.bound_inclusive);
+      CHECK(head.bound_threshold == 1);  // e.n > 1: strict, so the bound itself
     } else {
       CHECK(head.bound == kNoNode);
     }
