@@ -34,7 +34,7 @@ class BoundIndex {
   BoundIndex(uint32_t slot, bool upper, const std::vector<Bound>& bounds, size_t rules);
 
   uint32_t slot() const { return slot_; }
-  size_t size() const { return thresholds_.size(); }
+  size_t size() const { return positions_.size(); }
 
   // Clears the bits of `candidates` (a bit set over the plan's rules, words() words) of
   // the rules in this index whose bound `value` does not pass; `value` is null when the
@@ -43,7 +43,7 @@ class BoundIndex {
               std::span<uint64_t> scratch) const;
   size_t words() const { return words_; }
   // The thresholds, ascending, and the plan position of each one's rule.
-  std::span<const double> thresholds() const { return thresholds_; }
+  std::span<const double> thresholds() const { return {thresholds_.data(), size()}; }
   std::span<const uint32_t> positions() const { return positions_; }
 
   // To test candidates one at a time: `value` as this index compares it (negated for
@@ -62,12 +62,13 @@ class BoundIndex {
 
   uint32_t slot_ = 0;
   bool upper_ = false;
-  std::vector<double> thresholds_;  // ascending
+  std::vector<double> thresholds_;  // ascending, then +infinity to whole blocks
   std::vector<uint32_t> positions_;
+  std::vector<double> block_tops_;  // the last threshold of each block (bound_index.cpp)
   size_t words_ = 0;
-  size_t stride_ = 1;
+  int stride_shift_ = 0;
   // snapshots_[k * words_ ...]: the rules outside this index and those of entries
-  // [0, k * stride_), for k in [0, size() / stride_].
+  // [0, k << stride_shift_), for k in [0, size() >> stride_shift_].
   std::vector<uint64_t> snapshots_;
 };
 
