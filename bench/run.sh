@@ -58,7 +58,7 @@ rows.push(['bytes per pending match', '<= 128', mem.bytes_per_pending_match.toFi
 rows.push(['bytes per idle user, 5 attributes', '<= 512', mem.bytes_per_idle_user.toFixed(0), mem.bytes_per_idle_user <= 512]);
 const alloc = fs.readFileSync(`${work}/alloc.txt`, 'utf8').trim();
 rows.push(['heap allocations per event, steady state', '0', alloc === 'pass' ? '0' : 'some', alloc === 'pass']);
-for (const name of ['BM_S1/10/', 'BM_S1/100/', 'BM_S4/100/', 'BM_S4/1000/', 'BM_S2', 'BM_S3']) {
+for (const name of ['BM_S1/10/', 'BM_S1/100/', 'BM_S1/10000/', 'BM_S4/100/', 'BM_S4/1000/', 'BM_S2', 'BM_S3']) {
   rows.push([name.replace(/\/$/, ''), '', range(stat(name, 'items_per_second'), k) + ' events/s', null]);
 }
 rows.push(['dedup set, longest insert growing to 8M ids', '', range(stat('BM_DedupLongestInsert', 'longest_insert_ms'), (x) => `${x.toFixed(1)} ms`), null]);
