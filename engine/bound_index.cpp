@@ -8,8 +8,9 @@
 namespace spur {
 namespace {
 
-// At most this many snapshots per index: memory stays linear in the rules
-// (snapshots * words), and the entries set one by one stay under rules / 64.
+// About this many snapshots per index at most (65): memory stays linear in the rules
+// (snapshots * words), and the entries set one by one, fewer than a stride (a power of
+// two), stay under rules / 32.
 constexpr size_t kMaxSnapshots = 64;
 // Thresholds compared at once: a block, or the block tops of a small index.
 constexpr size_t kBlock = 16;
@@ -39,8 +40,7 @@ BoundIndex::BoundIndex(uint32_t slot, bool upper, const std::vector<Bound>& boun
     assert(std::isfinite(b.value));  // number constants are (the checker: "out of range")
     const double value = upper_ ? -b.value : b.value;  // x < b is -x > -b
     // x >= b is x > the double just below b: b is finite, so nothing lies between.
-    const double threshold =
-        b.inclusive ? std::nextafter(value, -std::numeric_limits<double>::infinity()) : value;
+    const double threshold = b.inclusive ? std::nextafter(value, -kInfinity) : value;
     entries.emplace_back(threshold, b.position);
   }
   std::stable_sort(entries.begin(), entries.end(),

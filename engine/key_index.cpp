@@ -8,10 +8,6 @@
 
 namespace spur {
 
-uint64_t KeyIndex::hash(std::string_view key) {
-  return hash_text(key);
-}
-
 KeyIndex::KeyIndex(const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries,
                    size_t universe)
     : words_(universe / 64 + 1), size_(entries.size()) {
@@ -20,7 +16,7 @@ KeyIndex::KeyIndex(const std::vector<std::pair<std::string, std::vector<uint32_t
   const size_t mask = slots_.size() - 1;
   for (const auto& [key, list] : entries) {
     Slot s;
-    s.hash = hash(key);
+    s.hash = hash_text(key);
     s.key_length = static_cast<uint32_t>(key.size());
     if (key.size() <= kInlineKey) {
       key.copy(s.key, key.size());
@@ -64,7 +60,7 @@ size_t KeyIndex::positions() const {
 
 KeyIndex::Hits KeyIndex::find(std::string_view key) const {
   if (size_ == 0) return {};
-  const uint64_t h = hash(key);
+  const uint64_t h = hash_text(key);
   const size_t mask = slots_.size() - 1;
   for (size_t i = h & mask; slots_[i].count != 0; i = (i + 1) & mask) {
     const Slot& s = slots_[i];

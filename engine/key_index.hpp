@@ -52,7 +52,6 @@ class KeyIndex {
     // The key when it has at most kInlineKey bytes, else its offset in keys_.
     char key[kInlineKey] = {};
   };
-  static uint64_t hash(std::string_view key);
   std::string_view key_of(const Slot& s) const;
 
   std::vector<Slot> slots_;  // a power of two, at most half full

@@ -1,10 +1,9 @@
 // Hashes of texts for the engine's in-memory tables (users, dedup fingerprints, equality
 // index keys, event plans): XXH3 (libxxhash), which reads a short text a word at a time
 // where a byte-at-a-time hash (FNV-1a, std::hash's Murmur) spent more on the user, id
-// and index keys of an event than the lookups they lead to (callgrind, S1 at 1,000
-// rules: 11 % of an event's instructions). Nothing stored is keyed by these: what must
-// stay the same across versions (firing ids, rule fingerprints, a user's shard) uses
-// fnv.hpp.
+// and index keys of an event than the lookups they lead to. Nothing stored is keyed by
+// these: what must stay the same across versions (firing ids, rule fingerprints, a
+// user's shard) uses fnv.hpp.
 #pragma once
 
 #include <cstdint>
