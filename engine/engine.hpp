@@ -210,7 +210,7 @@ class Engine {
   void size_scratch();
   EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
   // Points `slots` at the event's properties that the plan's rules read; `member_hints`
-  // (one per slot) remembers where each was found (find_path).
+  // (one per slot) remembers where each was found (member_at, engine.cpp).
   static void point_slots(const Event& event, const Program& program,
                           const Program::EventPlan& plan, const Value** slots,
                           std::span<uint32_t> member_hints);
