@@ -160,9 +160,10 @@ int replay_command(std::span<const std::string> args) {
     };
     submit_hinted(batch.size(), hint, [&](size_t i, const Engine::Hint& made) {
       const ReadEvent& read = batch[i];
-      const SubmitResult result = read.decoded.ok
-                                      ? engine.submit(read.decoded.event, made)
-                                      : SubmitResult{Outcome::kRejected, read.decoded.error};
+      const SubmitResult result =
+          read.decoded.ok
+              ? engine.submit(read.decoded.event, made)
+              : SubmitResult{Outcome::kRejected, read.decoded.error, nullptr, "invalid_event"};
       ++events;
       if (result.outcome == Outcome::kRejected) {
         ++rejected;

@@ -123,8 +123,9 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
   for (const YAML::Node& e : test["events"]) {
     ++index;
     DecodedEvent decoded = decode_event(to_json(from_yaml(e)), "auto-" + std::to_string(index));
-    const SubmitResult r = decoded.ok ? engine.submit(std::move(decoded.event))
-                                      : SubmitResult{Outcome::kRejected, decoded.error};
+    const SubmitResult r =
+        decoded.ok ? engine.submit(std::move(decoded.event))
+                   : SubmitResult{Outcome::kRejected, decoded.error, nullptr, "invalid_event"};
     if (r.outcome == Outcome::kRejected)
       problems += "  event " + std::to_string(index) + " rejected: " + r.error + "\n";
   }

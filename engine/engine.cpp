@@ -155,12 +155,15 @@ void Engine::merge_attributes(const std::string& user, const Value& patch) {
 }
 
 bool Engine::erase_user(const std::string& user) {
-  const User* gone = users_.find(user);
+  std::unique_ptr<User> gone = users_.extract(user);
   if (gone == nullptr) return false;
-  std::erase_if(timers_, [gone](const Timer& t) { return t.user == gone; });
-  std::make_heap(timers_.begin(), timers_.end(), std::greater<>{});
   if (gone->second.numbered) std::erase(numbered_users_, &gone->second);
-  users_.erase(user);
+  // Timers may still point at the node: its state goes now (its matches with it, so
+  // those timers are dead), the node itself at the next compaction. Compacting once a
+  // quarter of the heap's size in users is erased keeps that amortised O(1) an erasure.
+  gone->second = UserState();
+  erased_users_.push_back(std::move(gone));
+  if (erased_users_.size() * 4 > timers_.size()) compact_timers();
   return true;
 }
 
@@ -212,22 +215,56 @@ EvalContext Engine::context(const UserState& u, TriggerView trigger, int64_t at)
   return c;
 }
 
-bool Engine::live(const Timer& t) const {
-  const PendingList& pending = t.user->second.pending;
-  return std::any_of(pending.begin(), pending.end(), [&t](const PendingMatch& m) {
-    return m.id() == t.match && !m.held(t.pattern);
-  });
+PendingMatch* Engine::match_of(const Timer& t) const {
+  for (PendingMatch& m : t.user->second.pending) {
+    if (m.id() == t.match) return &m;
+  }
+  return nullptr;
+}
+
+int64_t Engine::next_deadline_of(const PendingMatch& match) const {
+  const std::vector<FuturePattern>& futures = program_->rules[match.rule()].futures;
+  int64_t next = kMaxTimeMs;
+  for (size_t p = 0; p < futures.size(); ++p) {
+    if (!match.held(p)) next = std::min(next, time_plus(match.trigger_ms(), futures[p].within_ms));
+  }
+  return next;
+}
+
+bool Engine::due_at(const PendingMatch& match, int64_t at) const {
+  const std::vector<FuturePattern>& futures = program_->rules[match.rule()].futures;
+  for (size_t p = 0; p < futures.size(); ++p) {
+    if (!match.held(p) && time_plus(match.trigger_ms(), futures[p].within_ms) <= at) return true;
+  }
+  return false;
+}
+
+void Engine::push_timer(const Timer& timer) {
+  timers_.push_back(timer);
+  std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
+  if (timers_.size() >= 2 * compacted_size_ + 1024) compact_timers();
+}
+
+void Engine::compact_timers() {
+  std::erase_if(timers_, [this](const Timer& t) { return match_of(t) == nullptr; });
+  std::make_heap(timers_.begin(), timers_.end(), std::greater<>{});
+  if (timers_.capacity() > 2 * timers_.size() + 1024) timers_.shrink_to_fit();
+  compacted_size_ = timers_.size();
+  erased_users_.clear();  // no timer points at them now
 }
 
 std::optional<int64_t> Engine::next_deadline() {
-  // A timer that is not live now never will be (matches are never revived and held
-  // patterns stay held), so dropping it changes nothing.
-  while (!timers_.empty() && !live(timers_.front())) {
+  // A dead timer never comes alive (matches are never revived), so dropping it changes
+  // nothing; a live one whose due pattern was resolved early moves to its next deadline.
+  while (!timers_.empty()) {
+    const Timer top = timers_.front();
+    const PendingMatch* match = match_of(top);
+    if (match != nullptr && due_at(*match, top.deadline_ms)) return top.deadline_ms;
     std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
     timers_.pop_back();
+    if (match != nullptr) push_timer({next_deadline_of(*match), top.match, top.user});
   }
-  if (timers_.empty()) return std::nullopt;
-  return timers_.front().deadline_ms;
+  return std::nullopt;
 }
 
 Engine::Hint Engine::hint_of(const Event& event) {
@@ -243,15 +280,27 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
     return {Outcome::kRejected,
             "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
                 lexical::format_duration(config_.max_lateness_ms) + ") behind the clock " +
-                format_rfc3339(*clock_) + "; send events sooner or raise engine.max_lateness"};
+                format_rfc3339(*clock_) + "; send events sooner or raise engine.max_lateness",
+            nullptr, "too_late"};
   }
-  const int64_t at = clock_ ? std::max(*clock_, event.time_ms) : event.time_ms;
+  if (config_.wall_clock && clock_ && event.time_ms > *clock_ + config_.max_lateness_ms) {
+    return {Outcome::kRejected,
+            "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
+                lexical::format_duration(config_.max_lateness_ms) + ") ahead of the clock " +
+                format_rfc3339(*clock_) + "; fix the sender's clock or leave `time` out",
+            nullptr, "too_early"};
+  }
+  // With the wall clock, an event from the future is handled now (section 9).
+  const int64_t at = !clock_              ? event.time_ms
+                     : config_.wall_clock ? *clock_
+                                          : std::max(*clock_, event.time_ms);
   // The user's slot is asked for before the dedup table is read: the two cache misses
   // overlap instead of following each other.
   users_.prefetch(hint.user_hash);
   // A duplicate is an id seen at most dedup_window before (`at` never goes backwards).
   recent_ids_.forget_before(at - config_.dedup_window_ms);
-  if (!event.id_unique && !recent_ids_.insert(hint.dedup, at)) return {Outcome::kDuplicate, ""};
+  if (!event.id_unique && !recent_ids_.insert(hint.dedup, at))
+    return {Outcome::kDuplicate, "", nullptr, ""};
   if (!clock_ || at > *clock_) {
     fire_timers_through(at, false);
     clock_ = at;
@@ -259,10 +308,10 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
   User& user = users_.get_or_add(event.user, hint.user_hash);
   Cascade cascade;
   cascade.user = &user;
-  cascade.input_id = event.id;
+  cascade.step_id = event.id;
   event_step(user, event, at, true, 0, cascade);
   run_cascade(cascade, at);
-  return {Outcome::kAccepted, "", &user.second.extension};
+  return {Outcome::kAccepted, "", &user.second.extension, ""};
 }
 
 Engine::Hint Engine::prefetch(const Event& upcoming) {
@@ -278,8 +327,10 @@ Engine::Hint Engine::prefetch(const Event& upcoming) {
 // Apart from submit, so that the copy's storage is not made (zeroed, by GCC) for every
 // event.
 SubmitResult Engine::submit_at_clock(const Event& input, const Hint& hint) {
-  if (!clock_)
-    return {Outcome::kRejected, "the first event needs a `time`: nothing has set the clock yet"};
+  if (!clock_) {
+    return {Outcome::kRejected, "the first event needs a `time`: nothing has set the clock yet",
+            nullptr, "no_time"};
+  }
   Event timed = input;
   timed.time_ms = *clock_;
   timed.has_time = true;
@@ -295,15 +346,23 @@ void Engine::fire_timers_through(int64_t ms, bool inclusive) {
   while (!timers_.empty()) {
     const int64_t at = timers_.front().deadline_ms;
     if (at > ms || (!inclusive && at == ms)) return;
-    // One instant: every due timer, in (match, pattern) order ...
+    // One instant: every live due match, in creation order ...
     std::vector<Timer> due;
     while (!timers_.empty() && timers_.front().deadline_ms == at) {
       std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
-      due.push_back(timers_.back());
+      const Timer timer = timers_.back();
       timers_.pop_back();
+      const PendingMatch* match = match_of(timer);
+      if (match == nullptr) continue;  // gone: its deadline orders nobody (section 13)
+      if (due_at(*match, at)) {
+        due.push_back(timer);
+      } else {  // what was due now was resolved by an event: on to its next deadline
+        push_timer({next_deadline_of(*match), timer.match, timer.user});
+      }
     }
+    if (due.empty()) continue;
     clock_ = std::max(clock_.value_or(at), at);
-    // ... grouped per user, users in the order of their earliest-created due match
+    // ... grouped per user, users in the order of their earliest-created live due match
     // (section 13): a stable sort by the position of the user's first timer.
     std::unordered_map<const User*, size_t> first;
     for (size_t i = 0; i < due.size(); ++i)
@@ -322,36 +381,33 @@ void Engine::fire_timers_through(int64_t ms, bool inclusive) {
   }
 }
 
-void Engine::timer_step(User& user, int64_t at, const std::vector<Timer>& due) {
+void Engine::timer_step(User& user, int64_t at, std::span<const Timer> due) {
   UserState& u = user.second;
   activations_.clear();
-  bool any = false;
-  // `due` is in (match, pattern) order: matches resolve in the order they were created.
-  for (size_t i = 0; i < due.size();) {
-    const uint64_t match_id = due[i].match;
-    auto it = std::find_if(u.pending.begin(), u.pending.end(),
-                           [&](const PendingMatch& m) { return m.id() == match_id; });
+  // `due` is in creation order of the matches, each live with a pattern due at `at`.
+  for (const Timer& timer : due) {
+    PendingMatch* match = match_of(timer);
+    assert(match != nullptr);
+    const std::vector<FuturePattern>& futures = program_->rules[match->rule()].futures;
     bool failed = false;
-    for (; i < due.size() && due[i].match == match_id; ++i) {
-      if (it == u.pending.end() || it->held(due[i].pattern)) continue;
-      any = true;
-      const FuturePattern& f = program_->rules[it->rule()].futures[due[i].pattern];
-      if (f.absence) {
-        it->hold(due[i].pattern);  // nothing came: the absence holds
+    for (size_t p = 0; p < futures.size(); ++p) {
+      if (match->held(p) || time_plus(match->trigger_ms(), futures[p].within_ms) > at) continue;
+      if (futures[p].absence) {
+        match->hold(p);  // nothing came: the absence holds
       } else {
         failed = true;  // the awaited event did not come
       }
     }
-    if (it == u.pending.end()) continue;
     if (failed) {
-      u.pending.take(*it);
-    } else if (it->all_held(program_->rules[it->rule()].futures.size())) {
-      PendingMatch::Ptr done = u.pending.take(*it);
+      u.pending.take(*match);
+    } else if (match->all_held(futures.size())) {
+      PendingMatch::Ptr done = u.pending.take(*match);
       if (recheck(user, *done, at))
         activations_.emplace_back(done->rule(), done->id(), TriggerView{}, std::move(done));
+    } else {
+      push_timer({next_deadline_of(*match), match->id(), &user});
     }
   }
-  if (!any) return;  // only stale timers: no step
   Cascade cascade;
   cascade.user = &user;
   cascade.timer_ms = at;
@@ -413,7 +469,8 @@ void Engine::resolve_pending(User& user, const Event& event, int64_t at) {
     TriggerView trigger;  // unpacked when a filter first needs it
     for (size_t p = 0; p < rule.futures.size() && !violated; ++p) {
       const FuturePattern& f = rule.futures[p];
-      if (m.held(p) || f.event != event.name || at > m.trigger_ms() + f.within_ms) continue;
+      if (m.held(p) || f.event != event.name || at > time_plus(m.trigger_ms(), f.within_ms))
+        continue;
       if (f.filter != kNoNode) {
         if (trigger.event == nullptr) trigger = unpack(m, user);
         EvalContext c = context(u, trigger, at);
@@ -480,11 +537,11 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     m.frozen.clear();
     for (const uint32_t operand : rule.operands)
       freeze_past(c, operand, m.frozen);
-    for (uint32_t p = 0; p < rule.futures.size(); ++p) {
-      timers_.push_back(Timer{at + rule.futures[p].within_ms, m.id, p, &user});
-      std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
-    }
     u.pending.push_back(PendingMatch::make(m, match_bytes_));
+    int64_t deadline = kMaxTimeMs;
+    for (const FuturePattern& f : rule.futures)
+      deadline = std::min(deadline, time_plus(at, f.within_ms));
+    push_timer({deadline, m.id, &user});
     m.slots.clear();  // no longer keeps the trigger's values alive
     m.frozen.clear();
     note_numbered(u);
@@ -736,14 +793,14 @@ void Engine::queue_derived(std::string name, Value properties, int64_t at, int l
     ++dropped_emits_;  // deeper emits are dropped and counted (section 7)
     return;
   }
-  if (cascade.root_id.empty()) {
-    cascade.root_id = cascade.timer_ms >= 0 ? "timer@" + format_rfc3339(cascade.timer_ms)
-                                            : std::string(cascade.input_id);
-  }
+  if (cascade.timer_ms >= 0 && cascade.timer_id.empty())
+    cascade.timer_id = "timer@" + format_rfc3339(cascade.timer_ms);
   Event derived;
   derived.name = std::move(name);
   derived.user = cascade.user->first;
-  derived.id = cascade.root_id + "~" + std::to_string(cascade.next_k++);
+  derived.id = cascade.timer_ms >= 0 ? cascade.timer_id : std::string(cascade.step_id);
+  derived.id += '~';
+  derived.id += std::to_string(cascade.next_k++);
   derived.time_ms = at;
   derived.has_time = true;
   derived.properties =
@@ -797,6 +854,10 @@ void Engine::event_step(User& user, const Event& event, int64_t at, bool input, 
 void Engine::run_cascade(Cascade& cascade, int64_t at) {
   while (cascade.head < cascade.queue.size()) {
     auto [event, level] = std::move(cascade.queue[cascade.head++]);
+    // A derived event is a step of its own: what it queues is named after it.
+    cascade.timer_ms = -1;
+    cascade.step_id = event.id;
+    cascade.next_k = 1;
     event_step(*cascade.user, event, at, false, level, cascade);
   }
 }

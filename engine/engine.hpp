@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,6 +38,11 @@ struct EngineConfig {
   int64_t session_gap_ms = 1'800'000;
   int64_t session_max_ms = 86'400'000;
   int max_emit_depth = 8;
+  // How the clock moves (language.md section 9). False (replay): event times move it.
+  // True (serve): only advance_to() moves it, driven by the wall clock; an event later
+  // than the clock is handled at the clock, and one later by more than max_lateness is
+  // rejected, so that no sender's clock can fire other users' timers early.
+  bool wall_clock = false;
 };
 
 // Receives firings and suppressions in the order they happen. Called on the engine's
@@ -56,6 +62,8 @@ struct SubmitResult {
   std::string error;  // for kRejected: what is wrong and how to fix it
   // For kAccepted: the slot of the application's record of the user (UserExtension).
   std::unique_ptr<UserExtension>* extension = nullptr;
+  // For kRejected: "too_late", "too_early" (wall clock only) or "no_time".
+  std::string_view code;
 };
 
 struct RuleCounts {
@@ -163,23 +171,28 @@ class Engine {
   std::vector<size_t> pending_by_rule() const;
   const RuleCounts& counts(uint32_t rule) const { return rule_counts_[rule]; }
   uint64_t dropped_emits() const { return dropped_emits_; }
+  // Timers held, live and dead (at most twice the live ones after the last compaction,
+  // plus 1,024), and the bytes their heap holds: for tests and the memory bench.
+  size_t timer_count() const { return timers_.size(); }
+  size_t timer_bytes() const { return timers_.capacity() * sizeof(Timer); }
 
  private:
   using Users = NodeTable<UserState>;
   using User = Users::Node;  // nodes never move: timers point at them
 
-  // A waiting match's deadline. Timers are never removed early: one whose match is gone
-  // or already resolved is skipped when due.
+  // A waiting match's next deadline: the earliest of its future patterns not yet
+  // resolved. Invariant: every waiting match has exactly one live timer; when it comes
+  // due, the match's patterns due then resolve and the match gets its next one. A timer
+  // whose match is gone (resolved by an event, replaced, dropped by a reload, its user
+  // erased) is dead: skipped when it comes due, and removed by compact_timers() before
+  // dead timers can outnumber live ones.
   struct Timer {
     int64_t deadline_ms;
     uint64_t match;
-    uint32_t pattern;
-    User* user;
-    // Heap order: the earliest (deadline, match, pattern) on top.
+    User* user;  // alive, or in erased_users_ until the next compaction
+    // Heap order: the earliest (deadline, match) on top.
     bool operator>(const Timer& o) const {
-      return deadline_ms != o.deadline_ms ? deadline_ms > o.deadline_ms
-             : match != o.match           ? match > o.match
-                                          : pattern > o.pattern;
+      return deadline_ms != o.deadline_ms ? deadline_ms > o.deadline_ms : match > o.match;
     }
   };
   struct Activation {
@@ -193,12 +206,14 @@ class Engine {
     PendingMatch::Ptr match;  // a resolved match, whose trigger it holds
   };
   // The derived events of one input or timer step, handled first in, first out.
+  // Derived events are named after the step that queued them (formats.md): `<id of the
+  // step's event>~<k>`, k counting within that step, and `timer@TIME~k` in a timer step.
   struct Cascade {
     User* user = nullptr;
-    std::string_view input_id;  // id of the step's input event; empty in a timer step
-    int64_t timer_ms = -1;      // the instant of a timer step
-    std::string root_id;        // input_id or timer@TIME, made when first needed
-    int next_k = 1;
+    int64_t timer_ms = -1;     // the instant of the timer step running now; -1 otherwise
+    std::string_view step_id;  // the id of the event whose step runs now
+    std::string timer_id;      // timer@TIME, made when first needed
+    int next_k = 1;            // of the step running now
     std::vector<std::pair<Event, int>> queue;  // event, level
     size_t head = 0;
   };
@@ -217,9 +232,17 @@ class Engine {
   // The trigger a match holds, decoded into held_ and held_slots_: valid until the
   // next call.
   TriggerView unpack(const PendingMatch& match, const User& user);
-  bool live(const Timer& t) const;
+  // The waiting match a timer is for, or nullptr when it is gone.
+  PendingMatch* match_of(const Timer& t) const;
+  // The earliest deadline of a match's patterns not yet resolved.
+  int64_t next_deadline_of(const PendingMatch& match) const;
+  // Whether a pattern of `match` not yet resolved has its deadline at `at`.
+  bool due_at(const PendingMatch& match, int64_t at) const;
+  void push_timer(const Timer& timer);
+  // Drops the dead timers and frees the users erased since the last compaction.
+  void compact_timers();
   void fire_timers_through(int64_t ms, bool inclusive);
-  void timer_step(User& user, int64_t at, const std::vector<Timer>& due);
+  void timer_step(User& user, int64_t at, std::span<const Timer> due);
   void event_step(User& user, const Event& event, int64_t at, bool input, int level,
                   Cascade& cascade);
   void record(UserState& u, const Event& event, const Program::EventPlan* plan, int64_t at,
@@ -267,6 +290,12 @@ class Engine {
   // its user out (nodes never move, so the pointers stay valid until then).
   std::vector<UserState*> numbered_users_;
   std::vector<Timer> timers_;  // a min-heap (std::push_heap with std::greater)
+  // The heap's size after the last compaction: the next one is due when it has doubled
+  // (amortised O(1) per timer; dead timers never outnumber live ones by more than that).
+  size_t compacted_size_ = 0;
+  // Users erased while timers may still point at them: emptied, kept until the next
+  // compaction drops those timers, so that erasing costs no pass over the heap.
+  std::vector<std::unique_ptr<User>> erased_users_;
   RecentIds recent_ids_;
   std::optional<int64_t> clock_;
   uint64_t next_order_ = 1;

@@ -47,17 +47,23 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
   // RFC 3339 times count as times where a time is expected).
   if (op == Op::kAdd || op == Op::kSub) {
     const bool time_a = a.kind() == Kind::kTime, time_b = b.kind() == Kind::kTime;
+    // Operands are bounded (event times, durations, RFC 3339 years), so these cannot
+    // overflow today; should one ever, the answer is null, not a wrapped time.
+    int64_t out = 0;
     if (b.kind() == Kind::kDuration) {
       if (const auto t = time_of(a)) {
-        return Value::time(op == Op::kAdd ? *t + b.as_duration() : *t - b.as_duration());
+        const bool over = op == Op::kAdd ? __builtin_add_overflow(*t, b.as_duration(), &out)
+                                         : __builtin_sub_overflow(*t, b.as_duration(), &out);
+        return over ? Value() : Value::time(out);
       }
     }
     if (op == Op::kAdd && a.kind() == Kind::kDuration) {
-      if (const auto t = time_of(b)) return Value::time(*t + a.as_duration());
+      if (const auto t = time_of(b))
+        return __builtin_add_overflow(*t, a.as_duration(), &out) ? Value() : Value::time(out);
     }
     if (op == Op::kSub && (time_a || time_b)) {
       const auto ta = time_of(a), tb = time_of(b);
-      if (ta && tb) return Value::duration(*ta - *tb);
+      if (ta && tb) return __builtin_sub_overflow(*ta, *tb, &out) ? Value() : Value::duration(out);
     }
   }
   return Value();
@@ -164,14 +170,15 @@ void freeze_past(const EvalContext& c, uint32_t index, FrozenValues& out) {
 Session session_at(const UserState& user, int64_t at, int64_t gap_ms, int64_t max_ms) {
   if (!user.activity) return Session{};
   const Fifo<int64_t>& times = user.activity->input_times;
-  if (times.empty() || at - times.back() > gap_ms) return Session{};
-  const int64_t end = times.back();
-  int64_t begin = end;
+  if (times.empty() || at - times.back() > gap_ms || times.back() <= at - max_ms) return Session{};
+  // From the first input event of the run later than at - max_ms, through `at` itself
+  // (section 13): a derived trigger's or a firing's time may follow the latest input.
+  int64_t begin = times.back();
   for (auto it = times.rbegin() + 1; it != times.rend(); ++it) {
-    if (begin - *it > gap_ms || *it <= end - max_ms) break;
+    if (begin - *it > gap_ms || *it <= at - max_ms) break;
     begin = *it;
   }
-  return Session{begin, end};
+  return Session{begin, at};
 }
 
 namespace {

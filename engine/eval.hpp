@@ -38,9 +38,9 @@ void freeze_past(const EvalContext& context, uint32_t node, FrozenValues& out);
 // for a declared model with no scorer bound (scorers come with the action adapters).
 Value score(const Program& program, const UserState& user, std::string_view model);
 
-// The session ending with the user's latest input event, when `at` is within
-// `gap_ms` of it; it reaches back over input events no more than `gap_ms` apart and no
-// further than `max_ms` before its end (section 13).
+// The session at `at`: the run of input events ending with the user's latest, when `at`
+// is within `gap_ms` of it, spanning from the first event of the run later than
+// `at - max_ms` through `at` itself (section 13); empty otherwise.
 Session session_at(const UserState& user, int64_t at, int64_t gap_ms, int64_t max_ms);
 
 }  // namespace spur

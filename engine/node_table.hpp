@@ -68,15 +68,20 @@ class NodeTable {
   const Node* find(std::string_view key) const { return const_cast<NodeTable*>(this)->find(key); }
 
   // False when there is no such key.
-  bool erase(std::string_view key) {
-    if (slots_.empty()) return false;
+  bool erase(std::string_view key) { return extract(key) != nullptr; }
+
+  // Takes the node of `key` out of the table, unmoved (nullptr when there is none), for
+  // a caller that must keep it alive a while after the key is gone.
+  std::unique_ptr<Node> extract(std::string_view key) {
+    if (slots_.empty()) return nullptr;
     Slot* slot = probe(key, hash(key));
-    if (!slot->node) return false;
+    std::unique_ptr<Node> node = std::move(slot->node);
+    if (!node) return nullptr;
     --size_;
     erase_by_backward_shift(
         slots_, static_cast<size_t>(slot - slots_.data()), [](const Slot& s) { return !s.node; },
         [](const Slot& s) { return s.hash; }, [](Slot& s) { s.node.reset(); });
-    return true;
+    return node;
   }
 
   size_t size() const { return size_; }

@@ -283,6 +283,14 @@ DecodedEvent decode_event(dom::element j, const std::string& default_id) {
           "epoch milliseconds";
       return out;
     }
+    if (*ms < kMinTimeMs || *ms > kMaxTimeMs) {
+      out.error = "`time` " + std::to_string(*ms) +
+                  " ms is outside the times Spur handles, 1970-01-01T00:00:00Z (0) to "
+                  "9999-12-31T23:59:59.999Z (" +
+                  std::to_string(kMaxTimeMs) +
+                  "); send epoch milliseconds, not microseconds or seconds before 1970";
+      return out;
+    }
     out.event.time_ms = *ms;
     out.event.has_time = true;
   }

@@ -145,6 +145,9 @@ std::string quote(std::string_view text) {
 }
 
 std::optional<int64_t> parse_duration(std::string_view text, std::string& error) {
+  static constexpr const char* too_long =
+      "duration is longer than 36500d (about 100 years), the longest Spur takes; write a "
+      "shorter one";
   int64_t total = 0;
   size_t next_unit = 0;  // index in kUnits of the largest unit still allowed
   size_t i = 0;
@@ -152,7 +155,7 @@ std::optional<int64_t> parse_duration(std::string_view text, std::string& error)
     int64_t n = 0;
     const auto r = std::from_chars(text.data() + i, text.data() + text.size(), n);
     if (r.ec != std::errc()) {
-      error = "duration is too large";
+      error = too_long;
       return std::nullopt;
     }
     i = static_cast<size_t>(r.ptr - text.data());
@@ -174,8 +177,8 @@ std::optional<int64_t> parse_duration(std::string_view text, std::string& error)
       error = "duration units must go from largest to smallest, each at most once (write `1h30m`)";
       return std::nullopt;
     }
-    if (n > INT64_MAX / kUnits[unit].ms || total > INT64_MAX - n * kUnits[unit].ms) {
-      error = "duration is too large";
+    if (n > kMaxDurationMs / kUnits[unit].ms || total + n * kUnits[unit].ms > kMaxDurationMs) {
+      error = too_long;
       return std::nullopt;
     }
     total += n * kUnits[unit].ms;

@@ -30,8 +30,13 @@ std::optional<std::string> unescape(std::string_view body, size_t& error_offset,
 // Writes `text` as a quoted string literal that unescape() reads back to `text`.
 std::string quote(std::string_view text);
 
+// The longest duration Spur takes: 36500d, about 100 years (docs/language.md). With
+// event times bounded too (engine/time_text.hpp), no time plus a duration overflows.
+constexpr int64_t kMaxDurationMs = int64_t{36'500} * 86'400'000;
+
 // Reads a duration literal (`1h30m`). Units must come in decreasing order, each at most
-// once (section 13); otherwise returns nullopt and sets `error`.
+// once (section 13), and the whole at most kMaxDurationMs; otherwise returns nullopt and
+// sets `error`.
 std::optional<int64_t> parse_duration(std::string_view text, std::string& error);
 // Formats milliseconds in the language's syntax, largest unit first: 5400000 -> "1h30m".
 std::string format_duration(int64_t ms);

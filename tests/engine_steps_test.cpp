@@ -150,7 +150,9 @@ TEST_CASE("emits are handled as further steps, at most 8 levels deep") {
   h.send(ev("go", "u", "2026-01-01T10:00:00Z", "{}", "g"));
   REQUIRE(h.lines.size() == 9);  // start at level 0, then ping at levels 1..8
   CHECK(h.lines[1] == "loop u 2026-01-01T10:00:00.000Z g~1");
-  CHECK(h.lines[8] == "loop u 2026-01-01T10:00:00.000Z g~8");
+  // A derived event is a step of its own: what it queues is named after it (formats.md).
+  CHECK(h.lines[2] == "loop u 2026-01-01T10:00:00.000Z g~1~1");
+  CHECK(h.lines[8] == "loop u 2026-01-01T10:00:00.000Z g~1~1~1~1~1~1~1~1");
   CHECK(h.engine->dropped_emits() == 1);
 }
 
