@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 namespace spur::actions {
 
@@ -34,19 +36,63 @@ void LogAdapter::write(std::string_view line) {
   ++queued_;
 }
 
-bool LogAdapter::flush() {
-  const std::lock_guard lock(mutex_);
+namespace {
+
+// Writes as much of `text` as the file takes; returns how much, and sets `error` to the
+// reason when that is not all.
+size_t write_some(int fd, std::string_view text, std::atomic<int>& error) {
   size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n <= 0) {
+      error.store(n < 0 ? errno : EIO, std::memory_order_relaxed);
+      break;
+    }
     done += static_cast<size_t>(n);
   }
+  return done;
+}
+
+}  // namespace
+
+bool LogAdapter::flush() {
+  const std::lock_guard lock(mutex_);
+  if (torn_.empty() && buffer_.empty()) return true;
+  // The rest of a torn line first: until it is out, nothing else may follow it.
+  if (!torn_.empty()) {
+    const size_t done = write_some(fd_, torn_, last_error_);
+    torn_.erase(0, done);
+    if (torn_.empty()) {
+      delivered_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      failed_.fetch_add(queued_, std::memory_order_relaxed);
+      buffer_.clear();
+      queued_ = 0;
+      failing_.store(true, std::memory_order_relaxed);
+      return false;
+    }
+  }
+  const size_t done = write_some(fd_, buffer_, last_error_);
+  const std::string_view written(buffer_.data(), done);
+  const auto whole = static_cast<uint64_t>(std::count(written.begin(), written.end(), '\n'));
+  delivered_.fetch_add(whole, std::memory_order_relaxed);
   const bool ok = done == buffer_.size();
-  (ok ? delivered_ : failed_).fetch_add(queued_, std::memory_order_relaxed);
+  if (!ok) {
+    const size_t line_start =
+        written.rfind('\n') == std::string_view::npos ? 0 : written.rfind('\n') + 1;
+    if (done > line_start) {
+      // A line cut off: its rest waits for the next flush; it counts when it is out.
+      const size_t line_end = buffer_.find('\n', done) + 1;
+      torn_.assign(buffer_, done, line_end - done);
+      failed_.fetch_add(queued_ - whole - 1, std::memory_order_relaxed);
+    } else {
+      failed_.fetch_add(queued_ - whole, std::memory_order_relaxed);
+    }
+  }
   buffer_.clear();
   queued_ = 0;
+  failing_.store(!ok, std::memory_order_relaxed);
   return ok;
 }
 

@@ -1,4 +1,5 @@
 // `spur serve [--config spur.yaml]`: run the HTTP server (http-api.md, config.md).
+#include <csignal>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -20,6 +21,9 @@ int serve_command(std::span<const std::string> args) {
     }
   }
   try {
+    // A closed stdout (`spur serve | head`) or a peer gone must fail one write, which the
+    // writer reports, not kill the process and every user's state with it.
+    std::signal(SIGPIPE, SIG_IGN);
     server::Server server(server::load_config(config_path));
     return server.run();
   } catch (const server::ConfigError& e) {

@@ -76,17 +76,6 @@ std::optional<Response> refuse(const Server& server, const Request& request, Nee
   return r;
 }
 
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t start = 1;
-  while (start <= path.size()) {
-    const size_t end = std::min(path.find('/', start), path.size());
-    out.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 Response wrong_method(const Request& request, const std::vector<Route>& routes) {
   std::string allow;
   for (const Route& r : routes)
@@ -114,83 +103,131 @@ Response error_response(int status, const std::string& code, const std::string& 
   return json_response(status, {{"error", error}});
 }
 
-void handle_request(Server& server, Request request, Respond respond) {
-  const std::vector<std::string_view> parts = segments(request.path);
+namespace {
+
+enum class Endpoint : uint8_t {
+  kNone,
+  kHealthz,
+  kReadyz,
+  kMetrics,
+  kEvents,
+  kNotYet,
+  kProfile,
+  kUserFirings,
+  kUserExplain,
+  kRules,
+  kReload,
+  kValidate,
+  kOneRule,
+};
+
+struct Match {
+  Endpoint endpoint = Endpoint::kNone;
+  std::vector<Route> routes;  // the methods it takes, with the scope each needs
+};
+
+// The endpoint of a path's segments (each percent-decoded on its own, so that a user id
+// may hold `/`).
+Match match_route(const Server& server, const std::vector<std::string>& parts) {
   const size_t n = parts.size();
   const auto at = [&](size_t i, std::string_view text) { return i < n && parts[i] == text; };
-  const std::string user = n > 2 ? std::string(parts[2]) : std::string();
+  const bool user = n > 2 && !parts[2].empty();
+  if (n == 1 && at(0, "healthz")) return {Endpoint::kHealthz, {{"GET", Need::kNothing}}};
+  if (n == 1 && at(0, "readyz")) return {Endpoint::kReadyz, {{"GET", Need::kNothing}}};
+  if (n == 1 && at(0, "metrics")) {
+    return {Endpoint::kMetrics,
+            {{"GET", server.config().metrics_auth ? Need::kRead : Need::kNothing}}};
+  }
+  if (n == 2 && at(0, "v1") && at(1, "events"))
+    return {Endpoint::kEvents, {{"POST", Need::kIngest}}};
+  if (n == 2 && at(0, "v1") && (at(1, "segment") || at(1, "decide")))
+    return {Endpoint::kNotYet, {{"POST", at(1, "decide") ? Need::kDecide : Need::kIngest}}};
+  if (n == 3 && at(0, "v1") && at(1, "profiles") && user) {
+    return {Endpoint::kProfile,
+            {{"GET", Need::kRead},
+             {"PATCH", Need::kIngest},
+             {"PUT", Need::kIngest},
+             {"DELETE", Need::kAdmin}}};
+  }
+  if (n == 4 && at(0, "v1") && at(1, "users") && user && at(3, "firings"))
+    return {Endpoint::kUserFirings, {{"GET", Need::kRead}}};
+  if (n == 4 && at(0, "v1") && at(1, "users") && user && at(3, "explain"))
+    return {Endpoint::kUserExplain, {{"GET", Need::kRead}}};
+  if (n == 2 && at(0, "v1") && at(1, "rules")) return {Endpoint::kRules, {{"GET", Need::kRead}}};
+  if (n == 3 && at(0, "v1") && at(1, "rules") && at(2, "reload"))
+    return {Endpoint::kReload, {{"POST", Need::kAdmin}}};
+  if (n == 3 && at(0, "v1") && at(1, "rules") && at(2, "validate"))
+    return {Endpoint::kValidate, {{"POST", Need::kAdmin}}};
+  if (n == 3 && at(0, "v1") && at(1, "rules") && !parts[2].empty())
+    return {Endpoint::kOneRule, {{"GET", Need::kRead}}};
+  return {};
+}
 
-  // The routes of the path, and what to do once method and token are right.
-  std::vector<Route> routes;
-  std::function<void()> run;
-  if (n == 1 && at(0, "healthz")) {
-    routes = {{"GET", Need::kNothing}};
-    run = [&] { respond(json_response(200, {{"status", "ok"}})); };
-  } else if (n == 1 && at(0, "readyz")) {
-    routes = {{"GET", Need::kNothing}};
-    run = [&] {
+std::optional<Response> screen(const Server& server, const Request& request, const Match& match) {
+  if (match.endpoint == Endpoint::kNone) {
+    return error_response(404, "unknown_route",
+                          "no endpoint at " + request.path +
+                              "; see http-api.md for the routes (events go to POST /v1/events)");
+  }
+  for (const std::string& part : request.segments) {
+    if (find_invalid_utf8(part) != part.size()) {
+      return error_response(400, "bad_path",
+                            "the path is not valid UTF-8 once percent-decoded; user ids and "
+                            "rule names are UTF-8 text");
+    }
+  }
+  const Route* route = nullptr;
+  for (const Route& r : match.routes) {
+    if (r.method == request.method) route = &r;
+  }
+  if (route == nullptr) return wrong_method(request, match.routes);
+  return refuse(server, request, route->need);
+}
+
+}  // namespace
+
+std::optional<Response> screen_request(const Server& server, const Request& head) {
+  return screen(server, head, match_route(server, head.segments));
+}
+
+void handle_request(Server& server, Request request, Respond respond) {
+  const Match match = match_route(server, request.segments);
+  if (auto refusal = screen(server, request, match)) return respond(std::move(*refusal));
+  const std::vector<std::string>& parts = request.segments;
+  switch (match.endpoint) {
+    case Endpoint::kNone:
+      break;  // refused above
+    case Endpoint::kHealthz:
+      return respond(json_response(200, {{"status", "ok"}}));
+    case Endpoint::kReadyz: {
       if (server.ready()) return respond(json_response(200, {{"status", "ready"}}));
       Response r = error_response(503, "not_ready", "the rules are still loading; retry shortly");
       r.headers.emplace_back("Retry-After", "1");
-      respond(std::move(r));
-    };
-  } else if (n == 1 && at(0, "metrics")) {
-    routes = {{"GET", server.config().metrics_auth ? Need::kRead : Need::kNothing}};
-    run = [&] { metrics_text(server, respond); };
-  } else if (n == 2 && at(0, "v1") && at(1, "events")) {
-    routes = {{"POST", Need::kIngest}};
-    run = [&] { post_events(server, request, respond); };
-  } else if (n == 2 && at(0, "v1") && (at(1, "segment") || at(1, "decide"))) {
-    routes = {{"POST", at(1, "decide") ? Need::kDecide : Need::kIngest}};
-    run = [&] {
-      respond(error_response(501, "not_implemented",
-                             request.path + " is not in this build of Spur yet; post events to "
-                                            "/v1/events"));
-    };
-  } else if (n == 3 && at(0, "v1") && at(1, "profiles") && !user.empty()) {
-    routes = {{"GET", Need::kRead},
-              {"PATCH", Need::kIngest},
-              {"PUT", Need::kIngest},
-              {"DELETE", Need::kAdmin}};
-    run = [&] { profile_request(server, request, user, respond); };
-  } else if (n == 4 && at(0, "v1") && at(1, "users") && !user.empty() &&
-             (at(3, "firings") || at(3, "explain"))) {
-    routes = {{"GET", Need::kRead}};
-    const bool firings = at(3, "firings");
-    run = [&, firings] {
-      firings ? user_firings(server, request, user, respond)
-              : user_explain(server, request, user, respond);
-    };
-  } else if (n == 2 && at(0, "v1") && at(1, "rules")) {
-    routes = {{"GET", Need::kRead}};
-    run = [&] { list_rules(server, respond); };
-  } else if (n == 3 && at(0, "v1") && at(1, "rules") && at(2, "reload")) {
-    routes = {{"POST", Need::kAdmin}};
-    run = [&] { reload_rules(server, respond); };
-  } else if (n == 3 && at(0, "v1") && at(1, "rules") && at(2, "validate")) {
-    routes = {{"POST", Need::kAdmin}};
-    run = [&] { validate_rules(server, request, respond); };
-  } else if (n == 3 && at(0, "v1") && at(1, "rules") && !parts[2].empty()) {
-    routes = {{"GET", Need::kRead}};
-    run = [&] { one_rule(server, std::string(parts[2]), respond); };
-  } else {
-    return respond(error_response(404, "unknown_route",
-                                  "no endpoint at " + request.path +
-                                      "; see http-api.md for the routes (events go to "
-                                      "POST /v1/events)"));
+      return respond(std::move(r));
+    }
+    case Endpoint::kMetrics:
+      return metrics_text(server, respond);
+    case Endpoint::kEvents:
+      return post_events(server, request, respond);
+    case Endpoint::kNotYet:
+      return respond(error_response(
+          501, "not_implemented",
+          request.path + " is not in this build of Spur yet; post events to /v1/events"));
+    case Endpoint::kProfile:
+      return profile_request(server, request, parts[2], respond);
+    case Endpoint::kUserFirings:
+      return user_firings(server, request, parts[2], respond);
+    case Endpoint::kUserExplain:
+      return user_explain(server, request, parts[2], respond);
+    case Endpoint::kRules:
+      return list_rules(server, respond);
+    case Endpoint::kReload:
+      return reload_rules(server, respond);
+    case Endpoint::kValidate:
+      return validate_rules(server, request, respond);
+    case Endpoint::kOneRule:
+      return one_rule(server, parts[2], respond);
   }
-  if (find_invalid_utf8(request.path) != request.path.size()) {
-    return respond(error_response(400, "bad_path",
-                                  "the path is not valid UTF-8 once percent-decoded; user ids and "
-                                  "rule names are UTF-8 text"));
-  }
-  const Route* route = nullptr;
-  for (const Route& r : routes) {
-    if (r.method == request.method) route = &r;
-  }
-  if (route == nullptr) return respond(wrong_method(request, routes));
-  if (auto refusal = refuse(server, request, route->need)) return respond(std::move(*refusal));
-  run();
 }
 
 }  // namespace spur::server

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "server/http_types.hpp"
@@ -14,6 +15,11 @@ class Server;
 // Answers `request` through `respond`, now or later (events wait for their shards).
 // Called on an I/O thread.
 void handle_request(Server& server, Request request, Respond respond);
+
+// What the request line and headers alone decide, before the body is read: the refusal
+// (404 unknown route, 400 bad path, 405, 401, 403) or nullopt when the body may come.
+// `head` is a request without its body.
+std::optional<Response> screen_request(const Server& server, const Request& head);
 
 // {"error": {"code", "message", "details"?}} with `status`.
 Response error_response(int status, const std::string& code, const std::string& message,

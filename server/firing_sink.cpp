@@ -1,6 +1,9 @@
 #include "server/firing_sink.hpp"
 
 #include <algorithm>
+#include <cstring>
+
+#include "server/log.hpp"
 
 namespace spur::server {
 
@@ -45,9 +48,26 @@ std::vector<std::pair<std::string, const actions::LogAdapter*>> FiringSink::all(
 }
 
 void FiringSink::flush() {
-  if (default_) default_->flush();
-  for (const auto& [name, adapter] : adapters_)
+  const actions::LogAdapter* failing = nullptr;
+  if (default_) {
+    default_->flush();
+    if (default_->failing()) failing = default_.get();
+  }
+  for (const auto& [name, adapter] : adapters_) {
     adapter->flush();  // a file shared by names is flushed again, finding nothing
+    if (adapter->failing()) failing = adapter.get();
+  }
+  // Said once per change, by the shard that saw it first.
+  const bool now = failing != nullptr;
+  if (failing_.exchange(now, std::memory_order_relaxed) == now) return;
+  if (!now) {
+    log_line("info", "the action adapters take firings again");
+    return;
+  }
+  log_line("error",
+           "an action adapter's output refuses firings: they are counted as failed in "
+           "spur_action_deliveries_total and the server keeps serving; check the output",
+           {{"path", failing->path()}, {"reason", std::strerror(failing->last_error())}});
 }
 
 }  // namespace spur::server

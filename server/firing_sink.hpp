@@ -7,6 +7,7 @@
 // at start.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,7 +24,11 @@ class FiringSink {
   // `log_paths`: adapter name -> file ("" or "-" for stdout); empty: the stdout default.
   explicit FiringSink(const std::map<std::string, std::string>& log_paths);
 
-  void deliver(const Firing& firing, const std::string& json);
+  virtual ~FiringSink() = default;
+  // Virtual for tests that make delivery fail.
+  virtual void deliver(const Firing& firing, const std::string& json);
+  // Writes what was delivered; an adapter whose output fails is logged once, when it
+  // starts failing, and again when it works again (the count is in /metrics).
   void flush();
 
   // Every adapter once, with its name ("stdout" for the default; a file shared by several
@@ -35,6 +40,7 @@ class FiringSink {
   // to one file never interleave.
   std::map<std::string, std::shared_ptr<actions::LogAdapter>> adapters_;
   std::unique_ptr<actions::LogAdapter> default_;
+  std::atomic<bool> failing_{false};  // some adapter's last flush failed
 };
 
 }  // namespace spur::server

@@ -1,5 +1,6 @@
 #include "server/http_server.hpp"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -70,12 +71,20 @@ std::string media_type(std::string_view header) {
   return out;
 }
 
-Request to_request(http::request<http::string_body>& message) {
+// The request without its body.
+Request request_head(const http::request<http::string_body>& message) {
   Request r;
   r.method = std::string(view(message.method_string()));
   const std::string_view target = view(message.target());
   const size_t question = target.find('?');
-  r.path = percent_decode(target.substr(0, question), false);
+  const std::string_view path = target.substr(0, question);
+  r.path = percent_decode(path, false);
+  // Split first, then decode each segment: `/v1/profiles/a%2Fb` is the user `a/b`.
+  for (size_t start = 1; start <= path.size();) {
+    const size_t end = std::min(path.find('/', start), path.size());
+    r.segments.push_back(percent_decode(path.substr(start, end - start), false));
+    start = end + 1;
+  }
   if (question != std::string_view::npos) {
     std::string_view query = target.substr(question + 1);
     while (!query.empty()) {
@@ -89,8 +98,35 @@ Request to_request(http::request<http::string_body>& message) {
   }
   r.content_type = media_type(view(message[http::field::content_type]));
   r.authorization = std::string(view(message[http::field::authorization]));
-  r.body = std::move(message.body());
   return r;
+}
+
+// A request's Transfer-Encoding (RFC 9112 section 6): the 400 or 501 to answer, or
+// nullopt when the body's framing is one this server reads. Only `chunked` is read: with
+// another final coding the body has no length a server can know (the bytes after the
+// header would be taken as the next request), and a coding before `chunked` (gzip,
+// deflate) is one this server does not decode.
+std::optional<Response> framing_refusal(const http::request<http::string_body>& message,
+                                        bool chunked) {
+  const auto coding = message.find(http::field::transfer_encoding);
+  if (coding == message.end()) return std::nullopt;
+  const std::string_view codings = view(coding->value());
+  if (!chunked) {
+    return error_response(400, "bad_transfer_encoding",
+                          "Transfer-Encoding `" + std::string(codings) +
+                              "` does not end with `chunked`, so the body's length is unknown; "
+                              "send Content-Length or a chunked body");
+  }
+  std::string_view only = codings;
+  while (!only.empty() && (only.front() == ' ' || only.front() == '\t'))
+    only.remove_prefix(1);
+  while (!only.empty() && (only.back() == ' ' || only.back() == '\t'))
+    only.remove_suffix(1);
+  if (beast::iequals(beast::string_view(only.data(), only.size()), "chunked")) return std::nullopt;
+  return error_response(501, "unsupported_transfer_encoding",
+                        "Transfer-Encoding `" + std::string(codings) +
+                            "` names a coding this server does not decode; send the body "
+                            "uncompressed, with Content-Length or `chunked` alone");
 }
 
 }  // namespace
@@ -124,11 +160,22 @@ struct HttpServer::Impl {
 
 namespace {
 
+// Room in a connection's buffer beyond the header limit: a chunk's size line with its
+// extensions must fit there whole, and a longer one is refused (400), so that no line a
+// client sends grows the buffer without bound.
+constexpr size_t kLineRoom = 64 * 1024;
+// Lingering close (as nginx's): after an early answer the server stops sending and reads
+// what the client is still sending, for at most this long and this much, so that the
+// client reads the answer instead of a reset.
+constexpr auto kLingerTime = std::chrono::seconds(5);
+constexpr size_t kLingerBytes = size_t{64} << 20;
+
 // One connection. Its handlers run on its strand; responses computed elsewhere (shards)
 // are posted back to it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Socket socket, HttpServer::Impl& impl) : stream_(std::move(socket)), impl_(impl) {}
+  Session(Socket socket, HttpServer::Impl& impl)
+      : stream_(std::move(socket)), impl_(impl), buffer_(impl.limits.header_bytes + kLineRoom) {}
   ~Session() { impl_.connections.fetch_sub(1, std::memory_order_relaxed); }
 
   void start() {
@@ -163,8 +210,13 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
+  // The header is in: what it alone decides (framing, route, method, token) is answered
+  // before any of the body is read, and before a `100 Continue`.
   void read_body() {
     const auto& header = parser_->get();
+    if (auto refusal = framing_refusal(header, parser_->chunked())) return refuse_early(*refusal);
+    if (auto refusal = screen_request(impl_.server, request_head(header)))
+      return refuse_early(*refusal);
     const auto length = parser_->content_length();
     if (length && *length > impl_.limits.body_bytes) return refuse(http::error::body_limit);
     const auto body = [self = shared_from_this()] {
@@ -184,6 +236,13 @@ class Session : public std::enable_shared_from_this<Session> {
     body();
   }
 
+  // An answer given before the request was read whole; the connection then closes.
+  void refuse_early(Response r) {
+    keep_alive_ = false;
+    linger_ = true;
+    send(std::move(r));
+  }
+
   // A request that could not be read: answer what can be answered, then close.
   void refuse(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -192,6 +251,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     keep_alive_ = false;
+    linger_ = true;
+    if (ec == http::error::buffer_overflow) {
+      return send(error_response(
+          400, "line_too_long",
+          "a line of the request (a chunk size with its extensions) is longer than " +
+              std::to_string(kLineRoom) + " bytes; send chunks without extensions"));
+    }
     if (ec == http::error::body_limit) {
       return send(error_response(413, "body_too_large",
                                  "the body is larger than the body limit of " +
@@ -224,7 +290,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(std::move(r));
     }
     stream_.expires_never();  // the shards take their time; the write sets its own
-    handle_request(impl_.server, to_request(message), [self = shared_from_this()](Response r) {
+    Request request = request_head(message);
+    request.body = std::move(message.body());
+    handle_request(impl_.server, std::move(request), [self = shared_from_this()](Response r) {
       net::post(self->stream_.get_executor(),
                 [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
     });
@@ -253,7 +321,8 @@ class Session : public std::enable_shared_from_this<Session> {
       impl_.in_flight.fetch_sub(1, std::memory_order_relaxed);
       impl_.server.metrics().http.observe(steady_ns() - started_ns_);
     }
-    if (ec || !keep_alive_) return close();
+    if (ec) return close();
+    if (!keep_alive_) return linger_ ? linger() : close();
     await_request();
   }
 
@@ -263,12 +332,35 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.close();
   }
 
+  // Closes after reading and dropping what the client still sends, up to kLingerTime and
+  // kLingerBytes: closing with unread input would reset the connection, and the client
+  // could lose the answer it has not read yet.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTime);
+    discard_ = std::make_unique<std::array<char, 16 * 1024>>();
+    discard();
+  }
+  void discard() {
+    stream_.async_read_some(net::buffer(*discard_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ > kLingerBytes)
+                                return self->stream_.close();
+                              self->discard();
+                            });
+  }
+
   Stream stream_;
   HttpServer::Impl& impl_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
+  bool linger_ = false;     // the answer went out before the request was read whole
   bool answering_ = false;  // a request is in flight (counted in impl_.in_flight)
+  std::unique_ptr<std::array<char, 16 * 1024>> discard_;  // what lingering reads into
+  size_t lingered_ = 0;                                   // bytes read while lingering
   int64_t started_ns_ = 0;
 };
 

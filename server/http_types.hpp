@@ -12,8 +12,11 @@
 namespace spur::server {
 
 struct Request {
-  std::string method;                                      // "GET", "POST", ...
-  std::string path;                                        // percent-decoded, without the query
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // percent-decoded, without the query
+  // The path's segments between `/`, each percent-decoded on its own: `%2F` inside a user
+  // id stays in its segment.
+  std::vector<std::string> segments;
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded
   std::string content_type;                                // media type, lower case, no parameters
   std::string authorization;

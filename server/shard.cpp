@@ -39,9 +39,19 @@ Event LastStep::event(const std::string& user) const {
   return e;
 }
 
+namespace {
+
+// A shard's engine runs on the wall clock (language.md section 9).
+EngineConfig on_wall_clock(EngineConfig config) {
+  config.wall_clock = true;
+  return config;
+}
+
+}  // namespace
+
 ShardState::ShardState(std::shared_ptr<const Program> program, const EngineConfig& config,
                        FiringSink& sink)
-    : sink_(sink), engine_(std::move(program), config, *this) {}
+    : sink_(sink), engine_(std::move(program), on_wall_clock(config), *this) {}
 
 const UserRecord* ShardState::record(const std::string& user) const {
   const UserState* state = engine_.user(user);
@@ -71,13 +81,17 @@ SubmitResult ShardState::submit(
     Event event, const Engine::Hint& hint) {  // NOLINT(performance-unnecessary-value-param)
   step_event_ = &event;
   step_outcomes_.clear();
+  // The event dies with this call, thrown out of or not: no later step may see it.
+  struct StepEnd {
+    const Event*& step;
+    ~StepEnd() { step = nullptr; }
+  } end{step_event_};
   SubmitResult result = engine_.submit(event, hint);
   if (result.outcome == Outcome::kAccepted) {
     LastStep& last = record_in(*result.extension).last_step;
     last.remember(event, engine_.clock().value_or(event.time_ms));
     std::swap(last.outcomes, step_outcomes_);
   }
-  step_event_ = nullptr;
   return result;
 }
 
@@ -184,9 +198,7 @@ void Shard::handle(EventPart& part) {
     try {
       engine.advance_to(wall_ms());
       SubmitResult result = state_.submit(std::move(event), made);
-      // In serve every event has a time, so lateness is the engine's only reason to refuse.
-      out = {result.outcome, result.outcome == Outcome::kRejected ? "too_late" : "",
-             std::move(result.error)};
+      out = {result.outcome, std::string(result.code), std::move(result.error)};
     } catch (const std::exception& e) {
       // A bug must not take every user of the process down: the event is refused, said.
       log_line("error", "an event failed in its shard", {{"what", e.what()}});
