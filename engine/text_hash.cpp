@@ -5,10 +5,29 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-namespace spur {
+#include <random>
 
-uint64_t hash_text(std::string_view text, uint64_t seed) {
-  return XXH3_64bits_withSeed(text.data(), text.size(), seed);
+namespace spur {
+namespace {
+
+uint64_t draw_seed() {
+  std::random_device random;  // getrandom(2) on Linux
+  return (uint64_t{random()} << 32) ^ random();
+}
+
+// Drawn before main(); read-only after. Nothing hashes text during static
+// initialisation in another file (the tables are made at run time), so the order of
+// initialisation across files does not matter.
+const uint64_t process_seed = draw_seed();
+
+}  // namespace
+
+uint64_t hash_seed() {
+  return process_seed;
+}
+
+uint64_t hash_text(std::string_view text) {
+  return XXH3_64bits_withSeed(text.data(), text.size(), process_seed);
 }
 
 TextHash128 hash_text_128(std::string_view text, uint64_t seed) {

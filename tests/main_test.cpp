@@ -1,2 +1,17 @@
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+// The doctest runner. `spur_tests --print-hash-seed` prints this process's hash seed
+// instead, for the test that checks the seed is drawn anew per process.
+#define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "engine/text_hash.hpp"
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--print-hash-seed") == 0) {
+    std::printf("%llu\n", static_cast<unsigned long long>(spur::hash_seed()));
+    return 0;
+  }
+  return doctest::Context(argc, argv).run();
+}

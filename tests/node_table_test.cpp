@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <random>
+#include <string>
 #include <unordered_map>
 
 namespace spur {
@@ -39,6 +42,28 @@ TEST_CASE("a node table finds, adds and erases like a map, and its nodes never m
   for (const auto& [key, entry] : reference)
     CHECK(table.find(key) == entry.second);
   CHECK(table.find("absent") == nullptr);
+}
+
+}  // namespace spur
+
+namespace spur {
+
+TEST_CASE("the tables' hash seed is drawn anew by each process") {
+  // This test binary, run again (in popen's shell, /proc/self/exe is the shell).
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const auto seed_of_a_new_process = [&self] {
+    FILE* child = popen(("'" + self + "' --print-hash-seed").c_str(), "r");
+    REQUIRE(child != nullptr);
+    unsigned long long seed = 0;
+    CHECK(std::fscanf(child, "%llu", &seed) == 1);
+    CHECK(pclose(child) == 0);
+    return seed;
+  };
+  const unsigned long long first = seed_of_a_new_process(), second = seed_of_a_new_process();
+  CHECK(first != second);
+  CHECK(first != hash_seed());
+  // Within a process the hash is a function of the text alone.
+  CHECK(hash_text("u42") == hash_text(std::string("u4") + "2"));
 }
 
 }  // namespace spur
