@@ -42,7 +42,7 @@ void with_rule_figures(Server& server,
         }
         return figures;
       },
-      [&server, done](std::vector<ShardFigures> shards) {
+      [&server, done](std::vector<ShardFigures> shards, std::vector<std::string>) {
         const std::shared_ptr<const RuleSet> set = server.rules();
         std::unordered_map<std::string_view, size_t> position;
         for (size_t r = 0; r < set->rules.size(); ++r)

@@ -13,6 +13,7 @@
 
 #include "engine/fnv.hpp"
 #include "server/event_loops.hpp"
+#include "server/failpoint.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/rule_watcher.hpp"
@@ -223,18 +224,22 @@ ReloadReport Server::reload_now(const std::string& cause) {
     SwapCounts counts;
     double ms = 0;  // how long the shard stopped for it
   };
-  std::promise<std::vector<Swap>> swapped;
   const std::shared_ptr<const ProgramSwap> mapping = prepare_swap(before->program, next->program);
-  gather<Swap>(
-      [mapping](ShardState& state) {
-        const auto start = std::chrono::steady_clock::now();
-        const SwapCounts counts = state.engine().replace_program(*mapping);
-        return Swap{counts, milliseconds_since(start)};
-      },
-      [&swapped](std::vector<Swap> swaps) { swapped.set_value(std::move(swaps)); });
+  auto [swaps, failures] = on_every_shard<Swap>([mapping](ShardState& state) {
+    if (failpoint_hit("reload_swap")) throw std::runtime_error("failpoint reload_swap");
+    const auto start = std::chrono::steady_clock::now();
+    const SwapCounts counts = state.engine().replace_program(*mapping);
+    return Swap{counts, milliseconds_since(start)};
+  });
+  if (const auto failed = std::find_if(failures.begin(), failures.end(),
+                                       [](const std::string& f) { return !f.empty(); });
+      failed != failures.end()) {
+    return failed_swap(cause, *before, *next, static_cast<size_t>(failed - failures.begin()),
+                       *failed);
+  }
   SwapCounts total;
   double longest_swap_ms = 0;
-  for (const Swap& swap : swapped.get_future().get()) {
+  for (const Swap& swap : swaps) {
     total.pending_kept += swap.counts.pending_kept;
     total.pending_dropped += swap.counts.pending_dropped;
     longest_swap_ms = std::max(longest_swap_ms, swap.ms);
@@ -273,6 +278,28 @@ ReloadReport Server::reload_now(const std::string& cause) {
             {"longest_swap_ms", longest_swap_ms},
             {"ms", milliseconds_since(started)}});
   return {200, std::move(body)};
+}
+
+ReloadReport Server::failed_swap(const std::string& cause, const RuleSet& before,
+                                 const RuleSet& next, size_t shard, const std::string& what) {
+  // The shards that switched go back, so that every shard runs the old set again (state
+  // carries over by name both ways; waiting matches of changed rules are gone).
+  const std::shared_ptr<const ProgramSwap> back = prepare_swap(next.program, before.program);
+  auto [ignored, failures] = on_every_shard<bool>([back](ShardState& state) {
+    if (&state.engine().program() == back->before.get()) state.engine().replace_program(*back);
+    return true;
+  });
+  size_t stuck = 0;
+  for (const std::string& failure : failures)
+    stuck += failure.empty() ? 0 : 1;
+  metrics_.reloads_failed.fetch_add(1, std::memory_order_relaxed);
+  const std::string message =
+      "shard " + std::to_string(shard) + " failed to switch to the new rules (" + what + "); " +
+      (stuck == 0 ? "every shard runs the old rules still; nothing changed but the waiting "
+                    "matches of changed rules; reload again, and report this if it persists"
+                  : std::to_string(stuck) + " shard(s) could not switch back either");
+  log_line("error", "reload failed: " + message, {{"cause", cause}, {"version", next.version}});
+  return {500, {{"error", {{"code", "reload_failed"}, {"message", message}}}}};
 }
 
 int Server::run() {

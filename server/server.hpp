@@ -9,10 +9,12 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server/config.hpp"
@@ -57,9 +59,12 @@ class Server {
   std::string next_event_id();
 
   // Runs `task` on every shard, then `done` with the results in shard order (on the
-  // thread of the shard that finished last).
+  // thread of the shard that finished last) and, per shard, what it threw ("" when it
+  // did not; its result is then T()). `done` runs whatever the tasks do.
   template <typename T>
-  void gather(std::function<T(ShardState&)> task, std::function<void(std::vector<T>)> done);
+  using Gathered = std::function<void(std::vector<T>, std::vector<std::string> failures)>;
+  template <typename T>
+  void gather(std::function<T(ShardState&)> task, Gathered<T> done);
 
   // Re-reads the rule paths and swaps the new set into every shard (asynchronous; `done`
   // runs on the control thread). `cause`: "api", "signal" or "watch", for the log.
@@ -67,6 +72,19 @@ class Server {
 
  private:
   ReloadReport reload_now(const std::string& cause);
+  // A reload in which `shard` threw `what` while switching: every shard back on `before`.
+  ReloadReport failed_swap(const std::string& cause, const RuleSet& before, const RuleSet& next,
+                           size_t shard, const std::string& what);
+  // gather(), waited for (on the control thread only: shards never wait for each other).
+  template <typename T>
+  std::pair<std::vector<T>, std::vector<std::string>> on_every_shard(
+      std::function<T(ShardState&)> task) {
+    std::promise<std::pair<std::vector<T>, std::vector<std::string>>> all;
+    gather<T>(std::move(task), [&all](std::vector<T> results, std::vector<std::string> failures) {
+      all.set_value({std::move(results), std::move(failures)});
+    });
+    return all.get_future().get();
+  }
   // Problems of a rule set that compiles but cannot run here: `send` to an adapter that
   // is not configured.
   std::vector<std::string> unroutable_sends(const Program& program) const;
@@ -88,21 +106,30 @@ class Server {
 };
 
 template <typename T>
-void Server::gather(std::function<T(ShardState&)> task, std::function<void(std::vector<T>)> done) {
+void Server::gather(std::function<T(ShardState&)> task, Gathered<T> done) {
   struct Pending {
     std::vector<T> results;
+    std::vector<std::string> failures;
     std::atomic<size_t> left;
-    std::function<void(std::vector<T>)> done;
+    Gathered<T> done;
   };
   auto pending = std::make_shared<Pending>();
   pending->results.resize(shards_.size());
+  pending->failures.resize(shards_.size());
   pending->left = shards_.size();
   pending->done = std::move(done);
   for (size_t i = 0; i < shards_.size(); ++i) {
     shards_[i]->post([pending, task, i](ShardState& state) {
-      pending->results[i] = task(state);
+      // A task that throws still counts as done: whoever waits for `done` must not hang.
+      try {
+        pending->results[i] = task(state);
+      } catch (const std::exception& e) {
+        pending->failures[i] = e.what()[0] != '\0' ? e.what() : "unknown error";
+      } catch (...) {
+        pending->failures[i] = "unknown error";
+      }
       if (pending->left.fetch_sub(1, std::memory_order_acq_rel) == 1)
-        pending->done(std::move(pending->results));
+        pending->done(std::move(pending->results), std::move(pending->failures));
     });
   }
 }

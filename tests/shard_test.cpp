@@ -7,6 +7,7 @@
 #include <future>
 
 #include "engine/compile.hpp"
+#include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
 #include "test_support.hpp"
 
@@ -97,6 +98,63 @@ TEST_CASE("the latest step gives back the event it was given, nested to the deep
   CHECK(back.user == "u1");
   CHECK(back.time_ms == sent.time_ms);
   CHECK(to_json(back.properties) == to_json(sent.properties));
+}
+
+}  // namespace spur::server
+
+namespace spur::server {
+namespace {
+
+// Fails the first delivery, as an adapter out of memory would.
+class FailingOnceSink : public FiringSink {
+ public:
+  explicit FailingOnceSink(const std::string& path) : FiringSink({{"log", path}}) {}
+  void deliver(const Firing& firing, const std::string& json) override {
+    if (!failed_) {
+      failed_ = true;
+      throw std::runtime_error("delivery failed");
+    }
+    FiringSink::deliver(firing, json);
+  }
+
+ private:
+  bool failed_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("a step that throws leaves the shard no pointer to its event") {
+  const auto path = testing::process_temp_path("spur-shard-throw.ndjson");
+  FailingOnceSink sink(path.string());
+  const auto f = testing::check_text(
+      "rule later when ping and no pong within 1s then send log {} end\n"
+      "rule now when ping then send log {} end\n");
+  REQUIRE(f.diagnostics.error_count() == 0);
+  ShardState state(compile(f.rule_set), EngineConfig{}, sink);
+  const int64_t t0 = *parse_rfc3339("2026-01-01T10:00:00Z");
+  state.engine().advance_to(t0);
+  // Ids and users longer than a short string, so that the event's text lives on the heap
+  // and a read of it after the throw is a use after free (AddressSanitizer in CI).
+  const std::string user = "a-user-with-a-long-identifier";
+  Event event{.name = "ping",
+              .user = user,
+              .id = "an-event-id-that-is-long-enough",
+              .time_ms = t0,
+              .has_time = true};
+  CHECK_THROWS_AS(state.submit(event), std::runtime_error);
+  // The timer step of `later` reports a firing for the same user and trigger id: it must
+  // not be taken for the dead step's.
+  state.engine().advance_to(t0 + 1000);
+  state.flush_firings();
+  const UserRecord* record = state.record(user);
+  REQUIRE(record != nullptr);
+  CHECK_FALSE(record->last_step.taken());
+  CHECK(state.recent_firings(*record, 10).size() == 1);
+  // The shard goes on: the next event is taken and remembered.
+  event.id = "a-second-event-id-long-enough";
+  event.time_ms = t0 + 2000;
+  CHECK(state.submit(event).outcome == Outcome::kAccepted);
+  CHECK(state.record(user)->last_step.taken());
 }
 
 }  // namespace spur::server

@@ -240,6 +240,34 @@ def test_a_closed_stdout_does_not_kill_the_server():
         quiet.cleanup()
 
 
+def test_a_shard_that_throws_during_a_reload_leaves_the_old_rules_everywhere():
+    v1 = {"swap.rules": "rule old_rule when ping then send log end\n"}
+    flaky = SpurServer(spur, v1, "server: {listen: 127.0.0.1:0}\n"
+                       "engine: {rules: [rules], shards: 2, watch: false}\n",
+                       env={"SPUR_FAILPOINTS": "reload_swap"})
+    flaky.start()
+    try:
+        flaky.write_rule("swap.rules", "rule new_rule when ping then send log end\n")
+        r = flaky.request("POST", "/v1/rules/reload", timeout=20)
+        assert r.status == 500 and r.json()["error"]["code"] == "reload_failed", r
+        assert "old rules" in r.json()["error"]["message"], r
+        users = [f"swap-{n}" for n in range(40)]  # on both shards
+        assert flaky.request("POST", "/v1/events", [{"event": "ping", "user": u} for u in users]).status == 202
+        wait_for(lambda: len(flaky.firings()) >= 40, 10)
+        assert {f["rule"] for f in flaky.firings()} == {"old_rule"}, flaky.firings()
+        rules = flaky.request("GET", "/v1/rules").json()
+        assert [rule["name"] for rule in rules["rules"]] == ["old_rule"], rules
+        # The next reload (the failure was injected once) goes through.
+        r = flaky.request("POST", "/v1/rules/reload", timeout=20)
+        assert r.status == 200 and r.json()["added"] == ["new_rule"], r
+        assert flaky.request("POST", "/v1/events", [{"event": "ping", "user": u} for u in users]).status == 202
+        wait_for(lambda: len(flaky.firings()) >= 80, 10)
+        assert {f["rule"] for f in flaky.firings()[40:]} == {"new_rule"}
+        assert flaky.stop(timeout=20) == 0
+    finally:
+        flaky.cleanup()
+
+
 def test_the_server_still_serves():
     r = post([{"event": "ping", "user": "after-all"}])
     assert r.status == 202 and r.json()["accepted"] == 1, r
