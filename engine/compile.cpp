@@ -205,6 +205,7 @@ class Compiler {
   std::unordered_map<std::string, uint32_t> node_ids_, const_ids_, path_ids_, slot_ids_, past_ids_,
       regex_ids_;
   std::vector<uint32_t> rule_slots_;         // slots read by the rule being compiled
+  CompiledRule* compiling_ = nullptr;        // the rule being compiled, if one is
   std::vector<RuleIndexing> rule_indexing_;  // per rule
   std::unordered_map<std::string, Value> consts_;
   std::unordered_map<std::string, int32_t> groups_;
@@ -273,6 +274,18 @@ uint32_t Compiler::past(const Expr& e, const Scope& scope) {
     pattern.aggregate = static_cast<Aggregate>(static_cast<int>(e.aggregate) + 1);
     for (const ast::Name& part : e.field)
       pattern.field.push_back(part.text);
+  }
+  if (compiling_ != nullptr) {
+    const int64_t reach =
+        pattern.window == Window::kSession ? CompiledRule::kSessionReach : pattern.length_ms;
+    auto& reaches = compiling_->reaches_back;
+    const auto it = std::find_if(reaches.begin(), reaches.end(),
+                                 [&](const auto& r) { return r.first == pattern.event; });
+    if (it == reaches.end()) {
+      reaches.emplace_back(pattern.event, reach);
+    } else {
+      it->second = std::max(it->second, reach);
+    }
   }
   int64_t& horizon = p_.event_plans[pattern.event].history_ms;
   horizon = std::max(horizon, pattern.window == Window::kSession ? 0 : pattern.length_ms);
@@ -424,6 +437,7 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
 
 void Compiler::declaration(const ast::Rule& r) {
   CompiledRule rule;
+  compiling_ = &rule;
   rule.name = r.name.text;
   rule_slots_.clear();
   std::vector<ast::Limit> written;
@@ -518,6 +532,7 @@ void Compiler::declaration(const ast::Rule& r) {
     }
   }
   p_.version = fnv1a(std::to_string(rule.fingerprint), p_.version);
+  compiling_ = nullptr;
   p_.rules.push_back(std::move(rule));
 }
 

@@ -87,6 +87,19 @@ FiringTimes& times_for(TimesByKey& all, uint32_t key) {
 
 }  // namespace
 
+int64_t history_kept_ms(const Program& program, const Program::EventPlan* plan,
+                        const EngineConfig& config, std::string_view name) {
+  int64_t keep = plan ? plan->history_ms : -1;
+  // A session can be used up to session_gap after its last input event and reaches
+  // back session_max before that.
+  if (keep >= 0 && program.uses_session)
+    keep = std::max(keep, config.session_max_ms + config.session_gap_ms);
+  for (const auto& [event, ms] : config.retain) {
+    if (event == name) keep = std::max(keep, ms);
+  }
+  return keep;
+}
+
 Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
                EngineListener& listener)
     : program_(std::move(program)),
@@ -428,7 +441,7 @@ void Engine::record(UserState& u, const Event& event, const Program::EventPlan* 
         times.pop_front();
     }
   }
-  if (plan && plan->history_ms >= 0) {
+  if (const int64_t keep = history_kept_ms(*program_, plan, config_, event.name); keep >= 0) {
     auto& history = u.active().history;
     auto found = std::find_if(history.begin(), history.end(),
                               [&event](const auto& h) { return h.first == event.name; });
@@ -436,11 +449,6 @@ void Engine::record(UserState& u, const Event& event, const Program::EventPlan* 
       found = history.insert(history.end(), {event.name, Fifo<HistoryEntry>()});
     Fifo<HistoryEntry>& entries = found->second;
     entries.push_back({at, event.properties});
-    // A session can be used up to session_gap after its last input event and reaches
-    // back session_max before that.
-    const int64_t keep =
-        std::max(plan->history_ms,
-                 program_->uses_session ? config_.session_max_ms + config_.session_gap_ms : 0);
     while (entries.front().time_ms <= at - keep)
       entries.pop_front();
   }

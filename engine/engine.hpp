@@ -43,7 +43,16 @@ struct EngineConfig {
   // than the clock is handled at the clock, and one later by more than max_lateness is
   // rejected, so that no sender's clock can fire other users' timers early.
   bool wall_clock = false;
+  // engine.retain: per event name, the least history kept of it, whatever the rules
+  // read, so that rules added by a reload can read that far back.
+  std::vector<std::pair<std::string, int64_t>> retain;
 };
+
+// How far back an engine on `program` with `config` keeps the events named `name`
+// (language.md section 5: the longest past window over it, the session's reach when
+// sessions are read, engine.retain); -1 when it keeps none. `plan` is program.plan(name).
+int64_t history_kept_ms(const Program& program, const Program::EventPlan* plan,
+                        const EngineConfig& config, std::string_view name);
 
 // Receives firings and suppressions in the order they happen. Called on the engine's
 // thread; it must not call back into the engine. What it receives is valid only during

@@ -184,6 +184,11 @@ struct alignas(64) CompiledRule {
   std::vector<Span> operand_spans;    // where each operand is written (explain quotes it)
   uint64_t when_fingerprint = 0;      // of the `when` part (hot reload keeps pending matches)
   uint64_t fingerprint = 0;           // of the whole rule
+  // Per event name its past windows read (conditions and actions), the longest window;
+  // kSessionReach for `in session` only. A reload warns when history kept before it
+  // does not reach that far.
+  static constexpr int64_t kSessionReach = -1;
+  std::vector<std::pair<std::string, int64_t>> reaches_back;
 };
 
 struct CompiledGroup {

@@ -152,10 +152,31 @@ void read_server(const Section& top, Config& c) {
   s.read("metrics_auth", c.metrics_auth);
 }
 
+// engine.retain: event name -> the least history kept of it (config.md).
+void read_retain(const YAML::Node& retain, EngineConfig& engine) {
+  if (!retain || retain.IsNull()) return;
+  if (!retain.IsMap()) {
+    Section::fail("engine.retain", "must map event names to durations, such as {purchase: 90d}");
+  }
+  for (const auto& item : retain) {
+    const std::string name = item.first.as<std::string>();
+    const std::string where = "engine.retain." + name;
+    if (!item.second.IsScalar()) Section::fail(where, "must be a duration such as 90d");
+    const std::string text = item.second.as<std::string>();
+    std::string error;
+    const auto ms = lexical::parse_duration(text, error);
+    if (!ms || *ms <= 0) {
+      Section::fail(where, "must be a positive duration such as 90d or 12h, not `" + text + "`" +
+                               (error.empty() ? "" : " (" + error + ")"));
+    }
+    engine.retain.emplace_back(name, *ms);
+  }
+}
+
 void read_engine(const Section& top, Config& c) {
   const Section e(top.get("engine"), "engine",
                   {"rules", "watch", "shards", "max_lateness", "dedup_window", "session_gap",
-                   "session_max", "max_emit_depth"});
+                   "session_max", "max_emit_depth", "retain"});
   if (const YAML::Node rules = e.get("rules"); rules && !rules.IsNull()) {
     c.rule_paths.clear();
     if (rules.IsScalar()) {
@@ -176,6 +197,7 @@ void read_engine(const Section& top, Config& c) {
   e.read_duration("session_gap", c.engine.session_gap_ms);
   e.read_duration("session_max", c.engine.session_max_ms);
   e.read_count("max_emit_depth", c.engine.max_emit_depth, 0, 1000);
+  read_retain(e.get("retain"), c.engine);
 }
 
 void read_storage(const Section& top, Config& c) {

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "engine/fnv.hpp"
+#include "engine/time_text.hpp"
+#include "grammar/lexical.hpp"
 #include "server/event_loops.hpp"
 #include "server/failpoint.hpp"
 #include "server/http_server.hpp"
@@ -65,6 +67,47 @@ nlohmann::ordered_json unkept_warning(const RuleInfo& rule, const Program& progr
           {"hint",
            "their firings get null there; matches made from now on have it. To drop the old "
            "matches instead, change the rule's `when` part"}};
+}
+
+// The reload warnings for added or changed rules of `next` that read history further back
+// than `before` kept (http-api.md, reload `warnings`): their answers may be wrong until
+// what they read has been kept long enough.
+nlohmann::ordered_json short_history_warnings(const RuleSet& before, const RuleSet& next,
+                                              const std::set<std::string>& added,
+                                              const std::set<std::string>& changed,
+                                              const EngineConfig& config, int64_t now_ms) {
+  nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
+  for (size_t r = 0; r < next.program->rules.size(); ++r) {
+    const CompiledRule& rule = next.program->rules[r];
+    if (!added.contains(rule.name) && !changed.contains(rule.name)) continue;
+    for (const auto& [event, reach] : rule.reaches_back) {
+      const int64_t wanted = reach == CompiledRule::kSessionReach ? config.session_max_ms : reach;
+      const int64_t kept =
+          history_kept_ms(*before.program, before.program->plan(event), config, event);
+      if (wanted <= kept) continue;
+      const int64_t until = time_plus(now_ms, wanted - std::max<int64_t>(kept, 0));
+      const std::string had =
+          kept < 0 ? "no `" + event + "` events were kept"
+                   : "only " + lexical::format_duration(kept) + " of `" + event + "` was kept";
+      const RuleInfo& info = next.rules[r];
+      warnings.push_back(
+          {{"file", info.file},
+           {"line", info.line},
+           {"column", 1},
+           {"end_line", info.line},
+           {"end_column", 1},
+           {"severity", "warning"},
+           {"message", "rule `" + rule.name + "` reads `" + event + "` back " +
+                           lexical::format_duration(wanted) + ", but before this reload " + had +
+                           ": its answers may be wrong until " + format_rfc3339(until)},
+           {"hint", "keep history ahead of such rules with engine.retain, e.g. {" + event + ": " +
+                        lexical::format_duration(wanted) + "}"},
+           {"rule", rule.name},
+           {"event", event},
+           {"until", format_rfc3339(until)}});
+    }
+  }
+  return warnings;
 }
 
 bool loopback(const std::string& host) {
@@ -180,7 +223,8 @@ void Server::reload(std::string cause, std::function<void(ReloadReport)> done) {
 
 ReloadReport Server::reload_now(const std::string& cause) {
   const auto started = std::chrono::steady_clock::now();
-  RuleSet set = load_rule_set(config_.rule_paths, wall_ms());
+  const int64_t reload_ms = wall_ms();
+  RuleSet set = load_rule_set(config_.rule_paths, reload_ms);
   if (set.errors == 0) {
     for (const std::string& problem : unroutable_sends(*set.program)) {
       set.diagnostics.push_back({{"severity", "error"}, {"message", problem}});
@@ -252,6 +296,12 @@ ReloadReport Server::reload_now(const std::string& cause) {
   nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
   for (const auto& d : next->diagnostics)
     warnings.push_back(d);
+  for (auto& warning :
+       short_history_warnings(*before, *next, added, changed, config_.engine, reload_ms)) {
+    log_line("warning", warning["message"].get<std::string>(),
+             {{"rule", warning["rule"]}, {"event", warning["event"]}, {"until", warning["until"]}});
+    warnings.push_back(std::move(warning));
+  }
   for (const auto& [rule, slots] : mapping->unkept_reads) {
     warnings.push_back(unkept_warning(next->rules[rule], *next->program, slots));
     log_line("warning", warnings.back()["message"].get<std::string>(),

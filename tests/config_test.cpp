@@ -100,3 +100,17 @@ TEST_CASE("mistakes name the key path and suggest a fix") {
 }
 
 }  // namespace spur::server
+
+namespace spur::server {
+
+TEST_CASE("engine.retain maps event names to durations") {
+  const Config c = load("engine: {retain: {purchase: 90d, \"Order Completed\": 12h}}\n");
+  REQUIRE(c.engine.retain.size() == 2);
+  CHECK(c.engine.retain[0] == std::pair<std::string, int64_t>{"purchase", 90 * 86'400'000LL});
+  CHECK(c.engine.retain[1] == std::pair<std::string, int64_t>{"Order Completed", 43'200'000});
+  CHECK(error_of("engine: {retain: {purchase: soon}}\n").find("engine.retain.purchase") !=
+        std::string::npos);
+  CHECK(error_of("engine: {retain: [purchase]}\n").find("{purchase: 90d}") != std::string::npos);
+}
+
+}  // namespace spur::server

@@ -190,3 +190,41 @@ rule w when add_to_cart and no purchase within 1h then send log end
 }
 
 }  // namespace spur::testing
+
+namespace spur::testing {
+
+TEST_CASE("engine.retain keeps history no rule reads, for rules a reload adds") {
+  const char* const before = "rule browse when page_view then send log end\n";
+  const char* const after =
+      "rule nudge when page_view and not purchase in last 30d then send log end\n";
+  for (const bool retained : {false, true}) {
+    CAPTURE(retained);
+    EngineConfig config;
+    if (retained) config.retain = {{"purchase", 90 * 86'400'000LL}};
+    Harness h(before, config);
+    h.send(ev("purchase", "u1", "2026-01-01T10:00:00Z"));
+    h.engine->replace_program(compiled(after));
+    h.send(ev("page_view", "u1", "2026-01-01T10:00:05Z", "{}", "v1"));
+    // Without retain the purchase was never kept: the new rule cannot see it (the reload
+    // warns so, server/server.cpp); with it, the answer is right.
+    CHECK(h.lines.size() == (retained ? 0u : 1u));
+  }
+}
+
+TEST_CASE("history_kept_ms: the longest window, the session's reach, engine.retain") {
+  const auto program = compiled(
+      "rule r when a and count(b in last 2h) > 0 and count(c in session) > 0 then send log end\n");
+  EngineConfig config;
+  config.retain = {{"b", 3'600'000}, {"d", 7'200'000}};
+  const auto kept = [&](const std::string& name) {
+    return history_kept_ms(*program, program->plan(name), config, name);
+  };
+  CHECK(kept("b") == config.session_max_ms + config.session_gap_ms);  // sessions are read
+  CHECK(kept("d") == 7'200'000);
+  CHECK(kept("e") == -1);
+  CHECK(program->rules[0].reaches_back ==
+        std::vector<std::pair<std::string, int64_t>>{{"b", 7'200'000},
+                                                     {"c", CompiledRule::kSessionReach}});
+}
+
+}  // namespace spur::testing

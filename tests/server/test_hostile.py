@@ -268,6 +268,37 @@ def test_a_shard_that_throws_during_a_reload_leaves_the_old_rules_everywhere():
         flaky.cleanup()
 
 
+def test_a_reload_warns_when_a_new_rule_reads_further_back_than_was_kept():
+    v1 = {"history.rules": "rule browse when page_view then send log end\n"}
+    kept = SpurServer(spur, v1, "server: {listen: 127.0.0.1:0}\n"
+                      "engine: {rules: [rules], watch: false, retain: {purchase: 90d}}\n")
+    kept.start()
+    try:
+        assert kept.request("POST", "/v1/events", [{"event": "purchase", "user": "h1"},
+                                                   {"event": "refund", "user": "h1"}]).status == 202
+        kept.write_rule("history.rules", """
+rule nudge when page_view and not purchase in last 30d then send log end
+rule sorry when page_view and count(refund in last 7d) > 0 then send log end
+""")
+        now = int(time.time() * 1000)
+        r = kept.request("POST", "/v1/rules/reload")
+        assert r.status == 200, r
+        warnings = [w for w in r.json()["warnings"] if "rule" in w]
+        assert [(w["rule"], w["event"]) for w in warnings] == [("sorry", "refund")], r.json()
+        until = warnings[0]["until"]
+        assert iso(now + 7 * 86_400_000 - 5000) < until < iso(now + 7 * 86_400_000 + 60_000), until
+        assert "sorry" in warnings[0]["message"] and "refund" in warnings[0]["message"]
+        assert any(l.get("level") == "warning" and l.get("rule") == "sorry" and l.get("event") == "refund"
+                   for l in kept.log_lines()), kept.stderr_text()
+        # purchase was retained: the new rule sees the purchase made before the reload.
+        assert kept.request("POST", "/v1/events", [{"event": "page_view", "user": "h1"}]).status == 202
+        time.sleep(0.3)
+        assert not [f for f in kept.firings() if f["rule"] == "nudge"], kept.firings()
+    finally:
+        kept.stop()
+        kept.cleanup()
+
+
 def test_the_server_still_serves():
     r = post([{"event": "ping", "user": "after-all"}])
     assert r.status == 202 and r.json()["accepted"] == 1, r
