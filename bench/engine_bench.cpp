@@ -201,9 +201,11 @@ BENCHMARK(BM_S3)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 // Memory: the heap bytes (malloc_usable_size, so allocator rounding included) held per
 // idle user with a 5-attribute profile; per pending match of the S2 rule (the match with
-// what it keeps of the trigger, its timer): the same carts sent to users whose carts wait
-// and to users whose carts do not, the difference divided by the matches; and per event
-// id remembered for deduplication.
+// what it keeps of the trigger, its timers, live and dead): the same carts sent to users
+// whose carts wait and to users whose carts do not, the difference divided by the
+// matches, under a trigger storm (every user adds a cart every second for kStormSeconds,
+// each replacing the match before: timers must stay in proportion to live matches); and
+// per event id remembered for deduplication.
 struct Footprint {
   double per_user = 0, per_match = 0, per_event_id = 0;
 };
@@ -212,14 +214,15 @@ Footprint footprint() {
   const auto program = compile_text(kS2Rule);
   std::mt19937 rng(5);
   constexpr int kUsers = 100'000;
+  constexpr int kStormSeconds = 20;
   // Made anew for each submit, so that what the engine keeps of a cart (its properties
   // too) is counted, as it would be of an event decoded by the server.
-  const auto cart = [](int i) {
+  const auto cart = [](int i, int second) {
     Event e;
     e.name = "add_to_cart";
     e.user = "user-" + std::to_string(i);
-    e.id = "cart-" + std::to_string(i);
-    e.time_ms = kStartMs + i;
+    e.id = "cart-" + std::to_string(i) + "-" + std::to_string(second);
+    e.time_ms = kStartMs + int64_t{second} * 1000;
     e.has_time = true;
     e.properties = Value::object({{"sku", Value::string("sku" + std::to_string(i % 500))},
                                   {"price", Value::number(static_cast<double>(i % 200))}});
@@ -236,8 +239,10 @@ Footprint footprint() {
       engine->set_attributes("user-" + std::to_string(i), Value::object(std::move(attributes)));
     }
     idle = spur::support::alloc_stats().live_bytes - before;
-    for (int i = 0; i < kUsers; ++i)
-      engine->submit(cart(i));
+    for (int second = 0; second < kStormSeconds; ++second) {
+      for (int i = 0; i < kUsers; ++i)
+        engine->submit(cart(i, second));
+    }
     after = spur::support::alloc_stats().live_bytes - before;
     return engine->pending_count();
   };
@@ -247,7 +252,7 @@ Footprint footprint() {
   Footprint f;
   f.per_user = static_cast<double>(idle_other) / kUsers;
   f.per_match = static_cast<double>((waiting - idle_waiting) - (other - idle_other)) / kUsers;
-  f.per_event_id = static_cast<double>(other - idle_other) / kUsers;
+  f.per_event_id = static_cast<double>(other - idle_other) / (kUsers * kStormSeconds);
   return f;
 }
 

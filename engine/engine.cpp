@@ -253,16 +253,24 @@ bool Engine::due_at(const PendingMatch& match, int64_t at) const {
 }
 
 void Engine::push_timer(const Timer& timer) {
+  if (timers_.size() >= timers_limit_) compact_timers();
   timers_.push_back(timer);
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
-  if (timers_.size() >= 2 * compacted_size_ + 1024) compact_timers();
 }
 
 void Engine::compact_timers() {
   std::erase_if(timers_, [this](const Timer& t) { return match_of(t) == nullptr; });
   std::make_heap(timers_.begin(), timers_.end(), std::greater<>{});
-  if (timers_.capacity() > 2 * timers_.size() + 1024) timers_.shrink_to_fit();
-  compacted_size_ = timers_.size();
+  timers_limit_ = timers_.size() + timers_.size() / 2 + 1024;
+  // The capacity is the limit: the heap never reallocates between compactions, and
+  // holds no more room than they allow.
+  if (timers_.capacity() < timers_limit_ ||
+      timers_.capacity() > timers_limit_ + timers_limit_ / 4) {
+    std::vector<Timer> sized;
+    sized.reserve(timers_limit_);
+    sized.assign(timers_.begin(), timers_.end());
+    timers_.swap(sized);
+  }
   erased_users_.clear();  // no timer points at them now
 }
 

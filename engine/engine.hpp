@@ -180,8 +180,8 @@ class Engine {
   std::vector<size_t> pending_by_rule() const;
   const RuleCounts& counts(uint32_t rule) const { return rule_counts_[rule]; }
   uint64_t dropped_emits() const { return dropped_emits_; }
-  // Timers held, live and dead (at most twice the live ones after the last compaction,
-  // plus 1,024), and the bytes their heap holds: for tests and the memory bench.
+  // Timers held, live and dead (at most 1.5 times the live ones after the last
+  // compaction, plus 1,024), and the bytes their heap holds: for tests and benches.
   size_t timer_count() const { return timers_.size(); }
   size_t timer_bytes() const { return timers_.capacity() * sizeof(Timer); }
 
@@ -299,9 +299,11 @@ class Engine {
   // its user out (nodes never move, so the pointers stay valid until then).
   std::vector<UserState*> numbered_users_;
   std::vector<Timer> timers_;  // a min-heap (std::push_heap with std::greater)
-  // The heap's size after the last compaction: the next one is due when it has doubled
-  // (amortised O(1) per timer; dead timers never outnumber live ones by more than that).
-  size_t compacted_size_ = 0;
+  // The heap's size at which the next compaction is due: half as large again as the live
+  // timers the last one left, plus 1,024, and the heap's capacity, so that dead timers
+  // stay under half the live ones (plus 1,024) and a compaction costs amortised 3 timer
+  // checks per timer pushed.
+  size_t timers_limit_ = 1024;
   // Users erased while timers may still point at them: emptied, kept until the next
   // compaction drops those timers, so that erasing costs no pass over the heap.
   std::vector<std::unique_ptr<User>> erased_users_;
