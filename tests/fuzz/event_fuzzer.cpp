@@ -1,6 +1,11 @@
 // libFuzzer target for the event decoder and the engine behind it: any input line is
 // decoded; decoded events go through a small rule set that uses patterns, aggregates,
-// waiting rules and segments. Any crash or sanitizer report is a bug; rejections are not.
+// waiting rules (100-year windows among them) and segments, twice: in an engine whose
+// clock event times move (replay) and in one on a wall clock that trails each event by
+// half an hour, so that every event comes from the future (serve). An event named
+// `erase` erases its user from both. Any crash or sanitizer report is a bug;
+// rejections are not. Seeds: tests/fuzz/hostile.ndjson (times at the limits, ids and
+// users of every shape) with the demo events.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -25,7 +30,8 @@ std::shared_ptr<const spur::Program> program() {
                 "segment s when count(a in last 1h) > 2 end\n"
                 "rule r cooldown 1m when a as e and e.x > 1 and no b[y == e.y] within 10m then\n"
                 "  send log { x: e.x, n: sum(a.x in session) }\n  increment profile.n by e.x\nend\n"
-                "rule t when b | identify as e and len(e.s) > 0 then emit a { x: e.x } end\n");
+                "rule t when b | identify as e and len(e.s) > 0 then emit a { x: e.x } end\n"
+                "rule w when b and no a within 36500d and c within 1s then emit a end\n");
     spur::Diagnostics diagnostics;
     return spur::compile(spur::check_rule_set(sources, diagnostics));
   }();
@@ -37,6 +43,9 @@ std::shared_ptr<const spur::Program> program() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Discard discard;
   spur::Engine engine(program(), spur::EngineConfig{}, discard);
+  spur::EngineConfig on_wall;
+  on_wall.wall_clock = true;
+  spur::Engine wall(program(), on_wall, discard);
   const std::string input(reinterpret_cast<const char*>(data), size);
   size_t start = 0;
   for (int line = 1; start <= input.size(); ++line) {
@@ -44,13 +53,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end == std::string::npos) end = input.size();
     spur::DecodedEvent decoded = spur::decode_event(
         std::string_view(input).substr(start, end - start), "auto-" + std::to_string(line));
-    if (decoded.ok) (void)engine.submit(std::move(decoded.event));
     start = end + 1;
+    if (!decoded.ok) continue;
+    const spur::Event& event = decoded.event;
+    if (event.name == "erase") {
+      engine.erase_user(event.user);
+      wall.erase_user(event.user);
+      continue;
+    }
+    if (event.has_time) wall.advance_to(event.time_ms - 1'800'000);
+    (void)wall.submit(event);
+    (void)engine.submit(event);
   }
-  for (int i = 0; i < 100; ++i) {
-    const auto next = engine.next_deadline();
-    if (!next) break;
-    engine.advance_to(*next);
+  for (spur::Engine* e : {&engine, &wall}) {
+    for (int i = 0; i < 100; ++i) {
+      const auto next = e->next_deadline();
+      if (!next) break;
+      e->advance_to(*next);
+    }
   }
   return 0;
 }

@@ -32,6 +32,21 @@ class Response:
         return f"<{self.status} {self.body[:300]!r}>"
 
 
+def read_until_close(sock, seconds):
+    """What the peer sends on `sock` until it closes (or resets) or `seconds` pass."""
+    sock.settimeout(seconds)
+    chunks = []
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return b"".join(chunks)
+
+
 class SpurServer:
     def __init__(self, spur, rules, config="", env=None, use_default_config=False):
         """`rules`: file name -> rule text. `config`: extra spur.yaml text
@@ -120,17 +135,9 @@ class SpurServer:
         """Sends raw bytes on a fresh connection; returns what comes back until close."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=read_timeout)
         s.sendall(data)
-        chunks = []
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        except socket.timeout:
-            pass
+        answer = read_until_close(s, read_timeout)
         s.close()
-        return b"".join(chunks)
+        return answer
 
     def send_signal(self, sig):
         self.proc.send_signal(sig)

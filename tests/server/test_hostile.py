@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import SpurServer, run_tests, wait_for
+from harness import SpurServer, read_until_close, run_tests, wait_for
 
 spur = os.path.abspath(sys.argv[1])
 TOKENS = {"SPUR_H_INGEST": "ingest-secret", "SPUR_H_ADMIN": "admin-secret"}
@@ -60,21 +60,6 @@ def rss_kib(pid):
     raise AssertionError("no VmRSS")
 
 
-def read_answer(sock, seconds=5):
-    """What the server sends on `sock` until it closes or `seconds` pass."""
-    sock.settimeout(seconds)
-    chunks = []
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    except (socket.timeout, ConnectionResetError):
-        pass
-    return b"".join(chunks)
-
-
 def test_a_future_event_fires_no_timer_early_and_refuses_no_valid_event():
     now = int(time.time() * 1000)
     assert post([{"event": "add_to_cart", "user": "clock-a", "id": "c1"}]).status == 202
@@ -112,7 +97,7 @@ def test_chunk_extensions_cannot_grow_the_server():
             sent += len(piece)
     except (BrokenPipeError, ConnectionResetError):
         pass
-    answer = read_answer(s)
+    answer = read_until_close(s, 5)
     s.close()
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert b"line_too_long" in answer, answer[:400]
@@ -127,7 +112,7 @@ def test_the_token_is_checked_before_the_body_and_before_100_continue():
         s.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\n" + auth +
                   b"Content-Type: application/json\r\nContent-Length: 60000\r\n"
                   b"Expect: 100-continue\r\n\r\n")  # and no body
-        answer = read_answer(s, 3)
+        answer = read_until_close(s, 3)
         s.close()
         assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
         assert b"100 Continue" not in answer, answer[:200]
@@ -135,7 +120,7 @@ def test_the_token_is_checked_before_the_body_and_before_100_continue():
     s = socket.create_connection(("127.0.0.1", server.port))
     s.sendall(b"DELETE /v1/profiles/someone HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
               INGEST.encode() + b"\r\nContent-Length: 60000\r\n\r\n")
-    answer = read_answer(s, 3)
+    answer = read_until_close(s, 3)
     s.close()
     assert answer.startswith(b"HTTP/1.1 403"), answer[:200]
 
@@ -150,7 +135,7 @@ def test_a_good_token_gets_100_continue_and_the_body_is_taken():
     interim = s.recv(4096)
     assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
     s.sendall(body)
-    answer = read_answer(s)
+    answer = read_until_close(s, 5)
     s.close()
     assert b"HTTP/1.1 202" in answer, answer[:300]
 
@@ -164,7 +149,7 @@ def test_a_transfer_coding_other_than_chunked_is_refused_and_closes():
         s.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + INGEST.encode() +
                   b"\r\nContent-Type: application/json\r\nTransfer-Encoding: " + coding + b"\r\n\r\n" +
                   smuggled)
-        answer = read_answer(s)
+        answer = read_until_close(s, 5)
         s.close()
         assert answer.startswith(b"HTTP/1.1 " + status), (coding, answer[:200])
         assert answer.count(b"HTTP/1.1 ") == 1, (coding, answer)
