@@ -1,8 +1,12 @@
 #include "server/api.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cassert>
 #include <cctype>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "grammar/source.hpp"
@@ -76,7 +80,7 @@ std::optional<Response> refuse(const Server& server, const Request& request, Nee
   return r;
 }
 
-Response wrong_method(const Request& request, const std::vector<Route>& routes) {
+Response wrong_method(const Request& request, std::span<const Route> routes) {
   std::string allow;
   for (const Route& r : routes)
     allow += (allow.empty() ? "" : ", ") + std::string(r.method);
@@ -121,9 +125,26 @@ enum class Endpoint : uint8_t {
   kOneRule,
 };
 
+// The methods an endpoint takes, with the scope each needs: held inline, since every
+// request is matched (twice: at its header and when it runs).
+class Routes {
+ public:
+  Routes() = default;
+  Routes(std::initializer_list<Route> routes) {
+    assert(routes.size() <= list_.size());
+    for (const Route& r : routes)
+      list_[count_++] = r;
+  }
+  std::span<const Route> all() const { return {list_.data(), count_}; }
+
+ private:
+  std::array<Route, 4> list_{};
+  size_t count_ = 0;
+};
+
 struct Match {
   Endpoint endpoint = Endpoint::kNone;
-  std::vector<Route> routes;  // the methods it takes, with the scope each needs
+  Routes routes;
 };
 
 // The endpoint of a path's segments (each percent-decoded on its own, so that a user id
@@ -177,10 +198,10 @@ std::optional<Response> screen(const Server& server, const Request& request, con
     }
   }
   const Route* route = nullptr;
-  for (const Route& r : match.routes) {
+  for (const Route& r : match.routes.all()) {
     if (r.method == request.method) route = &r;
   }
-  if (route == nullptr) return wrong_method(request, match.routes);
+  if (route == nullptr) return wrong_method(request, match.routes.all());
   return refuse(server, request, route->need);
 }
 

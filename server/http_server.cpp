@@ -215,8 +215,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body() {
     const auto& header = parser_->get();
     if (auto refusal = framing_refusal(header, parser_->chunked())) return refuse_early(*refusal);
-    if (auto refusal = screen_request(impl_.server, request_head(header)))
-      return refuse_early(*refusal);
+    head_ = request_head(header);
+    if (auto refusal = screen_request(impl_.server, *head_)) return refuse_early(*refusal);
     const auto length = parser_->content_length();
     if (length && *length > impl_.limits.body_bytes) return refuse(http::error::body_limit);
     const auto body = [self = shared_from_this()] {
@@ -290,7 +290,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(std::move(r));
     }
     stream_.expires_never();  // the shards take their time; the write sets its own
-    Request request = request_head(message);
+    Request request = std::move(*head_);
     request.body = std::move(message.body());
     handle_request(impl_.server, std::move(request), [self = shared_from_this()](Response r) {
       net::post(self->stream_.get_executor(),
@@ -356,6 +356,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpServer::Impl& impl_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<Request> head_;  // the request being read, from its header
   bool keep_alive_ = true;
   bool linger_ = false;     // the answer went out before the request was read whole
   bool answering_ = false;  // a request is in flight (counted in impl_.in_flight)
