@@ -103,7 +103,7 @@ int64_t history_kept_ms(const Program& program, const Program::EventPlan* plan,
 Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
                EngineListener& listener)
     : program_(std::move(program)),
-      config_(config),
+      config_(std::move(config)),
       listener_(listener),
       rule_counts_(program_->rules.size()) {
   size_scratch();

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "grammar/source.hpp"
 #include "server/server.hpp"
@@ -211,7 +212,7 @@ std::optional<Response> screen_request(const Server& server, const Request& head
   return screen(server, head, match_route(server, head.segments));
 }
 
-void handle_request(Server& server, Request request, Respond respond) {
+void handle_request(Server& server, const Request& request, Respond respond) {
   const Match match = match_route(server, request.segments);
   if (auto refusal = screen(server, request, match)) return respond(std::move(*refusal));
   const std::vector<std::string>& parts = request.segments;
@@ -227,27 +228,27 @@ void handle_request(Server& server, Request request, Respond respond) {
       return respond(std::move(r));
     }
     case Endpoint::kMetrics:
-      return metrics_text(server, respond);
+      return metrics_text(server, std::move(respond));
     case Endpoint::kEvents:
-      return post_events(server, request, respond);
+      return post_events(server, request, std::move(respond));
     case Endpoint::kNotYet:
       return respond(error_response(
           501, "not_implemented",
           request.path + " is not in this build of Spur yet; post events to /v1/events"));
     case Endpoint::kProfile:
-      return profile_request(server, request, parts[2], respond);
+      return profile_request(server, request, parts[2], std::move(respond));
     case Endpoint::kUserFirings:
-      return user_firings(server, request, parts[2], respond);
+      return user_firings(server, request, parts[2], std::move(respond));
     case Endpoint::kUserExplain:
-      return user_explain(server, request, parts[2], respond);
+      return user_explain(server, request, parts[2], std::move(respond));
     case Endpoint::kRules:
-      return list_rules(server, respond);
+      return list_rules(server, std::move(respond));
     case Endpoint::kReload:
-      return reload_rules(server, respond);
+      return reload_rules(server, std::move(respond));
     case Endpoint::kValidate:
-      return validate_rules(server, request, respond);
+      return validate_rules(server, request, std::move(respond));
     case Endpoint::kOneRule:
-      return one_rule(server, parts[2], respond);
+      return one_rule(server, parts[2], std::move(respond));
   }
 }
 

@@ -14,7 +14,7 @@ class Server;
 
 // Answers `request` through `respond`, now or later (events wait for their shards).
 // Called on an I/O thread.
-void handle_request(Server& server, Request request, Respond respond);
+void handle_request(Server& server, const Request& request, Respond respond);
 
 // What the request line and headers alone decide, before the body is read: the refusal
 // (404 unknown route, 400 bad path, 405, 401, 403) or nullopt when the body may come.

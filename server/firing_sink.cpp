@@ -40,9 +40,10 @@ std::vector<std::pair<std::string, const actions::LogAdapter*>> FiringSink::all(
   std::vector<std::pair<std::string, const actions::LogAdapter*>> out;
   if (default_) out.emplace_back("stdout", default_.get());
   for (const auto& [name, adapter] : adapters_) {
-    const bool listed = std::any_of(
-        out.begin(), out.end(), [&](const auto& entry) { return entry.second == adapter.get(); });
-    if (!listed) out.emplace_back(name, adapter.get());  // a shared file: under its first name
+    const actions::LogAdapter* file = adapter.get();
+    const bool listed = std::any_of(out.begin(), out.end(),
+                                    [file](const auto& entry) { return entry.second == file; });
+    if (!listed) out.emplace_back(name, file);  // a shared file: under its first name
   }
   return out;
 }
