@@ -176,7 +176,10 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Socket socket, HttpServer::Impl& impl)
       : stream_(std::move(socket)), impl_(impl), buffer_(impl.limits.header_bytes + kLineRoom) {}
-  ~Session() { impl_.connections.fetch_sub(1, std::memory_order_relaxed); }
+  ~Session() {
+    end_request();
+    impl_.connections.fetch_sub(1, std::memory_order_relaxed);
+  }
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->await_request(); });
@@ -199,6 +202,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_header() {
+    begin_request();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(impl_.limits.header_bytes));
     parser_->body_limit(impl_.limits.body_bytes);
@@ -275,12 +279,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void dispatch() {
     Message message = parser_->release();
     keep_alive_ = message.keep_alive() && !impl_.draining.load(std::memory_order_relaxed);
-    started_ns_ = steady_ns();
     // Sequentially consistent with shut_down(), which sets `draining` and then waits for
-    // `in_flight` to reach 0: either this request is counted before the wait, or it sees
-    // `draining` and takes nothing.
-    impl_.in_flight.fetch_add(1);
-    answering_ = true;
+    // `in_flight` to reach 0: either this request was counted (from its first byte)
+    // before the wait, or it sees `draining` here and takes nothing.
     if (impl_.draining.load()) {
       // Read after shutdown began: the shards may be gone, so nothing is taken.
       Response r = error_response(503, "shutting_down",
@@ -315,18 +316,31 @@ class Session : public std::enable_shared_from_this<Session> {
         [self = shared_from_this(), response](beast::error_code ec, size_t) { self->written(ec); });
   }
 
+  // A request is in flight from its first byte until its answer is written or the
+  // connection closes: shutdown waits for it (up to its drain timeout), so that a request
+  // being read when SIGTERM comes is answered (503 shutting_down) rather than reset.
+  void begin_request() {
+    if (answering_) return;
+    answering_ = true;
+    started_ns_ = steady_ns();
+    impl_.in_flight.fetch_add(1);
+  }
+  void end_request() {
+    if (!answering_) return;
+    answering_ = false;
+    impl_.in_flight.fetch_sub(1);
+  }
+
   void written(beast::error_code ec) {
-    if (answering_) {
-      answering_ = false;
-      impl_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-      impl_.server.metrics().http.observe(steady_ns() - started_ns_);
-    }
+    if (answering_) impl_.server.metrics().http.observe(steady_ns() - started_ns_);
+    end_request();
     if (ec) return close();
     if (!keep_alive_) return linger_ ? linger() : close();
     await_request();
   }
 
   void close() {
+    end_request();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.close();

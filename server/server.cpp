@@ -10,6 +10,7 @@
 #include <future>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "engine/fnv.hpp"
 #include "engine/time_text.hpp"
@@ -335,9 +336,9 @@ ReloadReport Server::failed_swap(const std::string& cause, const RuleSet& before
   // The shards that switched go back, so that every shard runs the old set again (state
   // carries over by name both ways; waiting matches of changed rules are gone).
   const std::shared_ptr<const ProgramSwap> back = prepare_swap(next.program, before.program);
-  auto [ignored, failures] = on_every_shard<bool>([back](ShardState& state) {
+  auto [ignored, failures] = on_every_shard<std::monostate>([back](ShardState& state) {
     if (&state.engine().program() == back->before.get()) state.engine().replace_program(*back);
-    return true;
+    return std::monostate();
   });
   size_t stuck = 0;
   for (const std::string& failure : failures)

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -107,6 +108,8 @@ class Server {
 
 template <typename T>
 void Server::gather(std::function<T(ShardState&)> task, Gathered<T> done) {
+  // Each shard writes its own element: std::vector<bool> packs them into shared words.
+  static_assert(!std::is_same_v<T, bool>, "gather a type other than bool");
   struct Pending {
     std::vector<T> results;
     std::vector<std::string> failures;
