@@ -364,24 +364,19 @@ void Engine::advance_to(int64_t ms) {
 }
 
 void Engine::fire_timers_through(int64_t ms, bool inclusive) {
-  while (!timers_.empty()) {
-    const int64_t at = timers_.front().deadline_ms;
+  // next_deadline() leaves on top a live timer with a pattern due at its deadline, having
+  // dropped the dead ones (their deadlines order nobody, section 13) and moved on those
+  // whose due pattern an event resolved.
+  while (const auto next = next_deadline()) {
+    const int64_t at = *next;
     if (at > ms || (!inclusive && at == ms)) return;
     // One instant: every live due match, in creation order ...
     std::vector<Timer> due;
-    while (!timers_.empty() && timers_.front().deadline_ms == at) {
+    while (next_deadline() == at) {
       std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
-      const Timer timer = timers_.back();
+      due.push_back(timers_.back());
       timers_.pop_back();
-      const PendingMatch* match = match_of(timer);
-      if (match == nullptr) continue;  // gone: its deadline orders nobody (section 13)
-      if (due_at(*match, at)) {
-        due.push_back(timer);
-      } else {  // what was due now was resolved by an event: on to its next deadline
-        push_timer({next_deadline_of(*match), timer.match, timer.user});
-      }
     }
-    if (due.empty()) continue;
     clock_ = std::max(clock_.value_or(at), at);
     // ... grouped per user, users in the order of their earliest-created live due match
     // (section 13): a stable sort by the position of the user's first timer.

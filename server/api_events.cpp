@@ -8,7 +8,6 @@
 #include <map>
 
 #include "formats/json_codec.hpp"
-#include "grammar/lexical.hpp"
 #include "server/api.hpp"
 #include "server/server.hpp"
 
@@ -67,7 +66,6 @@ void post_events(Server& server, const Request& request, Respond respond) {
   auto batch = std::make_shared<IngestBatch>();
   batch->results.resize(body.events.size());
   const int64_t now = wall_ms();
-  const int64_t max_ahead = server.config().engine.max_lateness_ms;
   // shard -> (index in the body, event)
   std::map<size_t, std::vector<std::pair<uint32_t, Event>>> parts;
   for (size_t i = 0; i < body.events.size(); ++i) {
@@ -78,14 +76,10 @@ void post_events(Server& server, const Request& request, Respond respond) {
       continue;
     }
     Event& event = decoded.event;
+    // A time ahead of the wall clock is the shard's engine's to judge (too_early).
     if (!event.has_time) {
       event.time_ms = now;
       event.has_time = true;
-    } else if (event.time_ms > now + max_ahead) {
-      result = {Outcome::kRejected, "too_early",
-                "`time` is more than max_lateness (" + lexical::format_duration(max_ahead) +
-                    ") ahead of the server's clock; fix the sender's clock or leave `time` out"};
-      continue;
     }
     if (event.id.empty()) {
       event.id = server.next_event_id();
