@@ -28,6 +28,16 @@ namespace {
 constexpr size_t kShardQueueEvents = 200'000;
 // How long shutdown waits for requests in flight.
 constexpr auto kDrainTimeout = std::chrono::seconds(10);
+
+// The signals the main thread waits for in run(): stop (SIGTERM, SIGINT), reload (SIGHUP).
+sigset_t control_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  return signals;
+}
 constexpr auto kWatchDebounce = std::chrono::milliseconds(200);
 
 unsigned or_cores(unsigned n) {
@@ -139,6 +149,12 @@ nlohmann::ordered_json names(const std::set<std::string>& set) {
 }  // namespace
 
 Server::Server(Config config) : config_(std::move(config)) {
+  // SIGTERM, SIGINT and SIGHUP go to run()'s sigwait only. Every thread inherits the mask
+  // of the one that starts it, so it is set before the first (the control thread, below):
+  // a thread with them unblocked would take a SIGINT by its default action and end the
+  // process without draining.
+  const sigset_t signals = control_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   if (config_.tls) {
     throw ConfigError(
         "server.tls: TLS is not in this build of Spur yet; terminate TLS in a "
@@ -354,14 +370,7 @@ ReloadReport Server::failed_swap(const std::string& cause, const RuleSet& before
 }
 
 int Server::run() {
-  // Signals go to the main thread's sigwait only: block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
+  const sigset_t signals = control_signals();
   http_->start();
   if (config_.watch) {
     watcher_ = std::make_unique<RuleWatcher>(config_.rule_paths, kWatchDebounce, [this] {

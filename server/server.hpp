@@ -44,7 +44,8 @@ class Server {
   explicit Server(Config config);
   ~Server();
 
-  // Listens, serves until SIGTERM or SIGINT, drains, and returns the exit status.
+  // Listens, serves until SIGTERM or SIGINT, drains, and returns the exit status. Call it
+  // on the thread that constructed the server (which blocked those signals for its threads).
   int run();
 
   const Config& config() const { return config_; }
