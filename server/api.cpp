@@ -101,6 +101,24 @@ Response json_response(int status, const nlohmann::ordered_json& body) {
   return r;
 }
 
+std::optional<Response> refuse_write(const Server& server) {
+  const std::string why = server.write_refusal();
+  if (why.empty()) return std::nullopt;
+  Response r = error_response(503, server.ready() ? "storage_unavailable" : "not_ready", why);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+Response not_durable(const std::string& error) {
+  Response r = error_response(
+      503, "storage_unavailable",
+      "the data folder could not take this request's writes (" + error +
+          "): it is not acknowledged; retry when the disk takes writes again (events with "
+          "an id are not taken twice)");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 Response error_response(int status, const std::string& code, const std::string& message,
                         const nlohmann::ordered_json& details) {
   nlohmann::ordered_json error = {{"code", code}, {"message", message}};

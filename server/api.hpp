@@ -25,6 +25,11 @@ std::optional<Response> screen_request(const Server& server, const Request& head
 Response error_response(int status, const std::string& code, const std::string& message,
                         const nlohmann::ordered_json& details = nullptr);
 Response json_response(int status, const nlohmann::ordered_json& body);
+// 503 for a write the server cannot take now (Server::write_refusal), with Retry-After;
+// nullopt when it can.
+std::optional<Response> refuse_write(const Server& server);
+// 503 for a write whose part could not be made durable (`error`, from the data folder).
+Response not_durable(const std::string& error);
 
 // The handlers, one file each (api_*.cpp).
 void post_events(Server& server, const Request& request, Respond respond);

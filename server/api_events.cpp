@@ -2,14 +2,15 @@
 // of its user, answer when every shard has taken its part.
 //
 // The acknowledgement path is decode -> validate -> admit (claim queue room in every
-// shard involved, all or nothing) -> hand over -> answer when the shards are done. A
-// durable log (storage mode `disk`) goes between admit and hand over: append the events,
-// wait for the group commit, then hand over; nothing else changes shape.
+// shard involved, all or nothing) -> hand over -> the shards handle the events and hand
+// their turn to the log writer (storage mode `disk`) -> answer when every part is durable
+// (docs/server.md, "Durability").
 #include <map>
 
 #include "formats/json_codec.hpp"
 #include "server/api.hpp"
 #include "server/server.hpp"
+#include "storage/log_writer.hpp"
 
 namespace spur::server {
 namespace {
@@ -20,8 +21,12 @@ nlohmann::ordered_json rejection(size_t index, const std::string& code,
 }
 
 // The 202 (or 422 when nothing was taken and something was rejected) of a batch whose
-// every event has an outcome.
-Response answer(Metrics& metrics, const IngestBatch& batch) {
+// every event has an outcome; 503 when a part could not be made durable.
+Response answer(Metrics& metrics, const IngestBatch& batch, const Server& server) {
+  if (batch.not_durable.load(std::memory_order_relaxed)) {
+    const auto* writer = server.log_writer();
+    return not_durable(writer != nullptr ? writer->failure() : "");
+  }
   uint64_t accepted = 0;
   uint64_t duplicates = 0;
   nlohmann::ordered_json rejected = nlohmann::ordered_json::array();
@@ -87,7 +92,8 @@ void post_events(Server& server, const Request& request, Respond respond) {
     }
     parts[server.shard_of(event.user)].emplace_back(static_cast<uint32_t>(i), std::move(event));
   }
-  if (parts.empty()) return respond(answer(metrics, *batch));
+  if (parts.empty()) return respond(answer(metrics, *batch, server));
+  if (auto refused = refuse_write(server)) return respond(std::move(*refused));
 
   for (auto it = parts.begin(); it != parts.end(); ++it) {
     if (server.shard(it->first).reserve(it->second.size())) continue;
@@ -101,8 +107,8 @@ void post_events(Server& server, const Request& request, Respond respond) {
     return respond(std::move(r));
   }
   batch->parts_left = parts.size();
-  batch->done = [&metrics, respond = std::move(respond)](IngestBatch& done) {
-    respond(answer(metrics, done));
+  batch->done = [&server, &metrics, respond = std::move(respond)](IngestBatch& done) {
+    respond(answer(metrics, done, server));
   };
   for (auto& [shard, events] : parts)
     server.shard(shard).post_events(batch, std::move(events));

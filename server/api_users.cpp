@@ -128,12 +128,16 @@ void profile_request(Server& server, const Request& request, const std::string& 
       respond(profile_json(state.engine(), user));
     });
   }
+  if (auto refused = refuse_write(server)) return respond(std::move(*refused));
   if (request.method == "DELETE") {
     return shard.post([user, respond = std::move(respond)](ShardState& state) {
       state.erase_user(user);
-      Response r;
-      r.status = 204;
-      respond(std::move(r));
+      state.when_durable([respond](const std::string& error) {
+        if (!error.empty()) return respond(not_durable(error));
+        Response r;
+        r.status = 204;
+        respond(std::move(r));
+      });
     });
   }
   Response error;
@@ -142,13 +146,11 @@ void profile_request(Server& server, const Request& request, const std::string& 
   const bool merge = request.method == "PATCH";
   shard.post([user, respond = std::move(respond), merge,
               attributes = std::move(*attributes)](ShardState& state) {
-    Engine& engine = state.engine();
-    if (merge) {
-      engine.merge_attributes(user, attributes);
-    } else {
-      engine.set_attributes(user, attributes);
-    }
-    respond(profile_json(engine, user));
+    state.write_attributes(user, attributes, merge);
+    state.when_durable(
+        [respond, answer = profile_json(state.engine(), user)](const std::string& error) {
+          respond(error.empty() ? answer : not_durable(error));
+        });
   });
 }
 

@@ -207,13 +207,14 @@ void read_storage(const Section& top, Config& c) {
   if (c.storage_mode != "disk" && c.storage_mode != "memory")
     Section::fail("storage.mode", "must be disk or memory, not `" + c.storage_mode + "`");
   s.read("path", c.storage_path);
-  std::string fsync = "batch";
-  s.read("fsync", fsync);
-  if (fsync != "batch" && fsync != "always" && fsync != "never")
-    Section::fail("storage.fsync", "must be batch, always or never, not `" + fsync + "`");
-  int64_t ignored_ms = 0;
-  s.read_duration("fsync_interval", ignored_ms);
-  s.read_duration("snapshot_interval", ignored_ms);
+  s.read("fsync", c.storage_fsync);
+  if (c.storage_fsync != "batch" && c.storage_fsync != "always" && c.storage_fsync != "never")
+    Section::fail("storage.fsync", "must be batch, always or never, not `" + c.storage_fsync + "`");
+  s.read_duration("fsync_interval", c.fsync_interval_ms);
+  if (c.fsync_interval_ms > 1000)
+    Section::fail("storage.fsync_interval",
+                  "is how long an acknowledgement may wait for the disk; at most 1s");
+  s.read_duration("snapshot_interval", c.snapshot_interval_ms);
 }
 
 Scope parse_scope(const std::string& text, const std::string& where) {

@@ -54,6 +54,9 @@ struct Config {
 
   std::string storage_mode = "disk";  // disk | memory
   std::string storage_path = "./spur-data";
+  std::string storage_fsync = "batch";  // batch | always | never
+  int64_t fsync_interval_ms = 5;
+  int64_t snapshot_interval_ms = 60'000;
 
   std::vector<Token> tokens;
   std::map<std::string, ActionAdapter> actions;

@@ -20,19 +20,54 @@ FiringSink::FiringSink(const std::map<std::string, std::string>& log_paths) {
   }
 }
 
+namespace {
+
+// Calls `each(name, adapter)` once per adapter that a `send` of the firing names, however
+// many of its actions name it.
+template <class Each>
+void for_each_target(const std::map<std::string, std::shared_ptr<actions::LogAdapter>>& adapters,
+                     const Firing& firing, Each&& each) {
+  std::vector<const actions::LogAdapter*> done;
+  for (const ActionRecord& action : firing.actions) {
+    if (action.op != ActionOp::kSend) continue;
+    const auto it = adapters.find(std::string(action.name));
+    if (it == adapters.end() || std::count(done.begin(), done.end(), it->second.get())) continue;
+    each(action.name, *it->second);
+    done.push_back(it->second.get());
+  }
+}
+
+}  // namespace
+
 void FiringSink::deliver(const Firing& firing, const std::string& json) {
   if (default_) {
     default_->write(json);
     return;
   }
-  // Once per adapter, however many of the firing's actions name it.
-  std::vector<actions::LogAdapter*> done;
-  for (const ActionRecord& action : firing.actions) {
-    if (action.op != ActionOp::kSend) continue;
-    const auto it = adapters_.find(std::string(action.name));
-    if (it == adapters_.end() || std::count(done.begin(), done.end(), it->second.get())) continue;
-    it->second->write(json);
-    done.push_back(it->second.get());
+  for_each_target(adapters_, firing,
+                  [&json](std::string_view, actions::LogAdapter& adapter) { adapter.write(json); });
+}
+
+std::string FiringSink::targets(const Firing& firing) const {
+  if (default_) return "-";
+  std::string out;
+  for_each_target(adapters_, firing, [&out](std::string_view name, actions::LogAdapter&) {
+    if (!out.empty()) out += ',';
+    out += name;
+  });
+  return out;
+}
+
+void FiringSink::deliver_to(std::string_view targets, std::string_view json) {
+  if (default_) {
+    default_->write(json);
+    return;
+  }
+  while (!targets.empty()) {
+    const size_t comma = targets.find(',');
+    const std::string name(targets.substr(0, comma));
+    targets.remove_prefix(comma == std::string_view::npos ? targets.size() : comma + 1);
+    if (const auto it = adapters_.find(name); it != adapters_.end()) it->second->write(json);
   }
 }
 

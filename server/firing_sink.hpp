@@ -27,6 +27,13 @@ class FiringSink {
   virtual ~FiringSink() = default;
   // Virtual for tests that make delivery fail.
   virtual void deliver(const Firing& firing, const std::string& json);
+  // Storage mode disk, where a firing waits in the outbox between its step and its
+  // delivery: the adapters it goes to, as names separated by commas ("-": the default
+  // adapter on stdout; "": none), and its delivery to them. A name that is no longer
+  // configured (the firing was made before a restart with another configuration) is
+  // skipped.
+  std::string targets(const Firing& firing) const;
+  void deliver_to(std::string_view targets, std::string_view json);
   // Writes what was delivered; an adapter whose output fails is logged once, when it
   // starts failing, and again when it works again (the count is in /metrics).
   void flush();

@@ -35,6 +35,11 @@ struct Metrics {
   std::atomic<uint64_t> overloaded{0};  // requests answered 503 because queues were full
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
+  // Recovery at start (storage mode disk): steps replayed so far, of how many, and how
+  // long it took (0 until done).
+  std::atomic<uint64_t> recovery_steps_done{0};
+  std::atomic<uint64_t> recovery_steps_total{0};
+  std::atomic<uint64_t> recovery_ms{0};
   Histogram evaluation;  // one event's step, in its shard
   Histogram http;        // request read to response queued
 };

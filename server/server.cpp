@@ -20,6 +20,8 @@
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/rule_watcher.hpp"
+#include "storage/event_log.hpp"
+#include "storage/log_writer.hpp"
 
 namespace spur::server {
 namespace {
@@ -181,6 +183,7 @@ Server::Server(Config config) : config_(std::move(config)) {
   if (const auto problems = unroutable_sends(*set.program); !problems.empty())
     throw ConfigError(problems.front());
   sink_ = std::make_unique<FiringSink>(log_paths(config_));
+  if (config_.storage_mode == "disk") open_storage();
   rules_ = std::make_shared<const RuleSet>(std::move(set));
   // A thread per shard (engine.shards) and server.threads of them taking connections: with
   // the defaults, the same threads.
@@ -188,7 +191,8 @@ Server::Server(Config config) : config_(std::move(config)) {
   http_ = std::make_unique<HttpServer>(*this, config_, or_cores(config_.io_threads), shards);
   for (unsigned i = 0; i < shards; ++i) {
     shards_.push_back(std::make_unique<Shard>(rules_->program, config_.engine, *sink_, metrics_,
-                                              kShardQueueEvents, http_->loops(), i));
+                                              kShardQueueEvents, http_->loops(), i,
+                                              Durability{log_.get(), writer_.get()}));
   }
   char prefix[32];
   std::snprintf(prefix, sizeof prefix, "spur-%llx-", static_cast<unsigned long long>(wall_ms()));
@@ -204,6 +208,45 @@ Server::Server(Config config) : config_(std::move(config)) {
 }
 
 Server::~Server() = default;
+
+void Server::open_storage() {
+  try {
+    log_ = std::make_unique<storage::EventLog>(config_.storage_path);
+  } catch (const storage::StorageError& e) {
+    throw ConfigError(std::string("storage: ") + e.what());
+  }
+  const storage::Fsync fsync = config_.storage_fsync == "always"  ? storage::Fsync::kAlways
+                               : config_.storage_fsync == "never" ? storage::Fsync::kNever
+                                                                  : storage::Fsync::kBatch;
+  storage::LogWriter::Hooks hooks{
+      .deliver = [this](const storage::OutboxEntry& f) { sink_->deliver_to(f.targets, f.json); },
+      .flush = [this] { sink_->flush(); },
+      .health =
+          [this](const std::string& error) {
+            if (error.empty()) {
+              log_line("info", "the data folder takes writes again; events are accepted",
+                       {{"path", config_.storage_path}});
+            } else {
+              log_line("error",
+                       "the data folder refuses writes: events and profile writes are answered "
+                       "503 until it takes them again (reads are served); free space or fix "
+                       "the disk",
+                       {{"path", config_.storage_path}, {"error", error}});
+            }
+          }};
+  writer_ = std::make_unique<storage::LogWriter>(*log_, fsync, config_.fsync_interval_ms,
+                                                 std::move(hooks));
+}
+
+std::string Server::write_refusal() const {
+  if (!ready())
+    return "the server is starting (recovering its state from the data folder) or stopping; "
+           "nothing was taken; retry in a moment";
+  if (writer_ && !writer_->writable())
+    return "the data folder " + config_.storage_path + " refuses writes (" + writer_->failure() +
+           "); nothing was taken; retry when the disk has room again";
+  return "";
+}
 
 std::shared_ptr<const RuleSet> Server::rules() const {
   const std::lock_guard lock(rules_mutex_);
@@ -372,6 +415,7 @@ ReloadReport Server::failed_swap(const std::string& cause, const RuleSet& before
 int Server::run() {
   const sigset_t signals = control_signals();
   http_->start();
+  if (log_) recover();
   if (config_.watch) {
     watcher_ = std::make_unique<RuleWatcher>(config_.rule_paths, kWatchDebounce, [this] {
       reload("watch", [](const ReloadReport&) {});
@@ -394,12 +438,10 @@ int Server::run() {
     log_line("warning",
              "no auth tokens configured: every request is allowed; listening on loopback only");
   }
-  log_line("warning",
-           config_.storage_mode == "memory"
-               ? "storage mode memory: nothing survives a restart"
-               : "storage mode disk is not in this build yet: state is held in memory, so "
-                 "events, profiles and timers do not survive a restart",
-           {{"storage_mode", config_.storage_mode}});
+  if (!log_) {
+    log_line("warning", "storage mode memory: nothing survives a restart",
+             {{"storage_mode", config_.storage_mode}});
+  }
 
   for (;;) {
     int signal = 0;
@@ -428,6 +470,8 @@ void Server::shut_down() {
     queued += shard->queued_events();
   for (const auto& shard : shards_)
     shard->stop();
+  // Writes the shards' last turns, answers them, delivers their firings.
+  if (writer_) writer_->stop();
   sink_->flush();
   // The answers to the last requests are on their way out.
   while (http_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline)

@@ -25,6 +25,11 @@
 #include "server/shard.hpp"
 #include "server/task_thread.hpp"
 
+namespace spur::storage {
+class EventLog;
+class LogWriter;
+}  // namespace spur::storage
+
 namespace spur::server {
 
 class HttpServer;
@@ -52,6 +57,12 @@ class Server {
   Metrics& metrics() { return metrics_; }
   const FiringSink& sink() const { return *sink_; }
   bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // Why a write (events, profiles) cannot be taken now ("" when it can): recovering or
+  // stopping, or the data folder refusing writes (storage mode disk).
+  std::string write_refusal() const;
+  // The log writer of storage mode disk; nullptr in mode memory.
+  const storage::LogWriter* log_writer() const { return writer_.get(); }
+  const storage::EventLog* event_log() const { return log_.get(); }
   std::shared_ptr<const RuleSet> rules() const;
 
   size_t shard_count() const { return shards_.size(); }
@@ -91,10 +102,18 @@ class Server {
   // is not configured.
   std::vector<std::string> unroutable_sends(const Program& program) const;
   void shut_down();
+  // Storage mode disk: rebuilds every shard's state from the data folder (server/
+  // recovery.cpp), then lets the wall clock fire what fell due while the server was down.
+  void recover();
+  // Opens the data folder and starts the log writer; throws ConfigError when it cannot.
+  void open_storage();
 
   Config config_;
   Metrics metrics_;
   std::unique_ptr<FiringSink> sink_;
+  // Storage mode disk (null in mode memory): before the shards, which hand it commits.
+  std::unique_ptr<storage::EventLog> log_;
+  std::unique_ptr<storage::LogWriter> writer_;
   mutable std::mutex rules_mutex_;
   std::shared_ptr<const RuleSet> rules_;  // guarded by rules_mutex_
   // Before the shards: they run on its loops, which must outlive them.

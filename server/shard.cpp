@@ -4,6 +4,7 @@
 
 #include "formats/json_codec.hpp"
 #include "server/log.hpp"
+#include "storage/log_writer.hpp"
 
 namespace spur::server {
 namespace {
@@ -50,8 +51,10 @@ EngineConfig on_wall_clock(EngineConfig config) {
 }  // namespace
 
 ShardState::ShardState(std::shared_ptr<const Program> program, const EngineConfig& config,
-                       FiringSink& sink)
-    : sink_(sink), engine_(std::move(program), on_wall_clock(config), *this) {}
+                       FiringSink& sink, Durability durability)
+    : sink_(sink),
+      durability_(durability),
+      engine_(std::move(program), on_wall_clock(config), *this) {}
 
 const UserRecord* ShardState::record(const std::string& user) const {
   const UserState* state = engine_.user(user);
@@ -65,11 +68,61 @@ UserRecord& ShardState::record_in(std::unique_ptr<UserExtension>& slot) {
 
 bool ShardState::erase_user(const std::string& user) {
   if (const UserRecord* found = record(user)) firing_log_.erase(found->newest_firing);
+  if (durable()) commit().erase_user(user);
   return engine_.erase_user(user);
 }
 
-void ShardState::flush_firings() {
-  sink_.flush();
+void ShardState::write_attributes(const std::string& user, const Value& attributes, bool merge) {
+  if (merge) {
+    engine_.merge_attributes(user, attributes);
+  } else {
+    engine_.set_attributes(user, attributes);
+  }
+  if (!durable()) return;
+  const auto kind =
+      merge ? storage::RecordKind::kMergeAttributes : storage::RecordKind::kSetAttributes;
+  commit().add_attributes(kind, engine_.clock().value_or(0), user, attributes);
+}
+
+void ShardState::end_turn() {
+  if (!durable()) {
+    sink_.flush();
+    return;
+  }
+  if (commit_) durability_.writer->submit(std::move(commit_));
+}
+
+void ShardState::advance_to(int64_t ms) {
+  const uint64_t before = firings_;
+  engine_.advance_to(ms);
+  if (firings_ != before && durable() && !replaying_) commit().add_tick(*engine_.clock());
+}
+
+storage::Commit& ShardState::commit() {
+  if (!commit_) commit_ = std::make_unique<storage::Commit>(*durability_.log);
+  return *commit_;
+}
+
+void ShardState::when_durable(std::function<void(const std::string& error)> done) {
+  if (!durable()) return done("");
+  commit().on_done(std::move(done));
+}
+
+void ShardState::replay(const storage::LogRecord& record) {
+  engine_.advance_to(record.clock_ms);
+  switch (record.kind) {
+    case storage::RecordKind::kEvent:
+      submit(record.event);
+      break;
+    case storage::RecordKind::kSetAttributes:
+      engine_.set_attributes(record.user, record.attributes);
+      break;
+    case storage::RecordKind::kMergeAttributes:
+      engine_.merge_attributes(record.user, record.attributes);
+      break;
+    case storage::RecordKind::kTick:
+      break;
+  }
 }
 
 SubmitResult ShardState::submit(Event event) {  // NOLINT(performance-unnecessary-value-param)
@@ -87,6 +140,9 @@ SubmitResult ShardState::submit(
     ~StepEnd() { step = nullptr; }
   } end{step_event_};
   SubmitResult result = engine_.submit(event, hint);
+  // In wall-clock mode a step does not move the clock: it is the one the step ran at.
+  if (result.outcome == Outcome::kAccepted && durable() && !replaying_)
+    commit().add_event(engine_.clock().value_or(event.time_ms), event);
   if (result.outcome == Outcome::kAccepted) {
     LastStep& last = record_in(*result.extension).last_step;
     last.remember(event, engine_.clock().value_or(event.time_ms));
@@ -107,16 +163,28 @@ void ShardState::on_suppressed(const Suppression& s) {
 void ShardState::on_firing(const Firing& firing) {
   if (in_step(firing.trigger, firing.user))
     step_outcomes_.emplace_back(std::string(firing.rule), "fired");
+  ++firings_;
   firing_json_.clear();
   append_firing_json(firing_json_, firing);
-  sink_.deliver(firing, firing_json_);
+  if (late_) {
+    firing_json_.pop_back();
+    firing_json_ += ",\"late\":true}";
+  }
+  if (!durable()) {
+    sink_.deliver(firing, firing_json_);
+  } else if (!replaying_) {
+    const std::string targets = sink_.targets(firing);
+    if (!targets.empty()) commit().add_firing(firing.user, targets, firing_json_);
+  }
   UserRecord& record = record_in(*firing.extension);
   record.newest_firing = firing_log_.append(firing_json_, record.newest_firing);
 }
 
 Shard::Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
-             Metrics& metrics, size_t capacity_events, EventLoops& loops, size_t loop)
-    : state_(std::move(program), config, sink),
+             Metrics& metrics, size_t capacity_events, EventLoops& loops, size_t loop,
+             Durability durability)
+    : state_(std::move(program), config, sink, durability),
+      recovering_(durability.log != nullptr),
       metrics_(metrics),
       capacity_events_(capacity_events),
       loops_(loops),
@@ -170,7 +238,7 @@ void Shard::drain() {
     draining_.swap(queue_);
     drain_posted_ = false;
   }
-  state_.engine().advance_to(wall_ms());
+  if (!recovering_.load(std::memory_order_acquire)) state_.advance_to(wall_ms());
   for (Item& item : draining_) {
     if (auto* part = std::get_if<EventPart>(&item)) {
       handle(*part);
@@ -183,7 +251,7 @@ void Shard::drain() {
     }
   }
   draining_.clear();
-  state_.flush_firings();
+  state_.end_turn();
   arm_timer();
 }
 
@@ -196,7 +264,7 @@ void Shard::handle(EventPart& part) {
     const int64_t start = steady_ns();
     IngestBatch::Result& out = batch.results[index];
     try {
-      engine.advance_to(wall_ms());
+      state_.advance_to(wall_ms());
       SubmitResult result = state_.submit(std::move(event), made);
       out = {result.outcome, std::string(result.code), std::move(result.error)};
     } catch (const std::exception& e) {
@@ -207,7 +275,10 @@ void Shard::handle(EventPart& part) {
     metrics_.evaluation.observe(steady_ns() - start);
   });
   queued_events_.fetch_sub(part.events.size(), std::memory_order_relaxed);
-  if (batch.parts_left.fetch_sub(1, std::memory_order_acq_rel) == 1) batch.done(batch);
+  state_.when_durable([batch = part.batch](const std::string& error) {
+    if (!error.empty()) batch->not_durable.store(true, std::memory_order_relaxed);
+    if (batch->parts_left.fetch_sub(1, std::memory_order_acq_rel) == 1) batch->done(*batch);
+  });
 }
 
 void Shard::on_timer() {
@@ -216,8 +287,8 @@ void Shard::on_timer() {
     const std::lock_guard lock(mutex_);
     if (stopped_) return;
   }
-  state_.engine().advance_to(wall_ms());
-  state_.flush_firings();
+  if (!recovering_.load(std::memory_order_acquire)) state_.advance_to(wall_ms());
+  state_.end_turn();
   arm_timer();
 }
 

@@ -25,6 +25,11 @@
 #include "server/firing_log.hpp"
 #include "server/firing_sink.hpp"
 #include "server/metrics.hpp"
+#include "storage/commit.hpp"
+
+namespace spur::storage {
+class LogWriter;
+}
 
 namespace spur::server {
 
@@ -32,6 +37,8 @@ namespace spur::server {
 // exactly one shard, which alone writes its outcome; the shard that finishes the last
 // part calls `done` (on its thread).
 struct IngestBatch {
+  // Set by a shard whose part could not be written to the log (storage mode disk).
+  std::atomic<bool> not_durable{false};
   struct Result {
     Outcome outcome = Outcome::kAccepted;
     std::string code;  // of a rejection: invalid_event, too_early, too_late, internal_error
@@ -74,6 +81,12 @@ struct UserRecord : UserExtension {
   uint64_t newest_firing = FiringLog::kNone;  // in the shard's FiringLog
 };
 
+// Where a shard's steps go in storage mode `disk`; both null in mode memory.
+struct Durability {
+  storage::EventLog* log = nullptr;
+  storage::LogWriter* writer = nullptr;
+};
+
 // The shard's own state, handed to tasks on the shard's thread.
 class ShardState : private EngineListener {
  public:
@@ -81,7 +94,8 @@ class ShardState : private EngineListener {
   // The shard's FiringLog: about 250,000 firings of 250 bytes.
   static constexpr size_t kFiringLogBytes = size_t{64} << 20;
 
-  ShardState(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink);
+  ShardState(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
+             Durability durability = {});
   Engine& engine() { return engine_; }
   // The server's record of a user (latest step, latest firings); nullptr when none.
   const UserRecord* record(const std::string& user) const;
@@ -90,10 +104,31 @@ class ShardState : private EngineListener {
   std::vector<std::string_view> recent_firings(const UserRecord& record, size_t limit) const {
     return firing_log_.newest_first(record.newest_firing, limit);
   }
-  // Forgets the user entirely (DELETE /v1/profiles/{user}). False when unknown.
+  // Forgets the user entirely (DELETE /v1/profiles/{user}), in the data folder too.
+  // False when unknown.
   bool erase_user(const std::string& user);
-  // Hands the firings written so far to the adapters' files.
-  void flush_firings();
+  // PUT (replace) or PATCH (`merge`) of a user's profile, logged in mode disk.
+  void write_attributes(const std::string& user, const Value& attributes, bool merge);
+  // Ends the shard's turn: in mode memory, hands the firings written so far to the
+  // adapters' files; in mode disk, hands the turn's commit to the log writer.
+  void end_turn();
+  // Moves the engine's clock to `ms`, firing the timers due (a tick in the log when any
+  // fired).
+  void advance_to(int64_t ms);
+
+  // Storage mode disk: whether steps are logged, the commit of this turn, and a call
+  // made when everything before it in this shard is durable (with "" then) or could not
+  // be written (with the error). In mode memory, `done("")` runs at once.
+  bool durable() const { return durability_.log != nullptr; }
+  storage::Commit& commit();
+  void when_durable(std::function<void(const std::string& error)> done);
+
+  // Recovery (storage mode disk): while replaying, firings are kept for GET .../firings
+  // but not delivered (those of logged steps are in the outbox) and steps are not logged
+  // again; firings made while `late` are marked "late": true.
+  void replay(const storage::LogRecord& record);
+  void set_replaying(bool on) { replaying_ = on; }
+  void set_late(bool on) { late_ = on; }
   // Handles one input event, remembering the step for explain when it is taken. The
   // event is taken by value so that it is freed here, while it is still in cache.
   SubmitResult submit(Event event);
@@ -107,6 +142,11 @@ class ShardState : private EngineListener {
   void on_suppressed(const Suppression& suppression) override;
 
   FiringSink& sink_;
+  Durability durability_;
+  std::unique_ptr<storage::Commit> commit_;  // made when first needed in a turn
+  bool replaying_ = false;
+  bool late_ = false;
+  uint64_t firings_ = 0;  // firings reported so far
   Engine engine_;
   // The record in a user's slot, made when there is none.
   static UserRecord& record_in(std::unique_ptr<UserExtension>& slot);
@@ -124,8 +164,11 @@ class Shard {
   using Task = std::function<void(ShardState&)>;
 
   // Runs on `loop` of `loops`, which must outlive the shard.
+  // With `durability` set (mode disk), the shard starts recovering: its clock stands
+  // still, moved by the replayed steps only, until end_recovery().
   Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
-        Metrics& metrics, size_t capacity_events, EventLoops& loops, size_t loop);
+        Metrics& metrics, size_t capacity_events, EventLoops& loops, size_t loop,
+        Durability durability = {});
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -143,6 +186,8 @@ class Shard {
   void stop();
 
   size_t queued_events() const { return queued_events_.load(std::memory_order_relaxed); }
+  // The wall clock moves the shard's clock from now on.
+  void end_recovery() { recovering_.store(false, std::memory_order_release); }
 
  private:
   struct EventPart {
@@ -159,6 +204,7 @@ class Shard {
   void arm_timer();
 
   ShardState state_;
+  std::atomic<bool> recovering_;
   Metrics& metrics_;
   const size_t capacity_events_;
   std::atomic<size_t> queued_events_{0};

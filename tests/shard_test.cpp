@@ -147,7 +147,7 @@ TEST_CASE("a step that throws leaves the shard no pointer to its event") {
   // The timer step of `later` reports a firing for the same user and trigger id: it must
   // not be taken for the dead step's.
   state.engine().advance_to(t0 + 1000);
-  state.flush_firings();
+  state.end_turn();
   const UserRecord* record = state.record(user);
   REQUIRE(record != nullptr);
   CHECK_FALSE(record->last_step.taken());

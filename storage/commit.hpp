@@ -1,0 +1,60 @@
+// What one shard did in one turn (one drain of its queue, or one timer), to be written
+// to the log as one atomic batch: its steps, the firings they made (for the outbox), and
+// the erasures asked for. Built on the shard's thread, then handed to the LogWriter,
+// which owns it from then on.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/event.hpp"
+#include "engine/value.hpp"
+#include "storage/record.hpp"
+
+namespace spur::storage {
+
+class EventLog;
+
+class Commit {
+ public:
+  // `log` numbers the steps (its seq) and places users in partitions.
+  explicit Commit(EventLog& log) : log_(&log) {}
+
+  bool empty() const { return steps_.empty() && firings_.empty() && erasures_.empty(); }
+  size_t firing_count() const { return firings_.size(); }
+
+  void add_event(int64_t clock_ms, const Event& event);
+  void add_attributes(RecordKind kind, int64_t clock_ms, const std::string& user,
+                      const Value& attributes);
+  void add_tick(int64_t clock_ms);
+  // Firings found in the outbox at recovery: delivered again, in their order, not
+  // written again.
+  static std::unique_ptr<Commit> redelivery(EventLog& log, std::vector<OutboxEntry> firings);
+  // A firing to deliver to `targets` (see OutboxEntry) once the batch is durable.
+  void add_firing(std::string_view user, std::string_view targets, std::string_view json);
+  // Removes every step and undelivered firing of `user` from the folder.
+  void erase_user(const std::string& user);
+  // Runs on the writer's thread when the batch is durable (error "") or could not be
+  // written (the error, for the answer); in the order they were added.
+  void on_done(std::function<void(const std::string& error)> done) {
+    done_.push_back(std::move(done));
+  }
+
+ private:
+  friend class EventLog;
+  friend class LogWriter;
+  struct Step {
+    std::string key, value;
+  };
+  EventLog* log_;
+  std::vector<Step> steps_;
+  std::vector<OutboxEntry> firings_;   // seq set when written
+  bool in_outbox_ = false;             // the firings are there already (redelivery)
+  std::vector<std::string> erasures_;  // user ids
+  std::vector<std::function<void(const std::string&)>> done_;
+};
+
+}  // namespace spur::storage

@@ -1,0 +1,234 @@
+#include "storage/record.hpp"
+
+#include "engine/fnv.hpp"
+#include "formats/json_codec.hpp"
+
+namespace spur::storage {
+namespace {
+
+void put_u64(std::string& out, uint64_t n) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
+}
+
+void put_u32(std::string& out, uint32_t n) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
+}
+
+void put_text(std::string& out, std::string_view text) {
+  put_u32(out, static_cast<uint32_t>(text.size()));
+  out += text;
+}
+
+// Reads what the put_ functions wrote, every read checked against the end: bytes this
+// format did not write are reported, never read past.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : rest_(bytes) {}
+  bool ok() const { return ok_; }
+  std::string_view rest() const { return rest_; }
+
+  uint64_t u64() { return number(8); }
+  uint32_t u32() { return static_cast<uint32_t>(number(4)); }
+  uint8_t u8() { return static_cast<uint8_t>(number(1)); }
+  std::string_view text() {
+    const uint32_t size = u32();
+    if (!ok_ || size > rest_.size()) return fail();
+    const std::string_view out = rest_.substr(0, size);
+    rest_.remove_prefix(size);
+    return out;
+  }
+
+ private:
+  uint64_t number(size_t bytes) {
+    if (!ok_ || rest_.size() < bytes) {
+      fail();
+      return 0;
+    }
+    uint64_t n = 0;
+    for (size_t i = 0; i < bytes; ++i)
+      n = (n << 8) | static_cast<uint8_t>(rest_[i]);
+    rest_.remove_prefix(bytes);
+    return n;
+  }
+  std::string_view fail() {
+    ok_ = false;
+    rest_ = {};
+    return {};
+  }
+
+  std::string_view rest_;
+  bool ok_ = true;
+};
+
+constexpr uint8_t kHasTime = 1;
+constexpr uint8_t kIdUnique = 2;
+
+std::string step_head(RecordKind kind, int64_t clock_ms) {
+  std::string out;
+  out.push_back(static_cast<char>(kind));
+  put_u64(out, static_cast<uint64_t>(clock_ms));
+  return out;
+}
+
+std::optional<Value> json_rest(std::string_view json, std::string& error) {
+  std::string why;
+  auto value = parse_json_value(json, why, kMaxJsonDepth);
+  if (!value) error = "its properties are not JSON (" + why + ")";
+  return value;
+}
+
+}  // namespace
+
+uint32_t partition_of(std::string_view user, uint32_t partitions) {
+  return static_cast<uint32_t>(fnv1a(user) % partitions);
+}
+
+std::string meta_key(std::string_view name) {
+  return "M" + std::string(name);
+}
+
+std::string user_prefix(uint32_t partition, std::string_view user) {
+  std::string out = "L";
+  out.push_back(static_cast<char>((partition >> 8) & 0xff));
+  out.push_back(static_cast<char>(partition & 0xff));
+  put_text(out, user);
+  return out;
+}
+
+std::string user_key(uint32_t partition, std::string_view user, uint64_t seq) {
+  std::string out = user_prefix(partition, user);
+  put_u64(out, seq);
+  return out;
+}
+
+std::string tick_key(uint64_t seq) {
+  std::string out = "T";
+  put_u64(out, seq);
+  return out;
+}
+
+std::string outbox_key(uint64_t seq) {
+  std::string out = "O";
+  put_u64(out, seq);
+  return out;
+}
+
+uint64_t seq_of_key(std::string_view key) {
+  if (key.size() < 9) return 0;
+  Reader r(key.substr(key.size() - 8));
+  return r.u64();
+}
+
+std::string event_value(int64_t clock_ms, const Event& event) {
+  std::string out = step_head(RecordKind::kEvent, clock_ms);
+  out.push_back(
+      static_cast<char>((event.has_time ? kHasTime : 0) | (event.id_unique ? kIdUnique : 0)));
+  put_u64(out, static_cast<uint64_t>(event.time_ms));
+  put_text(out, event.name);
+  put_text(out, event.id);
+  append_json(out, event.properties);
+  return out;
+}
+
+std::string attributes_value(RecordKind kind, int64_t clock_ms, const Value& attributes) {
+  std::string out = step_head(kind, clock_ms);
+  append_json(out, attributes);
+  return out;
+}
+
+std::string tick_value(int64_t clock_ms) {
+  return step_head(RecordKind::kTick, clock_ms);
+}
+
+std::optional<LogRecord> decode_record(std::string_view key, std::string_view value,
+                                       std::string& error) {
+  LogRecord record;
+  Reader k(key);
+  const uint8_t tag = k.u8();
+  if (tag == 'L') {
+    k.u8();
+    k.u8();
+    record.user = std::string(k.text());
+  } else if (tag != 'T') {
+    error = "not a step record";
+    return std::nullopt;
+  }
+  record.seq = k.u64();
+  Reader v(value);
+  const uint8_t kind = v.u8();
+  record.clock_ms = static_cast<int64_t>(v.u64());
+  if (!k.ok() || !k.rest().empty() || !v.ok()) {
+    error = "truncated";
+    return std::nullopt;
+  }
+  record.kind = static_cast<RecordKind>(kind);
+  switch (record.kind) {
+    case RecordKind::kEvent: {
+      const uint8_t flags = v.u8();
+      record.event.has_time = (flags & kHasTime) != 0;
+      record.event.id_unique = (flags & kIdUnique) != 0;
+      record.event.time_ms = static_cast<int64_t>(v.u64());
+      record.event.name = std::string(v.text());
+      record.event.id = std::string(v.text());
+      record.event.user = record.user;
+      if (!v.ok()) {
+        error = "truncated event";
+        return std::nullopt;
+      }
+      auto properties = json_rest(v.rest(), error);
+      if (!properties) return std::nullopt;
+      record.event.properties = std::move(*properties);
+      break;
+    }
+    case RecordKind::kSetAttributes:
+    case RecordKind::kMergeAttributes: {
+      auto attributes = json_rest(v.rest(), error);
+      if (!attributes) return std::nullopt;
+      record.attributes = std::move(*attributes);
+      break;
+    }
+    case RecordKind::kTick:
+      if (tag != 'T' || !v.rest().empty()) {
+        error = "a malformed tick";
+        return std::nullopt;
+      }
+      break;
+    default:
+      error = "an unknown record kind " + std::to_string(kind);
+      return std::nullopt;
+  }
+  if (record.kind != RecordKind::kTick && tag != 'L') {
+    error = "a user's step without a user";
+    return std::nullopt;
+  }
+  return record;
+}
+
+std::string outbox_value(std::string_view user, std::string_view targets, std::string_view json) {
+  std::string out;
+  put_text(out, user);
+  put_text(out, targets);
+  out += json;
+  return out;
+}
+
+std::optional<OutboxEntry> decode_outbox(std::string_view key, std::string_view value,
+                                         std::string& error) {
+  OutboxEntry entry;
+  Reader k(key);
+  const uint8_t tag = k.u8();
+  entry.seq = k.u64();
+  Reader v(value);
+  entry.user = std::string(v.text());
+  entry.targets = std::string(v.text());
+  if (tag != 'O' || !k.ok() || !k.rest().empty() || !v.ok()) {
+    error = "a truncated outbox entry";
+    return std::nullopt;
+  }
+  entry.json = std::string(v.rest());
+  return entry;
+}
+
+}  // namespace spur::storage
