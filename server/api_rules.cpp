@@ -5,6 +5,8 @@
 #include "engine/time_text.hpp"
 #include "server/api.hpp"
 #include "server/server.hpp"
+#include "storage/event_log.hpp"
+#include "storage/log_writer.hpp"
 
 namespace spur::server {
 namespace {
@@ -134,6 +136,37 @@ void validate_rules(Server&, const Request& request, Respond respond) {
   respond(json_response(200, {{"ok", set.errors == 0}, {"diagnostics", set.diagnostics}}));
 }
 
+namespace {
+
+// Storage mode disk: recovery at start, the log writer's rounds and failures.
+void storage_metrics(Server& server, std::string& out) {
+  const storage::LogWriter* writer = server.log_writer();
+  if (writer == nullptr) return;
+  const Metrics& m = server.metrics();
+  const auto gauge = [&out](const char* name, const char* help, const std::string& value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
+           " " + value + "\n";
+  };
+  gauge("spur_recovery_steps", "Steps replayed at start so far.",
+        std::to_string(m.recovery_steps_done.load()));
+  gauge("spur_recovery_steps_total", "Steps to replay at start.",
+        std::to_string(m.recovery_steps_total.load()));
+  gauge("spur_recovery_seconds", "How long recovery took at start (0 until done).",
+        std::to_string(static_cast<double>(m.recovery_ms.load()) / 1000.0));
+  gauge("spur_storage_writable", "1 while the data folder takes writes.",
+        writer->writable() ? "1" : "0");
+  gauge("spur_storage_bytes", "Bytes of the data folder's live files and memtables.",
+        std::to_string(server.event_log()->bytes_on_disk()));
+  add_counter(out, "spur_storage_commits_total", "Shard turns written to the log.", "",
+              writer->commits_written());
+  add_counter(out, "spur_storage_syncs_total", "Syncs of the log (group commits).", "",
+              writer->syncs());
+  add_counter(out, "spur_storage_write_failures_total", "Writes the data folder refused.", "",
+              writer->write_failures());
+}
+
+}  // namespace
+
 void metrics_text(Server& server, Respond respond) {
   with_rule_figures(server, [&server, respond](std::shared_ptr<const RuleSet> set,
                                                std::vector<RuleFigures> figures,
@@ -154,6 +187,7 @@ void metrics_text(Server& server, Respond respond) {
     add_counter(out, "spur_reloads_total", "Rule set reloads by outcome.", "outcome=\"ok\"",
                 m.reloads_ok.load());
     add_counter(out, "spur_reloads_total", "", "outcome=\"error\"", m.reloads_failed.load(), false);
+    storage_metrics(server, out);
     for (const auto* kind : {"fired", "suppressed"}) {
       const std::string name = std::string("spur_rule_") + kind + "_total";
       for (size_t r = 0; r < set->rules.size(); ++r) {

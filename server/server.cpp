@@ -211,7 +211,9 @@ Server::~Server() = default;
 
 void Server::open_storage() {
   try {
-    log_ = std::make_unique<storage::EventLog>(config_.storage_path);
+    log_ = std::make_unique<storage::EventLog>(config_.storage_path, [](const std::string& line) {
+      log_line("warning", "rocksdb: " + line);
+    });
   } catch (const storage::StorageError& e) {
     throw ConfigError(std::string("storage: ") + e.what());
   }
@@ -415,7 +417,14 @@ ReloadReport Server::failed_swap(const std::string& cause, const RuleSet& before
 int Server::run() {
   const sigset_t signals = control_signals();
   http_->start();
-  if (log_) recover();
+  if (log_) {
+    try {
+      recover();
+    } catch (const std::exception&) {
+      shut_down();  // the threads end before the error ends the process
+      throw;
+    }
+  }
   if (config_.watch) {
     watcher_ = std::make_unique<RuleWatcher>(config_.rule_paths, kWatchDebounce, [this] {
       reload("watch", [](const ReloadReport&) {});

@@ -31,7 +31,14 @@ void Commit::add_firing(std::string_view user, std::string_view targets, std::st
 }
 
 void Commit::erase_user(const std::string& user) {
-  erasures_.push_back(user);
+  steps_.push_back({user_prefix(log_->partition_of(user), user), user, true});
+}
+
+bool Commit::erases() const {
+  for (const Step& step : steps_) {
+    if (step.erase) return true;
+  }
+  return false;
 }
 
 }  // namespace spur::storage

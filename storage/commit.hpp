@@ -23,7 +23,7 @@ class Commit {
   // `log` numbers the steps (its seq) and places users in partitions.
   explicit Commit(EventLog& log) : log_(&log) {}
 
-  bool empty() const { return steps_.empty() && firings_.empty() && erasures_.empty(); }
+  bool empty() const { return steps_.empty() && firings_.empty(); }
   size_t firing_count() const { return firings_.size(); }
 
   void add_event(int64_t clock_ms, const Event& event);
@@ -46,14 +46,17 @@ class Commit {
  private:
   friend class EventLog;
   friend class LogWriter;
+  // A record to put, or (erase) a user whose records go: key is then the user's prefix
+  // (user_prefix) and value the user's id. In the order they happened.
   struct Step {
     std::string key, value;
+    bool erase = false;
   };
+  bool erases() const;
   EventLog* log_;
   std::vector<Step> steps_;
-  std::vector<OutboxEntry> firings_;   // seq set when written
-  bool in_outbox_ = false;             // the firings are there already (redelivery)
-  std::vector<std::string> erasures_;  // user ids
+  std::vector<OutboxEntry> firings_;  // seq set when written
+  bool in_outbox_ = false;            // the firings are there already (redelivery)
   std::vector<std::function<void(const std::string&)>> done_;
 };
 

@@ -1,16 +1,58 @@
 #include "storage/event_log.hpp"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 
 namespace spur::storage {
 
+namespace {
+
+// RocksDB's warnings and errors, to the server's log instead of a LOG file in the folder:
+// on a full disk that file fails too, and RocksDB 7.8 asserts on its next line.
+class ForwardingLogger : public rocksdb::Logger {
+ public:
+  explicit ForwardingLogger(std::function<void(const std::string&)> warn)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), warn_(std::move(warn)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    warn_(line);
+  }
+
+ private:
+  std::function<void(const std::string&)> warn_;
+};
+
+}  // namespace
+
 struct EventLog::Db {
   std::unique_ptr<rocksdb::DB> db;
+  std::shared_ptr<rocksdb::Logger> logger;
+
+  rocksdb::Status open(const std::string& path) {
+    rocksdb::Options options;
+    options.info_log = logger;
+    options.create_if_missing = true;
+    options.paranoid_checks = true;
+    // A log cut short by a crash or a disk error is read up to its last intact record.
+    options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    // A new manifest at every change, holding only live files: key ranges of files that
+    // compaction removed (an erased user's id among them) do not linger in an old one.
+    options.max_manifest_file_size = 1;
+    options.keep_log_file_num = 2;
+    rocksdb::DB* opened = nullptr;
+    const rocksdb::Status status = rocksdb::DB::Open(options, path, &opened);
+    db.reset(opened);
+    return status;
+  }
 };
 
 namespace {
@@ -36,7 +78,9 @@ StorageError unreadable(const std::string& path, const rocksdb::Status& status) 
 
 }  // namespace
 
-EventLog::EventLog(const std::string& path) : path_(path), db_(std::make_unique<Db>()) {
+EventLog::EventLog(const std::string& path, std::function<void(const std::string&)> warn)
+    : path_(path), db_(std::make_unique<Db>()) {
+  db_->logger = std::make_shared<ForwardingLogger>(std::move(warn));
   std::error_code ec;
   const bool made_by_rocksdb = std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec);
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_empty(path, ec) &&
@@ -45,19 +89,7 @@ EventLog::EventLog(const std::string& path) : path_(path), db_(std::make_unique<
                        " is a folder that Spur did not make (no CURRENT file); point "
                        "storage.path at an empty or new folder");
   }
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.paranoid_checks = true;
-  // A log cut short by a crash or a disk error is read up to its last intact record.
-  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  // A new manifest at every change, holding only live files: key ranges of files that
-  // compaction removed (an erased user's id among them) do not linger in an old one.
-  options.max_manifest_file_size = 1;
-  options.keep_log_file_num = 2;
-  rocksdb::DB* db = nullptr;
-  const rocksdb::Status status = rocksdb::DB::Open(options, path, &db);
-  if (!status.ok()) throw unreadable(path, status);
-  db_->db.reset(db);
+  if (const rocksdb::Status status = db_->open(path); !status.ok()) throw unreadable(path, status);
 
   std::string format;
   const rocksdb::Status read = db_->db->Get({}, meta_key("format"), &format);
@@ -110,8 +142,10 @@ void EventLog::for_each_step(const std::function<void(LogRecord&)>& each) {
       max_seq = std::max(max_seq, record->seq);
       each(*record);
     }
+    // Before the next Seek, which forgets it: an iterator that met a damaged block ends
+    // as if the range ended there.
+    if (!it->status().ok()) throw unreadable(path_, it->status());
   }
-  if (!it->status().ok()) throw unreadable(path_, it->status());
   next_seq_.store(std::max(next_seq_.load(), max_seq + 1));
 }
 
@@ -134,46 +168,83 @@ std::vector<OutboxEntry> EventLog::outbox() {
 }
 
 std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t delivered_through) {
+  if (!db_->db) return "the data folder is closed after a failed write; it is opened again";
   rocksdb::WriteBatch batch;
   if (delivered_through > 0) batch.DeleteRange(outbox_key(0), outbox_key(delivered_through + 1));
+  std::vector<const std::string*> put;  // keys of steps put in this batch so far
   for (Commit* commit : commits) {
-    for (const Commit::Step& step : commit->steps_)
-      batch.Put(step.key, step.value);
+    for (const Commit::Step& step : commit->steps_) {
+      if (!step.erase) {
+        batch.Put(step.key, step.value);
+        put.push_back(&step.key);
+        continue;
+      }
+      if (std::string error = erase_user(batch, step.key, step.value, put); !error.empty())
+        return error;
+    }
     for (OutboxEntry& firing : commit->firings_) {
       if (commit->in_outbox_) continue;
       firing.seq = next_seq();
       batch.Put(outbox_key(firing.seq), outbox_value(firing.user, firing.targets, firing.json));
     }
-    for (const std::string& user : commit->erasures_) {
-      const std::string prefix = user_prefix(partition_of(user), user);
-      batch.DeleteRange(prefix, prefix_end(prefix));
-      for (const OutboxEntry& waiting : outbox()) {
-        if (waiting.user == user) batch.Delete(outbox_key(waiting.seq));
-      }
-    }
   }
   rocksdb::WriteOptions options;
   options.sync = sync;
   const rocksdb::Status status = db_->db->Write(options, &batch);
+  if (!status.ok()) return status.ToString();
+  uint64_t sst = 0, memory = 0;
+  db_->db->GetIntProperty("rocksdb.total-sst-files-size", &sst);
+  db_->db->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memory);
+  bytes_.store(sst + memory, std::memory_order_relaxed);
+  return "";
+}
+
+std::string EventLog::erase_user(rocksdb::WriteBatch& batch, const std::string& prefix,
+                                 const std::string& user, std::vector<const std::string*>& put) {
+  // Key by key: a range deletion would leave the user's id in the folder, as the bound of
+  // the file that held the range (RocksDB 7.8 keeps it in the manifest after compaction
+  // has dropped the range).
+  if (!db_->db) return "the data folder is closed after a failed write";
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    batch.Delete(it->key());
+  if (!it->status().ok()) return it->status().ToString();
+  for (const std::string*& key : put) {
+    if (key != nullptr && key->starts_with(prefix)) {
+      batch.Delete(*key);
+      key = nullptr;
+    }
+  }
+  for (const OutboxEntry& waiting : outbox()) {
+    if (waiting.user == user) batch.Delete(outbox_key(waiting.seq));
+  }
+  return "";
+}
+
+std::string EventLog::resume() {
+  // Closed and opened again rather than DB::Resume(): RocksDB 7.8 writes on to a log whose
+  // last write failed, and its assertions end the process there (fixed in RocksDB 9,
+  // pull request 12448). Opening recovers the log up to its last intact record, which
+  // holds everything acknowledged.
+  db_->db.reset();
+  const rocksdb::Status status = db_->open(path_);
   return status.ok() ? std::string() : status.ToString();
 }
 
 std::string EventLog::compact() {
+  if (!db_->db) return "closed";
   // The log's memtable first, so that the write-ahead log holding the erased bytes is
   // let go; then every level down to the last, so that range deletions drop what they
   // cover and then themselves.
   if (const auto s = db_->db->Flush({}); !s.ok()) return s.ToString();
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  const auto s = db_->db->CompactRange(options, nullptr, nullptr);
+  if (const auto s = db_->db->CompactRange(options, nullptr, nullptr); !s.ok()) return s.ToString();
+  // One more change of the file set, so that the manifest is written anew (see
+  // max_manifest_file_size) without the bounds of the files the compaction removed.
+  if (const auto s = db_->db->Put({}, meta_key("compacted"), "1"); !s.ok()) return s.ToString();
+  const auto s = db_->db->Flush({});
   return s.ok() ? std::string() : s.ToString();
-}
-
-uint64_t EventLog::bytes_on_disk() const {
-  uint64_t sst = 0, wal = 0;
-  db_->db->GetIntProperty("rocksdb.total-sst-files-size", &sst);
-  db_->db->GetIntProperty("rocksdb.cur-size-all-mem-tables", &wal);
-  return sst + wal;
 }
 
 }  // namespace spur::storage

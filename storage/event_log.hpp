@@ -1,8 +1,9 @@
 // The data folder of storage mode `disk` (RocksDB): the log of steps, the outbox of
 // firings, and what the folder says of itself (format version, partition count).
 //
-// Thread-safety: next_seq() and partition_of() from any thread; write() from the one
-// LogWriter thread; the readers (steps, outbox) before the writer starts.
+// Thread-safety: next_seq(), partition_of() and bytes_on_disk() from any thread; the
+// others from one thread at a time: the readers (steps, outbox) at recovery, before the
+// shards make commits, then the LogWriter's thread.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,10 @@
 
 #include "storage/commit.hpp"
 #include "storage/record.hpp"
+
+namespace rocksdb {
+class WriteBatch;
+}
 
 namespace spur::storage {
 
@@ -30,7 +35,8 @@ class EventLog {
 
   // Opens the folder at `path`, making it (with kDefaultPartitions) when it does not
   // exist. Throws StorageError for a folder of another format or a corrupted one.
-  explicit EventLog(const std::string& path);
+  // RocksDB's warnings and errors go to `warn`, from RocksDB's threads.
+  EventLog(const std::string& path, std::function<void(const std::string&)> warn);
   ~EventLog();
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
@@ -52,17 +58,27 @@ class EventLog {
   // through `delivered_through` trimmed; `sync`: fsync before returning. Returns "" or
   // what failed.
   std::string write(std::vector<Commit*>& commits, bool sync, uint64_t delivered_through);
+  // After a write failed: lets writes be tried again (RocksDB stops taking them after
+  // an I/O error until told to resume). "" or why it cannot.
+  std::string resume();
   // Compacts the whole folder, so that erased users' bytes leave the files.
   std::string compact();
-  // Bytes of the folder's live files, for /metrics and the bench.
-  uint64_t bytes_on_disk() const;
+  // Bytes of the folder's tables and memtables after the last write, for /metrics and
+  // the bench.
+  uint64_t bytes_on_disk() const { return bytes_.load(std::memory_order_relaxed); }
 
  private:
   struct Db;
+  // Adds to `batch` the deletion of every record of the user (whose keys start with
+  // `prefix`): in the folder, among `put` (this batch's; those deleted are set to null),
+  // and in the outbox. "" or what failed.
+  std::string erase_user(rocksdb::WriteBatch& batch, const std::string& prefix,
+                         const std::string& user, std::vector<const std::string*>& put);
   std::string path_;
   std::unique_ptr<Db> db_;
   uint32_t partitions_ = kDefaultPartitions;
   std::atomic<uint64_t> next_seq_{1};
+  std::atomic<uint64_t> bytes_{0};
 };
 
 }  // namespace spur::storage

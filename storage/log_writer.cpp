@@ -63,6 +63,7 @@ void LogWriter::run() {
         lock.lock();
       }
       stopping = stopping_;
+      if (!retry_.empty()) log_.resume();  // a failure of its own shows in the write
       round = std::move(retry_);
       retry_.clear();
       for (auto& commit : queue_)
@@ -140,7 +141,7 @@ void LogWriter::delivered(std::vector<std::unique_ptr<Commit>>& written) {
       delivered_through_ = std::max(delivered_through_, firing.seq);
       any_firing = true;
     }
-    any_erasure = any_erasure || !commit->erasures_.empty();
+    any_erasure = any_erasure || commit->erases();
   }
   if (any_firing) hooks_.flush();
   for (const auto& commit : written) {

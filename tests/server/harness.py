@@ -73,14 +73,19 @@ class SpurServer:
             f.write(text)
         os.replace(path + ".tmp", path)  # one inotify event, never a half-written file
 
-    def start(self, expect_failure=False):
-        self.stdout = open(self.stdout_path, "w")
-        self.stderr = open(self.stderr_path, "w")
+    def start(self, expect_failure=False, restart=False):
+        """`restart`: start again in the same folder (its data folder, rules and files),
+        appending to the output of the runs before."""
+        mode = "a" if restart else "w"
+        self.lines_before = len(self.log_lines()) if restart else 0
+        self.stdout = open(self.stdout_path, mode)
+        self.stderr = open(self.stderr_path, mode)
+        self.runs = getattr(self, "runs", 0) + 1
         self.proc = subprocess.Popen(self.args, cwd=self.dir, env=self.env,
                                      stdout=self.stdout, stderr=self.stderr)
         deadline = time.time() + STARTUP_SECONDS
         while time.time() < deadline:
-            for line in self.log_lines():
+            for line in self.log_lines()[self.lines_before:] if restart else self.log_lines():
                 if line.get("msg") == "spur serve started":
                     self.port = int(line["listen"].rsplit(":", 1)[1])
                     return self
@@ -155,6 +160,13 @@ class SpurServer:
             if marker in self.stderr_text():
                 raise AssertionError("the server's sanitizer report:\n" + self.stderr_text())
         return self.proc.returncode if self.proc else None
+
+    def crash(self):
+        """kill -9: no drain, no flush, nothing the process does on its way out."""
+        self.proc.kill()
+        self.proc.wait()
+        for f in (self.stdout, self.stderr):
+            f.close()
 
     def cleanup(self):
         if self.proc and self.proc.poll() is None:
