@@ -1,0 +1,214 @@
+// The data folder of storage mode disk: its records, the log, the writer's group commit,
+// outbox and erasure, and folders it must refuse. A real RocksDB in a temporary folder.
+#include <doctest/doctest.h>
+#include <rocksdb/db.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+
+#include "engine/fnv.hpp"
+#include "storage/event_log.hpp"
+#include "storage/log_writer.hpp"
+#include "test_support.hpp"
+
+namespace spur::storage {
+namespace {
+
+// A data folder of this test process, removed at the end of the case.
+struct Folder {
+  std::filesystem::path path = testing::process_temp_path("spur-storage-test");
+  Folder() { std::filesystem::remove_all(path); }
+  ~Folder() { std::filesystem::remove_all(path); }
+};
+
+void ignore_warning(const std::string&) {}
+
+Event ping(const std::string& user, const std::string& id, int64_t time_ms) {
+  Event e{.name = "ping", .user = user, .id = id, .time_ms = time_ms, .has_time = true};
+  e.properties = Value::object(Object{{"n", Value::number(7)}, {"tag", Value::string("a\nb\"c")}});
+  return e;
+}
+
+std::vector<LogRecord> steps_of(EventLog& log) {
+  std::vector<LogRecord> out;
+  log.for_each_step([&out](LogRecord& r) { out.push_back(std::move(r)); });
+  return out;
+}
+
+TEST_CASE("a step record reads back as it was written, and bytes cut short never do") {
+  const Event event = ping("u42", "e1", 1'700'000'000'123);
+  const std::string key = user_key(partition_of("u42", 256), "u42", 99);
+  const std::string value = event_value(1'700'000'000'500, event);
+  std::string error;
+  const auto record = decode_record(key, value, error);
+  REQUIRE(record);
+  CHECK(record->kind == RecordKind::kEvent);
+  CHECK(record->seq == 99);
+  CHECK(record->clock_ms == 1'700'000'000'500);
+  CHECK(record->user == "u42");
+  CHECK(record->event.user == "u42");
+  CHECK(record->event.id == "e1");
+  CHECK(record->event.name == "ping");
+  CHECK(record->event.time_ms == 1'700'000'000'123);
+  CHECK(record->event.has_time);
+  CHECK_FALSE(record->event.id_unique);
+  CHECK(equal(record->event.properties, event.properties));
+  for (size_t cut = 0; cut < value.size(); ++cut) {
+    std::string why;
+    CHECK_FALSE(decode_record(key, value.substr(0, cut), why));
+    CHECK_FALSE(why.empty());
+  }
+  std::string why;
+  CHECK_FALSE(decode_record(key.substr(0, key.size() - 1), value, why));
+}
+
+TEST_CASE("a user's keys share a prefix that no other user's keys start with") {
+  const std::string a = user_prefix(3, "ab");
+  CHECK(user_key(3, "ab", 1).starts_with(a));
+  CHECK_FALSE(user_key(3, "abc", 1).starts_with(a));     // the length is in the prefix
+  CHECK(user_key(3, "ab", 1) < user_key(3, "ab", 256));  // seq sorts numerically
+  // Stable across processes and versions: a folder's users stay in their partitions.
+  CHECK(partition_of("u42", 256) == partition_of("u42", 256));
+  CHECK(partition_of("u42", 256) == fnv1a("u42") % 256);
+}
+
+TEST_CASE("the log keeps every step of a commit across a reopen, in seq order per user") {
+  Folder folder;
+  {
+    EventLog log(folder.path, ignore_warning);
+    Commit commit(log);
+    commit.add_event(10, ping("u1", "a", 5));
+    commit.add_attributes(RecordKind::kMergeAttributes, 11, "u1",
+                          Value::object(Object{{"ltv", Value::number(900)}}));
+    commit.add_event(12, ping("u2", "b", 12));
+    commit.add_tick(13);
+    std::vector<Commit*> commits{&commit};
+    REQUIRE(log.write(commits, true, 0).empty());
+  }
+  EventLog log(folder.path, ignore_warning);
+  const auto steps = steps_of(log);
+  REQUIRE(steps.size() == 4);
+  size_t u1 = 0;
+  for (const LogRecord& r : steps) {
+    if (r.user != "u1") continue;
+    CHECK(r.kind == (u1 == 0 ? RecordKind::kEvent : RecordKind::kMergeAttributes));
+    ++u1;
+  }
+  CHECK(u1 == 2);
+  CHECK(steps.back().kind == RecordKind::kTick);
+  CHECK(steps.back().clock_ms == 13);
+  // New steps are numbered after every seq in the folder.
+  CHECK(log.next_seq() > steps.back().seq);
+}
+
+TEST_CASE("an erasure removes the user's earlier steps, and only those, in order") {
+  Folder folder;
+  EventLog log(folder.path, ignore_warning);
+  Commit first(log);
+  first.add_event(1, ping("gone", "a", 1));
+  first.add_event(1, ping("kept", "b", 1));
+  std::vector<Commit*> commits{&first};
+  REQUIRE(log.write(commits, false, 0).empty());
+  Commit second(log);
+  second.add_event(2, ping("gone", "c", 2));  // in the batch of the erasure, before it
+  second.erase_user("gone");
+  second.add_event(3, ping("gone", "d", 3));  // after it: stays
+  commits = {&second};
+  REQUIRE(log.write(commits, false, 0).empty());
+  std::vector<std::string> ids;
+  for (const LogRecord& r : steps_of(log))
+    ids.push_back(r.user + "/" + r.event.id);
+  CHECK(ids == std::vector<std::string>{"gone/d", "kept/b"});
+}
+
+TEST_CASE("the writer answers in order, delivers firings after the write, and empties the outbox") {
+  for (const Fsync fsync : {Fsync::kBatch, Fsync::kAlways, Fsync::kNever}) {
+    CAPTURE(static_cast<int>(fsync));
+    Folder folder;
+    EventLog log(folder.path, ignore_warning);
+    std::mutex mutex;
+    std::vector<std::string> seen;  // deliveries and answers, in order
+    {
+      LogWriter writer(log, fsync, 2,
+                       {.deliver =
+                            [&](const OutboxEntry& f) {
+                              const std::lock_guard lock(mutex);
+                              seen.push_back("deliver " + f.json);
+                            },
+                        .flush = [] {},
+                        .health = [](const std::string&) {}});
+      for (int i = 0; i < 3; ++i) {
+        auto commit = std::make_unique<Commit>(log);
+        commit->add_event(i, ping("u", "e" + std::to_string(i), i));
+        commit->add_firing("u", "-", "f" + std::to_string(i));
+        commit->on_done([&, i](const std::string& error) {
+          const std::lock_guard lock(mutex);
+          seen.push_back("done " + std::to_string(i) + error);
+        });
+        writer.submit(std::move(commit));
+      }
+      writer.stop();
+      CHECK(writer.commits_written() == 3);
+    }
+    // Deliveries in order, answers in order, each commit's firing before its answer (a
+    // round of several commits delivers all its firings first).
+    const auto at = [&seen](const std::string& what) {
+      return std::find(seen.begin(), seen.end(), what) - seen.begin();
+    };
+    REQUIRE(seen.size() == 6);
+    for (int i = 0; i < 3; ++i) {
+      const std::string n = std::to_string(i);
+      CHECK(at("deliver f" + n) < at("done " + n));
+      if (i > 0) CHECK(at("done " + std::to_string(i - 1)) < at("done " + n));
+      if (i > 0) CHECK(at("deliver f" + std::to_string(i - 1)) < at("deliver f" + n));
+    }
+    CHECK(log.outbox().empty());
+    CHECK(steps_of(log).size() == 3);
+  }
+}
+
+TEST_CASE("a firing written but not delivered is in the outbox at the next open") {
+  Folder folder;
+  {
+    EventLog log(folder.path, ignore_warning);
+    Commit commit(log);
+    commit.add_event(1, ping("u", "e", 1));
+    commit.add_firing("u", "crm,audit", "{\"firing_id\":\"x\"}");
+    std::vector<Commit*> commits{&commit};
+    REQUIRE(log.write(commits, true, 0).empty());
+  }
+  EventLog log(folder.path, ignore_warning);
+  const auto outbox = log.outbox();
+  REQUIRE(outbox.size() == 1);
+  CHECK(outbox[0].user == "u");
+  CHECK(outbox[0].targets == "crm,audit");
+  CHECK(outbox[0].json == "{\"firing_id\":\"x\"}");
+}
+
+TEST_CASE("folders of another format, or not Spur's, are refused with what to do") {
+  Folder folder;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, folder.path, &db).ok());
+    CHECK(db->Put({}, meta_key("format"), "spur-log-0").ok());
+    delete db;
+  }
+  CHECK_THROWS_WITH_AS(EventLog(folder.path, ignore_warning),
+                       doctest::Contains("was written in format `spur-log-0`"), StorageError);
+  Folder other;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, other.path, &db).ok());
+    delete db;
+  }
+  CHECK_THROWS_WITH_AS(EventLog(other.path, ignore_warning), doctest::Contains("no format record"),
+                       StorageError);
+}
+
+}  // namespace
+}  // namespace spur::storage
