@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Storage mode disk against memory (issue 18), bounded in time, everything on 127.0.0.1:
+#   1. HTTP ingest, memory vs disk with fsync batch: NDJSON batches of 1,000 (4
+#      connections) and one event per POST (64 connections), interleaved RUNS times,
+#      medians and the ratio of each run;
+#   2. disk bytes per event in the log (events of S1, 100 rules);
+#   3. recovery of USERS users (default 1,000,000), each with a waiting match: the time
+#      from start to `recovered`, from the server's log.
+# Rules: S1 with 100 rules for 1 and 2; a one-hour absence rule for 3.
+#
+# usage: bench/http/storage.sh [SECONDS=5] [RUNS=5] [USERS=1000000]
+#        (needs scripts/build.sh and wrk)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-5}
+runs=${2:-5}
+users=${3:-1000000}
+command -v wrk >/dev/null || { echo "bench/http/storage.sh needs wrk: apt-get install -y wrk" >&2; exit 2; }
+[ -x build/spur ] && [ -x build/bench/gen_s1 ] || { echo "run scripts/build.sh first" >&2; exit 2; }
+
+work=$(mktemp -d)
+spur_pid=
+cleanup() {
+  [ -n "$spur_pid" ] && kill "$spur_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/s100"
+build/bench/gen_s1 100 100000 "$work/s100" >/dev/null
+sed -e 's/"id":"[^"]*",//' -e 's/"time":"[^"]*",//' "$work/s100/s1.ndjson" > "$work/events.ndjson"
+export EVENTS="$work/events.ndjson"
+
+# Starts spur serve on rules $1 with storage $2 (a YAML flow map); waits until ready.
+start_spur() {
+  cat > "$work/spur.yaml" <<YAML
+server: {listen: 127.0.0.1:18090}
+engine: {rules: [$1], watch: false}
+storage: $2
+YAML
+  build/spur serve --config "$work/spur.yaml" >/dev/null 2>>"$work/spur.log" &
+  spur_pid=$!
+  for _ in $(seq 600); do
+    curl -sf http://127.0.0.1:18090/readyz >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "spur serve did not start:" >&2
+  cat "$work/spur.log" >&2
+  exit 1
+}
+stop_spur() {
+  kill -TERM "$spur_pid"
+  wait "$spur_pid" 2>/dev/null || true
+  spur_pid=
+}
+rps() { awk '/^Requests\/sec/ {print int($2)}' "$1"; }
+median() { sort -n | awk '{a[NR] = $1} END {printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
+median_ratio() { sort -n | awk '{a[NR] = $1} END {printf "%.2f (%.2f-%.2f)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
+metric() { curl -s http://127.0.0.1:18090/metrics | awk -v m="$1" '$1 == m {print $2}'; }
+
+for run in $(seq "$runs"); do
+  for mode in memory disk; do
+    rm -rf "$work/data"
+    start_spur "$work/s100/s1.rules" "{mode: $mode, path: $work/data, fsync: batch}"
+    BATCH=1000 wrk -t2 -c4 -d"${seconds}s" -s bench/http/batch.lua \
+      http://127.0.0.1:18090/v1/events > "$work/batch-$mode-$run.txt"
+    wrk -t2 -c64 -d"${seconds}s" -s bench/http/single.lua \
+      http://127.0.0.1:18090/v1/events > "$work/single-$mode-$run.txt"
+    if [ "$mode" = disk ]; then
+      accepted=$(metric spur_events_accepted_total)
+      bytes=$(du -sb "$work/data" | cut -f1)
+      echo $(( bytes / (accepted > 0 ? accepted : 1) )) >> "$work/bytes.list"
+    fi
+    stop_spur
+    awk '/^events_per_second/ {print $2}' "$work/batch-$mode-$run.txt" >> "$work/batch-$mode.list"
+    rps "$work/single-$mode-$run.txt" >> "$work/single-$mode.list"
+  done
+  awk -v d="$(tail -1 "$work/batch-disk.list")" -v m="$(tail -1 "$work/batch-memory.list")" \
+    'BEGIN {printf "%.3f\n", d / m}' >> "$work/batch-ratio.list"
+  awk -v d="$(tail -1 "$work/single-disk.list")" -v m="$(tail -1 "$work/single-memory.list")" \
+    'BEGIN {printf "%.3f\n", d / m}' >> "$work/single-ratio.list"
+done
+
+# Recovery: USERS carts, each left waiting for an hour, posted in batches of 10,000.
+cat > "$work/wait.rules" <<'RULES'
+rule cart_wait "A cart without a purchase within an hour"
+when
+  add_to_cart as c
+  and no purchase within 1h
+then
+  send log { sku: c.sku }
+end
+RULES
+python3 - "$users" "$work/carts" <<'PY'
+import json, os, sys
+users, folder = int(sys.argv[1]), sys.argv[2]
+os.makedirs(folder)
+for first in range(0, users, 10000):
+    with open(f"{folder}/{first:09d}.ndjson", "w") as f:
+        for u in range(first, min(users, first + 10000)):
+            f.write(json.dumps({"event": "add_to_cart", "user": f"user-{u}", "id": f"c{u}",
+                                "properties": {"sku": f"sku-{u % 977}"}}) + "\n")
+PY
+rm -rf "$work/data"
+start_spur "$work/wait.rules" "{mode: disk, path: $work/data}"
+for body in "$work"/carts/*.ndjson; do
+  curl -sf -o /dev/null -X POST -H 'Content-Type: application/x-ndjson' \
+    --data-binary @"$body" http://127.0.0.1:18090/v1/events
+done
+pending=$(curl -s http://127.0.0.1:18090/metrics | awk '$1 ~ /^spur_pending_matches/ {n += $2} END {print n}')
+stop_spur
+data_bytes=$(du -sb "$work/data" | cut -f1)
+: > "$work/spur.log"
+start=$(date +%s%N)
+start_spur "$work/wait.rules" "{mode: disk, path: $work/data}"
+ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+recovered_ms=$(grep -o '"msg":"recovered"[^}]*"ms":[0-9]*' "$work/spur.log" | grep -o '[0-9]*$')
+after=$(curl -s http://127.0.0.1:18090/metrics | awk '$1 ~ /^spur_pending_matches/ {n += $2} END {print n}')
+stop_spur
+
+yes_no() { if awk "BEGIN {exit !($1)}"; then echo yes; else echo no; fi; }
+batch_ratio=$(median_ratio < "$work/batch-ratio.list")
+single_ratio=$(median_ratio < "$work/single-ratio.list")
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(df -T "$work" | awk 'NR == 2 {print $2}') under $work; ${seconds}s per run, medians of $runs (min-max)"
+printf '%-62s %-10s %-30s %s\n' "target" "goal" "measured" "met"
+printf '%-62s %-10s %-30s %s\n' "batches of 1,000: disk (fsync batch) / memory, events/s" ">= 0.5" \
+  "$batch_ratio" "$(yes_no "${batch_ratio%% *} >= 0.5")"
+printf '%-62s %-10s %-30s %s\n' "  memory, events/s" "" "$(median < "$work/batch-memory.list")" ""
+printf '%-62s %-10s %-30s %s\n' "  disk, events/s" "" "$(median < "$work/batch-disk.list")" ""
+printf '%-62s %-10s %-30s %s\n' "single events, 64 clients: disk (fsync batch) / memory" ">= 0.3" \
+  "$single_ratio" "$(yes_no "${single_ratio%% *} >= 0.3")"
+printf '%-62s %-10s %-30s %s\n' "  memory, req/s" "" "$(median < "$work/single-memory.list")" ""
+printf '%-62s %-10s %-30s %s\n' "  disk, req/s" "" "$(median < "$work/single-disk.list")" ""
+printf '%-62s %-10s %-30s %s\n' "disk bytes per event (S1, 100 rules; log and outbox)" "(report)" \
+  "$(median < "$work/bytes.list")" "-"
+printf '%-62s %-10s %-30s %s\n' "recovery of $users users with a waiting match each (ms)" "< 10000" \
+  "$recovered_ms (ready after $ready_ms)" "$(yes_no "$recovered_ms < 10000")"
+printf '%-62s %-10s %-30s %s\n' "  waiting matches before / after the restart" "equal" "$pending / $after" \
+  "$(yes_no "$pending == $after")"
+printf '%-62s %-10s %-30s %s\n' "  data folder bytes per user" "(report)" "$(( data_bytes / users ))" "-"
