@@ -206,29 +206,44 @@ std::optional<LogRecord> decode_record(std::string_view key, std::string_view va
   return record;
 }
 
-std::string outbox_value(std::string_view user, std::string_view targets, std::string_view json) {
+std::string outbox_value(const std::vector<OutboxEntry>& firings) {
   std::string out;
-  put_text(out, user);
-  put_text(out, targets);
-  out += json;
+  put_u32(out, static_cast<uint32_t>(firings.size()));
+  for (const OutboxEntry& firing : firings) {
+    put_text(out, firing.user);
+    put_text(out, firing.targets);
+    put_text(out, firing.json);
+  }
   return out;
 }
 
-std::optional<OutboxEntry> decode_outbox(std::string_view key, std::string_view value,
-                                         std::string& error) {
-  OutboxEntry entry;
+bool decode_outbox(std::string_view key, std::string_view value, std::vector<OutboxEntry>& out,
+                   std::string& error) {
   Reader k(key);
   const uint8_t tag = k.u8();
-  entry.seq = k.u64();
+  const uint64_t seq = k.u64();
   Reader v(value);
-  entry.user = std::string(v.text());
-  entry.targets = std::string(v.text());
-  if (tag != 'O' || !k.ok() || !k.rest().empty() || !v.ok()) {
-    error = "a truncated outbox entry";
-    return std::nullopt;
+  const uint32_t count = v.u32();
+  if (tag != 'O' || !k.ok() || !k.rest().empty() || !v.ok() || count > value.size()) {
+    error = "a malformed outbox record";
+    return false;
   }
-  entry.json = std::string(v.rest());
-  return entry;
+  for (uint32_t i = 0; i < count; ++i) {
+    OutboxEntry entry{.seq = seq};
+    entry.user = std::string(v.text());
+    entry.targets = std::string(v.text());
+    entry.json = std::string(v.text());
+    if (!v.ok()) {
+      error = "a truncated outbox record";
+      return false;
+    }
+    out.push_back(std::move(entry));
+  }
+  if (!v.rest().empty()) {
+    error = "an outbox record with bytes after its firings";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace spur::storage

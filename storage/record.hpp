@@ -6,7 +6,9 @@
 //   M<name>                                  meta: format version, partition count
 //   L<partition:2><user length:4><user><seq:8>   a user's step: event or profile write
 //   T<seq:8>                                 a timer step that fired something (a tick)
-//   O<seq:8>                                 a firing not yet confirmed by its adapters
+//   O<seq:8>                                 the firings of one commit not yet confirmed
+//                                            by their adapters (one key a commit: a key
+//                                            a firing cost a quarter of a loaded server)
 // Numbers are big-endian, so that byte order is numeric order. `seq` is one counter for
 // the whole folder, taken in the order a shard handles its steps.
 #pragma once
@@ -15,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/event.hpp"
 #include "engine/value.hpp"
@@ -61,17 +64,21 @@ std::string tick_value(int64_t clock_ms);
 std::optional<LogRecord> decode_record(std::string_view key, std::string_view value,
                                        std::string& error);
 
-// A firing waiting in the outbox: whose it is (for erasure), the adapters it goes to
-// (names, comma-separated; "-" is the default adapter on stdout), and its JSON line.
+// A firing waiting in the outbox: the seq of its commit's record, whose it is (for
+// erasure), the adapters it goes to (names, comma-separated; "-" is the default adapter
+// on stdout), and its JSON line.
 struct OutboxEntry {
   uint64_t seq = 0;
   std::string user;
   std::string targets;
   std::string json;
 };
-std::string outbox_value(std::string_view user, std::string_view targets, std::string_view json);
-std::optional<OutboxEntry> decode_outbox(std::string_view key, std::string_view value,
-                                         std::string& error);
+// The record of a commit's firings, in order (their seq is the record's).
+std::string outbox_value(const std::vector<OutboxEntry>& firings);
+// Appends the firings of the record at `key` to `out`; false, with `error` set, for bytes
+// this format did not write.
+bool decode_outbox(std::string_view key, std::string_view value, std::vector<OutboxEntry>& out,
+                   std::string& error);
 
 // The seq of a key written by user_key, tick_key or outbox_key.
 uint64_t seq_of_key(std::string_view key);
