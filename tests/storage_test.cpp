@@ -186,6 +186,26 @@ TEST_CASE("a firing written but not delivered is in the outbox at the next open"
   CHECK(outbox[0].json == "{\"firing_id\":\"x\"}");
 }
 
+TEST_CASE("an erasure takes the user's waiting firings out of their commits' records") {
+  Folder folder;
+  EventLog log(folder.path, ignore_warning);
+  Commit first(log);
+  first.add_firing("gone", "-", "g1");
+  first.add_firing("kept", "-", "k1");
+  Commit second(log);
+  second.add_firing("gone", "-", "g2");
+  std::vector<Commit*> commits{&first, &second};
+  REQUIRE(log.write(commits, false, 0).empty());
+  Commit erasure(log);
+  erasure.erase_user("gone");
+  commits = {&erasure};
+  REQUIRE(log.write(commits, false, 0).empty());
+  const auto outbox = log.outbox();
+  REQUIRE(outbox.size() == 1);
+  CHECK(outbox[0].user == "kept");
+  CHECK(outbox[0].json == "k1");
+}
+
 TEST_CASE("folders of another format, or not Spur's, are refused with what to do") {
   Folder folder;
   {
