@@ -14,6 +14,7 @@
 # usage: bench/http/run.sh [SECONDS=5] [RUNS=5]   (needs scripts/build.sh; wrk and nginx)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/http/spur_process.sh
 seconds=${1:-5}
 runs=${2:-5}
 for tool in wrk nginx; do
@@ -55,17 +56,7 @@ YAML
   build/spur serve --config "$work/spur.yaml" >/dev/null 2>"$work/spur.log" &
   spur_pid=$!
   pids+=($spur_pid)
-  for _ in $(seq 100); do
-    curl -sf http://127.0.0.1:18080/readyz >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "spur serve did not start:" >&2
-  cat "$work/spur.log" >&2
-  exit 1
-}
-stop_spur() {
-  kill -TERM "$spur_pid"
-  wait "$spur_pid" 2>/dev/null || true
+  wait_ready 18080 10
 }
 
 # wrk's "Requests/sec" and the 99% latency (converted to ms) of its output.

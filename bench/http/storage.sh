@@ -12,6 +12,7 @@
 #        (needs scripts/build.sh and wrk)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/http/spur_process.sh
 seconds=${1:-5}
 runs=${2:-5}
 users=${3:-1000000}
@@ -41,18 +42,7 @@ storage: $2
 YAML
   build/spur serve --config "$work/spur.yaml" >/dev/null 2>>"$work/spur.log" &
   spur_pid=$!
-  for _ in $(seq 600); do
-    curl -sf http://127.0.0.1:18090/readyz >/dev/null 2>&1 && return 0
-    sleep 0.05
-  done
-  echo "spur serve did not start:" >&2
-  cat "$work/spur.log" >&2
-  exit 1
-}
-stop_spur() {
-  kill -TERM "$spur_pid"
-  wait "$spur_pid" 2>/dev/null || true
-  spur_pid=
+  wait_ready 18090 60
 }
 rps() { awk '/^Requests\/sec/ {print int($2)}' "$1"; }
 median() { sort -n | awk '{a[NR] = $1} END {printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }

@@ -10,20 +10,14 @@ import threading
 import time
 
 from harness import SpurServer, run_tests, wait_for
+import rules
 
 spur = os.path.abspath(sys.argv[1])
 BASE = "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
 # Results that do not depend on when the server handled what: every event's time is set
 # by the client a little in the past (a step runs at its event's time), a cart is either
 # followed by its purchase in the same request or never, and firing ids are compared.
-RULES = {"d.rules": """
-rule every "Fires on every ping"
-when
-  ping as p
-then
-  send log { n: p.n }
-end
-
+RULES = {"every.rules": rules.EVERY, "d.rules": """
 rule cart_wait "A cart without a purchase within 2s"
 when
   add_to_cart as c
