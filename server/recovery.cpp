@@ -5,6 +5,7 @@
 // firing what fell due while the server was down, marked late.
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <variant>
 
 #include "server/http_server.hpp"
@@ -34,7 +35,7 @@ void Server::recover() {
   std::vector<storage::LogRecord> ticks;
   try {
     log_->for_each_step([&](storage::LogRecord& record) {
-      if (record.kind == storage::RecordKind::kTick) {
+      if (record.user.empty()) {  // a tick or a program switch: every shard's
         ticks.push_back(std::move(record));
       } else {
         steps[shard_of(record.user)].push_back(std::move(record));
@@ -55,14 +56,54 @@ void Server::recover() {
   }
   metrics_.recovery_steps_total.store(total, std::memory_order_relaxed);
 
+  // The programs the steps ran under, compiled again from the rule files the folder kept.
+  // One that cannot be (its files missing, or refused by this version's checker) is
+  // replaced by the running rules, said in the log.
+  auto programs = std::make_shared<std::map<uint64_t, std::shared_ptr<const Program>>>();
+  const std::shared_ptr<const Program> running = rules()->program;
+  try {
+    std::map<uint64_t, storage::RuleFiles> kept = log_->rule_versions();
+    for (const storage::LogRecord& tick : ticks) {
+      if (tick.kind != storage::RecordKind::kProgram || programs->contains(tick.version)) continue;
+      std::shared_ptr<const Program> program = running;
+      if (const auto files = kept.find(tick.version); files != kept.end()) {
+        RuleSet set = compile_rule_files(files->second, wall_ms());
+        if (set.program) program = set.program;
+      }
+      if (program == running && tick.version != running->version) {
+        log_line("warning",
+                 "recovery: the rules that ran part of the log cannot be compiled again; "
+                 "those steps are replayed under the running rules",
+                 {{"version", version_text(tick.version)}});
+      }
+      programs->emplace(tick.version, std::move(program));
+    }
+  } catch (const storage::StorageError& e) {
+    throw ConfigError(std::string("storage: ") + e.what());
+  }
+
   for (size_t i = 0; i < shards_.size(); ++i) {
     auto records = std::make_shared<std::vector<storage::LogRecord>>(std::move(steps[i]));
     for (size_t from = 0; from < records->size(); from += kReplayChunk) {
-      shards_[i]->post([this, records, from](ShardState& state) {
+      shards_[i]->post([this, records, from, programs, i](ShardState& state) {
         const size_t to = std::min(records->size(), from + kReplayChunk);
         state.set_replaying(true);
-        for (size_t r = from; r < to; ++r)
-          state.replay((*records)[r]);
+        for (size_t r = from; r < to; ++r) {
+          const storage::LogRecord& record = (*records)[r];
+          // With as many shards as when they were logged, a shard follows its own ticks and
+          // switches only: another shard's tick could fire, silently, a timer whose own
+          // tick (and firing) a crash lost. With another shard count, every shard follows
+          // all of them (docs/server.md says what that can cost).
+          if (record.user.empty() && record.shards == shards_.size() && record.shard != i) continue;
+          if (record.kind == storage::RecordKind::kProgram) {
+            const std::shared_ptr<const Program>& program = programs->at(record.version);
+            if (&state.engine().program() == program.get()) continue;
+            state.engine().advance_to(record.clock_ms);
+            state.engine().replace_program(program);
+            continue;
+          }
+          state.replay(record);
+        }
         state.set_replaying(false);
         metrics_.recovery_steps_done.fetch_add(to - from, std::memory_order_relaxed);
       });
@@ -76,11 +117,16 @@ void Server::recover() {
   }
   const size_t redelivered = outbox.size();
   if (!outbox.empty()) writer_->submit(storage::Commit::redelivery(*log_, std::move(outbox)));
-  // Queued behind each shard's replay.
-  on_every_shard<std::monostate>([](ShardState& state) {
+  // A restart with other rule files is a reload: what fell due while the server was down
+  // fires under the rules that set it, then each shard switches to the running rules.
+  if (std::string error = keep_rule_files(*rules()); !error.empty())
+    throw ConfigError("storage: the data folder refuses writes (" + error + ")");
+  on_every_shard<std::monostate>([running](ShardState& state) {
     state.set_late(true);
     state.advance_to(wall_ms());
     state.set_late(false);
+    if (&state.engine().program() != running.get()) state.engine().replace_program(running);
+    state.log_program();
     state.end_turn();
     return std::monostate();
   });
@@ -92,7 +138,8 @@ void Server::recover() {
   metrics_.recovery_ms.store(static_cast<uint64_t>(std::max<int64_t>(ms, 1)),
                              std::memory_order_relaxed);
   log_line("info", "recovered",
-           {{"steps", user_steps + ticks.size()},
+           {{"steps", user_steps},
+            {"ticks_and_rule_switches", ticks.size()},
             {"partitions", log_->partitions()},
             {"firings_redelivered", redelivered},
             {"ms", ms}});

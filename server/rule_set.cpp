@@ -12,12 +12,6 @@
 namespace spur::server {
 namespace {
 
-std::string hex(uint64_t x) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(x));
-  return text;
-}
-
 RuleSet compile_sources(const SourceSet& sources, int64_t now_ms) {
   RuleSet set;
   set.loaded_ms = now_ms;
@@ -28,7 +22,10 @@ RuleSet compile_sources(const SourceSet& sources, int64_t now_ms) {
   set.errors = diagnostics.error_count();
   if (set.errors > 0) return set;
   set.program = compile(checked);
-  set.version = hex(set.program->version);
+  set.version = version_text(set.program->version);
+  for (size_t i = 0; i < sources.size(); ++i)
+    set.files.emplace_back(sources.file(static_cast<uint32_t>(i)).path(),
+                           std::string(sources.file(static_cast<uint32_t>(i)).text()));
 
   std::unordered_map<std::string_view, const ast::Rule*> declared;
   for (const ast::File& file : checked.files) {
@@ -58,6 +55,12 @@ RuleSet compile_sources(const SourceSet& sources, int64_t now_ms) {
 
 }  // namespace
 
+std::string version_text(uint64_t version) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(version));
+  return text;
+}
+
 int64_t RuleSet::find(std::string_view name) const {
   for (size_t i = 0; i < rules.size(); ++i) {
     if (rules[i].name == name) return static_cast<int64_t>(i);
@@ -76,6 +79,14 @@ RuleSet load_rule_set(const std::vector<std::string>& paths, int64_t now_ms) {
     ++set.errors;
   }
   return set;
+}
+
+RuleSet compile_rule_files(const std::vector<std::pair<std::string, std::string>>& files,
+                           int64_t now_ms) {
+  SourceSet sources;
+  for (const auto& [path, text] : files)
+    sources.add(path, text);
+  return compile_sources(sources, now_ms);
 }
 
 RuleSet check_rule_text(std::string text, const std::string& file, int64_t now_ms) {

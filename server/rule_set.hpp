@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/program.hpp"
@@ -29,14 +30,24 @@ struct RuleSet {
   size_t errors = 0;
   std::string version;  // hex fingerprint of the whole set
   int64_t loaded_ms = 0;
+  // The files it was compiled from (path, text), so that the data folder can keep them
+  // and a recovery compile the same program again.
+  std::vector<std::pair<std::string, std::string>> files;
 
   // Index of the rule named `name` in rules, or -1.
   int64_t find(std::string_view name) const;
 };
 
+// A program's version (Program::version) as RuleSet::version shows it: 16 hex digits.
+std::string version_text(uint64_t version);
+
 // Reads, checks and compiles the rule files and folders of `paths`. A path that cannot
 // be read is an error diagnostic without a position.
 RuleSet load_rule_set(const std::vector<std::string>& paths, int64_t now_ms);
+
+// Checks and compiles rule files held in memory (RuleSet::files of a set compiled before).
+RuleSet compile_rule_files(const std::vector<std::pair<std::string, std::string>>& files,
+                           int64_t now_ms);
 
 // Checks and compiles rule text sent to POST /v1/rules/validate, named `file`.
 RuleSet check_rule_text(std::string text, const std::string& file, int64_t now_ms);

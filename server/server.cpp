@@ -192,7 +192,7 @@ Server::Server(Config config) : config_(std::move(config)) {
   for (unsigned i = 0; i < shards; ++i) {
     shards_.push_back(std::make_unique<Shard>(rules_->program, config_.engine, *sink_, metrics_,
                                               kShardQueueEvents, http_->loops(), i,
-                                              Durability{log_.get(), writer_.get()}));
+                                              Durability{log_.get(), writer_.get(), i, shards}));
   }
   char prefix[32];
   std::snprintf(prefix, sizeof prefix, "spur-%llx-", static_cast<unsigned long long>(wall_ms()));
@@ -238,6 +238,16 @@ void Server::open_storage() {
           }};
   writer_ = std::make_unique<storage::LogWriter>(*log_, fsync, config_.fsync_interval_ms,
                                                  std::move(hooks));
+}
+
+std::string Server::keep_rule_files(const RuleSet& set) {
+  if (!writer_) return "";
+  auto commit = std::make_unique<storage::Commit>(*log_);
+  commit->add_rules(set.program->version, set.files);
+  std::promise<std::string> written;
+  commit->on_done([&written](const std::string& error) { written.set_value(error); });
+  writer_->submit(std::move(commit));
+  return written.get_future().get();
 }
 
 std::string Server::write_refusal() const {
@@ -330,11 +340,23 @@ ReloadReport Server::reload_now(const std::string& cause) {
     SwapCounts counts;
     double ms = 0;  // how long the shard stopped for it
   };
+  if (std::string error = keep_rule_files(*next); !error.empty()) {
+    metrics_.reloads_failed.fetch_add(1, std::memory_order_relaxed);
+    log_line("error", "reload failed: the data folder refuses the new rule files",
+             {{"cause", cause}, {"error", error}});
+    return {503,
+            {{"error",
+              {{"code", "storage_unavailable"},
+               {"message", "the data folder could not keep the new rule files (" + error +
+                               "); nothing changed, the running rules stay; reload again when "
+                               "the disk takes writes"}}}}};
+  }
   const std::shared_ptr<const ProgramSwap> mapping = prepare_swap(before->program, next->program);
   auto [swaps, failures] = on_every_shard<Swap>([mapping](ShardState& state) {
     if (failpoint_hit("reload_swap")) throw std::runtime_error("failpoint reload_swap");
     const auto start = std::chrono::steady_clock::now();
     const SwapCounts counts = state.engine().replace_program(*mapping);
+    state.log_program();
     return Swap{counts, milliseconds_since(start)};
   });
   if (const auto failed = std::find_if(failures.begin(), failures.end(),
@@ -398,7 +420,10 @@ ReloadReport Server::failed_swap(const std::string& cause, const RuleSet& before
   // carries over by name both ways; waiting matches of changed rules are gone).
   const std::shared_ptr<const ProgramSwap> back = prepare_swap(next.program, before.program);
   auto [ignored, failures] = on_every_shard<std::monostate>([back](ShardState& state) {
-    if (&state.engine().program() == back->before.get()) state.engine().replace_program(*back);
+    if (&state.engine().program() == back->before.get()) {
+      state.engine().replace_program(*back);
+      state.log_program();
+    }
     return std::monostate();
   });
   size_t stuck = 0;

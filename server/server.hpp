@@ -107,6 +107,9 @@ class Server {
   void recover();
   // Opens the data folder and starts the log writer; throws ConfigError when it cannot.
   void open_storage();
+  // Storage mode disk: writes the set's rule files to the data folder and waits until
+  // they are durable, before any shard logs that it runs them. "" or the error.
+  std::string keep_rule_files(const RuleSet& set);
 
   Config config_;
   Metrics metrics_;

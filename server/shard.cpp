@@ -95,7 +95,8 @@ void ShardState::end_turn() {
 void ShardState::advance_to(int64_t ms) {
   const uint64_t before = firings_;
   engine_.advance_to(ms);
-  if (firings_ != before && durable() && !replaying_) commit().add_tick(*engine_.clock());
+  if (firings_ != before && durable() && !replaying_)
+    commit().add_tick(*engine_.clock(), durability_.shard, durability_.shards);
 }
 
 storage::Commit& ShardState::commit() {
@@ -106,6 +107,12 @@ storage::Commit& ShardState::commit() {
 void ShardState::when_durable(std::function<void(const std::string& error)> done) {
   if (!durable()) return done("");
   commit().on_done(std::move(done));
+}
+
+void ShardState::log_program() {
+  if (!durable() || replaying_) return;
+  commit().add_program(engine_.clock().value_or(0), engine_.program().version, durability_.shard,
+                       durability_.shards);
 }
 
 void ShardState::replay(const storage::LogRecord& record) {
@@ -121,6 +128,7 @@ void ShardState::replay(const storage::LogRecord& record) {
       engine_.merge_attributes(record.user, record.attributes);
       break;
     case storage::RecordKind::kTick:
+    case storage::RecordKind::kProgram:  // the caller's: it knows the programs
       break;
   }
 }

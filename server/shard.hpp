@@ -85,6 +85,7 @@ struct UserRecord : UserExtension {
 struct Durability {
   storage::EventLog* log = nullptr;
   storage::LogWriter* writer = nullptr;
+  uint32_t shard = 0, shards = 1;  // which shard of how many: program switches name it
 };
 
 // The shard's own state, handed to tasks on the shard's thread.
@@ -122,6 +123,10 @@ class ShardState : private EngineListener {
   bool durable() const { return durability_.log != nullptr; }
   storage::Commit& commit();
   void when_durable(std::function<void(const std::string& error)> done);
+  // Logs that this shard runs its engine's program from here on (at start, and at
+  // each switch of rule sets), so that a recovery replays each step under the program
+  // that ran it.
+  void log_program();
 
   // Recovery (storage mode disk): while replaying, firings are kept for GET .../firings
   // but not delivered (those of logged steps are in the outbox) and steps are not logged

@@ -15,8 +15,8 @@ void Commit::add_attributes(RecordKind kind, int64_t clock_ms, const std::string
                     attributes_value(kind, clock_ms, attributes)});
 }
 
-void Commit::add_tick(int64_t clock_ms) {
-  steps_.push_back({tick_key(log_->next_seq()), tick_value(clock_ms)});
+void Commit::add_tick(int64_t clock_ms, uint32_t shard, uint32_t shards) {
+  steps_.push_back({tick_key(log_->next_seq()), tick_value(clock_ms, shard, shards)});
 }
 
 std::unique_ptr<Commit> Commit::redelivery(EventLog& log, std::vector<OutboxEntry> firings) {
@@ -24,6 +24,14 @@ std::unique_ptr<Commit> Commit::redelivery(EventLog& log, std::vector<OutboxEntr
   commit->firings_ = std::move(firings);
   commit->in_outbox_ = true;
   return commit;
+}
+
+void Commit::add_program(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards) {
+  steps_.push_back({tick_key(log_->next_seq()), program_value(clock_ms, version, shard, shards)});
+}
+
+void Commit::add_rules(uint64_t version, const RuleFiles& files) {
+  steps_.push_back({rules_key(version), rules_value(files)});
 }
 
 void Commit::add_firing(std::string_view user, std::string_view targets, std::string_view json) {

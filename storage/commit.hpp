@@ -29,7 +29,12 @@ class Commit {
   void add_event(int64_t clock_ms, const Event& event);
   void add_attributes(RecordKind kind, int64_t clock_ms, const std::string& user,
                       const Value& attributes);
-  void add_tick(int64_t clock_ms);
+  // Shard `shard` of `shards` fired timers at `clock_ms`.
+  void add_tick(int64_t clock_ms, uint32_t shard, uint32_t shards);
+  // Shard `shard` of `shards` runs program `version` from here on.
+  void add_program(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards);
+  // The rule files of program `version` (kept for good: recovery compiles them again).
+  void add_rules(uint64_t version, const RuleFiles& files);
   // Firings found in the outbox at recovery: delivered again, in their order, not
   // written again.
   static std::unique_ptr<Commit> redelivery(EventLog& log, std::vector<OutboxEntry> firings);

@@ -157,6 +157,23 @@ void EventLog::for_each_step(const std::function<void(LogRecord&)>& each) {
   next_seq_.store(std::max(next_seq_.load(), max_seq + 1));
 }
 
+std::map<uint64_t, RuleFiles> EventLog::rule_versions() {
+  std::map<uint64_t, RuleFiles> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
+  const std::string end = prefix_end("V");
+  for (it->Seek("V"); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+    std::string error;
+    auto rules = decode_rules(it->key().ToStringView(), it->value().ToStringView(), error);
+    if (!rules) {
+      throw StorageError("the data folder " + path_ + " holds rule files Spur cannot read (" +
+                         error + "); it is damaged: restore it from a backup or move it aside");
+    }
+    out.emplace(rules->first, std::move(rules->second));
+  }
+  if (!it->status().ok()) throw unreadable(path_, it->status());
+  return out;
+}
+
 std::vector<OutboxEntry> EventLog::outbox() {
   std::vector<OutboxEntry> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -51,6 +52,8 @@ class EventLog {
   // Every step in the folder, in key order (by partition and user, then seq). Throws
   // StorageError when a record cannot be read.
   void for_each_step(const std::function<void(LogRecord&)>& each);
+  // The rule files of every program version the folder has seen.
+  std::map<uint64_t, RuleFiles> rule_versions();
   // The firings still in the outbox, in seq order.
   std::vector<OutboxEntry> outbox();
 

@@ -138,8 +138,60 @@ std::string attributes_value(RecordKind kind, int64_t clock_ms, const Value& att
   return out;
 }
 
-std::string tick_value(int64_t clock_ms) {
-  return step_head(RecordKind::kTick, clock_ms);
+std::string tick_value(int64_t clock_ms, uint32_t shard, uint32_t shards) {
+  std::string out = step_head(RecordKind::kTick, clock_ms);
+  put_u32(out, shard);
+  put_u32(out, shards);
+  return out;
+}
+
+std::string program_value(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards) {
+  std::string out = step_head(RecordKind::kProgram, clock_ms);
+  put_u64(out, version);
+  put_u32(out, shard);
+  put_u32(out, shards);
+  return out;
+}
+
+std::string rules_key(uint64_t version) {
+  std::string out = "V";
+  put_u64(out, version);
+  return out;
+}
+
+std::string rules_value(const RuleFiles& files) {
+  std::string out;
+  put_u32(out, static_cast<uint32_t>(files.size()));
+  for (const auto& [path, text] : files) {
+    put_text(out, path);
+    put_text(out, text);
+  }
+  return out;
+}
+
+std::optional<std::pair<uint64_t, RuleFiles>> decode_rules(std::string_view key,
+                                                           std::string_view value,
+                                                           std::string& error) {
+  Reader k(key);
+  const uint8_t tag = k.u8();
+  const uint64_t version = k.u64();
+  Reader v(value);
+  const uint32_t count = v.u32();
+  if (tag != 'V' || !k.ok() || !k.rest().empty() || !v.ok() || count > value.size()) {
+    error = "a malformed rule-files record";
+    return std::nullopt;
+  }
+  RuleFiles files;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string path(v.text());
+    std::string text(v.text());
+    files.emplace_back(std::move(path), std::move(text));
+  }
+  if (!v.ok() || !v.rest().empty()) {
+    error = "a truncated rule-files record";
+    return std::nullopt;
+  }
+  return std::pair(version, std::move(files));
 }
 
 std::optional<LogRecord> decode_record(std::string_view key, std::string_view value,
@@ -190,8 +242,19 @@ std::optional<LogRecord> decode_record(std::string_view key, std::string_view va
       break;
     }
     case RecordKind::kTick:
-      if (tag != 'T' || !v.rest().empty()) {
+      record.shard = v.u32();
+      record.shards = v.u32();
+      if (tag != 'T' || !v.ok() || !v.rest().empty() || record.shard >= record.shards) {
         error = "a malformed tick";
+        return std::nullopt;
+      }
+      break;
+    case RecordKind::kProgram:
+      record.version = v.u64();
+      record.shard = v.u32();
+      record.shards = v.u32();
+      if (tag != 'T' || !v.ok() || !v.rest().empty() || record.shard >= record.shards) {
+        error = "a malformed program switch";
         return std::nullopt;
       }
       break;
@@ -199,7 +262,7 @@ std::optional<LogRecord> decode_record(std::string_view key, std::string_view va
       error = "an unknown record kind " + std::to_string(kind);
       return std::nullopt;
   }
-  if (record.kind != RecordKind::kTick && tag != 'L') {
+  if (record.kind != RecordKind::kTick && record.kind != RecordKind::kProgram && tag != 'L') {
     error = "a user's step without a user";
     return std::nullopt;
   }
@@ -229,7 +292,8 @@ bool decode_outbox(std::string_view key, std::string_view value, std::vector<Out
     return false;
   }
   for (uint32_t i = 0; i < count; ++i) {
-    OutboxEntry entry{.seq = seq};
+    OutboxEntry entry;
+    entry.seq = seq;
     entry.user = std::string(v.text());
     entry.targets = std::string(v.text());
     entry.json = std::string(v.text());

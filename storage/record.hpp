@@ -5,7 +5,9 @@
 // Keys sort so that the records a recovery or an erasure needs are one range each:
 //   M<name>                                  meta: format version, partition count
 //   L<partition:2><user length:4><user><seq:8>   a user's step: event or profile write
-//   T<seq:8>                                 a timer step that fired something (a tick)
+//   T<seq:8>                                 a timer step that fired something (a tick),
+//                                            or a shard switching rule sets (a program)
+//   V<version:8>                             the rule files of a program version
 //   O<seq:8>                                 the firings of one commit not yet confirmed
 //                                            by their adapters (one key a commit: a key
 //                                            a firing cost a quarter of a loaded server)
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/event.hpp"
@@ -30,17 +33,20 @@ enum class RecordKind : uint8_t {
   kEvent = 1,            // an input event, as handed to the engine
   kSetAttributes = 2,    // PUT /v1/profiles/{user}
   kMergeAttributes = 3,  // PATCH /v1/profiles/{user}
-  kTick = 4,             // timers fired at `clock_ms`
+  kTick = 4,             // shard `shard` of `shards` fired timers at `clock_ms`
+  kProgram = 5,          // shard `shard` of `shards` switched to program `version`
 };
 
 // One step of the log, decoded.
 struct LogRecord {
   RecordKind kind = RecordKind::kEvent;
   uint64_t seq = 0;
-  int64_t clock_ms = 0;  // the engine's clock when the step was handled
-  std::string user;      // empty for a tick
-  Event event;           // kEvent
-  Value attributes;      // kSetAttributes, kMergeAttributes
+  int64_t clock_ms = 0;            // the engine's clock when the step was handled
+  std::string user;                // empty for a tick
+  Event event;                     // kEvent
+  Value attributes;                // kSetAttributes, kMergeAttributes
+  uint64_t version = 0;            // kProgram: Program::version
+  uint32_t shard = 0, shards = 0;  // kTick, kProgram: the shard that logged it, of how many
 };
 
 // A user's partition: a stable hash of the id (the same in every process and version of
@@ -57,7 +63,17 @@ std::string outbox_key(uint64_t seq);
 // The value of a step record.
 std::string event_value(int64_t clock_ms, const Event& event);
 std::string attributes_value(RecordKind kind, int64_t clock_ms, const Value& attributes);
-std::string tick_value(int64_t clock_ms);
+std::string tick_value(int64_t clock_ms, uint32_t shard, uint32_t shards);
+std::string program_value(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards);
+
+// The rule files (path, text) of a program version.
+using RuleFiles = std::vector<std::pair<std::string, std::string>>;
+std::string rules_key(uint64_t version);
+std::string rules_value(const RuleFiles& files);
+// Nullopt, with `error` set, for bytes this format did not write.
+std::optional<std::pair<uint64_t, RuleFiles>> decode_rules(std::string_view key,
+                                                           std::string_view value,
+                                                           std::string& error);
 
 // Decodes a step record; nullopt, with `error` saying what is wrong, for bytes this
 // format did not write.

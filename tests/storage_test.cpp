@@ -82,7 +82,7 @@ TEST_CASE("the log keeps every step of a commit across a reopen, in seq order pe
     commit.add_attributes(RecordKind::kMergeAttributes, 11, "u1",
                           Value::object(Object{{"ltv", Value::number(900)}}));
     commit.add_event(12, ping("u2", "b", 12));
-    commit.add_tick(13);
+    commit.add_tick(13, 1, 2);
     std::vector<Commit*> commits{&commit};
     REQUIRE(log.write(commits, true, 0).empty());
   }
