@@ -467,6 +467,7 @@ int Server::run() {
             {"io_threads", or_cores(config_.io_threads)},
             {"threads", http_->loops().size()},
             {"watch", config_.watch},
+            {"storage", config_.storage_mode == "disk" ? config_.storage_path : "memory"},
             {"auth", config_.tokens.empty() ? "none" : "bearer"}});
   if (config_.tokens.empty()) {
     log_line("warning",

@@ -97,6 +97,8 @@ EventLog::EventLog(const std::string& path, std::function<void(const std::string
                        " is a folder that Spur did not make (no CURRENT file); point "
                        "storage.path at an empty or new folder");
   }
+  // Made here, so that RocksDB does not report a missing folder as an error.
+  std::filesystem::create_directories(path, ec);
   if (const rocksdb::Status status = db_->open(path); !status.ok()) throw unreadable(path, status);
 
   std::string format;
