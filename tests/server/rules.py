@@ -20,6 +20,16 @@ then
 end
 """
 
+QUICK = """
+rule quick_wait "Fires a second after a cart without purchase"
+when
+  add_to_cart as c
+  and no purchase within 1s
+then
+  send log { sku: c.sku }
+end
+"""
+
 VIP = """
 segment vip "Worth over 500"
 when

@@ -83,15 +83,7 @@ def test_a_restart_with_other_rule_files_is_a_reload():
         assert server.stop() == 0
         # A new waiting rule that the old cart would have met: added by the restart, it
         # starts empty, as a reload would have it, and cart_wait keeps its match.
-        server.write_rule("new.rules", """
-rule quick_wait "A cart without a purchase within 1s"
-when
-  add_to_cart as c
-  and no purchase within 1s
-then
-  send log { sku: c.sku }
-end
-""")
+        server.write_rule("new.rules", rules.QUICK)
         time.sleep(2.5)
         server.start(restart=True)
         wait_for(lambda: firing_ids(server, "cart_wait"), what="the unchanged rule's late firing")

@@ -12,15 +12,6 @@ import rules
 
 spur = os.path.abspath(sys.argv[1])
 BASE = "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
-QUICK = """
-rule quick_wait "Fires a second after a cart without purchase"
-when
-  add_to_cart as c
-  and no purchase within 1s
-then
-  send log { sku: c.sku }
-end
-"""
 
 
 def failing_start(config, env=None):
@@ -100,7 +91,7 @@ def test_log_adapter_to_a_file():
 
 
 def test_timers_fire_on_the_wall_clock():
-    server = SpurServer(spur, {"quick.rules": QUICK}, BASE).start()
+    server = SpurServer(spur, {"quick.rules": rules.QUICK}, BASE).start()
     try:
         sent = time.time()
         server.post_events({"event": "add_to_cart", "user": "clock-1", "id": "c-1", "properties": {"sku": "Z"}})
