@@ -241,7 +241,10 @@ void handle_request(Server& server, const Request& request, Respond respond) {
       return respond(json_response(200, {{"status", "ok"}}));
     case Endpoint::kReadyz: {
       if (server.ready()) return respond(json_response(200, {{"status", "ready"}}));
-      Response r = error_response(503, "not_ready", "the rules are still loading; retry shortly");
+      Response r = error_response(
+          503, "not_ready",
+          "the server is starting (loading its rules, recovering its state from the data "
+          "folder) or stopping; retry shortly");
       r.headers.emplace_back("Retry-After", "1");
       return respond(std::move(r));
     }

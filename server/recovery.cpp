@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <thread>
 #include <variant>
 
+#include "server/failpoint.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
@@ -130,6 +132,8 @@ void Server::recover() {
     state.end_turn();
     return std::monostate();
   });
+  // For the end-to-end test of what the server answers while it recovers.
+  if (failpoint_hit("slow_recovery")) std::this_thread::sleep_for(std::chrono::seconds(2));
   for (const auto& shard : shards_)
     shard->end_recovery();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -103,6 +103,32 @@ def test_a_restart_with_other_rule_files_is_a_reload():
         server.cleanup()
 
 
+def test_while_it_recovers_it_is_not_ready_and_takes_no_write():
+    server = SpurServer(spur, RULES, BASE, env={"SPUR_FAILPOINTS": "slow_recovery"})
+    try:
+        # Started by hand: the harness waits for "spur serve started", which comes after
+        # recovery; the address is in the "recovering" line before it.
+        server.stdout = open(server.stdout_path, "w")
+        server.stderr = open(server.stderr_path, "w")
+        server.proc = subprocess.Popen(server.args, cwd=server.dir, env=server.env,
+                                       stdout=server.stdout, stderr=server.stderr)
+        recovering = []
+        wait_for(lambda: recovering.extend(l for l in server.log_lines() if l["msg"].startswith("recovering"))
+                 or recovering, what="the recovering line")
+        server.port = int(recovering[0]["listen"].rsplit(":", 1)[1])
+        ready = server.request("GET", "/readyz")
+        assert ready.status == 503 and ready.json()["error"]["code"] == "not_ready", ready.body
+        ev = {"event": "ping", "user": "r1", "id": "r1", "time": iso(now_ms() - 50)}
+        refused = server.request("POST", "/v1/events", ev)
+        assert refused.status == 503 and refused.json()["error"]["code"] == "not_ready", refused.body
+        assert server.request("PUT", "/v1/profiles/r1", {"ltv": 1}).status == 503
+        wait_for(lambda: server.request("GET", "/readyz").status == 200, what="ready")
+        assert server.request("POST", "/v1/events", ev).status == 202
+    finally:
+        server.stop()
+        server.cleanup()
+
+
 def test_profile_writes_survive_a_kill():
     server = SpurServer(spur, RULES, BASE).start()
     try:
