@@ -22,6 +22,8 @@ namespace {
 // Steps a shard replays in one task: reads and metrics queued behind a replay wait at
 // most this many steps.
 constexpr size_t kReplayChunk = 20'000;
+// A long recovery says how far it is every this many steps.
+constexpr uint64_t kProgressEvery = 1'000'000;
 
 }  // namespace
 
@@ -107,7 +109,14 @@ void Server::recover() {
           state.replay(record);
         }
         state.set_replaying(false);
-        metrics_.recovery_steps_done.fetch_add(to - from, std::memory_order_relaxed);
+        const uint64_t done =
+            metrics_.recovery_steps_done.fetch_add(to - from, std::memory_order_relaxed) +
+            (to - from);
+        if (done / kProgressEvery != (done - (to - from)) / kProgressEvery) {
+          log_line("info", "recovering",
+                   {{"steps_done", done},
+                    {"steps", metrics_.recovery_steps_total.load(std::memory_order_relaxed)}});
+        }
       });
     }
   }

@@ -63,6 +63,27 @@ TEST_CASE("a step record reads back as it was written, and bytes cut short never
   CHECK_FALSE(decode_record(key.substr(0, key.size() - 1), value, why));
 }
 
+TEST_CASE("ticks, rule switches and rule files read back as they were written") {
+  std::string error;
+  const auto tick = decode_record(tick_key(7), tick_value(1'000, 1, 4), error);
+  REQUIRE(tick);
+  CHECK(tick->kind == RecordKind::kTick);
+  CHECK(tick->user.empty());
+  CHECK((tick->clock_ms == 1'000 && tick->shard == 1 && tick->shards == 4));
+  const auto program = decode_record(tick_key(8), program_value(2'000, 0xabcdef, 3, 4), error);
+  REQUIRE(program);
+  CHECK(program->kind == RecordKind::kProgram);
+  CHECK((program->version == 0xabcdef && program->shard == 3 && program->shards == 4));
+  CHECK_FALSE(decode_record(tick_key(9), program_value(2'000, 1, 4, 4), error));  // 4 of 4
+  const RuleFiles files = {{"a.rules", "rule a when x then send log end"}, {"b.rules", ""}};
+  const auto rules = decode_rules(rules_key(42), rules_value(files), error);
+  REQUIRE(rules);
+  CHECK(rules->first == 42);
+  CHECK(rules->second == files);
+  const std::string value = rules_value(files);
+  CHECK_FALSE(decode_rules(rules_key(42), value.substr(0, value.size() - 1), error));
+}
+
 TEST_CASE("a user's keys share a prefix that no other user's keys start with") {
   const std::string a = user_prefix(3, "ab");
   CHECK(user_key(3, "ab", 1).starts_with(a));
