@@ -63,7 +63,6 @@ void LogWriter::run() {
         lock.lock();
       }
       stopping = stopping_;
-      if (!retry_.empty()) log_.resume();  // a failure of its own shows in the write
       round = std::move(retry_);
       retry_.clear();
       for (auto& commit : queue_)
@@ -71,6 +70,8 @@ void LogWriter::run() {
       queue_.clear();
     }
     last_round = std::chrono::steady_clock::now();
+    // Outside the lock: the shards go on handing commits over while the folder reopens.
+    if (!writable()) log_.resume();  // a failure of its own shows in the write
     if (!round.empty()) commit_round(std::move(round), fsync_ != Fsync::kNever);
     if (stopping && retry_.empty()) break;
     if (stopping) {
