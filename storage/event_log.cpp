@@ -57,7 +57,7 @@ struct EventLog::Db {
     options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
     options.allow_concurrent_memtable_write = false;
     rocksdb::DB* opened = nullptr;
-    const rocksdb::Status status = rocksdb::DB::Open(options, path, &opened);
+    rocksdb::Status status = rocksdb::DB::Open(options, path, &opened);
     db.reset(opened);
     return status;
   }
