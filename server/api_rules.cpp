@@ -121,6 +121,15 @@ void one_rule(Server& server, const std::string& name, Respond respond) {
 }
 
 void reload_rules(Server& server, Respond respond) {
+  // A switch of rule sets in the middle of a recovery's replay would replay the rest
+  // under the wrong rules.
+  if (!server.ready()) {
+    Response r = error_response(503, "not_ready",
+                                "the server is starting (recovering its state from the data "
+                                "folder) or stopping; reload when /readyz answers 200");
+    r.headers.emplace_back("Retry-After", "1");
+    return respond(std::move(r));
+  }
   server.reload("api", [respond](ReloadReport report) {
     respond(json_response(report.status, report.body));
   });

@@ -122,6 +122,7 @@ def test_while_it_recovers_it_is_not_ready_and_takes_no_write():
         refused = server.request("POST", "/v1/events", ev)
         assert refused.status == 503 and refused.json()["error"]["code"] == "not_ready", refused.body
         assert server.request("PUT", "/v1/profiles/r1", {"ltv": 1}).status == 503
+        assert server.request("POST", "/v1/rules/reload").status == 503
         wait_for(lambda: server.request("GET", "/readyz").status == 200, what="ready")
         assert server.request("POST", "/v1/events", ev).status == 202
     finally:
