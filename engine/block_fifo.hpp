@@ -19,6 +19,14 @@ class BlockFifo {
   size_t size() const { return size_; }
   // REQUIRES: not empty.
   const T& front() const { return blocks_.front()[head_]; }
+  // The i-th entry from the front. REQUIRES: i < size().
+  const T& operator[](size_t i) const {
+    const size_t at = head_ + i;
+    return blocks_[at / kBlock][at % kBlock];
+  }
+  // Entries removed so far: the entry at the front is the popped()-th ever pushed, so
+  // that popped() + i names the i-th entry from the front for as long as it is queued.
+  uint64_t popped() const { return popped_; }
 
   void push_back(const T& item) {
     if (blocks_.empty() || tail_ == kBlock) {
@@ -31,6 +39,7 @@ class BlockFifo {
 
   // REQUIRES: not empty.
   void pop_front() {
+    ++popped_;
     ++head_;
     --size_;
     if (head_ == kBlock) {
@@ -48,6 +57,7 @@ class BlockFifo {
   size_t head_ = 0;  // next to remove, in the front block
   size_t tail_ = 0;  // next to fill, in the back block
   size_t size_ = 0;
+  uint64_t popped_ = 0;
 };
 
 }  // namespace spur

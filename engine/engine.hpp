@@ -160,6 +160,27 @@ class Engine {
   // window's fingerprints of the user's event ids stay (hashes, no personal data).
   bool erase_user(const std::string& user);
 
+  // Checkpoints (storage mode disk; docs/architecture.md, "Checkpoints"), made a few
+  // users at a time between steps (engine/checkpoint.cpp). begin_save_pass() starts a
+  // pass; each save_some() then calls each(user id, state) for users not yet saved in
+  // it, visiting at most `max_slots` slots of the user table, and returns true once
+  // every user that was in the engine at begin_save_pass() has been saved (those made
+  // since may or may not be). `each` must not call back into the engine.
+  void begin_save_pass();
+  template <class Each>
+  bool save_some(size_t max_slots, Each&& each);
+  // Replaces the state of `user` by the one `bytes` hold (append_user_bytes, engine/
+  // user_bytes.hpp, under this program), its timers set again, and returns it. Throws
+  // UserBytesError for bytes that function did not write.
+  UserState& restore_user(const std::string& user, std::string_view bytes);
+  // The dedup window's ids, for checkpoints (RecentIds::copy and merge).
+  bool copy_recent_ids(uint64_t& position, size_t max, std::vector<RecentIds::Entry>& out) const {
+    return recent_ids_.copy(position, max, out);
+  }
+  void merge_recent_ids(std::vector<RecentIds::Entry> entries) {
+    recent_ids_.merge(std::move(entries));
+  }
+
   // Why `rule` did not match `event` for `user` (engine/explain.cpp), evaluated against
   // the user's state and the clock now; nullopt when every condition holds now.
   std::optional<FalseCondition> first_false_condition(const std::string& user, const Event& event,
@@ -308,6 +329,11 @@ class Engine {
   // compaction drops those timers, so that erasing costs no pass over the heap.
   std::vector<std::unique_ptr<User>> erased_users_;
   RecentIds recent_ids_;
+  // The checkpoint pass under way: its number (UserState::saved_pass), the next slot of
+  // the user table to visit, and the table's growths when the walk (re)started.
+  uint32_t save_pass_ = 0;
+  size_t save_cursor_ = 0;
+  uint64_t save_growths_ = 0;
   std::optional<int64_t> clock_;
   uint64_t next_order_ = 1;
   std::vector<RuleCounts> rule_counts_;
@@ -332,6 +358,32 @@ class Engine {
   Event held_event_;                      // its trigger's envelope
   std::vector<const Value*> held_slots_;  // its trigger's slots: one per slot of the program
 };
+
+template <class Each>
+bool Engine::save_some(size_t max_slots, Each&& each) {
+  const auto save = [&](User& node) {
+    if (node.second.saved_pass == save_pass_) return;
+    node.second.saved_pass = save_pass_;
+    each(node.first, std::as_const(node.second));
+  };
+  // Nodes a growth or an erasure moved may have jumped behind the cursor: after a growth
+  // the walk starts again, after an erasure the nodes it moved are visited now
+  // (NodeTable::slot_count); users saved already are skipped.
+  if (users_.growths() != save_growths_) {
+    save_cursor_ = 0;
+    save_growths_ = users_.growths();
+    users_.take_moved_to();
+  } else {
+    for (const size_t slot : users_.take_moved_to())
+      users_.visit_slot(slot, save);
+  }
+  const size_t to = std::min(users_.slot_count(), save_cursor_ + max_slots);
+  users_.for_each_in(save_cursor_, to, save);
+  save_cursor_ = to;
+  if (save_cursor_ < users_.slot_count()) return false;
+  users_.track_moves(false);
+  return true;
+}
 
 // Calls submit(i, hint) for each i in [0, count), in order, with the hint that make_hint(i)
 // (Engine::prefetch of event i) returned kPrefetchAhead calls before, as a batch of

@@ -80,11 +80,44 @@ class NodeTable {
     --size_;
     erase_by_backward_shift(
         slots_, static_cast<size_t>(slot - slots_.data()), [](const Slot& s) { return !s.node; },
-        [](const Slot& s) { return s.hash; }, [](Slot& s) { s.node.reset(); });
+        [](const Slot& s) { return s.hash; }, [](Slot& s) { s.node.reset(); },
+        [this](size_t to) {
+          if (tracking_moves_) moved_to_.push_back(to);
+        });
     return node;
   }
 
   size_t size() const { return size_; }
+
+  // For a walk over the nodes spread over many calls (a checkpoint saves a shard's users
+  // a few at a time between steps): the slots, visited by index. Nodes move from slot to
+  // slot only when the table grows (every node) or a node is erased (some of the nodes
+  // after it in its run move back): a walk that starts again at 0 after a growth, and
+  // visits the slots nodes moved into (take_moved_to()), sees every node that was in
+  // the table all along.
+  size_t slot_count() const { return slots_.size(); }
+  uint64_t growths() const { return growths_; }
+  // While on, erasures note the slots they move nodes into, for take_moved_to().
+  void track_moves(bool on) {
+    tracking_moves_ = on;
+    moved_to_.clear();
+  }
+  // The slots nodes moved into since the last call, while tracking (a slot a node moved
+  // out of again is there too: it holds another node now, or none).
+  std::vector<size_t> take_moved_to() { return std::exchange(moved_to_, {}); }
+  // Calls f(node) for the node in slot `i`, if any. f must not add or erase.
+  template <class F>
+  void visit_slot(size_t i, F&& f) {
+    if (i < slots_.size() && slots_[i].node) f(*slots_[i].node);
+  }
+  // Calls f(node) for the node in each slot of [from, to) that holds one.
+  // REQUIRES: to <= slot_count(). f must not add or erase.
+  template <class F>
+  void for_each_in(size_t from, size_t to, F&& f) {
+    for (size_t i = from; i < to; ++i) {
+      if (slots_[i].node) f(*slots_[i].node);
+    }
+  }
 
   // Calls f(node) for every node, in no particular order. f must not add or erase.
   template <class F>
@@ -117,6 +150,7 @@ class NodeTable {
   }
 
   void grow() {
+    ++growths_;
     std::vector<Slot> old(std::max<size_t>(16, 2 * slots_.size()));
     old.swap(slots_);
     const size_t mask = slots_.size() - 1;
@@ -131,6 +165,9 @@ class NodeTable {
 
   std::vector<Slot> slots_;  // a power of two in size, or empty
   size_t size_ = 0;
+  uint64_t growths_ = 0;
+  bool tracking_moves_ = false;
+  std::vector<size_t> moved_to_;  // see take_moved_to()
 };
 
 }  // namespace spur

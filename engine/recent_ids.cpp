@@ -73,6 +73,28 @@ void RecentIds::forget_before(int64_t ms) {
   }
 }
 
+bool RecentIds::copy(uint64_t& position, size_t max, std::vector<Entry>& out) const {
+  position = std::max(position, order_.popped());
+  const uint64_t end = order_.popped() + order_.size();
+  const uint64_t last = std::min<uint64_t>(end, position + max);
+  for (; position < last; ++position)
+    out.push_back(order_[static_cast<size_t>(position - order_.popped())]);
+  return position < end;
+}
+
+void RecentIds::merge(std::vector<Entry> entries) {
+  std::vector<Entry> all;
+  all.reserve(order_.size() + entries.size());
+  for (size_t i = 0; i < order_.size(); ++i)
+    all.push_back(order_[i]);
+  all.insert(all.end(), entries.begin(), entries.end());
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Entry& a, const Entry& b) { return a.at < b.at; });
+  *this = RecentIds();
+  for (const Entry& entry : all)
+    insert(entry.key, entry.at);
+}
+
 void RecentIds::erase(const Key& key) {
   if (!old_.empty()) {
     // In the old table a key leaves a mark, not a hole: runs there must stay whole

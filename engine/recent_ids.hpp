@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "engine/block_fifo.hpp"
 #include "engine/text_hash.hpp"
@@ -49,6 +50,20 @@ class RecentIds {
   // Starts loading the slots insert() will probe first for `key`.
   void prefetch(const Key& key) const;
 
+  // For checkpoints (storage mode disk), which copy the ids a few thousand at a time
+  // between steps: an id remembered, and the handled time it is forgotten after.
+  struct Entry {
+    int64_t at;
+    Key key;
+  };
+  // Appends to `out` at most `max` ids, in the order they were remembered, from the one
+  // `position` names (0: the first ever; one forgotten since is skipped) and moves
+  // `position` past them. Returns false once every id remembered so far is copied.
+  bool copy(uint64_t& position, size_t max, std::vector<Entry>& out) const;
+  // Remembers `entries` as well as the ids remembered already, all in the order of
+  // their times (equal times: those remembered already first), each once.
+  void merge(std::vector<Entry> entries);
+
  private:
   static constexpr Key kEmpty{0, 0};  // an empty slot
   static constexpr Key kGone{0, 1};   // a slot of the old table moved or erased (its run goes on)
@@ -77,10 +92,6 @@ class RecentIds {
     size_t size_ = 0;
   };
 
-  struct Entry {
-    int64_t at;
-    Key key;
-  };
   // In `table`: the key's slot, or the empty slot ending its run.
   static size_t find(const Table& table, const Key& key);
   void erase(const Key& key);

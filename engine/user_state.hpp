@@ -64,6 +64,8 @@ struct UserState {
   // In the engine's list of the users whose state holds rule, group, segment or node
   // numbers (waiting matches, firing times, segments), the only ones a reload renumbers.
   bool numbered = false;
+  // The last checkpoint pass that saved the user (Engine::save_some).
+  uint32_t saved_pass = 0;
 
   std::optional<int64_t> first_seen() const {
     return first_seen_ms == kNever ? std::nullopt : std::optional(first_seen_ms);

@@ -3,8 +3,8 @@
 // durations as 8 raw bytes; strings, lists and objects length-prefixed). A short string
 // costs its length plus two bytes instead of a 24-byte Value.
 //
-// Not a wire or storage format: the bytes never leave the process, so the layout may
-// change between versions.
+// Not a wire format. Checkpoints keep these bytes in the data folder (engine/
+// user_bytes.hpp): a change of layout is a change of its format (storage::kFormatVersion).
 #pragma once
 
 #include <cstdint>

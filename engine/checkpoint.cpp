@@ -1,0 +1,31 @@
+// The engine's side of checkpoints: a pass over the users (Engine::save_some, in the
+// header) and a user's state restored from its bytes.
+#include <algorithm>
+
+#include "engine/engine.hpp"
+#include "engine/user_bytes.hpp"
+
+namespace spur {
+
+void Engine::begin_save_pass() {
+  ++save_pass_;
+  save_cursor_ = 0;
+  save_growths_ = users_.growths();
+  users_.track_moves(true);
+}
+
+UserState& Engine::restore_user(const std::string& user, std::string_view bytes) {
+  erase_user(user);
+  User& node = state(user);
+  UserState& u = node.second;
+  read_user_bytes(bytes, u, making_, match_bytes_);
+  // Matches keep their creation order; those made from here on come after them.
+  for (const PendingMatch& match : u.pending) {
+    next_order_ = std::max(next_order_, match.id() + 1);
+    push_timer({next_deadline_of(match), match.id(), &node});
+  }
+  if (!u.pending.empty() || u.activity) note_numbered(u);
+  return u;
+}
+
+}  // namespace spur

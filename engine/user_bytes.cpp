@@ -1,0 +1,189 @@
+#include "engine/user_bytes.hpp"
+
+#include <cstdint>
+
+#include "engine/value_bytes.hpp"
+
+namespace spur {
+namespace {
+
+// Which optional parts follow the profile and the seen times.
+constexpr uint8_t kHasActivity = 1;
+
+void append_times(std::string& out, const Fifo<int64_t>& times) {
+  append_varint(out, times.size());
+  for (const int64_t t : times)
+    append_int64(out, t);
+}
+
+void append_numbered_times(std::string& out,
+                           const std::vector<std::pair<uint32_t, FiringTimes>>& all) {
+  append_varint(out, all.size());
+  for (const auto& [number, times] : all) {
+    append_varint(out, number);
+    append_times(out, times);
+  }
+}
+
+void append_match(std::string& out, const PendingContents& m) {
+  append_varint(out, m.id);
+  append_varint(out, m.rule);
+  append_int64(out, m.trigger_ms);
+  append_text(out, m.trigger_id);
+  append_text(out, m.trigger_name);
+  append_int64(out, m.trigger_time_ms);
+  append_varint(out, m.held.size());
+  for (const uint64_t word : m.held)
+    append_varint(out, word);
+  append_varint(out, m.slots.size());
+  for (const auto& [slot, value] : m.slots) {
+    append_varint(out, slot);
+    append_value_bytes(out, value);
+  }
+  append_varint(out, m.frozen.size());
+  for (const auto& [node, value] : m.frozen) {
+    append_varint(out, node);
+    append_value_bytes(out, value);
+  }
+}
+
+// Reads over the bytes of one user, checking after each part that it did not run past
+// their end, and that a count is no more than the bytes left could hold (so that damaged
+// bytes cannot ask for a huge allocation).
+class UserReader {
+ public:
+  explicit UserReader(std::string_view bytes)
+      : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+
+  uint64_t varint() { return checked(read_varint(p_)); }
+  int64_t int64() { return checked(read_int64(p_)); }
+  std::string_view text() { return checked(read_text(p_)); }
+  Value value() { return checked(read_value_bytes(p_)); }
+  uint8_t byte() {
+    need(1);
+    return static_cast<uint8_t>(*p_++);
+  }
+  uint32_t number() {
+    const uint64_t n = varint();
+    if (n > UINT32_MAX) throw UserBytesError("a rule, group, segment or node number is too large");
+    return static_cast<uint32_t>(n);
+  }
+  size_t count() {
+    const uint64_t n = varint();
+    if (n > static_cast<uint64_t>(end_ - p_))
+      throw UserBytesError("a count is larger than the bytes left");
+    return static_cast<size_t>(n);
+  }
+  void times(Fifo<int64_t>& out) {
+    for (size_t n = count(); n > 0; --n)
+      out.push_back(int64());
+  }
+  void numbered_times(std::vector<std::pair<uint32_t, FiringTimes>>& out) {
+    out.resize(count());
+    for (auto& [number, times_of] : out) {
+      number = this->number();
+      times(times_of);
+    }
+  }
+  void match(PendingContents& m) {
+    m.id = varint();
+    m.rule = number();
+    m.trigger_ms = int64();
+    m.trigger_id = text();
+    m.trigger_name = text();
+    m.trigger_time_ms = int64();
+    m.held.resize(count());
+    for (uint64_t& word : m.held)
+      word = varint();
+    m.slots.resize(count());
+    for (auto& [slot, value] : m.slots) {
+      slot = number();
+      value = this->value();
+    }
+    m.frozen.resize(count());
+    for (auto& [node, value] : m.frozen) {
+      node = number();
+      value = this->value();
+    }
+  }
+  void finish() const {
+    if (p_ != end_) throw UserBytesError("bytes follow the end of the user's state");
+  }
+
+ private:
+  void need(size_t n) const {
+    if (static_cast<size_t>(end_ - p_) < n) throw UserBytesError("the user's state is cut short");
+  }
+  template <typename T>
+  T checked(T t) const {
+    if (p_ > end_) throw UserBytesError("the user's state is cut short");
+    return t;
+  }
+
+  const char* p_;
+  const char* end_;
+};
+
+}  // namespace
+
+void append_user_bytes(std::string& out, const UserState& user) {
+  append_value_bytes(out, user.attributes);
+  append_int64(out, user.first_seen_ms);
+  append_int64(out, user.last_seen_ms);
+  append_varint(out, user.pending.size());
+  PendingContents contents;
+  for (const PendingMatch& match : user.pending) {
+    match.decode(contents);
+    append_match(out, contents);
+  }
+  const UserActivity* a = user.activity.get();
+  out.push_back(static_cast<char>(a != nullptr ? kHasActivity : 0));
+  if (a == nullptr) return;
+  append_varint(out, a->segments.size());
+  for (const uint32_t segment : a->segments)
+    append_varint(out, segment);
+  append_times(out, a->input_times);
+  append_varint(out, a->history.size());
+  for (const auto& [name, entries] : a->history) {
+    append_text(out, name);
+    append_varint(out, entries.size());
+    for (const HistoryEntry& entry : entries) {
+      append_int64(out, entry.time_ms);
+      append_value_bytes(out, entry.properties);
+    }
+  }
+  append_numbered_times(out, a->rule_firings);
+  append_numbered_times(out, a->group_firings);
+}
+
+void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& contents,
+                     std::string& scratch) {
+  UserReader in(bytes);
+  user.attributes = in.value();
+  user.first_seen_ms = in.int64();
+  user.last_seen_ms = in.int64();
+  for (size_t n = in.count(); n > 0; --n) {
+    in.match(contents);
+    user.pending.push_back(PendingMatch::make(contents, scratch));
+  }
+  if ((in.byte() & kHasActivity) != 0) {
+    UserActivity& a = user.active();
+    a.segments.resize(in.count());
+    for (uint32_t& segment : a.segments)
+      segment = in.number();
+    in.times(a.input_times);
+    a.history.resize(in.count());
+    for (auto& [name, entries] : a.history) {
+      name = in.text();
+      for (size_t n = in.count(); n > 0; --n) {
+        const int64_t time_ms = in.int64();
+        entries.push_back({time_ms, in.value()});
+      }
+    }
+    in.numbered_times(a.rule_firings);
+    in.numbered_times(a.group_firings);
+  }
+  in.finish();
+}
+
+}  // namespace spur
