@@ -291,7 +291,7 @@ std::optional<int64_t> Engine::next_deadline() {
 Engine::Hint Engine::hint_of(const Event& event) {
   Hint hint;
   hint.user_hash = Users::hash(event.user);
-  if (!event.id_unique) hint.dedup = RecentIds::key_of(hint.user_hash, event.id);
+  if (!event.id_unique) hint.dedup = RecentIds::key_of(event.user, event.id);
   return hint;
 }
 

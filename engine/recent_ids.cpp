@@ -12,8 +12,8 @@
 #include "engine/text_hash.hpp"
 
 namespace spur {
-RecentIds::Key RecentIds::key_of(uint64_t user_hash, std::string_view id) {
-  const TextHash128 h = hash_text_128(id, user_hash);
+RecentIds::Key RecentIds::key_of(std::string_view user, std::string_view id) {
+  const TextHash128 h = fingerprint_128(user, id);
   Key key{h.low, h.high};
   if (key.a == 0 && key.b < 2) key.b += 2;  // the two marks are not fingerprints
   return key;
@@ -42,7 +42,7 @@ void RecentIds::Table::Free::operator()(Key* keys) const {
 
 size_t RecentIds::find(const Table& table, const Key& key) {
   const size_t mask = table.size() - 1;
-  size_t i = key.a & mask;
+  size_t i = home(key) & mask;
   while (!(table[i] == kEmpty) && !(table[i] == key))
     i = (i + 1) & mask;
   return i;
@@ -50,8 +50,9 @@ size_t RecentIds::find(const Table& table, const Key& key) {
 
 void RecentIds::prefetch(const Key& key) const {
   if (slots_.empty()) return;
-  __builtin_prefetch(&slots_[key.a & (slots_.size() - 1)]);
-  if (!old_.empty()) __builtin_prefetch(&old_[key.a & (old_.size() - 1)]);
+  const uint64_t h = home(key);
+  __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+  if (!old_.empty()) __builtin_prefetch(&old_[h & (old_.size() - 1)]);
 }
 
 bool RecentIds::insert(const Key& key, int64_t at) {
@@ -108,7 +109,7 @@ void RecentIds::erase(const Key& key) {
   const size_t hole = find(slots_, key);
   if (slots_[hole] == kEmpty) return;
   erase_by_backward_shift(
-      slots_, hole, [](const Key& k) { return k == kEmpty; }, [](const Key& k) { return k.a; },
+      slots_, hole, [](const Key& k) { return k == kEmpty; }, [](const Key& k) { return home(k); },
       [](Key& k) { k = kEmpty; });
   --size_;
 }

@@ -6,8 +6,10 @@
 // oldest entry is always the first to leave the window. With a steady rate of events it
 // allocates nothing; each entry costs 40 bytes (16 in the table at most half full, 24 in
 // the queue). The fingerprint is a 128-bit hash of the id seeded with the user's 64-bit
-// hash: a false duplicate takes a 128-bit collision, or two users whose hashes collide
-// (2^-64 per pair of users) sending the same id within the window.
+// hash, the same in every process (checkpoints keep them): a false duplicate takes a
+// 128-bit collision, or two users whose hashes collide (2^-64 per pair of users) sending
+// the same id within the window. Slots are found by the fingerprint mixed with the
+// process's seed, so that no client can pick ids that pile up in one run.
 //
 // The table grows without a pause: a full table becomes the old one, and each insert
 // moves a few of its slots into the new, twice as large table, so the old one is empty
@@ -34,9 +36,9 @@ class RecentIds {
     uint64_t a = 0, b = 0;
     bool operator==(const Key&) const = default;
   };
-  // The key of (user, id), from `user_hash`, hash_text(user) (the hash the engine's user
-  // table has made already: NodeTable::hash).
-  static Key key_of(uint64_t user_hash, std::string_view id);
+  // The key of (user, id): fingerprint_128, the same in every process, so that the keys
+  // a checkpoint copied mean the same after a restart.
+  static Key key_of(std::string_view user, std::string_view id);
 
   // Forgets the ids handled before `ms`.
   void forget_before(int64_t ms);
@@ -45,7 +47,7 @@ class RecentIds {
   // cache). REQUIRES: `at` is not before the last call's.
   bool insert(const Key& key, int64_t at);
   bool insert(std::string_view user, std::string_view id, int64_t at) {
-    return insert(key_of(hash_text(user), id), at);
+    return insert(key_of(user, id), at);
   }
   // Starts loading the slots insert() will probe first for `key`.
   void prefetch(const Key& key) const;
@@ -92,6 +94,9 @@ class RecentIds {
     size_t size_ = 0;
   };
 
+  // Where a key's run starts, before masking: its first half mixed with the process's
+  // seed, since the keys themselves are the same in every process (hash flooding).
+  static uint64_t home(const Key& key) { return mix_seeded(key.a); }
   // In `table`: the key's slot, or the empty slot ending its run.
   static size_t find(const Table& table, const Key& key);
   void erase(const Key& key);

@@ -35,4 +35,8 @@ TextHash128 hash_text_128(std::string_view text, uint64_t seed) {
   return {h.low64, h.high64};
 }
 
+TextHash128 fingerprint_128(std::string_view user, std::string_view id) {
+  return hash_text_128(id, XXH3_64bits(user.data(), user.size()));
+}
+
 }  // namespace spur

@@ -47,84 +47,59 @@ void append_match(std::string& out, const PendingContents& m) {
   }
 }
 
-// Reads over the bytes of one user, checking after each part that it did not run past
-// their end, and that a count is no more than the bytes left could hold (so that damaged
-// bytes cannot ask for a huge allocation).
-class UserReader {
- public:
-  explicit UserReader(std::string_view bytes)
-      : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+void read_times(BytesReader& in, Fifo<int64_t>& out) {
+  for (size_t n = in.count(); n > 0; --n)
+    out.push_back(in.int64());
+}
 
-  uint64_t varint() { return checked(read_varint(p_)); }
-  int64_t int64() { return checked(read_int64(p_)); }
-  std::string_view text() { return checked(read_text(p_)); }
-  Value value() { return checked(read_value_bytes(p_)); }
-  uint8_t byte() {
-    need(1);
-    return static_cast<uint8_t>(*p_++);
+void read_numbered_times(BytesReader& in, std::vector<std::pair<uint32_t, FiringTimes>>& out) {
+  out.resize(in.count());
+  for (auto& [number, times] : out) {
+    number = in.number();
+    read_times(in, times);
   }
-  uint32_t number() {
-    const uint64_t n = varint();
-    if (n > UINT32_MAX) throw UserBytesError("a rule, group, segment or node number is too large");
-    return static_cast<uint32_t>(n);
-  }
-  size_t count() {
-    const uint64_t n = varint();
-    if (n > static_cast<uint64_t>(end_ - p_))
-      throw UserBytesError("a count is larger than the bytes left");
-    return static_cast<size_t>(n);
-  }
-  void times(Fifo<int64_t>& out) {
-    for (size_t n = count(); n > 0; --n)
-      out.push_back(int64());
-  }
-  void numbered_times(std::vector<std::pair<uint32_t, FiringTimes>>& out) {
-    out.resize(count());
-    for (auto& [number, times_of] : out) {
-      number = this->number();
-      times(times_of);
-    }
-  }
-  void match(PendingContents& m) {
-    m.id = varint();
-    m.rule = number();
-    m.trigger_ms = int64();
-    m.trigger_id = text();
-    m.trigger_name = text();
-    m.trigger_time_ms = int64();
-    m.held.resize(count());
-    for (uint64_t& word : m.held)
-      word = varint();
-    m.slots.resize(count());
-    for (auto& [slot, value] : m.slots) {
-      slot = number();
-      value = this->value();
-    }
-    m.frozen.resize(count());
-    for (auto& [node, value] : m.frozen) {
-      node = number();
-      value = this->value();
-    }
-  }
-  void finish() const {
-    if (p_ != end_) throw UserBytesError("bytes follow the end of the user's state");
-  }
+}
 
- private:
-  void need(size_t n) const {
-    if (static_cast<size_t>(end_ - p_) < n) throw UserBytesError("the user's state is cut short");
+void read_match(BytesReader& in, PendingContents& m) {
+  m.id = in.varint();
+  m.rule = in.number();
+  m.trigger_ms = in.int64();
+  m.trigger_id = in.text();
+  m.trigger_name = in.text();
+  m.trigger_time_ms = in.int64();
+  m.held.resize(in.count());
+  for (uint64_t& word : m.held)
+    word = in.varint();
+  m.slots.resize(in.count());
+  for (auto& [slot, value] : m.slots) {
+    slot = in.number();
+    value = in.value();
   }
-  template <typename T>
-  T checked(T t) const {
-    if (p_ > end_) throw UserBytesError("the user's state is cut short");
-    return t;
+  m.frozen.resize(in.count());
+  for (auto& [node, value] : m.frozen) {
+    node = in.number();
+    value = in.value();
   }
-
-  const char* p_;
-  const char* end_;
-};
+}
 
 }  // namespace
+
+uint32_t BytesReader::number() {
+  const uint64_t n = varint();
+  if (n > UINT32_MAX) throw UserBytesError("a rule, group, segment or node number is too large");
+  return static_cast<uint32_t>(n);
+}
+
+size_t BytesReader::count() {
+  const uint64_t n = varint();
+  if (n > static_cast<uint64_t>(end_ - p_))
+    throw UserBytesError("a count is larger than the bytes left");
+  return static_cast<size_t>(n);
+}
+
+void BytesReader::finish() const {
+  if (p_ != end_) throw UserBytesError("bytes follow the end of the user's state");
+}
 
 void append_user_bytes(std::string& out, const UserState& user) {
   append_value_bytes(out, user.attributes);
@@ -158,12 +133,12 @@ void append_user_bytes(std::string& out, const UserState& user) {
 
 void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& contents,
                      std::string& scratch) {
-  UserReader in(bytes);
+  BytesReader in(bytes);
   user.attributes = in.value();
   user.first_seen_ms = in.int64();
   user.last_seen_ms = in.int64();
   for (size_t n = in.count(); n > 0; --n) {
-    in.match(contents);
+    read_match(in, contents);
     user.pending.push_back(PendingMatch::make(contents, scratch));
   }
   if ((in.byte() & kHasActivity) != 0) {
@@ -171,7 +146,7 @@ void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& c
     a.segments.resize(in.count());
     for (uint32_t& segment : a.segments)
       segment = in.number();
-    in.times(a.input_times);
+    read_times(in, a.input_times);
     a.history.resize(in.count());
     for (auto& [name, entries] : a.history) {
       name = in.text();
@@ -180,8 +155,8 @@ void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& c
         entries.push_back({time_ms, in.value()});
       }
     }
-    in.numbered_times(a.rule_firings);
-    in.numbered_times(a.group_firings);
+    read_numbered_times(in, a.rule_firings);
+    read_numbered_times(in, a.group_firings);
   }
   in.finish();
 }

@@ -13,12 +13,46 @@
 
 #include "engine/pending_match.hpp"
 #include "engine/user_state.hpp"
+#include "engine/value_bytes.hpp"
 
 namespace spur {
 
 // Bytes that read_user_bytes cannot take: cut short, or not written by append_user_bytes.
 struct UserBytesError : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+// Reads over bytes written with engine/value_bytes.hpp, checking after each part that it
+// did not run past their end, and that a count is no more than the bytes left could hold
+// (so that damaged bytes cannot ask for a huge allocation). Throws UserBytesError.
+class BytesReader {
+ public:
+  explicit BytesReader(std::string_view bytes)
+      : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+
+  uint64_t varint() { return checked(read_varint(p_)); }
+  int64_t int64() { return checked(read_int64(p_)); }
+  std::string_view text() { return checked(read_text(p_)); }
+  Value value() { return checked(read_value_bytes(p_)); }
+  uint8_t byte() {
+    if (p_ == end_) throw UserBytesError("the user's state is cut short");
+    return static_cast<uint8_t>(*p_++);
+  }
+  // A rule, group, segment, node or slot number.
+  uint32_t number();
+  size_t count();
+  // Throws unless every byte was read.
+  void finish() const;
+
+ private:
+  template <typename T>
+  T checked(T t) const {
+    if (p_ > end_) throw UserBytesError("the user's state is cut short");
+    return t;
+  }
+
+  const char* p_;
+  const char* end_;
 };
 
 // Appends the engine's state of a user (not its extension) to `out`.

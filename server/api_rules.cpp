@@ -172,6 +172,16 @@ void storage_metrics(Server& server, std::string& out) {
               writer->syncs());
   add_counter(out, "spur_storage_write_failures_total", "Writes the data folder refused.", "",
               writer->write_failures());
+  add_counter(out, "spur_checkpoint_passes_total", "Checkpoint passes ended, over all shards.", "",
+              m.checkpoint_passes.load());
+  add_counter(out, "spur_checkpoint_users_total", "Users saved by the checkpoint passes.", "",
+              m.checkpoint_users.load());
+  add_counter(out, "spur_checkpoint_bytes_total",
+              "Bytes of user state and event ids the checkpoint passes wrote.", "",
+              m.checkpoint_bytes.load());
+  gauge("spur_checkpoint_longest_chunk_seconds",
+        "The longest a chunk of checkpoint held its shard (ingestion waits that long at most).",
+        std::to_string(static_cast<double>(m.checkpoint_longest_chunk_ns.load()) / 1e9));
 }
 
 }  // namespace

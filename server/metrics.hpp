@@ -40,6 +40,12 @@ struct Metrics {
   std::atomic<uint64_t> recovery_steps_done{0};
   std::atomic<uint64_t> recovery_steps_total{0};
   std::atomic<uint64_t> recovery_ms{0};
+  // Checkpoints (storage mode disk): passes ended, users and bytes they saved, and the
+  // longest a chunk held its shard.
+  std::atomic<uint64_t> checkpoint_passes{0};
+  std::atomic<uint64_t> checkpoint_users{0};
+  std::atomic<uint64_t> checkpoint_bytes{0};
+  std::atomic<uint64_t> checkpoint_longest_chunk_ns{0};
   Histogram evaluation;  // one event's step, in its shard
   Histogram http;        // request read to response queued
 };

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 
 #include "server/failpoint.hpp"
@@ -37,13 +39,42 @@ void Server::recover() {
   // a user's steps were all in one shard's order at a time).
   std::vector<std::vector<storage::LogRecord>> steps(shards_.size());
   std::vector<storage::LogRecord> ticks;
+  // The dedup window's ids, per shard: those the checkpoint passes copied, and those of
+  // the steps a user's checkpoint holds already (kept in the log for this).
+  std::vector<std::vector<storage::RecentId>> ids(shards_.size());
+  std::unordered_map<std::string, uint64_t> saved_at;  // user -> its checkpoint's seq
+  std::set<uint64_t> versions;                         // of the programs records name
+  uint64_t checkpoints = 0;
   try {
+    for (storage::EventLog::RecentIdsCopy& copy : log_->recent_ids()) {
+      for (size_t i = 0; i < shards_.size(); ++i) {
+        // Ids of another shard count's shards go to every shard: their users are spread.
+        if (copy.pass.shards == shards_.size() && copy.pass.shard != i) continue;
+        ids[i].insert(ids[i].end(), copy.ids.begin(), copy.ids.end());
+      }
+    }
+    // Checkpoints come first, then steps, then ticks.
     log_->for_each_step([&](storage::LogRecord& record) {
       if (record.user.empty()) {  // a tick or a program switch: every shard's
+        if (record.kind == storage::RecordKind::kProgram) versions.insert(record.version);
         ticks.push_back(std::move(record));
-      } else {
-        steps[shard_of(record.user)].push_back(std::move(record));
+        return;
       }
+      const size_t shard = shard_of(record.user);
+      if (record.kind == storage::RecordKind::kCheckpoint) {
+        saved_at[record.user] = record.seq;
+        versions.insert(record.version);
+        ++checkpoints;
+      } else if (const auto saved = saved_at.find(record.user);
+                 saved != saved_at.end() && record.seq <= saved->second) {
+        // In the checkpoint already; its event id is not (it is after the pass's copy).
+        if (record.kind == storage::RecordKind::kEvent && !record.event.id_unique) {
+          const RecentIds::Key key = Engine::hint_of(record.event).dedup;
+          ids[shard].push_back({record.clock_ms, key.a, key.b});
+        }
+        return;
+      }
+      steps[shard].push_back(std::move(record));
     });
   } catch (const storage::StorageError& e) {
     throw ConfigError(std::string("storage: ") + e.what());
@@ -67,20 +98,19 @@ void Server::recover() {
   const std::shared_ptr<const Program> running = rules()->program;
   try {
     std::map<uint64_t, storage::RuleFiles> kept = log_->rule_versions();
-    for (const storage::LogRecord& tick : ticks) {
-      if (tick.kind != storage::RecordKind::kProgram || programs->contains(tick.version)) continue;
+    for (const uint64_t version : versions) {
       std::shared_ptr<const Program> program = running;
-      if (const auto files = kept.find(tick.version); files != kept.end()) {
+      if (const auto files = kept.find(version); files != kept.end()) {
         RuleSet set = compile_rule_files(files->second, wall_ms());
         if (set.program) program = set.program;
       }
-      if (program == running && tick.version != running->version) {
+      if (program == running && version != running->version) {
         log_line("warning",
                  "recovery: the rules that ran part of the log cannot be compiled again; "
                  "those steps are replayed under the running rules",
-                 {{"version", version_text(tick.version)}});
+                 {{"version", version_text(version)}});
       }
-      programs->emplace(tick.version, std::move(program));
+      programs->emplace(version, std::move(program));
     }
   } catch (const storage::StorageError& e) {
     throw ConfigError(std::string("storage: ") + e.what());
@@ -99,12 +129,16 @@ void Server::recover() {
           // tick (and firing) a crash lost. With another shard count, every shard follows
           // all of them (docs/server.md says what that can cost).
           if (record.user.empty() && record.shards == shards_.size() && record.shard != i) continue;
-          if (record.kind == storage::RecordKind::kProgram) {
+          // A checkpoint is read under the program it was made under: the shard's at that
+          // point, but with another shard count perhaps another shard's.
+          if (record.kind == storage::RecordKind::kProgram ||
+              record.kind == storage::RecordKind::kCheckpoint) {
             const std::shared_ptr<const Program>& program = programs->at(record.version);
-            if (&state.engine().program() == program.get()) continue;
-            state.engine().advance_to(record.clock_ms);
-            state.engine().replace_program(program);
-            continue;
+            if (&state.engine().program() != program.get()) {
+              state.engine().advance_to(record.clock_ms);
+              state.engine().replace_program(program);
+            }
+            if (record.kind == storage::RecordKind::kProgram) continue;
           }
           state.replay(record);
         }
@@ -119,6 +153,10 @@ void Server::recover() {
         }
       });
     }
+  }
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    shards_[i]->post(
+        [shard_ids = std::move(ids[i])](ShardState& state) { state.merge_recent_ids(shard_ids); });
   }
   std::vector<storage::OutboxEntry> outbox;
   try {
@@ -151,7 +189,8 @@ void Server::recover() {
   metrics_.recovery_ms.store(static_cast<uint64_t>(std::max<int64_t>(ms, 1)),
                              std::memory_order_relaxed);
   log_line("info", "recovered",
-           {{"steps", user_steps},
+           {{"checkpoints", checkpoints},
+            {"steps", user_steps - checkpoints},
             {"ticks_and_rule_switches", ticks.size()},
             {"partitions", log_->partitions()},
             {"firings_redelivered", redelivered},

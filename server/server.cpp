@@ -190,9 +190,9 @@ Server::Server(Config config) : config_(std::move(config)) {
   const unsigned shards = or_cores(config_.shards);
   http_ = std::make_unique<HttpServer>(*this, config_, or_cores(config_.io_threads), shards);
   for (unsigned i = 0; i < shards; ++i) {
-    shards_.push_back(std::make_unique<Shard>(rules_->program, config_.engine, *sink_, metrics_,
-                                              kShardQueueEvents, http_->loops(), i,
-                                              Durability{log_.get(), writer_.get(), i, shards}));
+    shards_.push_back(std::make_unique<Shard>(
+        rules_->program, config_.engine, *sink_, metrics_, kShardQueueEvents, http_->loops(), i,
+        Durability{log_.get(), writer_.get(), i, shards, config_.snapshot_interval_ms}));
   }
   char prefix[32];
   std::snprintf(prefix, sizeof prefix, "spur-%llx-", static_cast<unsigned long long>(wall_ms()));

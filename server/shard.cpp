@@ -109,10 +109,10 @@ void ShardState::when_durable(std::function<void(const std::string& error)> done
   commit().on_done(std::move(done));
 }
 
-void ShardState::log_program() {
-  if (!durable() || replaying_) return;
-  commit().add_program(engine_.clock().value_or(0), engine_.program().version, durability_.shard,
-                       durability_.shards);
+uint64_t ShardState::log_program() {
+  if (!durable() || replaying_) return 0;
+  return commit().add_program(engine_.clock().value_or(0), engine_.program().version,
+                              durability_.shard, durability_.shards);
 }
 
 void ShardState::replay(const storage::LogRecord& record) {
@@ -127,6 +127,11 @@ void ShardState::replay(const storage::LogRecord& record) {
     case storage::RecordKind::kMergeAttributes:
       engine_.merge_attributes(record.user, record.attributes);
       break;
+    case storage::RecordKind::kCheckpoint: {
+      UserState& state = engine_.restore_user(record.user, record.engine_state);
+      restore_record(record_in(state.extension), record.server_state);
+      break;
+    }
     case storage::RecordKind::kTick:
     case storage::RecordKind::kProgram:  // the caller's: it knows the programs
       break;
@@ -259,6 +264,15 @@ void Shard::drain() {
     }
   }
   draining_.clear();
+  end_turn();
+}
+
+void Shard::end_turn() {
+  if (!recovering_.load(std::memory_order_acquire) && state_.checkpoint_some(wall_ms(), metrics_)) {
+    // The next chunk after the work queued meanwhile, through the queue: a pass never
+    // holds the shard for more than a chunk.
+    post([](ShardState&) {});
+  }
   state_.end_turn();
   arm_timer();
 }
@@ -296,8 +310,7 @@ void Shard::on_timer() {
     if (stopped_) return;
   }
   if (!recovering_.load(std::memory_order_acquire)) state_.advance_to(wall_ms());
-  state_.end_turn();
-  arm_timer();
+  end_turn();
 }
 
 // The timer goes off at the engine's next deadline, and at least every kMaxWait, which

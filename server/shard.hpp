@@ -14,12 +14,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "engine/user_bytes.hpp"
 #include "server/clock.hpp"
 #include "server/event_loops.hpp"
 #include "server/firing_log.hpp"
@@ -62,6 +64,9 @@ class LastStep {
   int64_t at_ms() const { return at_ms_; }
   // The event again, decoded from the text.
   Event event(const std::string& user) const;
+  // For checkpoints: the record as bytes (engine/value_bytes.hpp), and back.
+  void append_bytes(std::string& out) const;
+  void read_bytes(BytesReader& in);
 
   // Rule name -> "fired", or the suppression reason, in the order they happened.
   std::vector<std::pair<std::string, std::string>> outcomes;
@@ -85,7 +90,8 @@ struct UserRecord : UserExtension {
 struct Durability {
   storage::EventLog* log = nullptr;
   storage::LogWriter* writer = nullptr;
-  uint32_t shard = 0, shards = 1;  // which shard of how many: program switches name it
+  uint32_t shard = 0, shards = 1;           // which shard of how many: program switches name it
+  int64_t checkpoint_interval_ms = 60'000;  // storage.snapshot_interval
 };
 
 // The shard's own state, handed to tasks on the shard's thread.
@@ -126,13 +132,23 @@ class ShardState : private EngineListener {
   // Logs that this shard runs its engine's program from here on (at start, and at
   // each switch of rule sets), so that a recovery replays each step under the program
   // that ran it.
-  void log_program();
+  // Returns the program record's seq (0 in mode memory or while replaying).
+  uint64_t log_program();
 
   // Recovery (storage mode disk): while replaying, firings are kept for GET .../firings
   // but not delivered (those of logged steps are in the outbox) and steps are not logged
   // again; firings made while `late` are marked "late": true.
   void replay(const storage::LogRecord& record);
   void set_replaying(bool on) { replaying_ = on; }
+  // Recovery: the dedup window's ids the checkpoints and the steps they cover hold.
+  void merge_recent_ids(const std::vector<storage::RecentId>& ids);
+
+  // Checkpoints (mode disk; docs/architecture.md, "Checkpoints"), on the shard's thread
+  // between turns: starts a pass when one is due at `now_ms`, then saves one chunk of the
+  // pass under way (a chunk of the dedup window's ids, or of the users), its time and
+  // what it saved counted in `metrics`. Returns true while a pass is under way: the
+  // caller comes back once the work queued meanwhile is done.
+  bool checkpoint_some(int64_t now_ms, Metrics& metrics);
   void set_late(bool on) { late_ = on; }
   // Handles one input event, remembering the step for explain when it is taken. The
   // event is taken by value so that it is freed here, while it is still in cache.
@@ -155,6 +171,22 @@ class ShardState : private EngineListener {
   Engine engine_;
   // The record in a user's slot, made when there is none.
   static UserRecord& record_in(std::unique_ptr<UserExtension>& slot);
+
+  // The checkpoint pass under way (see checkpoint_some), and when the next one is due.
+  struct Pass {
+    uint64_t began_at = 0;    // its seq: the program record that starts it
+    uint64_t ids_copied = 0;  // RecentIds::copy's position
+    bool ids_done = false;    // then the users
+    uint32_t chunks = 0;      // of ids written
+    uint64_t users = 0, bytes = 0;
+    int64_t started_ns = 0;
+  };
+  std::optional<Pass> pass_;
+  int64_t next_pass_ms_ = 0;  // 0: at the first turn after recovery
+  void save_user(const std::string& user, const UserState& state, Pass& pass);
+  // Restores the server's record of a user from a checkpoint's bytes.
+  void restore_record(UserRecord& record, std::string_view bytes);
+  std::string engine_bytes_, server_bytes_;  // a user being saved; reused
 
   FiringLog firing_log_{kFiringLogBytes};
   std::string firing_json_;  // the firing being delivered; reused
@@ -206,6 +238,8 @@ class Shard {
   void drain();
   void handle(EventPart& part);
   void on_timer();
+  // After a drain or a timer: a chunk of checkpoint, the turn's commit, the timer armed.
+  void end_turn();
   void arm_timer();
 
   ShardState state_;

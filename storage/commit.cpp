@@ -26,8 +26,10 @@ std::unique_ptr<Commit> Commit::redelivery(EventLog& log, std::vector<OutboxEntr
   return commit;
 }
 
-void Commit::add_program(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards) {
-  steps_.push_back({tick_key(log_->next_seq()), program_value(clock_ms, version, shard, shards)});
+uint64_t Commit::add_program(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards) {
+  const uint64_t seq = log_->next_seq();
+  steps_.push_back({tick_key(seq), program_value(clock_ms, version, shard, shards)});
+  return seq;
 }
 
 void Commit::add_rules(uint64_t version, const RuleFiles& files) {
@@ -39,12 +41,28 @@ void Commit::add_firing(std::string_view user, std::string_view targets, std::st
 }
 
 void Commit::erase_user(const std::string& user) {
-  steps_.push_back({user_prefix(log_->partition_of(user), user), user, true});
+  steps_.push_back({steps_from(log_->partition_of(user), 0).substr(0, 3), user, StepKind::kErase});
+}
+
+void Commit::add_checkpoint(const std::string& user, int64_t clock_ms, uint64_t version,
+                            std::string_view engine_state, std::string_view server_state) {
+  steps_.push_back(
+      {checkpoint_key(log_->partition_of(user), user),
+       checkpoint_value(log_->next_seq(), clock_ms, version, engine_state, server_state)});
+}
+
+void Commit::add_recent_ids(uint32_t shard, uint64_t pass, uint32_t chunk,
+                            const std::vector<RecentId>& ids) {
+  steps_.push_back({recent_ids_key(shard, pass, chunk), recent_ids_value(ids)});
+}
+
+void Commit::end_pass(const PassRecord& pass) {
+  steps_.push_back({pass_key(pass.shard), pass_value(pass), StepKind::kEndPass});
 }
 
 bool Commit::erases() const {
   for (const Step& step : steps_) {
-    if (step.erase) return true;
+    if (step.kind == StepKind::kErase) return true;
   }
   return false;
 }

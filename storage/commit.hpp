@@ -31,8 +31,8 @@ class Commit {
                       const Value& attributes);
   // Shard `shard` of `shards` fired timers at `clock_ms`.
   void add_tick(int64_t clock_ms, uint32_t shard, uint32_t shards);
-  // Shard `shard` of `shards` runs program `version` from here on.
-  void add_program(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards);
+  // Shard `shard` of `shards` runs program `version` from here on. Returns the step's seq.
+  uint64_t add_program(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards);
   // The rule files of program `version` (kept for good: recovery compiles them again).
   void add_rules(uint64_t version, const RuleFiles& files);
   // Firings found in the outbox at recovery: delivered again, in their order, not
@@ -40,8 +40,21 @@ class Commit {
   static std::unique_ptr<Commit> redelivery(EventLog& log, std::vector<OutboxEntry> firings);
   // A firing to deliver to `targets` (see OutboxEntry) once the batch is durable.
   void add_firing(std::string_view user, std::string_view targets, std::string_view json);
-  // Removes every step and undelivered firing of `user` from the folder.
+  // Removes every step, checkpoint and undelivered firing of `user` from the folder.
   void erase_user(const std::string& user);
+
+  // Checkpoints (docs/architecture.md, "Checkpoints"). The user's whole state as of now,
+  // under program `version`: replaces the user's checkpoint, its place in the shard's
+  // steps a seq of its own.
+  void add_checkpoint(const std::string& user, int64_t clock_ms, uint64_t version,
+                      std::string_view engine_state, std::string_view server_state);
+  // A chunk of the dedup window's ids, copied by pass `pass` of shard `shard`.
+  void add_recent_ids(uint32_t shard, uint64_t pass, uint32_t chunk,
+                      const std::vector<RecentId>& ids);
+  // The end of a shard's pass: every user it had when the pass began is in a checkpoint,
+  // the dedup window's ids in the pass's chunks. Once every shard has ended one, the
+  // steps and ticks before the earliest of their beginnings leave the folder.
+  void end_pass(const PassRecord& pass);
   // Runs on the writer's thread when the batch is durable (error "") or could not be
   // written (the error, for the answer); in the order they were added.
   void on_done(std::function<void(const std::string& error)> done) {
@@ -51,11 +64,13 @@ class Commit {
  private:
   friend class EventLog;
   friend class LogWriter;
-  // A record to put, or (erase) a user whose records go: key is then the user's prefix
-  // (user_prefix) and value the user's id. In the order they happened.
+  // A record to put; or a user whose records go (key: the prefix of the partition's
+  // steps, value: the user's id); or the end of a checkpoint pass (the pass record). In
+  // the order they happened.
+  enum class StepKind : uint8_t { kPut, kErase, kEndPass };
   struct Step {
     std::string key, value;
-    bool erase = false;
+    StepKind kind = StepKind::kPut;
   };
   bool erases() const;
   EventLog* log_;

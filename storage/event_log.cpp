@@ -133,6 +133,7 @@ EventLog::EventLog(const std::string& path, std::function<void(const std::string
   if (partitions_ == 0 || partitions_ > 65536)
     throw StorageError("the data folder " + path + " records `" + partitions +
                        "` partitions, which is not a count Spur writes: it is damaged");
+  read_passes();
 }
 
 EventLog::~EventLog() = default;
@@ -140,7 +141,7 @@ EventLog::~EventLog() = default;
 void EventLog::for_each_step(const std::function<void(LogRecord&)>& each) {
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
   uint64_t max_seq = 0;
-  for (const char* tag : {"L", "T"}) {
+  for (const char* tag : {"C", "L", "T"}) {
     const std::string end = prefix_end(tag);
     for (it->Seek(tag); it->Valid() && it->key().compare(end) < 0; it->Next()) {
       std::string error;
@@ -199,13 +200,19 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
   std::vector<const std::string*> put;  // keys of steps put in this batch so far
   for (Commit* commit : commits) {
     for (const Commit::Step& step : commit->steps_) {
-      if (!step.erase) {
-        batch.Put(step.key, step.value);
-        put.push_back(&step.key);
-        continue;
+      switch (step.kind) {
+        case Commit::StepKind::kPut:
+          batch.Put(step.key, step.value);
+          put.push_back(&step.key);
+          break;
+        case Commit::StepKind::kErase:
+          if (std::string error = erase_user(batch, step.key, step.value, put); !error.empty())
+            return error;
+          break;
+        case Commit::StepKind::kEndPass:
+          end_pass(batch, step.key, step.value);
+          break;
       }
-      if (std::string error = erase_user(batch, step.key, step.value, put); !error.empty())
-        return error;
     }
     if (commit->firings_.empty() || commit->in_outbox_) continue;
     const uint64_t seq = next_seq();
@@ -216,7 +223,14 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
   rocksdb::WriteOptions options;
   options.sync = sync;
   const rocksdb::Status status = db_->db->Write(options, &batch);
-  if (!status.ok()) return status.ToString();
+  if (!status.ok()) {
+    // What the batch said of passes did not happen: it is said again when it is retried.
+    passes_ = written_passes_;
+    trimming_before_ = trimmed_before_;
+    return status.ToString();
+  }
+  written_passes_ = passes_;
+  trimmed_before_ = trimming_before_;
   uint64_t sst = 0, memory = 0;
   db_->db->GetIntProperty("rocksdb.total-sst-files-size", &sst);
   db_->db->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memory);
@@ -224,18 +238,21 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
   return "";
 }
 
-std::string EventLog::erase_user(rocksdb::WriteBatch& batch, const std::string& prefix,
+std::string EventLog::erase_user(rocksdb::WriteBatch& batch, const std::string& partition,
                                  const std::string& user, std::vector<const std::string*>& put) {
   // Key by key: a range deletion would leave the user's id in the folder, as the bound of
   // the file that held the range (RocksDB 7.8 keeps it in the manifest after compaction
-  // has dropped the range).
+  // has dropped the range). The partition's steps are read through to find the user's:
+  // erasures are rare, steps many.
   if (!db_->db) return "the data folder is closed after a failed write";
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
-    batch.Delete(it->key());
+  for (it->Seek(partition); it->Valid() && it->key().starts_with(partition); it->Next()) {
+    if (user_of_key(it->key().ToStringView()) == user) batch.Delete(it->key());
+  }
   if (!it->status().ok()) return it->status().ToString();
+  batch.Delete(checkpoint_key(partition_of(user), user));
   for (const std::string*& key : put) {
-    if (key != nullptr && key->starts_with(prefix)) {
+    if (key != nullptr && user_of_key(*key) == user) {
       batch.Delete(*key);
       key = nullptr;
     }
@@ -260,6 +277,72 @@ std::string EventLog::erase_user(rocksdb::WriteBatch& batch, const std::string& 
     }
   }
   return "";
+}
+
+void EventLog::end_pass(rocksdb::WriteBatch& batch, const std::string& key,
+                        const std::string& value) {
+  std::string error;
+  const std::optional<PassRecord> pass = decode_pass(key, value, error);
+  if (!pass) return;  // made by Commit::end_pass: cannot happen
+  batch.Put(key, value);
+  // The pass's copy of the dedup window replaces the earlier ones.
+  batch.DeleteRange(recent_ids_key(pass->shard, 0, 0),
+                    recent_ids_key(pass->shard, pass->began_at, 0));
+  passes_[pass->shard] = *pass;
+  // Once every shard has ended a pass, what they all hold in checkpoints goes: the steps
+  // and ticks before the earliest beginning. Passes of a run with more shards go too.
+  uint64_t before = UINT64_MAX;
+  for (uint32_t shard = 0; shard < pass->shards; ++shard) {
+    const auto found = passes_.find(shard);
+    if (found == passes_.end() || found->second.shards != pass->shards) return;
+    before = std::min(before, found->second.began_at);
+  }
+  batch.DeleteRange(pass_key(pass->shards), "Q");
+  batch.DeleteRange(recent_ids_key(pass->shards, 0, 0), "E");
+  std::erase_if(passes_, [&](const auto& p) { return p.first >= pass->shards; });
+  if (before <= trimming_before_) return;
+  for (uint32_t partition = 0; partition < partitions_; ++partition)
+    batch.DeleteRange(steps_from(partition, trimming_before_), steps_from(partition, before));
+  batch.DeleteRange(tick_key(trimming_before_), tick_key(before));
+  trimming_before_ = before;
+}
+
+std::vector<EventLog::RecentIdsCopy> EventLog::recent_ids() {
+  std::vector<RecentIdsCopy> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
+  for (const auto& [shard, pass] : passes_) {
+    RecentIdsCopy& copy = out.emplace_back();
+    copy.pass = pass;
+    const std::string from = recent_ids_key(shard, pass.began_at, 0);
+    const std::string end = recent_ids_key(shard, pass.began_at + 1, 0);
+    for (it->Seek(from); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+      std::string error;
+      if (!decode_recent_ids(it->value().ToStringView(), copy.ids, error)) {
+        throw StorageError("the data folder " + path_ + " holds event ids Spur cannot read (" +
+                           error + "); it is damaged: restore it from a backup or move it aside");
+      }
+    }
+    if (!it->status().ok()) throw unreadable(path_, it->status());
+  }
+  return out;
+}
+
+void EventLog::read_passes() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
+  const std::string end = prefix_end("P");
+  for (it->Seek("P"); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+    std::string error;
+    const auto pass = decode_pass(it->key().ToStringView(), it->value().ToStringView(), error);
+    if (!pass) {
+      throw StorageError("the data folder " + path_ +
+                         " holds a checkpoint record Spur cannot read (" + error +
+                         "); it is damaged: restore it from a backup or move it aside");
+    }
+    passes_[pass->shard] = *pass;
+    next_seq_.store(std::max(next_seq_.load(), pass->began_at + 1));
+  }
+  if (!it->status().ok()) throw unreadable(path_, it->status());
+  written_passes_ = passes_;
 }
 
 std::string EventLog::resume() {

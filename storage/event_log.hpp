@@ -56,6 +56,12 @@ class EventLog {
   std::map<uint64_t, RuleFiles> rule_versions();
   // The firings still in the outbox, in seq order.
   std::vector<OutboxEntry> outbox();
+  // Per shard, the dedup window's ids as its last complete checkpoint pass copied them.
+  struct RecentIdsCopy {
+    PassRecord pass;
+    std::vector<RecentId> ids;
+  };
+  std::vector<RecentIdsCopy> recent_ids();
 
   // Writes `commits` (their outbox entries numbered here) as one batch, with the outbox
   // through `delivered_through` trimmed; `sync`: fsync before returning. Returns "" or
@@ -72,16 +78,23 @@ class EventLog {
 
  private:
   struct Db;
-  // Adds to `batch` the deletion of every record of the user (whose keys start with
-  // `prefix`): in the folder, among `put` (this batch's; those deleted are set to null),
-  // and in the outbox. "" or what failed.
-  std::string erase_user(rocksdb::WriteBatch& batch, const std::string& prefix,
+  // Adds to `batch` the deletion of every record of the user (whose steps are among the
+  // keys starting with `partition`, and its checkpoint): in the folder, among `put` (this
+  // batch's; those deleted are set to null), and in the outbox. "" or what failed.
+  std::string erase_user(rocksdb::WriteBatch& batch, const std::string& partition,
                          const std::string& user, std::vector<const std::string*>& put);
+  // Adds to `batch` the end of a checkpoint pass (Commit::end_pass) and the trim it allows.
+  void end_pass(rocksdb::WriteBatch& batch, const std::string& key, const std::string& value);
+  void read_passes();
   std::string path_;
   std::unique_ptr<Db> db_;
   uint32_t partitions_ = kDefaultPartitions;
   std::atomic<uint64_t> next_seq_{1};
   std::atomic<uint64_t> bytes_{0};
+  // Checkpoint passes, per shard: the last ended in a batch being made, and the last
+  // written; and the seq before which steps and ticks are trimmed, the same two ways.
+  std::map<uint32_t, PassRecord> passes_, written_passes_;
+  uint64_t trimming_before_ = 0, trimmed_before_ = 0;
 };
 
 }  // namespace spur::storage

@@ -89,18 +89,48 @@ std::string meta_key(std::string_view name) {
   return "M" + std::string(name);
 }
 
-std::string user_prefix(uint32_t partition, std::string_view user) {
-  std::string out = "L";
+namespace {
+
+std::string partition_key(char tag, uint32_t partition) {
+  std::string out(1, tag);
   out.push_back(static_cast<char>((partition >> 8) & 0xff));
   out.push_back(static_cast<char>(partition & 0xff));
-  put_text(out, user);
+  return out;
+}
+
+}  // namespace
+
+std::string steps_from(uint32_t partition, uint64_t seq) {
+  std::string out = partition_key('L', partition);
+  put_u64(out, seq);
   return out;
 }
 
 std::string user_key(uint32_t partition, std::string_view user, uint64_t seq) {
-  std::string out = user_prefix(partition, user);
-  put_u64(out, seq);
+  std::string out = steps_from(partition, seq);
+  put_text(out, user);
   return out;
+}
+
+std::string checkpoint_key(uint32_t partition, std::string_view user) {
+  std::string out = partition_key('C', partition);
+  put_text(out, user);
+  return out;
+}
+
+std::optional<std::string_view> user_of_key(std::string_view key) {
+  Reader k(key);
+  const uint8_t tag = k.u8();
+  k.u8();
+  k.u8();
+  if (tag == 'L') {
+    k.u64();
+  } else if (tag != 'C') {
+    return std::nullopt;
+  }
+  const std::string_view user = k.text();
+  if (!k.ok() || !k.rest().empty()) return std::nullopt;
+  return user;
 }
 
 std::string tick_key(uint64_t seq) {
@@ -113,12 +143,6 @@ std::string outbox_key(uint64_t seq) {
   std::string out = "O";
   put_u64(out, seq);
   return out;
-}
-
-uint64_t seq_of_key(std::string_view key) {
-  if (key.size() < 9) return 0;
-  Reader r(key.substr(key.size() - 8));
-  return r.u64();
 }
 
 std::string event_value(int64_t clock_ms, const Event& event) {
@@ -151,6 +175,80 @@ std::string program_value(int64_t clock_ms, uint64_t version, uint32_t shard, ui
   put_u32(out, shard);
   put_u32(out, shards);
   return out;
+}
+
+std::string checkpoint_value(uint64_t seq, int64_t clock_ms, uint64_t version,
+                             std::string_view engine_state, std::string_view server_state) {
+  std::string out = step_head(RecordKind::kCheckpoint, clock_ms);
+  put_u64(out, seq);
+  put_u64(out, version);
+  put_text(out, engine_state);
+  put_text(out, server_state);
+  return out;
+}
+
+std::string pass_key(uint32_t shard) {
+  std::string out = "P";
+  put_u32(out, shard);
+  return out;
+}
+
+std::string pass_value(const PassRecord& pass) {
+  std::string out;
+  put_u32(out, pass.shards);
+  put_u64(out, pass.began_at);
+  return out;
+}
+
+std::optional<PassRecord> decode_pass(std::string_view key, std::string_view value,
+                                      std::string& error) {
+  Reader k(key);
+  Reader v(value);
+  PassRecord pass;
+  const uint8_t tag = k.u8();
+  pass.shard = k.u32();
+  pass.shards = v.u32();
+  pass.began_at = v.u64();
+  if (tag != 'P' || !k.ok() || !k.rest().empty() || !v.ok() || !v.rest().empty() ||
+      pass.shard >= pass.shards) {
+    error = "a malformed checkpoint pass record";
+    return std::nullopt;
+  }
+  return pass;
+}
+
+std::string recent_ids_key(uint32_t shard, uint64_t pass, uint32_t chunk) {
+  std::string out = "D";
+  put_u32(out, shard);
+  put_u64(out, pass);
+  put_u32(out, chunk);
+  return out;
+}
+
+std::string recent_ids_value(const std::vector<RecentId>& ids) {
+  std::string out;
+  put_u32(out, static_cast<uint32_t>(ids.size()));
+  for (const RecentId& id : ids) {
+    put_u64(out, static_cast<uint64_t>(id.at_ms));
+    put_u64(out, id.a);
+    put_u64(out, id.b);
+  }
+  return out;
+}
+
+bool decode_recent_ids(std::string_view value, std::vector<RecentId>& out, std::string& error) {
+  Reader v(value);
+  const uint32_t count = v.u32();
+  if (!v.ok() || v.rest().size() != size_t{count} * 24) {
+    error = "a malformed record of the dedup window";
+    return false;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    const auto at = static_cast<int64_t>(v.u64());
+    const uint64_t a = v.u64();
+    out.push_back({at, a, v.u64()});
+  }
+  return true;
 }
 
 std::string rules_key(uint64_t version) {
@@ -202,12 +300,18 @@ std::optional<LogRecord> decode_record(std::string_view key, std::string_view va
   if (tag == 'L') {
     k.u8();
     k.u8();
+    record.seq = k.u64();
     record.user = std::string(k.text());
-  } else if (tag != 'T') {
+  } else if (tag == 'C') {
+    k.u8();
+    k.u8();
+    record.user = std::string(k.text());
+  } else if (tag == 'T') {
+    record.seq = k.u64();
+  } else {
     error = "not a step record";
     return std::nullopt;
   }
-  record.seq = k.u64();
   Reader v(value);
   const uint8_t kind = v.u8();
   record.clock_ms = static_cast<int64_t>(v.u64());
@@ -258,12 +362,26 @@ std::optional<LogRecord> decode_record(std::string_view key, std::string_view va
         return std::nullopt;
       }
       break;
+    case RecordKind::kCheckpoint:
+      record.seq = v.u64();
+      record.version = v.u64();
+      record.engine_state = std::string(v.text());
+      record.server_state = std::string(v.text());
+      if (tag != 'C' || !v.ok() || !v.rest().empty()) {
+        error = "a malformed checkpoint";
+        return std::nullopt;
+      }
+      break;
     default:
       error = "an unknown record kind " + std::to_string(kind);
       return std::nullopt;
   }
-  if (record.kind != RecordKind::kTick && record.kind != RecordKind::kProgram && tag != 'L') {
+  if (record.kind != RecordKind::kTick && record.kind != RecordKind::kProgram && tag == 'T') {
     error = "a user's step without a user";
+    return std::nullopt;
+  }
+  if (record.kind != RecordKind::kCheckpoint && tag == 'C') {
+    error = "a step where a checkpoint belongs";
     return std::nullopt;
   }
   return record;

@@ -2,17 +2,25 @@
 // (docs/architecture.md, "Durability"). A stable format: a folder records its version
 // (kFormatVersion) and a folder of another version is refused, never misread.
 //
-// Keys sort so that the records a recovery or an erasure needs are one range each:
+// Keys sort so that what a recovery, a trim or a partition's move needs is one range:
 //   M<name>                                  meta: format version, partition count
-//   L<partition:2><user length:4><user><seq:8>   a user's step: event or profile write
+//   L<partition:2><seq:8><user length:4><user>   a user's step: event or profile write
+//   C<partition:2><user length:4><user>      a user's checkpoint: its whole state, as of
+//                                            the step `seq` its value names
 //   T<seq:8>                                 a timer step that fired something (a tick),
 //                                            or a shard switching rule sets (a program)
+//   D<shard:4><pass:8><chunk:4>              the dedup window's ids, as a checkpoint
+//                                            pass of a shard (the seq it began at)
+//                                            copied them
+//   P<shard:4>                               the shard's last complete checkpoint pass
 //   V<version:8>                             the rule files of a program version
 //   O<seq:8>                                 the firings of one commit not yet confirmed
 //                                            by their adapters (one key a commit: a key
 //                                            a firing cost a quarter of a loaded server)
 // Numbers are big-endian, so that byte order is numeric order. `seq` is one counter for
-// the whole folder, taken in the order a shard handles its steps.
+// the whole folder, taken in the order a shard handles its steps. Steps lead with their
+// seq inside their partition, so that the steps a checkpoint covers are one range per
+// partition, deleted with bounds that name no user.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +35,7 @@
 
 namespace spur::storage {
 
-inline constexpr std::string_view kFormatVersion = "spur-log-1";
+inline constexpr std::string_view kFormatVersion = "spur-log-2";
 
 enum class RecordKind : uint8_t {
   kEvent = 1,            // an input event, as handed to the engine
@@ -35,6 +43,7 @@ enum class RecordKind : uint8_t {
   kMergeAttributes = 3,  // PATCH /v1/profiles/{user}
   kTick = 4,             // shard `shard` of `shards` fired timers at `clock_ms`
   kProgram = 5,          // shard `shard` of `shards` switched to program `version`
+  kCheckpoint = 6,       // the user's whole state after step `seq`, under `version`
 };
 
 // One step of the log, decoded.
@@ -47,6 +56,8 @@ struct LogRecord {
   Value attributes;                // kSetAttributes, kMergeAttributes
   uint64_t version = 0;            // kProgram: Program::version
   uint32_t shard = 0, shards = 0;  // kTick, kProgram: the shard that logged it, of how many
+  // kCheckpoint: the engine's state of the user (engine/user_bytes.hpp) and the server's.
+  std::string engine_state, server_state;
 };
 
 // A user's partition: a stable hash of the id (the same in every process and version of
@@ -54,9 +65,12 @@ struct LogRecord {
 uint32_t partition_of(std::string_view user, uint32_t partitions);
 
 std::string meta_key(std::string_view name);
-// The prefix of every key of one user's steps.
-std::string user_prefix(uint32_t partition, std::string_view user);
+// The first key of a partition's steps from `seq` on.
+std::string steps_from(uint32_t partition, uint64_t seq);
 std::string user_key(uint32_t partition, std::string_view user, uint64_t seq);
+// The user a step's or checkpoint's key names; nullopt for other keys.
+std::optional<std::string_view> user_of_key(std::string_view key);
+std::string checkpoint_key(uint32_t partition, std::string_view user);
 std::string tick_key(uint64_t seq);
 std::string outbox_key(uint64_t seq);
 
@@ -65,6 +79,30 @@ std::string event_value(int64_t clock_ms, const Event& event);
 std::string attributes_value(RecordKind kind, int64_t clock_ms, const Value& attributes);
 std::string tick_value(int64_t clock_ms, uint32_t shard, uint32_t shards);
 std::string program_value(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards);
+std::string checkpoint_value(uint64_t seq, int64_t clock_ms, uint64_t version,
+                             std::string_view engine_state, std::string_view server_state);
+
+// A shard's checkpoint pass: the seq it began at, which names it (every step before it
+// that the shard handled is in a checkpoint or in the pass's copy of the dedup window),
+// and the shard count then.
+struct PassRecord {
+  uint32_t shard = 0, shards = 0;
+  uint64_t began_at = 0;
+};
+std::string pass_key(uint32_t shard);
+std::string pass_value(const PassRecord& pass);
+std::optional<PassRecord> decode_pass(std::string_view key, std::string_view value,
+                                      std::string& error);
+// The ids of the dedup window (engine/recent_ids.hpp), a chunk at a time.
+struct RecentId {
+  int64_t at_ms = 0;
+  uint64_t a = 0, b = 0;  // RecentIds::Key
+};
+std::string recent_ids_key(uint32_t shard, uint64_t pass, uint32_t chunk);
+std::string recent_ids_value(const std::vector<RecentId>& ids);
+// Appends the ids of a chunk to `out`; false, with `error` set, for bytes this format
+// did not write.
+bool decode_recent_ids(std::string_view value, std::vector<RecentId>& out, std::string& error);
 
 // The rule files (path, text) of a program version.
 using RuleFiles = std::vector<std::pair<std::string, std::string>>;
@@ -95,8 +133,5 @@ std::string outbox_value(const std::vector<OutboxEntry>& firings);
 // this format did not write.
 bool decode_outbox(std::string_view key, std::string_view value, std::vector<OutboxEntry>& out,
                    std::string& error);
-
-// The seq of a key written by user_key, tick_key or outbox_key.
-uint64_t seq_of_key(std::string_view key);
 
 }  // namespace spur::storage

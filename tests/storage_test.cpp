@@ -84,11 +84,15 @@ TEST_CASE("ticks, rule switches and rule files read back as they were written") 
   CHECK_FALSE(decode_rules(rules_key(42), value.substr(0, value.size() - 1), error));
 }
 
-TEST_CASE("a user's keys share a prefix that no other user's keys start with") {
-  const std::string a = user_prefix(3, "ab");
-  CHECK(user_key(3, "ab", 1).starts_with(a));
-  CHECK_FALSE(user_key(3, "abc", 1).starts_with(a));     // the length is in the prefix
-  CHECK(user_key(3, "ab", 1) < user_key(3, "ab", 256));  // seq sorts numerically
+TEST_CASE("a partition's steps sort by seq, and each key names its user") {
+  CHECK(user_key(3, "zz", 1) < user_key(3, "ab", 256));  // seq first, numerically
+  CHECK(user_key(3, "ab", 256) < steps_from(3, 257));
+  CHECK(steps_from(3, 0) < user_key(3, "zz", 1));
+  CHECK(user_key(2, "zz", 999) < steps_from(3, 0));  // partition before seq
+  CHECK(user_of_key(user_key(3, "ab", 7)) == "ab");
+  CHECK(user_of_key(checkpoint_key(3, "a\0b")) == "a\0b");
+  CHECK_FALSE(user_of_key(tick_key(7)));
+  CHECK_FALSE(user_of_key(user_key(3, "ab", 7) + "x"));
   // Stable across processes and versions: a folder's users stay in their partitions.
   CHECK(partition_of("u42", 256) == partition_of("u42", 256));
   CHECK(partition_of("u42", 256) == fnv1a("u42") % 256);
@@ -225,6 +229,99 @@ TEST_CASE("an erasure takes the user's waiting firings out of their commits' rec
   REQUIRE(outbox.size() == 1);
   CHECK(outbox[0].user == "kept");
   CHECK(outbox[0].json == "k1");
+}
+
+TEST_CASE("checkpoint, pass and dedup-window records read back as written, and cut ones do not") {
+  std::string error;
+  const std::string key = checkpoint_key(partition_of("u1", 256), "u1");
+  const std::string value = checkpoint_value(77, 1'000, 5, "engine bytes", "server bytes");
+  const auto record = decode_record(key, value, error);
+  REQUIRE(record);
+  CHECK(record->kind == RecordKind::kCheckpoint);
+  CHECK(record->user == "u1");
+  CHECK(record->seq == 77);
+  CHECK(record->clock_ms == 1'000);
+  CHECK(record->version == 5);
+  CHECK(record->engine_state == "engine bytes");
+  CHECK(record->server_state == "server bytes");
+  for (size_t cut = 0; cut < value.size(); ++cut)
+    CHECK_FALSE(decode_record(key, value.substr(0, cut), error));
+  // A checkpoint's value under a step's key, and a step's under a checkpoint's: refused.
+  CHECK_FALSE(decode_record(user_key(1, "u1", 77), value, error));
+  CHECK_FALSE(decode_record(key, event_value(1'000, ping("u1", "e1", 1'000)), error));
+
+  const PassRecord pass{.shard = 1, .shards = 2, .began_at = 1234};
+  const auto read = decode_pass(pass_key(1), pass_value(pass), error);
+  REQUIRE(read);
+  CHECK(read->shard == 1);
+  CHECK(read->shards == 2);
+  CHECK(read->began_at == 1234);
+  CHECK_FALSE(decode_pass(pass_key(2), pass_value(pass), error));  // shard 2 of 2
+  const std::vector<RecentId> ids{{5, 1, 2}, {6, UINT64_MAX, 3}};
+  std::vector<RecentId> back;
+  REQUIRE(decode_recent_ids(recent_ids_value(ids), back, error));
+  REQUIRE(back.size() == 2);
+  CHECK(back[1].at_ms == 6);
+  CHECK(back[1].a == UINT64_MAX);
+  CHECK(back[1].b == 3);
+  CHECK_FALSE(decode_recent_ids(recent_ids_value(ids).substr(0, 30), back, error));
+}
+
+TEST_CASE("once every shard has ended a pass, the steps before the earliest one leave the log") {
+  Folder folder;
+  EventLog log(folder.path, ignore_warning);
+  auto write = [&log](Commit& commit) {
+    std::vector<Commit*> commits{&commit};
+    REQUIRE(log.write(commits, false, 0).empty());
+  };
+  Commit before(log);
+  before.add_event(1'000, ping("u1", "a", 1'000));
+  before.add_event(1'000, ping("u2", "b", 1'000));
+  before.add_tick(1'000, 0, 2);
+  write(before);
+  const uint64_t began0 = log.next_seq();
+  const uint64_t began1 = log.next_seq();
+  Commit pass0(log);
+  pass0.add_checkpoint("u1", 2'000, 1, "state of u1", "");
+  pass0.add_recent_ids(0, began0, 0, {{1'000, 11, 12}});
+  pass0.end_pass({.shard = 0, .shards = 2, .began_at = began0});
+  pass0.add_event(2'000, ping("u1", "c", 2'000));
+  write(pass0);
+  CHECK(steps_of(log).size() == 5);  // nothing trimmed while shard 1 has not ended a pass
+
+  Commit pass1(log);
+  pass1.add_checkpoint("u2", 2'000, 1, "state of u2", "");
+  pass1.add_recent_ids(1, began1, 0, {{1'000, 21, 22}});
+  pass1.end_pass({.shard = 1, .shards = 2, .began_at = began1});
+  write(pass1);
+  // Checkpoints are kinds 6, events 1; the tick went with the steps before the passes.
+  const auto left = [&log] {
+    std::vector<std::string> out;
+    for (const LogRecord& r : steps_of(log))
+      out.push_back(r.user + ":" + std::to_string(static_cast<int>(r.kind)));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(left() == std::vector<std::string>{"u1:1", "u1:6", "u2:6"});
+
+  // The next pass's copy of the dedup window replaces the last one's.
+  Commit again(log);
+  const uint64_t began2 = log.next_seq();
+  again.add_recent_ids(0, began2, 0, {{2'000, 13, 14}});
+  again.end_pass({.shard = 0, .shards = 2, .began_at = began2});
+  write(again);
+  const auto copies = log.recent_ids();
+  REQUIRE(copies.size() == 2);
+  CHECK(copies[0].pass.began_at == began2);
+  REQUIRE(copies[0].ids.size() == 1);
+  CHECK(copies[0].ids[0].a == 13);
+  CHECK(copies[1].ids[0].a == 21);
+
+  // An erasure takes the user's checkpoint with its steps.
+  Commit erasure(log);
+  erasure.erase_user("u1");
+  write(erasure);
+  CHECK(left() == std::vector<std::string>{"u2:6"});
 }
 
 TEST_CASE("folders of another format, or not Spur's, are refused with what to do") {

@@ -103,6 +103,85 @@ def test_a_restart_with_other_rule_files_is_a_reload():
         server.cleanup()
 
 
+# Checkpoints every 300 ms: tests that want them see several passes in a few seconds.
+CHECKPOINTED = BASE + "storage: {snapshot_interval: 300ms}\n"
+LONG_WAIT = """
+rule cart_long "A cart without a purchase within 6s"
+when
+  add_to_cart as c
+  and no purchase within 6s
+then
+  send log { sku: c.sku }
+end
+"""
+
+
+def metric(server, name):
+    for line in server.request("GET", "/metrics").body.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0
+
+
+def passes_after(server, count):
+    """Waits until `count` more checkpoint passes have ended on every shard."""
+    shards = [l for l in server.log_lines() if l["msg"] == "spur serve started"][-1]["shards"]
+    def ended():
+        per_shard = {}
+        for l in server.log_lines():
+            if l["msg"] == "checkpoint written":
+                per_shard[l["shard"]] = per_shard.get(l["shard"], 0) + 1
+        return per_shard
+    start = ended()
+    wait_for(lambda: len(ended()) == shards and all(n >= start.get(shard, 0) + count
+                                                    for shard, n in ended().items()),
+             seconds=30, what=f"{count} checkpoint passes on each of {shards} shards")
+
+
+def test_a_restart_reads_checkpoints_and_the_log_is_trimmed_behind_them():
+    server = SpurServer(spur, dict(RULES, **{"long.rules": LONG_WAIT}), CHECKPOINTED).start()
+    try:
+        t = now_ms() - 50
+        carts = [{"event": "add_to_cart", "user": f"u{i}", "id": f"c{i}", "time": iso(t),
+                  "properties": {"sku": f"s{i}"}} for i in range(20)]
+        pings = [{"event": "ping", "user": f"u{i}", "id": f"p{i}", "time": iso(t), "properties": {"n": i}}
+                 for i in range(20)]
+        assert server.request("POST", "/v1/events", carts + pings).status == 202
+        patch = server.request("PATCH", "/v1/profiles/u3", {"tier": "gold"})
+        assert patch.status in (200, 204), patch.status
+        wait_for(lambda: len(firing_ids(server, "cart_wait")) == 20, what="the 2s carts' firings")
+        # Two passes on every shard: the second ends after every step was in the first.
+        passes_after(server, 2)
+        before = server.request("GET", "/v1/users/u3/firings").json()
+        assert len(before["firings"]) == 2, before  # every and cart_wait
+        assert metric(server, "spur_checkpoint_users_total") >= 20
+        assert metric(server, "spur_checkpoint_longest_chunk_seconds") > 0
+        assert server.stop() == 0
+        # A restart with one more rule file: a reload of the checkpoints' rules.
+        server.write_rule("new.rules", rules.QUICK)
+        server.start(restart=True)
+        recovered = [l for l in server.log_lines() if l["msg"] == "recovered"][-1]
+        # Every step is in a checkpoint, and trimmed from the log.
+        assert recovered["checkpoints"] == 20 and recovered["steps"] == 0, recovered
+        assert server.request("GET", "/v1/profiles/u3").json()["attributes"] == {"tier": "gold"}
+        after = server.request("GET", "/v1/users/u3/firings").json()
+        assert after == before, (before, after)
+        explain = server.request("GET", "/v1/users/u3/explain").json()
+        assert "p3" in json.dumps(explain), explain
+        # The dedup window came back with them.
+        again = server.request("POST", "/v1/events", carts[5])
+        assert again.json()["duplicates"] == 1, again.body
+        # The waiting matches came back with their deadlines: each fires once, on time.
+        wait_for(lambda: len(firing_ids(server, "cart_long")) == 20, seconds=15,
+                 what="the 20 carts' firings")
+        fired = [f for f in server.firings() if f["rule"] in ("cart_long", "quick_wait")]
+        assert sorted(f["user"] for f in fired) == sorted(f"u{i}" for i in range(20)), fired
+        assert all(f["rule"] == "cart_long" and "late" not in f for f in fired), fired
+    finally:
+        server.stop()
+        server.cleanup()
+
+
 def test_while_it_recovers_it_is_not_ready_and_takes_no_write():
     server = SpurServer(spur, RULES, BASE, env={"SPUR_FAILPOINTS": "slow_recovery"})
     try:
@@ -199,7 +278,8 @@ def test_kill_9_under_load_loses_no_acknowledged_event_and_no_firing():
     seed = int(os.environ.get("SPUR_CRASH_SEED", str(random.randrange(1 << 30))))
     print(f"crash test: {kills} kills, seed {seed} (SPUR_CRASH_SEED={seed} repeats it)", flush=True)
     chance = random.Random(seed)
-    server = SpurServer(spur, RULES, BASE).start()
+    # Checkpoints every 300 ms: kills land before, in and after passes.
+    server = SpurServer(spur, RULES, CHECKPOINTED).start()
     clients = [Client(server, i, seed + i) for i in range(4)]
     try:
         for c in clients:
@@ -262,7 +342,7 @@ def data_files(folder):
 
 
 def test_erasure_leaves_no_byte_of_the_user_in_the_data_folder():
-    server = SpurServer(spur, RULES, BASE).start()
+    server = SpurServer(spur, RULES, CHECKPOINTED).start()
     try:
         t = now_ms() - 50
         secret = "erase-me-7f3a9c"
@@ -272,6 +352,7 @@ def test_erasure_leaves_no_byte_of_the_user_in_the_data_folder():
         assert server.request("POST", "/v1/events", events).status == 202
         folder = os.path.join(server.dir, "spur-data")
         assert any(secret.encode() in data for _, data in data_files(folder))
+        passes_after(server, 2)  # the user is in a checkpoint, and its steps trimmed
         assert server.request("DELETE", f"/v1/profiles/{secret}").status == 204
         def gone():
             return not any(secret.encode() in data or b"marker-5d1e" in data
