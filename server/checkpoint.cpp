@@ -11,9 +11,10 @@ namespace spur::server {
 namespace {
 
 // A chunk: this many ids of the dedup window, or this many slots of the user table
-// (about half of them users). A few milliseconds each (docs/performance.md).
-constexpr size_t kIdsPerChunk = 50'000;
-constexpr size_t kSlotsPerChunk = 4'096;
+// (between a quarter and a half of them users): 1-3 ms each, under 10 ms with every
+// core busy (docs/performance.md).
+constexpr size_t kIdsPerChunk = 8'192;
+constexpr size_t kSlotsPerChunk = 1'024;
 
 }  // namespace
 

@@ -5,8 +5,11 @@
 #      medians and the ratio of each run;
 #   2. disk bytes per event in the log (events of S1, 100 rules);
 #   3. recovery of USERS users (default 1,000,000), each with a waiting match: the time
-#      from start to `recovered`, from the server's log.
-# Rules: S1 with 100 rules for 1 and 2; a one-hour absence rule for 3.
+#      from start to `recovered`, from the server's log; once from the log alone, once
+#      from checkpoints (the log trimmed behind them);
+#   4. bytes per user in a checkpoint: the waiting users of 3, and as many idle users
+#      (one event that no rule waits on).
+# Rules: S1 with 100 rules for 1 and 2; a one-hour absence rule for 3 and 4.
 #
 # usage: bench/http/storage.sh [SECONDS=5] [RUNS=5] [USERS=1000000]
 #        (needs scripts/build.sh and wrk)
@@ -82,31 +85,78 @@ then
   send log { sku: c.sku }
 end
 RULES
-python3 - "$users" "$work/carts" <<'PY'
+python3 - "$users" "$work" <<'PY'
 import json, os, sys
-users, folder = int(sys.argv[1]), sys.argv[2]
-os.makedirs(folder)
-for first in range(0, users, 10000):
-    with open(f"{folder}/{first:09d}.ndjson", "w") as f:
-        for u in range(first, min(users, first + 10000)):
-            f.write(json.dumps({"event": "add_to_cart", "user": f"user-{u}", "id": f"c{u}",
-                                "properties": {"sku": f"sku-{u % 977}"}}) + "\n")
+users, work = int(sys.argv[1]), sys.argv[2]
+for kind, event in (("carts", "add_to_cart"), ("idle", "page_view")):
+    os.makedirs(f"{work}/{kind}")
+    for first in range(0, users, 10000):
+        with open(f"{work}/{kind}/{first:09d}.ndjson", "w") as f:
+            for u in range(first, min(users, first + 10000)):
+                f.write(json.dumps({"event": event, "user": f"{kind}-{u}", "id": f"c{u}",
+                                    "properties": {"sku": f"sku-{u % 977}"}}) + "\n")
 PY
+post_all() {
+  for body in "$work/$1"/*.ndjson; do
+    curl -sf -o /dev/null -X POST -H 'Content-Type: application/x-ndjson' \
+      --data-binary @"$body" http://127.0.0.1:18090/v1/events
+  done
+}
+pending_matches() {
+  curl -s http://127.0.0.1:18090/metrics | awk '$1 ~ /^spur_pending_matches/ {n += $2} END {print n}'
+}
+# Waits until every shard has ended $1 checkpoint passes since the log was emptied.
+wait_passes() {
+  until [ "$(grep -c '"msg":"checkpoint written"' "$work/spur.log")" -ge $(( $1 * shards )) ]; do
+    sleep 0.2
+  done
+}
+# Restarts the server on the folder; sets ready_ms, recovered_ms, restored, after.
+restart() {
+  stop_spur
+  : > "$work/spur.log"
+  local start
+  start=$(date +%s%N)
+  start_spur "$work/wait.rules" "$1"
+  ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  recovered_ms=$(grep -o '"msg":"recovered"[^}]*"ms":[0-9]*' "$work/spur.log" | grep -o '[0-9]*$')
+  restored=$(grep -o '"msg":"recovered","checkpoints":[0-9]*' "$work/spur.log" | grep -o '[0-9]*$')
+  after=$(pending_matches)
+}
+
+# From the log alone: checkpoints far apart.
 rm -rf "$work/data"
 start_spur "$work/wait.rules" "{mode: disk, path: $work/data}"
-for body in "$work"/carts/*.ndjson; do
-  curl -sf -o /dev/null -X POST -H 'Content-Type: application/x-ndjson' \
-    --data-binary @"$body" http://127.0.0.1:18090/v1/events
-done
-pending=$(curl -s http://127.0.0.1:18090/metrics | awk '$1 ~ /^spur_pending_matches/ {n += $2} END {print n}')
-stop_spur
+post_all carts
+pending=$(pending_matches)
 data_bytes=$(du -sb "$work/data" | cut -f1)
+restart "{mode: disk, path: $work/data}"
+log_recovered_ms=$recovered_ms log_ready_ms=$ready_ms log_after=$after
+stop_spur
+
+# From checkpoints: every 2 s; two passes after the carts, so that the log is trimmed.
+checkpointed="{mode: disk, path: $work/data, snapshot_interval: 2s}"
+rm -rf "$work/data"
 : > "$work/spur.log"
-start=$(date +%s%N)
-start_spur "$work/wait.rules" "{mode: disk, path: $work/data}"
-ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-recovered_ms=$(grep -o '"msg":"recovered"[^}]*"ms":[0-9]*' "$work/spur.log" | grep -o '[0-9]*$')
-after=$(curl -s http://127.0.0.1:18090/metrics | awk '$1 ~ /^spur_pending_matches/ {n += $2} END {print n}')
+start_spur "$work/wait.rules" "$checkpointed"
+shards=$(grep -o '"shards":[0-9]*' "$work/spur.log" | head -1 | grep -o '[0-9]*$')
+post_all carts
+wait_passes 2
+longest_chunk=$(metric spur_checkpoint_longest_chunk_seconds)
+restart "$checkpointed"
+: > "$work/spur.log"
+wait_passes 1
+cart_bytes=$(awk '/"msg":"checkpoint written"/ {match($0, /"users":[0-9]+/); u += substr($0, RSTART + 8, RLENGTH - 8); match($0, /"bytes":[0-9]+/); b += substr($0, RSTART + 8, RLENGTH - 8)} END {printf "%d", b / u}' "$work/spur.log")
+stop_spur
+
+# Idle users: one page view each, which no rule reads.
+rm -rf "$work/data"
+: > "$work/spur.log"
+start_spur "$work/wait.rules" "$checkpointed"
+post_all idle
+: > "$work/spur.log"
+wait_passes 1
+idle_bytes=$(awk '/"msg":"checkpoint written"/ {match($0, /"users":[0-9]+/); u += substr($0, RSTART + 8, RLENGTH - 8); match($0, /"bytes":[0-9]+/); b += substr($0, RSTART + 8, RLENGTH - 8)} END {printf "%d", b / u}' "$work/spur.log")
 stop_spur
 
 yes_no() { if awk "BEGIN {exit !($1)}"; then echo yes; else echo no; fi; }
@@ -124,8 +174,16 @@ printf '%-62s %-10s %-30s %s\n' "  memory, req/s" "" "$(median < "$work/single-m
 printf '%-62s %-10s %-30s %s\n' "  disk, req/s" "" "$(median < "$work/single-disk.list")" ""
 printf '%-62s %-10s %-30s %s\n' "disk bytes per event (S1, 100 rules; log and outbox)" "(report)" \
   "$(median < "$work/bytes.list")" "-"
-printf '%-62s %-10s %-30s %s\n' "recovery of $users users with a waiting match each (ms)" "< 10000" \
+row() { printf '%-62s %-10s %-30s %s\n' "$@"; }
+row "recovery of $users users, a waiting match each, from the log (ms)" "< 10000" \
+  "$log_recovered_ms (ready after $log_ready_ms)" "$(yes_no "$log_recovered_ms < 10000")"
+row "  waiting matches before / after the restart" "equal" "$pending / $log_after" \
+  "$(yes_no "$pending == $log_after")"
+row "  data folder bytes per user" "(report)" "$(( data_bytes / users ))" "-"
+row "recovery of the same from checkpoints (ms)" "< 10000" \
   "$recovered_ms (ready after $ready_ms)" "$(yes_no "$recovered_ms < 10000")"
-printf '%-62s %-10s %-30s %s\n' "  waiting matches before / after the restart" "equal" "$pending / $after" \
-  "$(yes_no "$pending == $after")"
-printf '%-62s %-10s %-30s %s\n' "  data folder bytes per user" "(report)" "$(( data_bytes / users ))" "-"
+row "  users restored from checkpoints / waiting matches after" "all" "$restored / $after" \
+  "$(yes_no "$restored == $users && $after == $pending")"
+row "  the longest a checkpoint chunk held a shard (s)" "few ms" "$longest_chunk" "-"
+row "checkpoint bytes per user with a waiting match" "(report)" "$cart_bytes" "-"
+row "checkpoint bytes per idle user (one event, nothing waiting)" "(report)" "$idle_bytes" "-"
