@@ -180,7 +180,8 @@ void storage_metrics(Server& server, std::string& out) {
               "Bytes of user state and event ids the checkpoint passes wrote.", "",
               m.checkpoint_bytes.load());
   gauge("spur_checkpoint_longest_chunk_seconds",
-        "The longest a chunk of checkpoint held its shard (ingestion waits that long at most).",
+        "The most CPU time a chunk of checkpoint took on its shard's thread (ingestion waits that "
+        "long at most).",
         std::to_string(static_cast<double>(m.checkpoint_longest_chunk_ns.load()) / 1e9));
 }
 

@@ -5,10 +5,10 @@
 // firing what fell due while the server was down, marked late.
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <set>
 #include <thread>
-#include <unordered_map>
 #include <variant>
 
 #include "server/failpoint.hpp"
@@ -37,13 +37,19 @@ void Server::recover() {
   // Per shard, its users' steps and every tick, in the order they were handled: by clock,
   // then by seq (a shard handled its steps in seq order, its clock never going back, and
   // a user's steps were all in one shard's order at a time).
-  std::vector<std::vector<storage::LogRecord>> steps(shards_.size());
-  std::vector<storage::LogRecord> ticks;
-  // The dedup window's ids, per shard: those the checkpoint passes copied, and those of
-  // the steps a user's checkpoint holds already (kept in the log for this).
+  //
+  // A user's steps that its checkpoint holds already come before the checkpoint in that
+  // order (their seq is lower, their clock no later): they are replayed, and then the
+  // checkpoint replaces the user's state. Those are the steps made since its pass began
+  // (the others are trimmed), and their event ids, newer than the pass's copy of the
+  // dedup window, go into it that way.
+  // In deques: growing one moves no record (a million records of a few hundred bytes,
+  // moved twice over by a vector's growth, were a third of a recovery's time).
+  std::vector<std::deque<storage::LogRecord>> steps(shards_.size());
+  auto ticks = std::make_shared<std::vector<storage::LogRecord>>();
+  // The dedup window's ids, per shard, as the checkpoint passes copied them.
   std::vector<std::vector<storage::RecentId>> ids(shards_.size());
-  std::unordered_map<std::string, uint64_t> saved_at;  // user -> its checkpoint's seq
-  std::set<uint64_t> versions;                         // of the programs records name
+  std::set<uint64_t> versions;  // of the programs records name
   uint64_t checkpoints = 0;
   try {
     for (storage::EventLog::RecentIdsCopy& copy : log_->recent_ids()) {
@@ -53,41 +59,37 @@ void Server::recover() {
         ids[i].insert(ids[i].end(), copy.ids.begin(), copy.ids.end());
       }
     }
-    // Checkpoints come first, then steps, then ticks.
     log_->for_each_step([&](storage::LogRecord& record) {
       if (record.user.empty()) {  // a tick or a program switch: every shard's
         if (record.kind == storage::RecordKind::kProgram) versions.insert(record.version);
-        ticks.push_back(std::move(record));
+        ticks->push_back(std::move(record));
         return;
       }
-      const size_t shard = shard_of(record.user);
       if (record.kind == storage::RecordKind::kCheckpoint) {
-        saved_at[record.user] = record.seq;
         versions.insert(record.version);
         ++checkpoints;
-      } else if (const auto saved = saved_at.find(record.user);
-                 saved != saved_at.end() && record.seq <= saved->second) {
-        // In the checkpoint already; its event id is not (it is after the pass's copy).
-        if (record.kind == storage::RecordKind::kEvent && !record.event.id_unique) {
-          const RecentIds::Key key = Engine::hint_of(record.event).dedup;
-          ids[shard].push_back({record.clock_ms, key.a, key.b});
-        }
-        return;
       }
-      steps[shard].push_back(std::move(record));
+      steps[shard_of(record.user)].push_back(std::move(record));
     });
   } catch (const storage::StorageError& e) {
     throw ConfigError(std::string("storage: ") + e.what());
   }
+  // Sorted as pointers: a record is a few hundred bytes to move.
+  std::vector<std::vector<const storage::LogRecord*>> orders(shards_.size());
   uint64_t total = 0;
   uint64_t user_steps = 0;
-  for (auto& shard_steps : steps) {
-    user_steps += shard_steps.size();
-    shard_steps.insert(shard_steps.end(), ticks.begin(), ticks.end());
-    std::sort(shard_steps.begin(), shard_steps.end(), [](const auto& a, const auto& b) {
-      return a.clock_ms != b.clock_ms ? a.clock_ms < b.clock_ms : a.seq < b.seq;
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    user_steps += steps[i].size();
+    std::vector<const storage::LogRecord*>& order = orders[i];
+    order.reserve(steps[i].size() + ticks->size());
+    for (const storage::LogRecord& record : steps[i])
+      order.push_back(&record);
+    for (const storage::LogRecord& tick : *ticks)
+      order.push_back(&tick);
+    std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+      return a->clock_ms != b->clock_ms ? a->clock_ms < b->clock_ms : a->seq < b->seq;
     });
-    total += shard_steps.size();
+    total += order.size();
   }
   metrics_.recovery_steps_total.store(total, std::memory_order_relaxed);
 
@@ -117,13 +119,20 @@ void Server::recover() {
   }
 
   for (size_t i = 0; i < shards_.size(); ++i) {
-    auto records = std::make_shared<std::vector<storage::LogRecord>>(std::move(steps[i]));
-    for (size_t from = 0; from < records->size(); from += kReplayChunk) {
-      shards_[i]->post([this, records, from, programs, i](ShardState& state) {
-        const size_t to = std::min(records->size(), from + kReplayChunk);
+    // The records and their order, kept alive by the shard's tasks.
+    struct Replay {
+      std::deque<storage::LogRecord> steps;
+      std::shared_ptr<std::vector<storage::LogRecord>> ticks;
+      std::vector<const storage::LogRecord*> order;
+    };
+    auto replay =
+        std::make_shared<Replay>(Replay{std::move(steps[i]), ticks, std::move(orders[i])});
+    for (size_t from = 0; from < replay->order.size(); from += kReplayChunk) {
+      shards_[i]->post([this, replay, from, programs, i](ShardState& state) {
+        const size_t to = std::min(replay->order.size(), from + kReplayChunk);
         state.set_replaying(true);
         for (size_t r = from; r < to; ++r) {
-          const storage::LogRecord& record = (*records)[r];
+          const storage::LogRecord& record = *replay->order[r];
           // With as many shards as when they were logged, a shard follows its own ticks and
           // switches only: another shard's tick could fire, silently, a timer whose own
           // tick (and firing) a crash lost. With another shard count, every shard follows
@@ -191,7 +200,7 @@ void Server::recover() {
   log_line("info", "recovered",
            {{"checkpoints", checkpoints},
             {"steps", user_steps - checkpoints},
-            {"ticks_and_rule_switches", ticks.size()},
+            {"ticks_and_rule_switches", ticks->size()},
             {"partitions", log_->partitions()},
             {"firings_redelivered", redelivered},
             {"ms", ms}});

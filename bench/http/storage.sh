@@ -141,6 +141,7 @@ rm -rf "$work/data"
 start_spur "$work/wait.rules" "$checkpointed"
 shards=$(grep -o '"shards":[0-9]*' "$work/spur.log" | head -1 | grep -o '[0-9]*$')
 post_all carts
+: > "$work/spur.log"
 wait_passes 2
 longest_chunk=$(metric spur_checkpoint_longest_chunk_seconds)
 restart "$checkpointed"
@@ -184,6 +185,6 @@ row "recovery of the same from checkpoints (ms)" "< 10000" \
   "$recovered_ms (ready after $ready_ms)" "$(yes_no "$recovered_ms < 10000")"
 row "  users restored from checkpoints / waiting matches after" "all" "$restored / $after" \
   "$(yes_no "$restored == $users && $after == $pending")"
-row "  the longest a checkpoint chunk held a shard (s)" "few ms" "$longest_chunk" "-"
+row "  the most CPU a checkpoint chunk took on its shard (s)" "few ms" "$longest_chunk" "-"
 row "checkpoint bytes per user with a waiting match" "(report)" "$cart_bytes" "-"
 row "checkpoint bytes per idle user (one event, nothing waiting)" "(report)" "$idle_bytes" "-"
