@@ -7,7 +7,6 @@
 // folder's format (storage::kFormatVersion).
 #pragma once
 
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -18,24 +17,22 @@
 namespace spur {
 
 // Bytes that read_user_bytes cannot take: cut short, or not written by append_user_bytes.
-struct UserBytesError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using UserBytesError = BytesError;
 
-// Reads over bytes written with engine/value_bytes.hpp, checking after each part that it
-// did not run past their end, and that a count is no more than the bytes left could hold
-// (so that damaged bytes cannot ask for a huge allocation). Throws UserBytesError.
+// Reads over bytes written with engine/value_bytes.hpp, never past their end, checking
+// that a count is no more than the bytes left could hold (so that damaged bytes cannot
+// ask for a huge allocation). Throws BytesError.
 class BytesReader {
  public:
   explicit BytesReader(std::string_view bytes)
       : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
 
-  uint64_t varint() { return checked(read_varint(p_)); }
-  int64_t int64() { return checked(read_int64(p_)); }
-  std::string_view text() { return checked(read_text(p_)); }
-  Value value() { return checked(read_value_bytes(p_)); }
+  uint64_t varint() { return read_varint(p_, end_); }
+  int64_t int64() { return read_int64(p_, end_); }
+  std::string_view text() { return read_text(p_, end_); }
+  Value value() { return read_value_bytes(p_, end_); }
   uint8_t byte() {
-    if (p_ == end_) throw UserBytesError("the user's state is cut short");
+    if (p_ == end_) throw BytesError("the bytes are cut short");
     return static_cast<uint8_t>(*p_++);
   }
   // A rule, group, segment, node or slot number.
@@ -45,12 +42,6 @@ class BytesReader {
   void finish() const;
 
  private:
-  template <typename T>
-  T checked(T t) const {
-    if (p_ > end_) throw UserBytesError("the user's state is cut short");
-    return t;
-  }
-
   const char* p_;
   const char* end_;
 };

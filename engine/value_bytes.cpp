@@ -137,4 +137,75 @@ Value read_value_bytes(const char*& p) {
   return Value();  // unreachable: every tag written is handled above
 }
 
+namespace {
+
+void need(const char* p, const char* end, size_t n) {
+  if (static_cast<size_t>(end - p) < n) throw BytesError("the bytes are cut short");
+}
+
+}  // namespace
+
+uint64_t read_varint(const char*& p, const char* end) {
+  uint64_t n = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    need(p, end, 1);
+    const auto byte = static_cast<uint8_t>(*p++);
+    n |= uint64_t{byte & 0x7fu} << shift;
+    if (byte < 0x80) return n;
+  }
+  throw BytesError("a number is longer than 64 bits");
+}
+
+int64_t read_int64(const char*& p, const char* end) {
+  need(p, end, sizeof(int64_t));
+  return read_int64(p);
+}
+
+std::string_view read_text(const char*& p, const char* end) {
+  const uint64_t size = read_varint(p, end);
+  need(p, end, size);
+  const std::string_view text(p, size);
+  p += size;
+  return text;
+}
+
+Value read_value_bytes(const char*& p, const char* end, int depth) {
+  if (depth <= 0) throw BytesError("a value is nested too deep");
+  need(p, end, 1);
+  const auto tag = static_cast<uint8_t>(*p);
+  if (tag > static_cast<uint8_t>(Tag::kObject)) throw BytesError("a value of no known kind");
+  ++p;
+  switch (static_cast<Tag>(tag)) {
+    case Tag::kNumber:
+      return Value::number(std::bit_cast<double>(read_int64(p, end)));
+    case Tag::kString:
+      return Value::string(read_text(p, end));
+    case Tag::kTime:
+      return Value::time(read_int64(p, end));
+    case Tag::kDuration:
+      return Value::duration(read_int64(p, end));
+    case Tag::kList: {
+      const uint64_t count = read_varint(p, end);
+      need(p, end, count);  // a byte at least each
+      List items(count);
+      for (Value& item : items)
+        item = read_value_bytes(p, end, depth - 1);
+      return Value::list(std::move(items));
+    }
+    case Tag::kObject: {
+      const uint64_t count = read_varint(p, end);
+      need(p, end, 2 * count);  // two bytes at least each
+      Object members(count);
+      for (auto& [key, member] : members) {
+        key = read_text(p, end);
+        member = read_value_bytes(p, end, depth - 1);
+      }
+      return Value::object(std::move(members));
+    }
+    default:
+      --p;
+      return read_value_bytes(p);  // a tag alone: null, false or true
+  }
+}
+
 }  // namespace spur

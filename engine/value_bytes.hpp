@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -31,5 +32,17 @@ int64_t read_int64(const char*& p);
 void append_value_bytes(std::string& out, const Value& v);
 // Decodes the value at `p` (written by append_value_bytes) and moves `p` past it.
 Value read_value_bytes(const char*& p);
+
+// Bytes that the bounded readers below cannot take.
+struct BytesError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// The readers above for bytes from outside the process (checkpoints): they never read at
+// or past `end`, and throw BytesError for bytes cut short, a value nested deeper than
+// `depth` or a tag that is none.
+uint64_t read_varint(const char*& p, const char* end);
+int64_t read_int64(const char*& p, const char* end);
+std::string_view read_text(const char*& p, const char* end);
+Value read_value_bytes(const char*& p, const char* end, int depth = 256);
 
 }  // namespace spur
