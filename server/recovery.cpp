@@ -1,8 +1,8 @@
 // Recovery at start in storage mode `disk` (docs/server.md, "Durability"): every step in
 // the data folder is replayed through the shards at the clock it was handled at, with
-// firings kept from the adapters (those of logged steps are in the outbox); then the
-// outbox's firings are delivered again; then each shard's clock moves to the wall clock,
-// firing what fell due while the server was down, marked late.
+// firings kept from the adapters but those of the steps whose firings may not have been
+// delivered; the outbox's firings are delivered again; then each shard's clock moves to
+// the wall clock, firing what fell due while the server was down, marked late.
 #include <algorithm>
 #include <chrono>
 #include <deque>
@@ -51,6 +51,8 @@ void Server::recover() {
   std::vector<std::vector<storage::RecentId>> ids(shards_.size());
   std::set<uint64_t> versions;  // of the programs records name
   uint64_t checkpoints = 0;
+  auto rederive = std::make_shared<ShardState::Rederivation>();
+  rederive->steps = log_->undelivered();
   try {
     for (storage::EventLog::RecentIdsCopy& copy : log_->recent_ids()) {
       for (size_t i = 0; i < shards_.size(); ++i) {
@@ -68,6 +70,8 @@ void Server::recover() {
       if (record.kind == storage::RecordKind::kCheckpoint) {
         versions.insert(record.version);
         ++checkpoints;
+        if (!rederive->steps.empty() && record.seq > rederive->steps.first)
+          rederive->checkpointed.emplace(record.user, record.seq);
       }
       steps[shard_of(record.user)].push_back(std::move(record));
     });
@@ -128,9 +132,9 @@ void Server::recover() {
     auto replay =
         std::make_shared<Replay>(Replay{std::move(steps[i]), ticks, std::move(orders[i])});
     for (size_t from = 0; from < replay->order.size(); from += kReplayChunk) {
-      shards_[i]->post([this, replay, from, programs, i](ShardState& state) {
+      shards_[i]->post([this, replay, from, programs, rederive, i](ShardState& state) {
         const size_t to = std::min(replay->order.size(), from + kReplayChunk);
-        state.set_replaying(true);
+        state.set_replaying(true, rederive.get());
         for (size_t r = from; r < to; ++r) {
           const storage::LogRecord& record = *replay->order[r];
           // With as many shards as when they were logged, a shard follows its own ticks and
@@ -175,6 +179,14 @@ void Server::recover() {
   }
   const size_t redelivered = outbox.size();
   if (!outbox.empty()) writer_->submit(storage::Commit::redelivery(*log_, std::move(outbox)));
+  // Every firing made again goes to the log writer before any new step: until the writer
+  // has delivered them, the folder must go on naming the steps they came from.
+  uint64_t rederived = 0;
+  for (const uint64_t made : on_every_shard<uint64_t>([](ShardState& state) {
+                               state.end_turn();
+                               return state.rederived();
+                             }).first)
+    rederived += made;
   // A restart with other rule files is a reload: what fell due while the server was down
   // fires under the rules that set it, then each shard switches to the running rules.
   if (std::string error = keep_rule_files(*rules()); !error.empty())
@@ -203,6 +215,7 @@ void Server::recover() {
             {"ticks_and_rule_switches", ticks->size()},
             {"partitions", log_->partitions()},
             {"firings_redelivered", redelivered},
+            {"firings_made_again", rederived},
             {"ms", ms}});
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <set>
 #include <thread>
@@ -221,7 +222,12 @@ void Server::open_storage() {
                                : config_.storage_fsync == "never" ? storage::Fsync::kNever
                                                                   : storage::Fsync::kBatch;
   storage::LogWriter::Hooks hooks{
-      .deliver = [this](const storage::OutboxEntry& f) { sink_->deliver_to(f.targets, f.json); },
+      .deliver =
+          [this](const storage::OutboxEntry& f) {
+            // For the end-to-end test of a crash between a write and its delivery.
+            if (failpoint_hit("exit_before_delivery")) std::_Exit(137);
+            sink_->deliver_to(f.targets, f.json);
+          },
       .flush = [this] { sink_->flush(); },
       .health =
           [this](const std::string& error) {

@@ -116,6 +116,7 @@ uint64_t ShardState::log_program() {
 }
 
 void ShardState::replay(const storage::LogRecord& record) {
+  step_seq_ = record.seq;
   engine_.advance_to(record.clock_ms);
   switch (record.kind) {
     case storage::RecordKind::kEvent:
@@ -136,6 +137,12 @@ void ShardState::replay(const storage::LogRecord& record) {
     case storage::RecordKind::kProgram:  // the caller's: it knows the programs
       break;
   }
+}
+
+bool ShardState::rederives(std::string_view user) const {
+  if (rederive_ == nullptr || !rederive_->steps.contains(step_seq_)) return false;
+  const auto checkpoint = rederive_->checkpointed.find(user);
+  return checkpoint == rederive_->checkpointed.end() || checkpoint->second < step_seq_;
 }
 
 SubmitResult ShardState::submit(Event event) {  // NOLINT(performance-unnecessary-value-param)
@@ -185,9 +192,13 @@ void ShardState::on_firing(const Firing& firing) {
   }
   if (!durable()) {
     sink_.deliver(firing, firing_json_);
-  } else if (!replaying_) {
+  } else if (!replaying_ || rederives(firing.user)) {
     const std::string targets = sink_.targets(firing);
     if (!targets.empty()) commit().add_firing(firing.user, targets, firing_json_);
+    if (replaying_) {
+      commit().mark_rederived();
+      ++rederived_;
+    }
   }
   UserRecord& record = record_in(*firing.extension);
   record.newest_firing = firing_log_.append(firing_json_, record.newest_firing);

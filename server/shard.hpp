@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -136,10 +137,23 @@ class ShardState : private EngineListener {
   uint64_t log_program();
 
   // Recovery (storage mode disk): while replaying, firings are kept for GET .../firings
-  // but not delivered (those of logged steps are in the outbox) and steps are not logged
-  // again; firings made while `late` are marked "late": true.
+  // but not delivered (their adapters had them, or the outbox has them), except those
+  // `rederive` says may not have been delivered (docs/architecture.md, "Firings"),
+  // and steps are not logged again; firings made while `late` are marked "late": true.
+  struct Rederivation {
+    storage::SeqRange steps;  // the steps whose firings may not have been delivered
+    // Users whose checkpoint is later than the range's first step, and its seq: steps
+    // of theirs before it are replayed from a state the checkpoint replaced, and their
+    // firings are in the outbox.
+    std::map<std::string, uint64_t, std::less<>> checkpointed;
+  };
   void replay(const storage::LogRecord& record);
-  void set_replaying(bool on) { replaying_ = on; }
+  void set_replaying(bool on, const Rederivation* rederive = nullptr) {
+    replaying_ = on;
+    rederive_ = rederive;
+  }
+  // Firings made again by replay so far.
+  uint64_t rederived() const { return rederived_; }
   // Recovery: the dedup window's ids the checkpoints and the steps they cover hold.
   void merge_recent_ids(const std::vector<storage::RecentId>& ids);
 
@@ -165,7 +179,12 @@ class ShardState : private EngineListener {
   FiringSink& sink_;
   Durability durability_;
   std::unique_ptr<storage::Commit> commit_;  // made when first needed in a turn
+  // Whether a replayed firing of `user` goes to the adapters again.
+  bool rederives(std::string_view user) const;
   bool replaying_ = false;
+  const Rederivation* rederive_ = nullptr;  // while replaying
+  uint64_t step_seq_ = 0;                   // of the step being replayed
+  uint64_t rederived_ = 0;
   bool late_ = false;
   uint64_t firings_ = 0;  // firings reported so far
   Engine engine_;

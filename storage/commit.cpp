@@ -4,25 +4,34 @@
 
 namespace spur::storage {
 
+void Commit::add_firing_step(std::string key, std::string value, uint64_t seq) {
+  steps_.push_back({std::move(key), std::move(value)});
+  fired_.widen({seq, seq});
+}
+
 void Commit::add_event(int64_t clock_ms, const Event& event) {
-  steps_.push_back({user_key(log_->partition_of(event.user), event.user, log_->next_seq()),
-                    event_value(clock_ms, event)});
+  const uint64_t seq = log_->next_seq();
+  add_firing_step(user_key(log_->partition_of(event.user), event.user, seq),
+                  event_value(clock_ms, event), seq);
 }
 
 void Commit::add_attributes(RecordKind kind, int64_t clock_ms, const std::string& user,
                             const Value& attributes) {
-  steps_.push_back({user_key(log_->partition_of(user), user, log_->next_seq()),
-                    attributes_value(kind, clock_ms, attributes)});
+  const uint64_t seq = log_->next_seq();
+  add_firing_step(user_key(log_->partition_of(user), user, seq),
+                  attributes_value(kind, clock_ms, attributes), seq);
 }
 
 void Commit::add_tick(int64_t clock_ms, uint32_t shard, uint32_t shards) {
-  steps_.push_back({tick_key(log_->next_seq()), tick_value(clock_ms, shard, shards)});
+  const uint64_t seq = log_->next_seq();
+  add_firing_step(tick_key(seq), tick_value(clock_ms, shard, shards), seq);
 }
 
 std::unique_ptr<Commit> Commit::redelivery(EventLog& log, std::vector<OutboxEntry> firings) {
   auto commit = std::make_unique<Commit>(log);
   commit->firings_ = std::move(firings);
   commit->in_outbox_ = true;
+  commit->rederived_ = true;
   return commit;
 }
 
@@ -58,6 +67,13 @@ void Commit::add_recent_ids(uint32_t shard, uint64_t pass, uint32_t chunk,
 
 void Commit::end_pass(const PassRecord& pass) {
   steps_.push_back({pass_key(pass.shard), pass_value(pass), StepKind::kEndPass});
+}
+
+bool Commit::holds_checkpoint() const {
+  for (const Step& step : steps_) {
+    if (step.kind == StepKind::kPut && is_checkpoint_key(step.key)) return true;
+  }
+  return false;
 }
 
 bool Commit::erases() const {

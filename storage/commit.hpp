@@ -40,6 +40,11 @@ class Commit {
   static std::unique_ptr<Commit> redelivery(EventLog& log, std::vector<OutboxEntry> firings);
   // A firing to deliver to `targets` (see OutboxEntry) once the batch is durable.
   void add_firing(std::string_view user, std::string_view targets, std::string_view json);
+  // Marks the commit as one of a recovery's: its firings were made again by replaying
+  // steps whose firings may not have been delivered. Until every such commit is
+  // delivered, the folder keeps saying which steps those were (docs/architecture.md,
+  // "Firings").
+  void mark_rederived() { rederived_ = true; }
   // Removes every step, checkpoint and undelivered firing of `user` from the folder.
   void erase_user(const std::string& user);
 
@@ -73,10 +78,15 @@ class Commit {
     StepKind kind = StepKind::kPut;
   };
   bool erases() const;
+  bool holds_checkpoint() const;
+  // A step that can fire (an event, a profile write, a tick): its seq widens fired_.
+  void add_firing_step(std::string key, std::string value, uint64_t seq);
   EventLog* log_;
   std::vector<Step> steps_;
+  SeqRange fired_;                    // the seqs of the steps that can fire
   std::vector<OutboxEntry> firings_;  // seq set when written
   bool in_outbox_ = false;            // the firings are there already (redelivery)
+  bool rederived_ = false;            // see mark_rederived()
   std::vector<std::function<void(const std::string&)>> done_;
 };
 

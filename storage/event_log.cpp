@@ -117,6 +117,15 @@ EventLog::EventLog(const std::string& path, std::function<void(const std::string
     return;
   }
   if (!read.ok()) throw unreadable(path, read);
+  if (format == kPreviousFormatVersion) {
+    // Read as it is: no step is recorded as undelivered, the outbox holds every firing
+    // not delivered.
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (const auto s = db_->db->Put(sync, meta_key("format"), std::string(kFormatVersion)); !s.ok())
+      throw unreadable(path, s);
+    format = kFormatVersion;
+  }
   if (format != kFormatVersion) {
     throw StorageError("the data folder " + path + " was written in format `" + format +
                        "`, and this version of Spur reads `" + std::string(kFormatVersion) +
@@ -133,6 +142,17 @@ EventLog::EventLog(const std::string& path, std::function<void(const std::string
   if (partitions_ == 0 || partitions_ > 65536)
     throw StorageError("the data folder " + path + " records `" + partitions +
                        "` partitions, which is not a count Spur writes: it is damaged");
+  std::string undelivered;
+  const rocksdb::Status u = db_->db->Get({}, meta_key("undelivered"), &undelivered);
+  if (!u.ok() && !u.IsNotFound()) throw unreadable(path, u);
+  if (u.ok()) {
+    const std::optional<SeqRange> range = decode_seq_range(undelivered);
+    if (!range)
+      throw StorageError("the data folder " + path +
+                         " holds a record of undelivered steps Spur cannot read: it is damaged; "
+                         "restore it from a backup or move it aside");
+    undelivered_written_ = *range;
+  }
   read_passes();
 }
 
@@ -195,8 +215,33 @@ std::vector<OutboxEntry> EventLog::outbox() {
 
 std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t delivered_through) {
   if (!db_->db) return "the data folder is closed after a failed write; it is opened again";
-  rocksdb::WriteBatch batch;
-  if (delivered_through > 0) batch.DeleteRange(outbox_key(0), outbox_key(delivered_through + 1));
+  // Which firings a recovery could not make again by replaying their steps, and so go
+  // to the outbox (docs/architecture.md, "Firings"): those of a batch that holds a
+  // checkpoint (it replaces the state their steps were replayed from), and those of a
+  // batch that holds a recovery's firings (its steps' seqs are not recorded as
+  // undelivered, see below).
+  bool checkpoints = false, rederived = false;
+  size_t bytes = 0;
+  SeqRange fired;
+  for (const Commit* commit : commits) {
+    checkpoints = checkpoints || commit->holds_checkpoint();
+    rederived = rederived || commit->rederived_;
+    for (const Commit::Step& step : commit->steps_)
+      bytes += step.key.size() + step.value.size() + 16;
+    fired.widen(commit->fired_);
+  }
+  const bool to_outbox = checkpoints || rederived;
+  // The steps whose firings are not yet delivered are this batch's: the writer delivers
+  // a batch's firings before it writes the next batch. A recovery's batches leave the
+  // range as it is until every firing made again from it is delivered.
+  SeqRange undelivered = undelivered_written_;
+  if (!rederived) undelivered = to_outbox ? SeqRange{} : fired;
+  // Sized once: a batch of a thousand steps grew its buffer a dozen times.
+  rocksdb::WriteBatch batch(bytes + 1024);
+  if (delivered_through > outbox_trimmed_through_)
+    batch.DeleteRange(outbox_key(0), outbox_key(delivered_through + 1));
+  if (undelivered != undelivered_written_)
+    batch.Put(meta_key("undelivered"), seq_range_value(undelivered));
   std::vector<const std::string*> put;  // keys of steps put in this batch so far
   for (Commit* commit : commits) {
     for (const Commit::Step& step : commit->steps_) {
@@ -214,7 +259,8 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
           break;
       }
     }
-    if (commit->firings_.empty() || commit->in_outbox_) continue;
+    if (!to_outbox || commit->firings_.empty() || commit->in_outbox_ || commit->rederived_)
+      continue;
     const uint64_t seq = next_seq();
     for (OutboxEntry& firing : commit->firings_)
       firing.seq = seq;
@@ -231,6 +277,8 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
   }
   written_passes_ = passes_;
   trimmed_before_ = trimming_before_;
+  undelivered_written_ = undelivered;
+  outbox_trimmed_through_ = std::max(outbox_trimmed_through_, delivered_through);
   uint64_t sst = 0, memory = 0;
   db_->db->GetIntProperty("rocksdb.total-sst-files-size", &sst);
   db_->db->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memory);

@@ -56,6 +56,9 @@ class EventLog {
   std::map<uint64_t, RuleFiles> rule_versions();
   // The firings still in the outbox, in seq order.
   std::vector<OutboxEntry> outbox();
+  // The steps whose firings may not have reached their adapters: a recovery makes them
+  // again by replaying those steps, unless they are in the outbox.
+  SeqRange undelivered() const { return undelivered_written_; }
   // Per shard, the dedup window's ids as its last complete checkpoint pass copied them.
   struct RecentIdsCopy {
     PassRecord pass;
@@ -63,9 +66,11 @@ class EventLog {
   };
   std::vector<RecentIdsCopy> recent_ids();
 
-  // Writes `commits` (their outbox entries numbered here) as one batch, with the outbox
-  // through `delivered_through` trimmed; `sync`: fsync before returning. Returns "" or
-  // what failed.
+  // Writes `commits` as one batch, with the outbox through `delivered_through` trimmed;
+  // `sync`: fsync before returning. Records the batch's steps as undelivered, or puts
+  // its firings in the outbox (numbered here) where a recovery could not make them
+  // again (docs/architecture.md, "Firings"). The caller delivers the batch's firings
+  // before it writes the next one. Returns "" or what failed.
   std::string write(std::vector<Commit*>& commits, bool sync, uint64_t delivered_through);
   // After a write failed: lets writes be tried again (RocksDB stops taking them after
   // an I/O error until told to resume). "" or why it cannot.
@@ -95,6 +100,9 @@ class EventLog {
   // written; and the seq before which steps and ticks are trimmed, the same two ways.
   std::map<uint32_t, PassRecord> passes_, written_passes_;
   uint64_t trimming_before_ = 0, trimmed_before_ = 0;
+  // As the folder holds them: the undelivered steps, and the outbox seq trimmed through.
+  SeqRange undelivered_written_;
+  uint64_t outbox_trimmed_through_ = 0;
 };
 
 }  // namespace spur::storage

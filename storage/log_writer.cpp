@@ -86,12 +86,8 @@ void LogWriter::run() {
 }
 
 std::string LogWriter::write(std::vector<Commit*> commits, bool sync) {
-  const uint64_t trim = delivered_through_ > trimmed_through_ ? delivered_through_ : 0;
-  std::string error = log_.write(commits, sync, trim);
-  if (error.empty()) {
-    if (trim > 0) trimmed_through_ = trim;
-    if (sync) syncs_.fetch_add(1, std::memory_order_relaxed);
-  }
+  std::string error = log_.write(commits, sync, delivered_through_);
+  if (error.empty() && sync) syncs_.fetch_add(1, std::memory_order_relaxed);
   return error;
 }
 

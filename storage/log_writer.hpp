@@ -58,7 +58,8 @@ class LogWriter {
 
  private:
   void run();
-  // Writes `commits` as one batch, with the outbox trimmed; "" or the error.
+  // Writes `commits` as one batch, with the outbox trimmed of what was delivered; "" or
+  // the error.
   std::string write(std::vector<Commit*> commits, bool sync);
   // Writes `round` per the fsync mode, then delivers and answers (or answers the error
   // and keeps what failed for the retry).
@@ -79,7 +80,6 @@ class LogWriter {
   // On the writer's thread only.
   std::vector<std::unique_ptr<Commit>> retry_;  // written once, failed, answered
   uint64_t delivered_through_ = 0;              // outbox seq delivered and flushed
-  uint64_t trimmed_through_ = 0;                // outbox seq deleted from the folder
   bool compact_due_ = false;                    // an erasure awaits its compaction
 
   std::atomic<bool> writable_{true};

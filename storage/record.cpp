@@ -85,6 +85,22 @@ uint32_t partition_of(std::string_view user, uint32_t partitions) {
   return static_cast<uint32_t>(fnv1a(user) % partitions);
 }
 
+std::string seq_range_value(const SeqRange& range) {
+  std::string out;
+  put_u64(out, range.first);
+  put_u64(out, range.last);
+  return out;
+}
+
+std::optional<SeqRange> decode_seq_range(std::string_view value) {
+  Reader in(value);
+  SeqRange range;
+  range.first = in.u64();
+  range.last = in.u64();
+  if (!in.ok() || !in.rest().empty()) return std::nullopt;
+  return range;
+}
+
 std::string meta_key(std::string_view name) {
   return "M" + std::string(name);
 }
@@ -116,6 +132,10 @@ std::string checkpoint_key(uint32_t partition, std::string_view user) {
   std::string out = partition_key('C', partition);
   put_text(out, user);
   return out;
+}
+
+bool is_checkpoint_key(std::string_view key) {
+  return key.starts_with('C');
 }
 
 std::optional<std::string_view> user_of_key(std::string_view key) {

@@ -3,7 +3,8 @@
 // (kFormatVersion) and a folder of another version is refused, never misread.
 //
 // Keys sort so that what a recovery, a trim or a partition's move needs is one range:
-//   M<name>                                  meta: format version, partition count
+//   M<name>                                  meta: format version, partition count, the
+//                                            steps whose firings may be undelivered
 //   L<partition:2><seq:8><user length:4><user>   a user's step: event or profile write
 //   C<partition:2><user length:4><user>      a user's checkpoint: its whole state, as of
 //                                            the step `seq` its value names
@@ -15,14 +16,16 @@
 //   P<shard:4>                               the shard's last complete checkpoint pass
 //   V<version:8>                             the rule files of a program version
 //   O<seq:8>                                 the firings of one commit not yet confirmed
-//                                            by their adapters (one key a commit: a key
-//                                            a firing cost a quarter of a loaded server)
+//                                            by their adapters, when a recovery could not
+//                                            make them again (one key a commit: a key a
+//                                            firing cost a quarter of a loaded server)
 // Numbers are big-endian, so that byte order is numeric order. `seq` is one counter for
 // the whole folder, taken in the order a shard handles its steps. Steps lead with their
 // seq inside their partition, so that the steps a checkpoint covers are one range per
 // partition, deleted with bounds that name no user.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,7 +38,11 @@
 
 namespace spur::storage {
 
-inline constexpr std::string_view kFormatVersion = "spur-log-2";
+inline constexpr std::string_view kFormatVersion = "spur-log-3";
+// The format before firings were made again from the log (docs/architecture.md,
+// "Firings"): its folders are read as they are, their outbox holding every firing not
+// delivered, and are marked spur-log-3 when opened.
+inline constexpr std::string_view kPreviousFormatVersion = "spur-log-2";
 
 enum class RecordKind : uint8_t {
   kEvent = 1,            // an input event, as handed to the engine
@@ -71,8 +78,31 @@ std::string user_key(uint32_t partition, std::string_view user, uint64_t seq);
 // The user a step's or checkpoint's key names; nullopt for other keys.
 std::optional<std::string_view> user_of_key(std::string_view key);
 std::string checkpoint_key(uint32_t partition, std::string_view user);
+bool is_checkpoint_key(std::string_view key);
 std::string tick_key(uint64_t seq);
 std::string outbox_key(uint64_t seq);
+
+// The seqs of the steps, from `first` through `last`, whose firings may not have reached
+// their adapters: those of the last batch written (docs/architecture.md, "Firings").
+struct SeqRange {
+  uint64_t first = 1, last = 0;  // empty when first > last
+  bool empty() const { return first > last; }
+  bool contains(uint64_t seq) const { return first <= seq && seq <= last; }
+  // Makes the range cover `other` too (and what lies between).
+  void widen(const SeqRange& other) {
+    if (other.empty()) return;
+    if (empty()) {
+      *this = other;
+      return;
+    }
+    first = std::min(first, other.first);
+    last = std::max(last, other.last);
+  }
+  bool operator==(const SeqRange&) const = default;
+};
+std::string seq_range_value(const SeqRange& range);
+// Nullopt for bytes this format did not write.
+std::optional<SeqRange> decode_seq_range(std::string_view value);
 
 // The value of a step record.
 std::string event_value(int64_t clock_ms, const Event& event);

@@ -193,15 +193,51 @@ TEST_CASE("the writer answers in order, delivers firings after the write, and em
   }
 }
 
-TEST_CASE("a firing written but not delivered is in the outbox at the next open") {
+TEST_CASE("a batch's steps are recorded as undelivered until the next batch, firings not") {
+  Folder folder;
+  {
+    EventLog log(folder.path, ignore_warning);
+    CHECK(log.undelivered().empty());
+    Commit first(log);
+    first.add_event(1, ping("u", "e1", 1));
+    first.add_firing("u", "crm", "{\"firing_id\":\"1\"}");
+    Commit second(log);
+    second.add_tick(2, 0, 1);
+    second.add_event(2, ping("v", "e2", 2));
+    std::vector<Commit*> commits{&first, &second};
+    REQUIRE(log.write(commits, true, 0).empty());
+    // Found by replaying steps 1 to 3 again: nothing in the outbox.
+    CHECK(log.undelivered() == SeqRange{1, 3});
+    CHECK(log.outbox().empty());
+  }
+  EventLog log(folder.path, ignore_warning);
+  CHECK(log.undelivered() == SeqRange{1, 3});
+  log.for_each_step([](LogRecord&) {});  // as a recovery does: seqs go on after the last
+  // The writer wrote the next batch once the first was delivered.
+  Commit third(log);
+  third.add_event(3, ping("u", "e3", 3));
+  std::vector<Commit*> commits{&third};
+  REQUIRE(log.write(commits, false, 0).empty());
+  CHECK(log.undelivered().first == log.undelivered().last);
+  CHECK(log.undelivered().first > 3);
+  // A clean stop's last batch holds no step: nothing is undelivered.
+  commits.clear();
+  REQUIRE(log.write(commits, true, 0).empty());
+  CHECK(log.undelivered().empty());
+}
+
+TEST_CASE("the firings of a batch that holds a checkpoint are in the outbox at the next open") {
   Folder folder;
   {
     EventLog log(folder.path, ignore_warning);
     Commit commit(log);
     commit.add_event(1, ping("u", "e", 1));
     commit.add_firing("u", "crm,audit", "{\"firing_id\":\"x\"}");
+    // The checkpoint replaces the state a replay of the step would start from.
+    commit.add_checkpoint("u", 1, 1, "engine", "server");
     std::vector<Commit*> commits{&commit};
     REQUIRE(log.write(commits, true, 0).empty());
+    CHECK(log.undelivered().empty());
   }
   EventLog log(folder.path, ignore_warning);
   const auto outbox = log.outbox();
@@ -209,6 +245,35 @@ TEST_CASE("a firing written but not delivered is in the outbox at the next open"
   CHECK(outbox[0].user == "u");
   CHECK(outbox[0].targets == "crm,audit");
   CHECK(outbox[0].json == "{\"firing_id\":\"x\"}");
+  // Delivered: the next batch trims it.
+  std::vector<Commit*> none;
+  REQUIRE(log.write(none, true, outbox[0].seq).empty());
+  CHECK(log.outbox().empty());
+}
+
+TEST_CASE("until a recovery's firings are delivered, the undelivered steps stay named") {
+  Folder folder;
+  EventLog log(folder.path, ignore_warning);
+  Commit before(log);
+  before.add_event(1, ping("u", "e1", 1));
+  std::vector<Commit*> commits{&before};
+  REQUIRE(log.write(commits, true, 0).empty());
+  const SeqRange crashed = log.undelivered();
+  REQUIRE(!crashed.empty());
+  // At recovery: one shard's firings made again, with the other shard's first new step.
+  Commit again(log);
+  again.add_firing("u", "-", "made again");
+  again.mark_rederived();
+  Commit late(log);
+  late.add_tick(5, 1, 2);
+  late.add_firing("w", "-", "late");
+  commits = {&again, &late};
+  REQUIRE(log.write(commits, true, 0).empty());
+  CHECK(log.undelivered() == crashed);
+  // The new step's firing cannot be found by replay: it is in the outbox, alone.
+  const auto outbox = log.outbox();
+  REQUIRE(outbox.size() == 1);
+  CHECK(outbox[0].json == "late");
 }
 
 TEST_CASE("an erasure takes the user's waiting firings out of their commits' records") {
@@ -217,6 +282,7 @@ TEST_CASE("an erasure takes the user's waiting firings out of their commits' rec
   Commit first(log);
   first.add_firing("gone", "-", "g1");
   first.add_firing("kept", "-", "k1");
+  first.add_checkpoint("kept", 1, 1, "engine", "server");  // the firings go to the outbox
   Commit second(log);
   second.add_firing("gone", "-", "g2");
   std::vector<Commit*> commits{&first, &second};
