@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <set>
 #include <thread>
@@ -43,14 +44,24 @@ void Server::recover() {
   // checkpoint replaces the user's state. Those are the steps made since its pass began
   // (the others are trimmed), and their event ids, newer than the pass's copy of the
   // dedup window, go into it that way.
-  // In deques: growing one moves no record (a million records of a few hundred bytes,
-  // moved twice over by a vector's growth, were a third of a recovery's time).
-  std::vector<std::deque<storage::LogRecord>> steps(shards_.size());
-  auto ticks = std::make_shared<std::vector<storage::LogRecord>>();
+  //
+  // The folder is read by one thread per core, each a range of partitions; what each
+  // reads goes to its own share, in deques: growing one moves no record (a million
+  // records of a few hundred bytes, moved twice over by a vector's growth, were a third
+  // of a recovery's time).
+  struct Share {
+    std::vector<std::deque<storage::LogRecord>> steps;  // per shard
+    std::vector<storage::LogRecord> ticks;              // ticks and program switches
+    std::set<uint64_t> versions;                        // of the programs records name
+    uint64_t checkpoints = 0;
+    std::vector<std::pair<std::string, uint64_t>> checkpointed;  // see Rederivation
+  };
+  const size_t readers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  std::vector<Share> shares(readers);
+  for (Share& share : shares)
+    share.steps.resize(shards_.size());
   // The dedup window's ids, per shard, as the checkpoint passes copied them.
   std::vector<std::vector<storage::RecentId>> ids(shards_.size());
-  std::set<uint64_t> versions;  // of the programs records name
-  uint64_t checkpoints = 0;
   auto rederive = std::make_shared<ShardState::Rederivation>();
   rederive->steps = log_->undelivered();
   try {
@@ -61,33 +72,46 @@ void Server::recover() {
         ids[i].insert(ids[i].end(), copy.ids.begin(), copy.ids.end());
       }
     }
-    log_->for_each_step([&](storage::LogRecord& record) {
-      if (record.user.empty()) {  // a tick or a program switch: every shard's
-        if (record.kind == storage::RecordKind::kProgram) versions.insert(record.version);
-        ticks->push_back(std::move(record));
-        return;
-      }
-      if (record.kind == storage::RecordKind::kCheckpoint) {
-        versions.insert(record.version);
-        ++checkpoints;
-        if (!rederive->steps.empty() && record.seq > rederive->steps.first)
-          rederive->checkpointed.emplace(record.user, record.seq);
-      }
-      steps[shard_of(record.user)].push_back(std::move(record));
-    });
+    log_->for_each_step(
+        [&](size_t part, storage::LogRecord& record) {
+          Share& share = shares[part];
+          if (record.user.empty()) {  // a tick or a program switch: every shard's
+            if (record.kind == storage::RecordKind::kProgram) share.versions.insert(record.version);
+            share.ticks.push_back(std::move(record));
+            return;
+          }
+          if (record.kind == storage::RecordKind::kCheckpoint) {
+            share.versions.insert(record.version);
+            ++share.checkpoints;
+            if (!rederive->steps.empty() && record.seq > rederive->steps.first)
+              share.checkpointed.emplace_back(record.user, record.seq);
+          }
+          share.steps[shard_of(record.user)].push_back(std::move(record));
+        },
+        readers);
   } catch (const storage::StorageError& e) {
     throw ConfigError(std::string("storage: ") + e.what());
+  }
+  auto ticks = std::make_shared<std::vector<storage::LogRecord>>();
+  std::set<uint64_t> versions;
+  uint64_t checkpoints = 0;
+  for (Share& share : shares) {
+    std::move(share.ticks.begin(), share.ticks.end(), std::back_inserter(*ticks));
+    versions.merge(share.versions);
+    checkpoints += share.checkpoints;
+    rederive->checkpointed.insert(share.checkpointed.begin(), share.checkpointed.end());
   }
   // Sorted as pointers: a record is a few hundred bytes to move.
   std::vector<std::vector<const storage::LogRecord*>> orders(shards_.size());
   uint64_t total = 0;
   uint64_t user_steps = 0;
   for (size_t i = 0; i < shards_.size(); ++i) {
-    user_steps += steps[i].size();
     std::vector<const storage::LogRecord*>& order = orders[i];
-    order.reserve(steps[i].size() + ticks->size());
-    for (const storage::LogRecord& record : steps[i])
-      order.push_back(&record);
+    for (const Share& share : shares) {
+      user_steps += share.steps[i].size();
+      for (const storage::LogRecord& record : share.steps[i])
+        order.push_back(&record);
+    }
     for (const storage::LogRecord& tick : *ticks)
       order.push_back(&tick);
     std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
@@ -125,12 +149,13 @@ void Server::recover() {
   for (size_t i = 0; i < shards_.size(); ++i) {
     // The records and their order, kept alive by the shard's tasks.
     struct Replay {
-      std::deque<storage::LogRecord> steps;
+      std::vector<std::deque<storage::LogRecord>> steps;  // a share's each
       std::shared_ptr<std::vector<storage::LogRecord>> ticks;
       std::vector<const storage::LogRecord*> order;
     };
-    auto replay =
-        std::make_shared<Replay>(Replay{std::move(steps[i]), ticks, std::move(orders[i])});
+    auto replay = std::make_shared<Replay>(Replay{{}, ticks, std::move(orders[i])});
+    for (Share& share : shares)
+      replay->steps.push_back(std::move(share.steps[i]));
     for (size_t from = 0; from < replay->order.size(); from += kReplayChunk) {
       shards_[i]->post([this, replay, from, programs, rederive, i](ShardState& state) {
         const size_t to = std::min(replay->order.size(), from + kReplayChunk);

@@ -50,7 +50,7 @@ void Commit::add_firing(std::string_view user, std::string_view targets, std::st
 }
 
 void Commit::erase_user(const std::string& user) {
-  steps_.push_back({steps_from(log_->partition_of(user), 0).substr(0, 3), user, StepKind::kErase});
+  steps_.push_back({partition_prefix('L', log_->partition_of(user)), user, StepKind::kErase});
 }
 
 void Commit::add_checkpoint(const std::string& user, int64_t clock_ms, uint64_t version,

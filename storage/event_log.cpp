@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 namespace spur::storage {
 
@@ -158,12 +160,43 @@ EventLog::EventLog(const std::string& path, std::function<void(const std::string
 
 EventLog::~EventLog() = default;
 
-void EventLog::for_each_step(const std::function<void(LogRecord&)>& each) {
+void EventLog::for_each_step(const std::function<void(size_t part, LogRecord&)>& each,
+                             size_t parts) {
+  parts = std::clamp<size_t>(parts, 1, partitions_);
+  std::vector<std::exception_ptr> failures(parts);
+  const auto read_part = [&](size_t part) {
+    try {
+      const auto first = static_cast<uint32_t>(partitions_ * part / parts);
+      const auto last = static_cast<uint32_t>(partitions_ * (part + 1) / parts);
+      std::vector<std::pair<std::string, std::string>> ranges;
+      for (const char tag : {'C', 'L'}) {
+        ranges.emplace_back(partition_prefix(tag, first), last == partitions_
+                                                              ? prefix_end(std::string(1, tag))
+                                                              : partition_prefix(tag, last));
+      }
+      if (part == 0) ranges.emplace_back("T", prefix_end("T"));
+      read_steps(ranges, [&each, part](LogRecord& record) { each(part, record); });
+    } catch (...) {
+      failures[part] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> readers;
+  for (size_t part = 1; part < parts; ++part)
+    readers.emplace_back(read_part, part);
+  read_part(0);
+  for (std::thread& reader : readers)
+    reader.join();
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
+}
+
+void EventLog::read_steps(const std::vector<std::pair<std::string, std::string>>& ranges,
+                          const std::function<void(LogRecord&)>& each) {
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
   uint64_t max_seq = 0;
-  for (const char* tag : {"C", "L", "T"}) {
-    const std::string end = prefix_end(tag);
-    for (it->Seek(tag); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+  for (const auto& [from, end] : ranges) {
+    for (it->Seek(from); it->Valid() && it->key().compare(end) < 0; it->Next()) {
       std::string error;
       auto record = decode_record(it->key().ToStringView(), it->value().ToStringView(), error);
       if (!record) {
@@ -177,7 +210,9 @@ void EventLog::for_each_step(const std::function<void(LogRecord&)>& each) {
     // as if the range ended there.
     if (!it->status().ok()) throw unreadable(path_, it->status());
   }
-  next_seq_.store(std::max(next_seq_.load(), max_seq + 1));
+  uint64_t next = next_seq_.load();
+  while (next < max_seq + 1 && !next_seq_.compare_exchange_weak(next, max_seq + 1)) {
+  }
 }
 
 std::map<uint64_t, RuleFiles> EventLog::rule_versions() {

@@ -49,9 +49,11 @@ class EventLog {
   }
   uint64_t next_seq() { return next_seq_.fetch_add(1, std::memory_order_relaxed); }
 
-  // Every step in the folder, in key order (by partition and user, then seq). Throws
+  // Every checkpoint and step in the folder, read by `parts` threads (the caller's among
+  // them), each reading a range of partitions (part 0 also the ticks), in key order:
+  // `each` is called from all of them at once, with the part it reads. Throws
   // StorageError when a record cannot be read.
-  void for_each_step(const std::function<void(LogRecord&)>& each);
+  void for_each_step(const std::function<void(size_t part, LogRecord&)>& each, size_t parts = 1);
   // The rule files of every program version the folder has seen.
   std::map<uint64_t, RuleFiles> rule_versions();
   // The firings still in the outbox, in seq order.
@@ -91,6 +93,9 @@ class EventLog {
   // Adds to `batch` the end of a checkpoint pass (Commit::end_pass) and the trim it allows.
   void end_pass(rocksdb::WriteBatch& batch, const std::string& key, const std::string& value);
   void read_passes();
+  // Calls `each` on the records of the key ranges [from, end), in order.
+  void read_steps(const std::vector<std::pair<std::string, std::string>>& ranges,
+                  const std::function<void(LogRecord&)>& each);
   std::string path_;
   std::unique_ptr<Db> db_;
   uint32_t partitions_ = kDefaultPartitions;

@@ -105,19 +105,15 @@ std::string meta_key(std::string_view name) {
   return "M" + std::string(name);
 }
 
-namespace {
-
-std::string partition_key(char tag, uint32_t partition) {
+std::string partition_prefix(char tag, uint32_t partition) {
   std::string out(1, tag);
   out.push_back(static_cast<char>((partition >> 8) & 0xff));
   out.push_back(static_cast<char>(partition & 0xff));
   return out;
 }
 
-}  // namespace
-
 std::string steps_from(uint32_t partition, uint64_t seq) {
-  std::string out = partition_key('L', partition);
+  std::string out = partition_prefix('L', partition);
   put_u64(out, seq);
   return out;
 }
@@ -129,7 +125,7 @@ std::string user_key(uint32_t partition, std::string_view user, uint64_t seq) {
 }
 
 std::string checkpoint_key(uint32_t partition, std::string_view user) {
-  std::string out = partition_key('C', partition);
+  std::string out = partition_prefix('C', partition);
   put_text(out, user);
   return out;
 }

@@ -72,6 +72,8 @@ struct LogRecord {
 uint32_t partition_of(std::string_view user, uint32_t partitions);
 
 std::string meta_key(std::string_view name);
+// The first key of a partition's records of kind `tag` ('L' steps, 'C' checkpoints).
+std::string partition_prefix(char tag, uint32_t partition);
 // The first key of a partition's steps from `seq` on.
 std::string steps_from(uint32_t partition, uint64_t seq);
 std::string user_key(uint32_t partition, std::string_view user, uint64_t seq);

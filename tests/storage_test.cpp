@@ -32,7 +32,7 @@ Event ping(const std::string& user, const std::string& id, int64_t time_ms) {
 
 std::vector<LogRecord> steps_of(EventLog& log) {
   std::vector<LogRecord> out;
-  log.for_each_step([&out](LogRecord& r) { out.push_back(std::move(r)); });
+  log.for_each_step([&out](size_t, LogRecord& r) { out.push_back(std::move(r)); });
   return out;
 }
 
@@ -212,7 +212,7 @@ TEST_CASE("a batch's steps are recorded as undelivered until the next batch, fir
   }
   EventLog log(folder.path, ignore_warning);
   CHECK(log.undelivered() == SeqRange{1, 3});
-  log.for_each_step([](LogRecord&) {});  // as a recovery does: seqs go on after the last
+  log.for_each_step([](size_t, LogRecord&) {});  // as a recovery does: seqs go on after the last
   // The writer wrote the next batch once the first was delivered.
   Commit third(log);
   third.add_event(3, ping("u", "e3", 3));
