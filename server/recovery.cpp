@@ -227,6 +227,8 @@ void Server::recover() {
   });
   // For the end-to-end test of what the server answers while it recovers.
   if (failpoint_hit("slow_recovery")) std::this_thread::sleep_for(std::chrono::seconds(2));
+  if (std::string error = log_->end_recovery(); !error.empty())
+    log_line("warning", "the data folder is not compacted in the background: " + error);
   for (const auto& shard : shards_)
     shard->end_recovery();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

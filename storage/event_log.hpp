@@ -77,6 +77,9 @@ class EventLog {
   // After a write failed: lets writes be tried again (RocksDB stops taking them after
   // an I/O error until told to resume). "" or why it cannot.
   std::string resume();
+  // Lets RocksDB compact the folder in the background, which it does not while the
+  // folder is read at recovery. "" or why it cannot.
+  std::string end_recovery();
   // Compacts the whole folder, so that erased users' bytes leave the files.
   std::string compact();
   // Bytes of the folder's tables and memtables after the last write, for /metrics and
