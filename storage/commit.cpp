@@ -69,13 +69,6 @@ void Commit::end_pass(const PassRecord& pass) {
   steps_.push_back({pass_key(pass.shard), pass_value(pass), StepKind::kEndPass});
 }
 
-bool Commit::holds_checkpoint() const {
-  for (const Step& step : steps_) {
-    if (step.kind == StepKind::kPut && is_checkpoint_key(step.key)) return true;
-  }
-  return false;
-}
-
 bool Commit::erases() const {
   for (const Step& step : steps_) {
     if (step.kind == StepKind::kErase) return true;

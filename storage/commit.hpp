@@ -78,7 +78,6 @@ class Commit {
     StepKind kind = StepKind::kPut;
   };
   bool erases() const;
-  bool holds_checkpoint() const;
   // A step that can fire (an event, a profile write, a tick): its seq widens fired_.
   void add_firing_step(std::string key, std::string value, uint64_t seq);
   EventLog* log_;

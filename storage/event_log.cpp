@@ -263,10 +263,12 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
   size_t bytes = 0;
   SeqRange fired;
   for (const Commit* commit : commits) {
-    checkpoints = checkpoints || commit->holds_checkpoint();
     rederived = rederived || commit->rederived_;
-    for (const Commit::Step& step : commit->steps_)
-      bytes += step.key.size() + step.value.size() + 16;
+    for (const Commit::Step& step : commit->steps_) {
+      checkpoints =
+          checkpoints || (step.kind == Commit::StepKind::kPut && is_checkpoint_key(step.key));
+      bytes += step.key.size() + step.value.size() + 16;  // and the record's header
+    }
     fired.widen(commit->fired_);
   }
   const bool to_outbox = checkpoints || rederived;
