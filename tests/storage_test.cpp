@@ -390,6 +390,42 @@ TEST_CASE("once every shard has ended a pass, the steps before the earliest one 
   CHECK(left() == std::vector<std::string>{"u2:6"});
 }
 
+TEST_CASE("a folder of the format before is read as it is and marked with this one") {
+  Folder folder;
+  {
+    EventLog log(folder.path, ignore_warning);
+    Commit commit(log);  // spur-log-2 put every firing in the outbox, as this batch does
+    commit.add_event(1, ping("u", "e", 1));
+    commit.add_firing("u", "-", "waiting");
+    commit.add_checkpoint("u", 1, 1, "engine", "server");
+    std::vector<Commit*> commits{&commit};
+    REQUIRE(log.write(commits, true, 0).empty());
+  }
+  const auto format = [&folder] {
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open({}, folder.path, &db).ok());
+    std::string value;
+    CHECK(db->Get({}, meta_key("format"), &value).ok());
+    delete db;
+    return value;
+  };
+  {
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open({}, folder.path, &db).ok());
+    CHECK(db->Put({}, meta_key("format"), std::string(kPreviousFormatVersion)).ok());
+    delete db;
+  }
+  REQUIRE(format() == "spur-log-2");
+  {
+    EventLog log(folder.path, ignore_warning);
+    CHECK(log.undelivered().empty());
+    const auto outbox = log.outbox();
+    REQUIRE(outbox.size() == 1);
+    CHECK(outbox[0].json == "waiting");
+  }
+  CHECK(format() == "spur-log-3");
+}
+
 TEST_CASE("folders of another format, or not Spur's, are refused with what to do") {
   Folder folder;
   {
