@@ -6,6 +6,7 @@
 #include "engine/check.hpp"
 #include "formats/diagnostic_json.hpp"
 #include "grammar/load.hpp"
+#include "server/config.hpp"
 
 namespace spur::cli {
 namespace {
@@ -19,10 +20,15 @@ std::string plural(size_t n, const char* word) {
 int check_command(std::span<const std::string> args) {
   bool json = false;
   std::vector<std::string> paths;
+  std::string config_path;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--format" && i + 1 < args.size() &&
-        (args[i + 1] == "json" || args[i + 1] == "text")) {
+    if (arg == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (arg.starts_with("--config=")) {
+      config_path = arg.substr(9);
+    } else if (arg == "--format" && i + 1 < args.size() &&
+               (args[i + 1] == "json" || args[i + 1] == "text")) {
       json = args[++i] == "json";
     } else if (arg == "--format=json" || arg == "--format=text") {
       json = arg == "--format=json";
@@ -46,8 +52,25 @@ int check_command(std::span<const std::string> args) {
     return kExitUsage;
   }
 
+  // With a configuration, sends are checked against its adapters (config.md).
+  CheckContext context;
+  if (!config_path.empty()) {
+    try {
+      const server::Config config = server::load_config(config_path, server::Secrets::kSkip);
+      if (!config.actions.empty()) {
+        context.adapters.emplace();
+        for (const auto& entry : config.actions)
+          context.adapters->push_back(entry.first);
+        context.config_path = config_path;
+      }
+    } catch (const server::ConfigError& e) {
+      std::cerr << "spur check: " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+
   Diagnostics diagnostics;
-  const CheckedRuleSet rule_set = check_rule_set(sources, diagnostics);
+  const CheckedRuleSet rule_set = check_rule_set(sources, diagnostics, context);
   const size_t errors = diagnostics.error_count();
   const size_t warnings = diagnostics.warning_count();
   if (json) {

@@ -12,13 +12,15 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"check",
-     "usage: spur check [--format text|json] PATH...\n"
+     "usage: spur check [--format text|json] [--config FILE] PATH...\n"
      "\n"
      "Parse and check rule files and folders (folders recursively, *.rules only, in\n"
      "bytewise path order). Diagnostics go to stderr as `file:line:col: error: message`\n"
      "with the source line, a caret and a hint; `--format json` prints them as JSON on\n"
-     "stdout instead. Exit 0 without errors (warnings allowed), 1 with errors, 2 on a\n"
-     "usage error or an unreadable path.\n"},
+     "stdout instead. With `--config`, a `send` to an adapter that the configuration's\n"
+     "`actions` do not list is a warning (`spur serve` refuses to start with it). Exit 0\n"
+     "without errors (warnings allowed), 1 with errors, 2 on a usage error, an\n"
+     "unreadable path or a configuration that cannot be read.\n"},
     {"replay",
      "usage: spur replay --rules PATH [--rules PATH]... [--profiles FILE]\n"
      "                   [--until TIME | --drain] [--suppressed | --stats] [EVENTS]\n"

@@ -5,6 +5,8 @@
 // is never installed; warnings do not stop it.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "grammar/ast.hpp"
@@ -26,9 +28,18 @@ struct CheckedRuleSet {
   RuleSetCounts counts;
 };
 
+// What the checker is told of the deployment the rules are for (`spur check --config`).
+struct CheckContext {
+  // The adapters a `send` may name (the configuration's `actions`), when a configuration
+  // lists any: without `actions`, the log adapter takes every send (config.md).
+  std::optional<std::vector<std::string>> adapters;
+  std::string config_path;  // named in the warnings
+};
+
 // Parses every file of `sources`, in order, and checks all of them together (names are
 // unique across the whole set). Every problem found goes to `diagnostics`, sorted by
 // file and position; the result is usable only when diagnostics.error_count() == 0.
-CheckedRuleSet check_rule_set(const SourceSet& sources, Diagnostics& diagnostics);
+CheckedRuleSet check_rule_set(const SourceSet& sources, Diagnostics& diagnostics,
+                              const CheckContext& context = {});
 
 }  // namespace spur

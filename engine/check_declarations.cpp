@@ -332,6 +332,7 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
   switch (a.kind) {
     case ActionKind::kSend:
       if (a.value) expr(*a.value, value_scope);
+      check_adapter(a, rule);
       break;
     case ActionKind::kEmit:
       if (a.target.text.empty()) diagnostics_.error(a.target.span, "an event name cannot be empty");
@@ -383,12 +384,29 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
   }
 }
 
-CheckedRuleSet check_rule_set(const SourceSet& sources, Diagnostics& diagnostics) {
+void Checker::check_adapter(const ast::Action& send, const ast::Rule& rule) {
+  if (!context_.adapters) return;
+  const std::vector<std::string>& adapters = *context_.adapters;
+  if (std::find(adapters.begin(), adapters.end(), send.target.text) != adapters.end()) return;
+  std::string known;
+  for (const std::string& adapter : adapters)
+    known += (known.empty() ? "`" : ", `") + adapter + "`";
+  const std::string close = closest(send.target.text, adapters);
+  diagnostics_.warning(send.target.span,
+                       "rule `" + rule.name.text + "` sends to `" + send.target.text +
+                           "`, which is not an adapter under `actions` in " + context_.config_path +
+                           "; `spur serve` refuses to start with it",
+                       close.empty() ? "configure it there, or send to one of " + known
+                                     : "did you mean `" + close + "`?");
+}
+
+CheckedRuleSet check_rule_set(const SourceSet& sources, Diagnostics& diagnostics,
+                              const CheckContext& context) {
   std::vector<ParsedFile> parsed;
   parsed.reserve(sources.size());
   for (uint32_t i = 0; i < sources.size(); ++i)
     parsed.push_back(parse(sources, i, diagnostics));
-  Checker checker(sources, diagnostics);
+  Checker checker(sources, diagnostics, context);
   checker.collect(parsed);
   for (const ParsedFile& file : parsed) {
     for (const ast::Declaration& d : file.file.declarations)

@@ -36,8 +36,8 @@ struct Scope {
 
 class Checker {
  public:
-  Checker(const SourceSet& sources, Diagnostics& diagnostics)
-      : sources_(sources), diagnostics_(diagnostics) {}
+  Checker(const SourceSet& sources, Diagnostics& diagnostics, const CheckContext& context)
+      : sources_(sources), diagnostics_(diagnostics), context_(context) {}
 
   // Records every declaration's name; reports duplicates.
   void collect(const std::vector<ParsedFile>& files);
@@ -58,6 +58,8 @@ class Checker {
   void check_limit(const ast::Limit& limit);
   void check_cooldown(const ast::Duration& cooldown);
   void check_action(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
+  // A `send` to an adapter the configuration does not have (CheckContext).
+  void check_adapter(const ast::Action& send, const ast::Rule& rule);
   void check_profile_target(const ast::Action& a);
   std::string where(Span span) const;
 
@@ -84,6 +86,7 @@ class Checker {
 
   const SourceSet& sources_;
   Diagnostics& diagnostics_;
+  const CheckContext& context_;
   RuleSetCounts counts_;
 
   std::unordered_map<std::string, Span> consts_, groups_, segments_, models_, rules_;

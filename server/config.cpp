@@ -228,7 +228,7 @@ Scope parse_scope(const std::string& text, const std::string& where) {
                                          : "; did you mean `" + near + "`?"));
 }
 
-void read_auth(const Section& top, Config& c) {
+void read_auth(const Section& top, Config& c, Secrets secrets) {
   const Section a(top.get("auth"), "auth", {"tokens"});
   const YAML::Node tokens = a.get("tokens");
   if (!tokens || tokens.IsNull()) return;
@@ -241,8 +241,8 @@ void read_auth(const Section& top, Config& c) {
     t.read("env", token.env);
     if (token.env.empty())
       Section::fail(where + ".env", "is required: the environment variable holding the token");
-    const char* secret = std::getenv(token.env.c_str());
-    if (secret == nullptr || *secret == '\0') {
+    const char* secret = secrets == Secrets::kRead ? std::getenv(token.env.c_str()) : "";
+    if (secrets == Secrets::kRead && (secret == nullptr || *secret == '\0')) {
       Section::fail(where + ".env", "names the environment variable " + token.env +
                                         ", which is not set; export it before starting");
     }
@@ -298,7 +298,7 @@ const char* scope_name(Scope scope) {
   return kNames[static_cast<size_t>(scope)];
 }
 
-Config load_config(const std::string& path) {
+Config load_config(const std::string& path, Secrets secrets) {
   Config c;
   c.rule_paths = {std::filesystem::is_directory("rules/examples") ? "rules/examples" : "rules"};
   if (path.empty()) return c;
@@ -317,7 +317,7 @@ Config load_config(const std::string& path) {
     read_server(top, c);
     read_engine(top, c);
     read_storage(top, c);
-    read_auth(top, c);
+    read_auth(top, c, secrets);
     read_actions(top, c);
     read_scorers(top);
     if (const YAML::Node sources = top.get("sources"); sources && !sources.IsNull())

@@ -68,10 +68,14 @@ struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Whether load_config reads the token secrets from the environment (`spur check
+// --config` does not need them).
+enum class Secrets : uint8_t { kRead, kSkip };
+
 // Reads `path` (or, when empty, the embedded defaults: rules from ./rules, or from
 // rules/examples in a checkout), checks every key and value, and reads the token secrets
-// from the environment.
-Config load_config(const std::string& path);
+// from the environment (unless kSkip: then they are empty).
+Config load_config(const std::string& path, Secrets secrets = Secrets::kRead);
 
 const char* scope_name(Scope scope);
 

@@ -28,6 +28,34 @@ printf 'rule r disabled when a then send log end\n' > "$work/warn.rules"
 "$spur" check "$work/warn.rules" 2>/dev/null
 expect "warnings exit 0" "$?" 0
 
+# With --config: a send to an adapter the configuration does not list is a warning
+# (config.md), with the closest name or the adapters there; token secrets are not needed.
+cat > "$work/spur.yaml" <<'YAML'
+actions:
+  crm: {type: webhook, url: "http://127.0.0.1:9/hook"}
+  audit: {type: log, path: audit.ndjson}
+auth:
+  tokens:
+    - {env: SPUR_CHECK_TEST_UNSET_TOKEN, scopes: [ingest]}
+YAML
+printf 'rule r when signup then send crn { a: 1 } send audit end
+rule s when signup then send email end
+' > "$work/sends.rules"
+err=$("$spur" check --config "$work/spur.yaml" "$work/sends.rules" 2>&1 >/dev/null); status=$?
+expect "unknown adapter exit 0" "$status" 0
+contains "unknown adapter warning" "$err" "$work/sends.rules:1:30: warning: rule \`r\` sends to \`crn\`, which is not an adapter under \`actions\` in $work/spur.yaml; \`spur serve\` refuses to start with it"
+contains "adapter did you mean" "$err" 'hint: did you mean `crm`?'
+contains "adapters listed" "$err" 'hint: configure it there, or send to one of `audit`, `crm`'
+contains "adapter summary" "$err" "2 rules, 0 segments, 0 errors, 2 warnings"
+err=$("$spur" check "$work/sends.rules" 2>&1 >/dev/null)
+contains "no config, no adapter warning" "$err" "2 rules, 0 segments, 0 errors, 0 warnings"
+printf 'server: {listen: 127.0.0.1:0}\n' > "$work/no_actions.yaml"
+err=$("$spur" check --config "$work/no_actions.yaml" "$work/sends.rules" 2>&1 >/dev/null)
+contains "no actions: the log adapter takes every send" "$err" "0 errors, 0 warnings"
+err=$("$spur" check --config "$work/missing.yaml" "$work/sends.rules" 2>&1); status=$?
+expect "unreadable config exit 2" "$status" 2
+contains "unreadable config message" "$err" "cannot be read; check the path given to --config"
+
 # Usage errors and unreadable paths exit 2.
 "$spur" check 2>/dev/null; expect "no paths exit 2" "$?" 2
 "$spur" check --bogus "$work/bad.rules" 2>/dev/null; expect "unknown option exit 2" "$?" 2
