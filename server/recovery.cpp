@@ -107,6 +107,10 @@ void Server::recover() {
   uint64_t user_steps = 0;
   for (size_t i = 0; i < shards_.size(); ++i) {
     std::vector<const storage::LogRecord*>& order = orders[i];
+    size_t size = ticks->size();
+    for (const Share& share : shares)
+      size += share.steps[i].size();
+    order.reserve(size);
     for (const Share& share : shares) {
       user_steps += share.steps[i].size();
       for (const storage::LogRecord& record : share.steps[i])
