@@ -4,27 +4,25 @@
 
 namespace spur::storage {
 
-void Commit::add_firing_step(std::string key, std::string value, uint64_t seq) {
-  steps_.push_back({std::move(key), std::move(value)});
+void Commit::add_user_step(const std::string& user, std::string value) {
+  const uint64_t seq = log_->next_seq();
+  steps_.push_back({user, std::move(value), StepKind::kUserStep, seq, log_->partition_of(user)});
   fired_.widen({seq, seq});
 }
 
 void Commit::add_event(int64_t clock_ms, const Event& event) {
-  const uint64_t seq = log_->next_seq();
-  add_firing_step(user_key(log_->partition_of(event.user), event.user, seq),
-                  event_value(clock_ms, event), seq);
+  add_user_step(event.user, event_value(clock_ms, event));
 }
 
 void Commit::add_attributes(RecordKind kind, int64_t clock_ms, const std::string& user,
                             const Value& attributes) {
-  const uint64_t seq = log_->next_seq();
-  add_firing_step(user_key(log_->partition_of(user), user, seq),
-                  attributes_value(kind, clock_ms, attributes), seq);
+  add_user_step(user, attributes_value(kind, clock_ms, attributes));
 }
 
 void Commit::add_tick(int64_t clock_ms, uint32_t shard, uint32_t shards) {
   const uint64_t seq = log_->next_seq();
-  add_firing_step(tick_key(seq), tick_value(clock_ms, shard, shards), seq);
+  steps_.push_back({tick_key(seq), tick_value(clock_ms, shard, shards)});
+  fired_.widen({seq, seq});
 }
 
 std::unique_ptr<Commit> Commit::redelivery(EventLog& log, std::vector<OutboxEntry> firings) {

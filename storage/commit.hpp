@@ -69,17 +69,20 @@ class Commit {
  private:
   friend class EventLog;
   friend class LogWriter;
-  // A record to put; or a user whose records go (key: the prefix of the partition's
-  // steps, value: the user's id); or the end of a checkpoint pass (the pass record). In
-  // the order they happened.
-  enum class StepKind : uint8_t { kPut, kErase, kEndPass };
+  // A record to put; or a user's step (key: the user's id), which the writer puts with
+  // the batch's other steps of its partition; or a user whose records go (key: the prefix
+  // of the partition's steps, value: the user's id); or the end of a checkpoint pass (the
+  // pass record). In the order they happened.
+  enum class StepKind : uint8_t { kPut, kUserStep, kErase, kEndPass };
   struct Step {
     std::string key, value;
     StepKind kind = StepKind::kPut;
+    uint64_t seq = 0;        // kUserStep
+    uint32_t partition = 0;  // kUserStep
   };
   bool erases() const;
-  // A step that can fire (an event, a profile write, a tick): its seq widens fired_.
-  void add_firing_step(std::string key, std::string value, uint64_t seq);
+  // An event or a profile write of `user`: a step that can fire, so its seq widens fired_.
+  void add_user_step(const std::string& user, std::string value);
   EventLog* log_;
   std::vector<Step> steps_;
   SeqRange fired_;                    // the seqs of the steps that can fire

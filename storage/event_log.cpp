@@ -123,9 +123,9 @@ EventLog::EventLog(const std::string& path, std::function<void(const std::string
     return;
   }
   if (!read.ok()) throw unreadable(path, read);
-  if (format == kPreviousFormatVersion) {
-    // Read as it is: no step is recorded as undelivered, the outbox holds every firing
-    // not delivered.
+  if (std::ranges::find(kEarlierFormatVersions, format) != std::end(kEarlierFormatVersions)) {
+    // Read as it is: its steps are records of one step; a spur-log-2 folder records no
+    // undelivered steps, its outbox holding every firing not delivered.
     rocksdb::WriteOptions sync;
     sync.sync = true;
     if (const auto s = db_->db->Put(sync, meta_key("format"), std::string(kFormatVersion)); !s.ok())
@@ -199,16 +199,25 @@ void EventLog::read_steps(const std::vector<std::pair<std::string, std::string>>
                           const std::function<void(LogRecord&)>& each) {
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
   uint64_t max_seq = 0;
+  std::vector<LogRecord> records;
   for (const auto& [from, end] : ranges) {
     for (it->Seek(from); it->Valid() && it->key().compare(end) < 0; it->Next()) {
       std::string error;
-      auto record = decode_record(it->key().ToStringView(), it->value().ToStringView(), error);
-      if (!record) {
+      records.clear();
+      if (!decode_records(it->key().ToStringView(), it->value().ToStringView(), records, error)) {
         throw StorageError("the data folder " + path_ + " holds a step Spur cannot read (" + error +
                            "); it is damaged: restore it from a backup or move it aside");
       }
-      max_seq = std::max(max_seq, record->seq);
-      each(*record);
+      for (LogRecord& record : records) {
+        max_seq = std::max(max_seq, record.seq);
+        // A record of steps outlives a trim while its last step is not covered; its steps
+        // that are, the checkpoints hold.
+        if (record.kind != RecordKind::kCheckpoint && !record.user.empty() &&
+            record.seq < trimmed_before_) {
+          continue;
+        }
+        each(record);
+      }
     }
     // Before the next Seek, which forgets it: an iterator that met a damaged block ends
     // as if the range ended there.
@@ -283,7 +292,11 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
     batch.DeleteRange(outbox_key(0), outbox_key(delivered_through + 1));
   if (undelivered != undelivered_written_)
     batch.Put(meta_key("undelivered"), seq_range_value(undelivered));
-  std::vector<const std::string*> put;  // keys of steps put in this batch so far
+  std::vector<const std::string*> put;  // keys of checkpoints put in this batch so far
+  Rewrites rewritten;
+  batch_steps_.resize(partitions_);
+  for (std::vector<const Commit::Step*>& steps : batch_steps_)
+    steps.clear();
   for (Commit* commit : commits) {
     for (const Commit::Step& step : commit->steps_) {
       switch (step.kind) {
@@ -291,8 +304,12 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
           batch.Put(step.key, step.value);
           put.push_back(&step.key);
           break;
+        case Commit::StepKind::kUserStep:
+          batch_steps_[step.partition].push_back(&step);
+          break;
         case Commit::StepKind::kErase:
-          if (std::string error = erase_user(batch, step.key, step.value, put); !error.empty())
+          if (std::string error = erase_user(batch, step.key, step.value, put, rewritten);
+              !error.empty())
             return error;
           break;
         case Commit::StepKind::kEndPass:
@@ -306,6 +323,14 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
     for (OutboxEntry& firing : commit->firings_)
       firing.seq = seq;
     batch.Put(outbox_key(seq), outbox_value(commit->firings_));
+  }
+  put_steps(batch);
+  for (const auto& [key, value] : rewritten) {
+    if (value.empty()) {
+      batch.Delete(key);
+    } else {
+      batch.Put(key, value);
+    }
   }
   rocksdb::WriteOptions options;
   options.sync = sync;
@@ -327,18 +352,52 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
   return "";
 }
 
+void EventLog::put_steps(rocksdb::WriteBatch& batch) {
+  std::vector<StepEntry> entries;
+  for (uint32_t partition = 0; partition < partitions_; ++partition) {
+    entries.clear();
+    uint64_t last = 0;
+    for (const Commit::Step* step : batch_steps_[partition]) {
+      if (step == nullptr) continue;  // erased later in the batch
+      entries.push_back({step->seq, step->key, step->value});
+      last = std::max(last, step->seq);
+    }
+    if (!entries.empty()) batch.Put(steps_from(partition, last), steps_value(entries));
+  }
+}
+
 std::string EventLog::erase_user(rocksdb::WriteBatch& batch, const std::string& partition,
-                                 const std::string& user, std::vector<const std::string*>& put) {
+                                 const std::string& user, std::vector<const std::string*>& put,
+                                 Rewrites& rewritten) {
   // Key by key: a range deletion would leave the user's id in the folder, as the bound of
   // the file that held the range (RocksDB 7.8 keeps it in the manifest after compaction
   // has dropped the range). The partition's steps are read through to find the user's:
-  // erasures are rare, steps many.
+  // erasures are rare, steps many. A record of steps that holds the user's is written
+  // again without them.
   if (!db_->db) return "the data folder is closed after a failed write";
   std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator({}));
+  std::vector<StepEntry> steps;
   for (it->Seek(partition); it->Valid() && it->key().starts_with(partition); it->Next()) {
-    if (user_of_key(it->key().ToStringView()) == user) batch.Delete(it->key());
+    const std::string_view key = it->key().ToStringView();
+    if (!is_steps_key(key)) {
+      if (user_of_key(key) == user) batch.Delete(it->key());  // a spur-log-3 step
+      continue;
+    }
+    const auto before = rewritten.find(std::string(key));
+    std::string error;
+    steps.clear();
+    if (!decode_steps(before != rewritten.end() ? std::string_view(before->second)
+                                                : it->value().ToStringView(),
+                      steps, error))
+      return "a record of steps cannot be read (" + error + ")";
+    if (std::erase_if(steps, [&user](const StepEntry& step) { return step.user == user; }) == 0)
+      continue;
+    rewritten[std::string(key)] = steps.empty() ? std::string() : steps_value(steps);
   }
   if (!it->status().ok()) return it->status().ToString();
+  for (const Commit::Step*& step : batch_steps_[partition_of(user)]) {
+    if (step != nullptr && step->key == user) step = nullptr;
+  }
   batch.Delete(checkpoint_key(partition_of(user), user));
   for (const std::string*& key : put) {
     if (key != nullptr && user_of_key(*key) == user) {
@@ -432,6 +491,18 @@ void EventLog::read_passes() {
   }
   if (!it->status().ok()) throw unreadable(path_, it->status());
   written_passes_ = passes_;
+  // What the last trim covered: per shard count, the earliest beginning of a complete
+  // set of passes (see end_pass).
+  std::map<uint32_t, std::pair<uint32_t, uint64_t>> sets;  // shards -> (passes, earliest)
+  for (const auto& [shard, pass] : passes_) {
+    auto& [count, earliest] = sets.try_emplace(pass.shards, 0, UINT64_MAX).first->second;
+    ++count;
+    earliest = std::min(earliest, pass.began_at);
+  }
+  for (const auto& [shards, set] : sets) {
+    if (set.first == shards) trimmed_before_ = std::max(trimmed_before_, set.second);
+  }
+  trimming_before_ = trimmed_before_;
 }
 
 std::string EventLog::resume() {

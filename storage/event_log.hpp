@@ -88,11 +88,19 @@ class EventLog {
 
  private:
   struct Db;
+  // Records of steps an erasure wrote again in the batch being made: key, value ("" when
+  // no step is left and the record is deleted).
+  using Rewrites = std::map<std::string, std::string>;
   // Adds to `batch` the deletion of every record of the user (whose steps are among the
-  // keys starting with `partition`, and its checkpoint): in the folder, among `put` (this
-  // batch's; those deleted are set to null), and in the outbox. "" or what failed.
+  // keys starting with `partition`, and its checkpoint): in the folder (records of steps
+  // that hold some of them in `rewritten`), among this batch's (checkpoints in `put`,
+  // steps in batch_steps_; those deleted are set to null), and in the outbox. "" or what
+  // failed.
   std::string erase_user(rocksdb::WriteBatch& batch, const std::string& partition,
-                         const std::string& user, std::vector<const std::string*>& put);
+                         const std::string& user, std::vector<const std::string*>& put,
+                         Rewrites& rewritten);
+  // Adds to `batch` a record of the batch's steps per partition that has some.
+  void put_steps(rocksdb::WriteBatch& batch);
   // Adds to `batch` the end of a checkpoint pass (Commit::end_pass) and the trim it allows.
   void end_pass(rocksdb::WriteBatch& batch, const std::string& key, const std::string& value);
   void read_passes();
@@ -108,6 +116,8 @@ class EventLog {
   // written; and the seq before which steps and ticks are trimmed, the same two ways.
   std::map<uint32_t, PassRecord> passes_, written_passes_;
   uint64_t trimming_before_ = 0, trimmed_before_ = 0;
+  // The steps of the batch being made, per partition, in the order they were added.
+  std::vector<std::vector<const Commit::Step*>> batch_steps_;
   // As the folder holds them: the undelivered steps, and the outbox seq trimmed through.
   SeqRange undelivered_written_;
   uint64_t outbox_trimmed_through_ = 0;

@@ -118,10 +118,8 @@ std::string steps_from(uint32_t partition, uint64_t seq) {
   return out;
 }
 
-std::string user_key(uint32_t partition, std::string_view user, uint64_t seq) {
-  std::string out = steps_from(partition, seq);
-  put_text(out, user);
-  return out;
+bool is_steps_key(std::string_view key) {
+  return key.size() == 11 && key.starts_with('L');
 }
 
 std::string checkpoint_key(uint32_t partition, std::string_view user) {
@@ -308,6 +306,128 @@ std::optional<std::pair<uint64_t, RuleFiles>> decode_rules(std::string_view key,
   return std::pair(version, std::move(files));
 }
 
+namespace {
+
+// Decodes the value of a step into `record`, whose user and seq its key gave; `tag` is the
+// key's kind. False, with `error` set, for bytes this format did not write.
+bool decode_step_value(uint8_t tag, std::string_view value, LogRecord& record, std::string& error) {
+  Reader v(value);
+  const uint8_t kind = v.u8();
+  record.clock_ms = static_cast<int64_t>(v.u64());
+  if (!v.ok()) {
+    error = "truncated";
+    return false;
+  }
+  record.kind = static_cast<RecordKind>(kind);
+  switch (record.kind) {
+    case RecordKind::kEvent: {
+      const uint8_t flags = v.u8();
+      record.event.has_time = (flags & kHasTime) != 0;
+      record.event.id_unique = (flags & kIdUnique) != 0;
+      record.event.time_ms = static_cast<int64_t>(v.u64());
+      record.event.name = std::string(v.text());
+      record.event.id = std::string(v.text());
+      record.event.user = record.user;
+      if (!v.ok()) {
+        error = "truncated event";
+        return false;
+      }
+      auto properties = json_rest(v.rest(), error);
+      if (!properties) return false;
+      record.event.properties = std::move(*properties);
+      break;
+    }
+    case RecordKind::kSetAttributes:
+    case RecordKind::kMergeAttributes: {
+      auto attributes = json_rest(v.rest(), error);
+      if (!attributes) return false;
+      record.attributes = std::move(*attributes);
+      break;
+    }
+    case RecordKind::kTick:
+      record.shard = v.u32();
+      record.shards = v.u32();
+      if (tag != 'T' || !v.ok() || !v.rest().empty() || record.shard >= record.shards) {
+        error = "a malformed tick";
+        return false;
+      }
+      break;
+    case RecordKind::kProgram:
+      record.version = v.u64();
+      record.shard = v.u32();
+      record.shards = v.u32();
+      if (tag != 'T' || !v.ok() || !v.rest().empty() || record.shard >= record.shards) {
+        error = "a malformed program switch";
+        return false;
+      }
+      break;
+    case RecordKind::kCheckpoint:
+      record.seq = v.u64();
+      record.version = v.u64();
+      record.engine_state = std::string(v.text());
+      record.server_state = std::string(v.text());
+      if (tag != 'C' || !v.ok() || !v.rest().empty()) {
+        error = "a malformed checkpoint";
+        return false;
+      }
+      break;
+    default:
+      error = "an unknown record kind " + std::to_string(kind);
+      return false;
+  }
+  if (record.kind != RecordKind::kTick && record.kind != RecordKind::kProgram && tag == 'T') {
+    error = "a user's step without a user";
+    return false;
+  }
+  if (record.kind != RecordKind::kCheckpoint && tag == 'C') {
+    error = "a step where a checkpoint belongs";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string steps_value(const std::vector<StepEntry>& steps) {
+  size_t size = 4;
+  for (const StepEntry& step : steps)
+    size += 16 + step.user.size() + step.value.size();
+  std::string out;
+  out.reserve(size);
+  put_u32(out, static_cast<uint32_t>(steps.size()));
+  for (const StepEntry& step : steps) {
+    put_u64(out, step.seq);
+    put_text(out, step.user);
+    put_text(out, step.value);
+  }
+  return out;
+}
+
+bool decode_steps(std::string_view value, std::vector<StepEntry>& out, std::string& error) {
+  Reader v(value);
+  const uint32_t count = v.u32();
+  if (!v.ok() || count > value.size()) {
+    error = "a malformed record of steps";
+    return false;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    StepEntry step;
+    step.seq = v.u64();
+    step.user = v.text();
+    step.value = v.text();
+    if (!v.ok()) {
+      error = "a truncated record of steps";
+      return false;
+    }
+    out.push_back(step);
+  }
+  if (!v.rest().empty()) {
+    error = "a record of steps with bytes after its steps";
+    return false;
+  }
+  return true;
+}
+
 std::optional<LogRecord> decode_record(std::string_view key, std::string_view value,
                                        std::string& error) {
   LogRecord record;
@@ -328,79 +448,31 @@ std::optional<LogRecord> decode_record(std::string_view key, std::string_view va
     error = "not a step record";
     return std::nullopt;
   }
-  Reader v(value);
-  const uint8_t kind = v.u8();
-  record.clock_ms = static_cast<int64_t>(v.u64());
-  if (!k.ok() || !k.rest().empty() || !v.ok()) {
+  if (!k.ok() || !k.rest().empty()) {
     error = "truncated";
     return std::nullopt;
   }
-  record.kind = static_cast<RecordKind>(kind);
-  switch (record.kind) {
-    case RecordKind::kEvent: {
-      const uint8_t flags = v.u8();
-      record.event.has_time = (flags & kHasTime) != 0;
-      record.event.id_unique = (flags & kIdUnique) != 0;
-      record.event.time_ms = static_cast<int64_t>(v.u64());
-      record.event.name = std::string(v.text());
-      record.event.id = std::string(v.text());
-      record.event.user = record.user;
-      if (!v.ok()) {
-        error = "truncated event";
-        return std::nullopt;
-      }
-      auto properties = json_rest(v.rest(), error);
-      if (!properties) return std::nullopt;
-      record.event.properties = std::move(*properties);
-      break;
-    }
-    case RecordKind::kSetAttributes:
-    case RecordKind::kMergeAttributes: {
-      auto attributes = json_rest(v.rest(), error);
-      if (!attributes) return std::nullopt;
-      record.attributes = std::move(*attributes);
-      break;
-    }
-    case RecordKind::kTick:
-      record.shard = v.u32();
-      record.shards = v.u32();
-      if (tag != 'T' || !v.ok() || !v.rest().empty() || record.shard >= record.shards) {
-        error = "a malformed tick";
-        return std::nullopt;
-      }
-      break;
-    case RecordKind::kProgram:
-      record.version = v.u64();
-      record.shard = v.u32();
-      record.shards = v.u32();
-      if (tag != 'T' || !v.ok() || !v.rest().empty() || record.shard >= record.shards) {
-        error = "a malformed program switch";
-        return std::nullopt;
-      }
-      break;
-    case RecordKind::kCheckpoint:
-      record.seq = v.u64();
-      record.version = v.u64();
-      record.engine_state = std::string(v.text());
-      record.server_state = std::string(v.text());
-      if (tag != 'C' || !v.ok() || !v.rest().empty()) {
-        error = "a malformed checkpoint";
-        return std::nullopt;
-      }
-      break;
-    default:
-      error = "an unknown record kind " + std::to_string(kind);
-      return std::nullopt;
-  }
-  if (record.kind != RecordKind::kTick && record.kind != RecordKind::kProgram && tag == 'T') {
-    error = "a user's step without a user";
-    return std::nullopt;
-  }
-  if (record.kind != RecordKind::kCheckpoint && tag == 'C') {
-    error = "a step where a checkpoint belongs";
-    return std::nullopt;
-  }
+  if (!decode_step_value(tag, value, record, error)) return std::nullopt;
   return record;
+}
+
+bool decode_records(std::string_view key, std::string_view value, std::vector<LogRecord>& out,
+                    std::string& error) {
+  if (!is_steps_key(key)) {
+    auto record = decode_record(key, value, error);
+    if (!record) return false;
+    out.push_back(std::move(*record));
+    return true;
+  }
+  std::vector<StepEntry> steps;
+  if (!decode_steps(value, steps, error)) return false;
+  for (const StepEntry& step : steps) {
+    LogRecord& record = out.emplace_back();
+    record.seq = step.seq;
+    record.user = std::string(step.user);
+    if (!decode_step_value('L', step.value, record, error)) return false;
+  }
+  return true;
 }
 
 std::string outbox_value(const std::vector<OutboxEntry>& firings) {

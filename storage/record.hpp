@@ -5,7 +5,10 @@
 // Keys sort so that what a recovery, a trim or a partition's move needs is one range:
 //   M<name>                                  meta: format version, partition count, the
 //                                            steps whose firings may be undelivered
-//   L<partition:2><seq:8><user length:4><user>   a user's step: event or profile write
+//   L<partition:2><seq:8>                    the steps (events, profile writes) of one
+//                                            partition in one written batch, in seq
+//                                            order, keyed by the last one's seq (one key
+//                                            a step cost an eighth of batch ingest)
 //   C<partition:2><user length:4><user>      a user's checkpoint: its whole state, as of
 //                                            the step `seq` its value names
 //   T<seq:8>                                 a timer step that fired something (a tick),
@@ -22,7 +25,11 @@
 // Numbers are big-endian, so that byte order is numeric order. `seq` is one counter for
 // the whole folder, taken in the order a shard handles its steps. Steps lead with their
 // seq inside their partition, so that the steps a checkpoint covers are one range per
-// partition, deleted with bounds that name no user.
+// partition, deleted with bounds that name no user: a record of steps goes when its last
+// step is covered, so a trim never takes a step that it does not cover.
+// Folders of spur-log-2 and spur-log-3 held a record a step,
+//   L<partition:2><seq:8><user length:4><user>
+// and are read as they are.
 #pragma once
 
 #include <algorithm>
@@ -38,11 +45,12 @@
 
 namespace spur::storage {
 
-inline constexpr std::string_view kFormatVersion = "spur-log-3";
-// The format before firings were made again from the log (docs/architecture.md,
-// "Firings"): its folders are read as they are, their outbox holding every firing not
-// delivered, and are marked spur-log-3 when opened.
-inline constexpr std::string_view kPreviousFormatVersion = "spur-log-2";
+inline constexpr std::string_view kFormatVersion = "spur-log-4";
+// Formats this version reads as they are, and marks kFormatVersion when it opens them:
+// spur-log-3 wrote a record a step; spur-log-2 too, and put every firing not delivered
+// in the outbox, as firings were not yet made again from the log (docs/architecture.md,
+// "Firings").
+inline constexpr std::string_view kEarlierFormatVersions[] = {"spur-log-2", "spur-log-3"};
 
 enum class RecordKind : uint8_t {
   kEvent = 1,            // an input event, as handed to the engine
@@ -74,10 +82,11 @@ uint32_t partition_of(std::string_view user, uint32_t partitions);
 std::string meta_key(std::string_view name);
 // The first key of a partition's records of kind `tag` ('L' steps, 'C' checkpoints).
 std::string partition_prefix(char tag, uint32_t partition);
-// The first key of a partition's steps from `seq` on.
+// The first key of a partition's steps from `seq` on; also the key of the record of
+// steps whose last step is `seq`.
 std::string steps_from(uint32_t partition, uint64_t seq);
-std::string user_key(uint32_t partition, std::string_view user, uint64_t seq);
-// The user a step's or checkpoint's key names; nullopt for other keys.
+bool is_steps_key(std::string_view key);
+// The user a checkpoint's key, or a spur-log-3 step's, names; nullopt for other keys.
 std::optional<std::string_view> user_of_key(std::string_view key);
 std::string checkpoint_key(uint32_t partition, std::string_view user);
 bool is_checkpoint_key(std::string_view key);
@@ -106,7 +115,18 @@ std::string seq_range_value(const SeqRange& range);
 // Nullopt for bytes this format did not write.
 std::optional<SeqRange> decode_seq_range(std::string_view value);
 
-// The value of a step record.
+// One step in a record of steps: its seq, its user and its value (below).
+struct StepEntry {
+  uint64_t seq = 0;
+  std::string_view user, value;
+};
+// The record of steps `steps`, in seq order (its key: steps_from(partition, last seq)).
+std::string steps_value(const std::vector<StepEntry>& steps);
+// Appends the steps of a record of steps to `out` (views into `value`); false, with
+// `error` set, for bytes this format did not write.
+bool decode_steps(std::string_view value, std::vector<StepEntry>& out, std::string& error);
+
+// The value of a step.
 std::string event_value(int64_t clock_ms, const Event& event);
 std::string attributes_value(RecordKind kind, int64_t clock_ms, const Value& attributes);
 std::string tick_value(int64_t clock_ms, uint32_t shard, uint32_t shards);
@@ -145,10 +165,14 @@ std::optional<std::pair<uint64_t, RuleFiles>> decode_rules(std::string_view key,
                                                            std::string_view value,
                                                            std::string& error);
 
-// Decodes a step record; nullopt, with `error` saying what is wrong, for bytes this
-// format did not write.
+// Decodes a record of one step (a checkpoint, a tick or program switch, or a spur-log-3
+// step); nullopt, with `error` saying what is wrong, for bytes this format did not write.
 std::optional<LogRecord> decode_record(std::string_view key, std::string_view value,
                                        std::string& error);
+// Appends the steps of any record decode_record reads or of a record of steps to `out`;
+// false, with `error` set, for bytes this format did not write.
+bool decode_records(std::string_view key, std::string_view value, std::vector<LogRecord>& out,
+                    std::string& error);
 
 // A firing waiting in the outbox: the seq of its commit's record, whose it is (for
 // erasure), the adapters it goes to (names, comma-separated; "-" is the default adapter

@@ -30,37 +30,92 @@ Event ping(const std::string& user, const std::string& id, int64_t time_ms) {
   return e;
 }
 
+// The key of one step as spur-log-2 and spur-log-3 wrote it (storage/record.hpp).
+std::string one_step_key(uint32_t partition, const std::string& user, uint64_t seq) {
+  std::string out = steps_from(partition, seq);
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((user.size() >> shift) & 0xff));
+  return out + user;
+}
+
+// `count` other users than `user` in its partition of 256.
+std::vector<std::string> neighbours_of(const std::string& user, size_t count) {
+  std::vector<std::string> out;
+  for (int i = 0; out.size() < count; ++i) {
+    std::string other = "n" + std::to_string(i);
+    if (partition_of(other, 256) == partition_of(user, 256)) out.push_back(other);
+  }
+  return out;
+}
+
+// The keys of the folder's records of steps, read with RocksDB itself.
+std::vector<std::string> step_keys(const std::filesystem::path& folder) {
+  rocksdb::DB* db = nullptr;
+  REQUIRE(rocksdb::DB::OpenForReadOnly({}, folder, &db).ok());
+  std::vector<std::string> keys;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}));
+  for (it->Seek("L"); it->Valid() && it->key().starts_with("L"); it->Next())
+    keys.push_back(it->key().ToString());
+  it.reset();
+  delete db;
+  return keys;
+}
+
 std::vector<LogRecord> steps_of(EventLog& log) {
   std::vector<LogRecord> out;
   log.for_each_step([&out](size_t, LogRecord& r) { out.push_back(std::move(r)); });
   return out;
 }
 
-TEST_CASE("a step record reads back as it was written, and bytes cut short never do") {
+TEST_CASE("a record of steps reads back as it was written, and bytes cut short never do") {
   const Event event = ping("u42", "e1", 1'700'000'000'123);
-  const std::string key = user_key(partition_of("u42", 256), "u42", 99);
-  const std::string value = event_value(1'700'000'000'500, event);
+  const std::string first = event_value(1'700'000'000'500, event);
+  const std::string second = attributes_value(RecordKind::kSetAttributes, 1'700'000'000'600,
+                                              Value::object(Object{{"ltv", Value::number(9)}}));
+  const std::string key = steps_from(partition_of("u42", 256), 100);
+  CHECK(is_steps_key(key));
+  const std::string value = steps_value({{99, "u42", first}, {100, "u7", second}});
+  std::vector<LogRecord> records;
   std::string error;
-  const auto record = decode_record(key, value, error);
-  REQUIRE(record);
-  CHECK(record->kind == RecordKind::kEvent);
-  CHECK(record->seq == 99);
-  CHECK(record->clock_ms == 1'700'000'000'500);
-  CHECK(record->user == "u42");
-  CHECK(record->event.user == "u42");
-  CHECK(record->event.id == "e1");
-  CHECK(record->event.name == "ping");
-  CHECK(record->event.time_ms == 1'700'000'000'123);
-  CHECK(record->event.has_time);
-  CHECK_FALSE(record->event.id_unique);
-  CHECK(equal(record->event.properties, event.properties));
+  REQUIRE(decode_records(key, value, records, error));
+  REQUIRE(records.size() == 2);
+  const LogRecord& record = records[0];
+  CHECK(record.kind == RecordKind::kEvent);
+  CHECK(record.seq == 99);
+  CHECK(record.clock_ms == 1'700'000'000'500);
+  CHECK(record.user == "u42");
+  CHECK(record.event.user == "u42");
+  CHECK(record.event.id == "e1");
+  CHECK(record.event.name == "ping");
+  CHECK(record.event.time_ms == 1'700'000'000'123);
+  CHECK(record.event.has_time);
+  CHECK_FALSE(record.event.id_unique);
+  CHECK(equal(record.event.properties, event.properties));
+  CHECK(records[1].kind == RecordKind::kSetAttributes);
+  CHECK((records[1].seq == 100 && records[1].user == "u7"));
+  CHECK(equal(records[1].attributes, Value::object(Object{{"ltv", Value::number(9)}})));
   for (size_t cut = 0; cut < value.size(); ++cut) {
     std::string why;
-    CHECK_FALSE(decode_record(key, value.substr(0, cut), why));
+    records.clear();
+    CHECK_FALSE(decode_records(key, value.substr(0, cut), records, why));
     CHECK_FALSE(why.empty());
   }
   std::string why;
-  CHECK_FALSE(decode_record(key.substr(0, key.size() - 1), value, why));
+  CHECK_FALSE(decode_records(key, value + "x", records, why));
+  CHECK_FALSE(decode_records(key.substr(0, key.size() - 1), value, records, why));
+}
+
+TEST_CASE("a step as spur-log-3 wrote it, a record of its own, reads back") {
+  const Event event = ping("u42", "e1", 1'700'000'000'123);
+  const std::string key = one_step_key(partition_of("u42", 256), "u42", 99);
+  CHECK_FALSE(is_steps_key(key));
+  CHECK(user_of_key(key) == "u42");
+  std::vector<LogRecord> records;
+  std::string error;
+  REQUIRE(decode_records(key, event_value(1'700'000'000'500, event), records, error));
+  REQUIRE(records.size() == 1);
+  CHECK((records[0].seq == 99 && records[0].user == "u42" && records[0].event.id == "e1"));
+  CHECK_FALSE(decode_records(key + "x", event_value(1, event), records, error));
 }
 
 TEST_CASE("ticks, rule switches and rule files read back as they were written") {
@@ -84,15 +139,15 @@ TEST_CASE("ticks, rule switches and rule files read back as they were written") 
   CHECK_FALSE(decode_rules(rules_key(42), value.substr(0, value.size() - 1), error));
 }
 
-TEST_CASE("a partition's steps sort by seq, and each key names its user") {
-  CHECK(user_key(3, "zz", 1) < user_key(3, "ab", 256));  // seq first, numerically
-  CHECK(user_key(3, "ab", 256) < steps_from(3, 257));
-  CHECK(steps_from(3, 0) < user_key(3, "zz", 1));
-  CHECK(user_key(2, "zz", 999) < steps_from(3, 0));  // partition before seq
-  CHECK(user_of_key(user_key(3, "ab", 7)) == "ab");
+TEST_CASE("a partition's steps sort by seq, and a checkpoint's key names its user") {
+  CHECK(steps_from(3, 1) < steps_from(3, 256));  // numerically
+  CHECK(steps_from(2, 999) < steps_from(3, 0));  // partition before seq
+  CHECK(steps_from(3, 0) < one_step_key(3, "zz", 1));
+  CHECK(one_step_key(3, "ab", 256) < steps_from(3, 257));
+  CHECK_FALSE(user_of_key(steps_from(3, 7)));
   CHECK(user_of_key(checkpoint_key(3, "a\0b")) == "a\0b");
   CHECK_FALSE(user_of_key(tick_key(7)));
-  CHECK_FALSE(user_of_key(user_key(3, "ab", 7) + "x"));
+  CHECK_FALSE(user_of_key(checkpoint_key(3, "ab") + "x"));
   // Stable across processes and versions: a folder's users stay in their partitions.
   CHECK(partition_of("u42", 256) == partition_of("u42", 256));
   CHECK(partition_of("u42", 256) == fnv1a("u42") % 256);
@@ -145,6 +200,95 @@ TEST_CASE("an erasure removes the user's earlier steps, and only those, in order
   for (const LogRecord& r : steps_of(log))
     ids.push_back(r.user + "/" + r.event.id);
   CHECK(ids == std::vector<std::string>{"gone/d", "kept/b"});
+}
+
+TEST_CASE("a batch's steps are one record a partition, written again without an erased user") {
+  Folder folder;
+  const std::vector<std::string> near = neighbours_of("u", 2);
+  const std::string& n = near[0];
+  const std::string& m = near[1];
+  const std::string far = partition_of("x", 256) != partition_of("u", 256) ? "x" : "y";
+  const auto sorted = [](std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  const auto ids = [&sorted](EventLog& log) {
+    std::vector<std::string> out;
+    for (const LogRecord& r : steps_of(log))
+      out.push_back(r.user + "/" + r.event.id);
+    return sorted(out);
+  };
+  const auto write = [](EventLog& log, Commit& commit) {
+    std::vector<Commit*> commits{&commit};
+    REQUIRE(log.write(commits, false, 0).empty());
+  };
+  {
+    EventLog log(folder.path, ignore_warning);
+    Commit first(log), second(log);
+    first.add_event(1, ping("u", "a", 1));
+    first.add_event(1, ping(n, "b", 1));
+    second.add_event(1, ping("u", "c", 1));
+    second.add_event(1, ping(m, "d", 1));
+    second.add_event(1, ping(far, "e", 1));
+    std::vector<Commit*> commits{&first, &second};
+    REQUIRE(log.write(commits, false, 0).empty());
+  }
+  CHECK(step_keys(folder.path).size() == 2);  // one for the partition of u, n, m; one for far
+  {
+    EventLog log(folder.path, ignore_warning);
+    CHECK(ids(log) == sorted({"u/a", "u/c", n + "/b", m + "/d", far + "/e"}));
+    // Two erasures of one batch, in the same record: both users leave it.
+    Commit erasures(log);
+    erasures.erase_user("u");
+    erasures.erase_user(n);
+    write(log, erasures);
+    CHECK(ids(log) == sorted({m + "/d", far + "/e"}));
+  }
+  CHECK(step_keys(folder.path).size() == 2);
+  {
+    EventLog log(folder.path, ignore_warning);
+    Commit erasure(log);  // the record's last user: the record goes
+    erasure.erase_user(m);
+    write(log, erasure);
+    CHECK(ids(log) == std::vector<std::string>{far + "/e"});
+  }
+  CHECK(step_keys(folder.path).size() == 1);
+}
+
+TEST_CASE(
+    "a trim keeps a record of steps whose last step it does not cover, not replaying the rest") {
+  Folder folder;
+  const auto write = [](EventLog& log, Commit& commit) {
+    std::vector<Commit*> commits{&commit};
+    REQUIRE(log.write(commits, false, 0).empty());
+  };
+  const auto events = [](EventLog& log) {
+    std::vector<std::string> out;
+    for (const LogRecord& r : steps_of(log))
+      out.push_back(r.kind == RecordKind::kEvent ? r.event.id : "checkpoint");
+    return out;
+  };
+  {
+    EventLog log(folder.path, ignore_warning);
+    Commit turn(log), next_turn(log);
+    turn.add_event(1'000, ping("u", "covered", 1'000));
+    const uint64_t began = log.next_seq();
+    next_turn.add_event(1'000, ping("u", "after", 1'000));  // one batch: one record
+    std::vector<Commit*> commits{&turn, &next_turn};
+    REQUIRE(log.write(commits, false, 0).empty());
+    Commit pass(log);
+    pass.add_checkpoint("u", 2'000, 1, "state of u", "");
+    pass.end_pass({.shard = 0, .shards = 1, .began_at = began});
+    write(log, pass);
+    CHECK(step_keys(folder.path).size() == 1);
+    CHECK(events(log) == std::vector<std::string>{"checkpoint", "after"});
+  }
+  EventLog log(folder.path, ignore_warning);
+  CHECK(events(log) == std::vector<std::string>{"checkpoint", "after"});
+  Commit pass(log);  // a later pass covers the record's last step
+  pass.end_pass({.shard = 0, .shards = 1, .began_at = log.next_seq()});
+  write(log, pass);
+  CHECK(step_keys(folder.path).empty());
 }
 
 TEST_CASE("the writer answers in order, delivers firings after the write, and empties the outbox") {
@@ -313,7 +457,7 @@ TEST_CASE("checkpoint, pass and dedup-window records read back as written, and c
   for (size_t cut = 0; cut < value.size(); ++cut)
     CHECK_FALSE(decode_record(key, value.substr(0, cut), error));
   // A checkpoint's value under a step's key, and a step's under a checkpoint's: refused.
-  CHECK_FALSE(decode_record(user_key(1, "u1", 77), value, error));
+  CHECK_FALSE(decode_record(one_step_key(1, "u1", 77), value, error));
   CHECK_FALSE(decode_record(key, event_value(1'000, ping("u1", "e1", 1'000)), error));
 
   const PassRecord pass{.shard = 1, .shards = 2, .began_at = 1234};
@@ -390,40 +534,55 @@ TEST_CASE("once every shard has ended a pass, the steps before the earliest one 
   CHECK(left() == std::vector<std::string>{"u2:6"});
 }
 
-TEST_CASE("a folder of the format before is read as it is and marked with this one") {
-  Folder folder;
-  {
-    EventLog log(folder.path, ignore_warning);
-    Commit commit(log);  // spur-log-2 put every firing in the outbox, as this batch does
-    commit.add_event(1, ping("u", "e", 1));
-    commit.add_firing("u", "-", "waiting");
-    commit.add_checkpoint("u", 1, 1, "engine", "server");
-    std::vector<Commit*> commits{&commit};
-    REQUIRE(log.write(commits, true, 0).empty());
+TEST_CASE("folders of the formats before are read as they are and marked with this one") {
+  for (const std::string_view earlier : kEarlierFormatVersions) {
+    CAPTURE(earlier);
+    Folder folder;
+    {
+      EventLog log(folder.path, ignore_warning);
+      Commit commit(log);  // spur-log-2 put every firing in the outbox, as this batch does
+      commit.add_firing("u", "-", "waiting");
+      commit.add_checkpoint("u", 1, 1, "engine", "server");
+      std::vector<Commit*> commits{&commit};
+      REQUIRE(log.write(commits, true, 0).empty());
+    }
+    const auto format = [&folder] {
+      rocksdb::DB* db = nullptr;
+      REQUIRE(rocksdb::DB::Open({}, folder.path, &db).ok());
+      std::string value;
+      CHECK(db->Get({}, meta_key("format"), &value).ok());
+      delete db;
+      return value;
+    };
+    {
+      rocksdb::DB* db = nullptr;
+      REQUIRE(rocksdb::DB::Open({}, folder.path, &db).ok());
+      CHECK(db->Put({}, meta_key("format"), std::string(earlier)).ok());
+      CHECK(db->Put({}, one_step_key(partition_of("old", 256), "old", 7),
+                    event_value(1, ping("old", "e", 1)))
+                .ok());
+      delete db;
+    }
+    REQUIRE(format() == earlier);
+    {
+      EventLog log(folder.path, ignore_warning);
+      CHECK(log.undelivered().empty());
+      const auto outbox = log.outbox();
+      REQUIRE(outbox.size() == 1);
+      CHECK(outbox[0].json == "waiting");
+      std::vector<std::string> users;
+      for (const LogRecord& r : steps_of(log))
+        users.push_back(r.user + ":" + std::to_string(static_cast<int>(r.kind)));
+      std::sort(users.begin(), users.end());
+      CHECK(users == std::vector<std::string>{"old:1", "u:6"});  // an event, a checkpoint
+      Commit erasure(log);  // a step of its own goes, as it went then
+      erasure.erase_user("old");
+      std::vector<Commit*> commits{&erasure};
+      REQUIRE(log.write(commits, true, 0).empty());
+      CHECK(steps_of(log).size() == 1);
+    }
+    CHECK(format() == "spur-log-4");
   }
-  const auto format = [&folder] {
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open({}, folder.path, &db).ok());
-    std::string value;
-    CHECK(db->Get({}, meta_key("format"), &value).ok());
-    delete db;
-    return value;
-  };
-  {
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open({}, folder.path, &db).ok());
-    CHECK(db->Put({}, meta_key("format"), std::string(kPreviousFormatVersion)).ok());
-    delete db;
-  }
-  REQUIRE(format() == "spur-log-2");
-  {
-    EventLog log(folder.path, ignore_warning);
-    CHECK(log.undelivered().empty());
-    const auto outbox = log.outbox();
-    REQUIRE(outbox.size() == 1);
-    CHECK(outbox[0].json == "waiting");
-  }
-  CHECK(format() == "spur-log-3");
 }
 
 TEST_CASE("folders of another format, or not Spur's, are refused with what to do") {
