@@ -1,5 +1,5 @@
-// Reads an NDJSON event stream and decodes it on a thread of its own, handing the events
-// over in batches, in the stream's order (`spur replay`).
+// Reads an NDJSON event stream (events and decision requests) and decodes it on a thread of its
+// own, handing the events over in batches, in the stream's order (`spur replay`).
 //
 // Decoding and matching then run on two cores, as in `spur serve`, where I/O threads
 // decode and shards match: a replay takes the longer of the two instead of their sum
@@ -24,6 +24,7 @@ namespace spur::cli {
 struct ReadEvent {
   uint64_t line = 0;  // 1-based line number in the stream
   DecodedEvent decoded;
+  bool decision = false;  // a decision request (DecodedLine)
 };
 
 class DecodingReader {

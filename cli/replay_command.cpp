@@ -49,6 +49,23 @@ class Output : public EngineListener {
     buffer_ += suppression_json(suppression);
     buffer_ += '\n';
   }
+  // The answer to a decision request, after the firings of its step.
+  void on_decision(const Event& request, const Engine::Decision& answer, int64_t at_ms) {
+    ++decisions;
+    if (options_.stats) return;
+    const bool answered = !answer.rule.empty();
+    nlohmann::ordered_json line = {
+        {"decision", request.name},
+        {"user", request.user},
+        {"time", format_rfc3339(at_ms)},
+        {"content", answered ? nlohmann::ordered_json::parse(to_json(answer.content)) : nullptr},
+        {"rule", answered ? nlohmann::ordered_json(answer.rule) : nullptr},
+        {"firing_id", answered ? nlohmann::ordered_json(firing_id(answer.rule, request.user,
+                                                                  answer.trigger, answer.time_ms))
+                               : nullptr}};
+    buffer_ += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    buffer_ += '\n';
+  }
   void flush() {
     std::fwrite(buffer_.data(), 1, buffer_.size(), stdout);
     buffer_.clear();
@@ -56,6 +73,7 @@ class Output : public EngineListener {
 
   uint64_t firings = 0;
   uint64_t suppressions = 0;
+  uint64_t decisions = 0;
 
  private:
   const Options& options_;
@@ -160,10 +178,14 @@ int replay_command(std::span<const std::string> args) {
     };
     submit_hinted(batch.size(), hint, [&](size_t i, const Engine::Hint& made) {
       const ReadEvent& read = batch[i];
+      Engine::Decision answer;
       const SubmitResult result =
-          read.decoded.ok
-              ? engine.submit(read.decoded.event, made)
-              : SubmitResult{Outcome::kRejected, read.decoded.error, nullptr, "invalid_event"};
+          !read.decoded.ok
+              ? SubmitResult{Outcome::kRejected, read.decoded.error, nullptr, "invalid_event"}
+          : read.decision ? engine.decide(read.decoded.event, answer)
+                          : engine.submit(read.decoded.event, made);
+      if (read.decision && result.outcome == Outcome::kAccepted)
+        output.on_decision(read.decoded.event, answer, engine.clock().value_or(0));
       ++events;
       if (result.outcome == Outcome::kRejected) {
         ++rejected;
@@ -233,6 +255,7 @@ int replay_command(std::span<const std::string> args) {
             << ", pending left: " << pending << ", events/s: "
             << static_cast<uint64_t>(seconds > 0 ? static_cast<double>(events) / seconds : 0)
             << "\n";
+  if (output.decisions > 0) std::cerr << "decisions: " << output.decisions << "\n";
   if (engine.dropped_emits() > 0) {
     std::cerr << "dropped emits (deeper than max_emit_depth): " << engine.dropped_emits() << "\n";
   }

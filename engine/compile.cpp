@@ -186,6 +186,8 @@ class Compiler {
   bool equality_keys(uint32_t node, std::vector<IndexKey>& keys) const;
   std::optional<RuleBound> bound_of(uint32_t node) const;
   void add_to_plan(const std::string& event, uint32_t rule, const RuleIndexing& indexing);
+  // Heads for the rules of `plan`, once every rule is in place.
+  void add_heads(Program::EventPlan& plan);
   // Per event name, per index of its plan: key -> positions, until made KeyIndexes.
   struct IndexLists {
     std::unordered_map<std::string, std::vector<uint32_t>> texts, others;
@@ -516,15 +518,17 @@ void Compiler::declaration(const ast::Rule& r) {
   rule.when_fingerprint = fnv1a(when_text);
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
   rule_indexing_.emplace_back();
-  if (!rule.decide && !rule.disabled) {
-    rule_indexing_.back() = indexing(rule);
+  if (!rule.disabled) {
+    // Decision rules are not indexed: a placement has a few rules, and a decision is a
+    // step of its own.
+    if (!rule.decide) rule_indexing_.back() = indexing(rule);
     for (uint32_t i = 0; i < rule.operands.size(); ++i) {
       const auto operand = static_cast<int32_t>(i);
       if (operand != rule.indexed_operand && operand != rule.bound_operand)
         rule.tests_operands = true;
     }
     for (const std::string& trigger : rule.triggers) {
-      Program::EventPlan& plan = p_.event_plans[trigger];
+      Program::EventPlan& plan = (rule.decide ? p_.decide_plans : p_.event_plans)[trigger];
       for (const uint32_t slot : rule_slots_) {
         if (std::find(plan.slots.begin(), plan.slots.end(), slot) == plan.slots.end())
           plan.slots.push_back(slot);
@@ -624,6 +628,21 @@ void Compiler::list_constant_actions(CompiledRule& rule) {
     p_.constant_actions.push_back({a.op, a.target, &*a.constant, nullptr});
 }
 
+void Compiler::add_heads(Program::EventPlan& plan) {
+  for (const uint32_t index : plan.rules) {
+    const CompiledRule& rule = p_.rules[index];
+    Program::RuleHead& head = plan.heads.emplace_back();
+    head.name = rule.name;
+    head.priority = rule.priority;
+    head.rule = index;
+    head.plain = !rule.tests_operands && !rule.waits && !rule.restricted &&
+                 rule.constant_actions_first != kNoNode;
+    if (head.plain)
+      head.records = {p_.constant_actions.data() + rule.constant_actions_first,
+                      rule.constant_actions_count};
+  }
+}
+
 void Compiler::add_to_plan(const std::string& event, uint32_t rule, const RuleIndexing& indexing) {
   Program::EventPlan& plan = p_.event_plans[event];
   std::vector<IndexLists>& lists = index_lists_[event];
@@ -686,25 +705,22 @@ std::shared_ptr<const Program> Compiler::run() {
   // Each event's rules in agenda order: the activations of a step come out sorted.
   for (const uint32_t index : order) {
     const CompiledRule& rule = p_.rules[index];
-    if (rule.decide || rule.disabled) continue;
+    if (rule.disabled) continue;
+    if (rule.decide) {
+      Program::EventPlan& plan = p_.decide_plans[rule.triggers.front()];
+      plan.always.push_back(static_cast<uint32_t>(plan.rules.size()));
+      plan.rules.push_back(index);
+      p_.max_rules_per_event = std::max(p_.max_rules_per_event, plan.rules.size());
+      continue;
+    }
     for (const std::string& trigger : rule.triggers)
       add_to_plan(trigger, index, rule_indexing_[index]);
   }
   // The rules are all in place: their names and records stay where they are now.
-  for (auto& [event, plan] : p_.event_plans) {
-    for (const uint32_t index : plan.rules) {
-      const CompiledRule& rule = p_.rules[index];
-      Program::RuleHead& head = plan.heads.emplace_back();
-      head.name = rule.name;
-      head.priority = rule.priority;
-      head.rule = index;
-      head.plain = !rule.tests_operands && !rule.waits && !rule.restricted &&
-                   rule.constant_actions_first != kNoNode;
-      if (head.plain)
-        head.records = {p_.constant_actions.data() + rule.constant_actions_first,
-                        rule.constant_actions_count};
-    }
-  }
+  for (auto& [event, plan] : p_.event_plans)
+    add_heads(plan);
+  for (auto& [placement, plan] : p_.decide_plans)
+    add_heads(plan);
   for (auto& [event, lists] : index_lists_) {
     Program::EventPlan& plan = p_.event_plans[event];
     using Entries = std::vector<std::pair<std::string, std::vector<uint32_t>>>;

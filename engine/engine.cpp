@@ -295,26 +295,32 @@ Engine::Hint Engine::hint_of(const Event& event) {
   return hint;
 }
 
-SubmitResult Engine::submit(const Event& event, const Hint& hint) {
-  if (!event.has_time) return submit_at_clock(event, hint);
+bool Engine::step_time(const Event& event, int64_t& at, SubmitResult& rejected) const {
   if (clock_ && event.time_ms < *clock_ - config_.max_lateness_ms) {
-    return {Outcome::kRejected,
-            "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
-                lexical::format_duration(config_.max_lateness_ms) + ") behind the clock " +
-                format_rfc3339(*clock_) + "; send events sooner or raise engine.max_lateness",
-            nullptr, "too_late"};
+    rejected = {Outcome::kRejected,
+                "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
+                    lexical::format_duration(config_.max_lateness_ms) + ") behind the clock " +
+                    format_rfc3339(*clock_) + "; send events sooner or raise engine.max_lateness",
+                nullptr, "too_late"};
+    return false;
   }
   if (config_.wall_clock && clock_ && event.time_ms > *clock_ + config_.max_lateness_ms) {
-    return {Outcome::kRejected,
-            "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
-                lexical::format_duration(config_.max_lateness_ms) + ") ahead of the clock " +
-                format_rfc3339(*clock_) + "; fix the sender's clock or leave `time` out",
-            nullptr, "too_early"};
+    rejected = {Outcome::kRejected,
+                "`time` " + format_rfc3339(event.time_ms) + " is more than max_lateness (" +
+                    lexical::format_duration(config_.max_lateness_ms) + ") ahead of the clock " +
+                    format_rfc3339(*clock_) + "; fix the sender's clock or leave `time` out",
+                nullptr, "too_early"};
+    return false;
   }
   // With the wall clock, an event from the future is handled now (section 9).
-  const int64_t at = !clock_              ? event.time_ms
-                     : config_.wall_clock ? *clock_
-                                          : std::max(*clock_, event.time_ms);
+  at = !clock_ ? event.time_ms : config_.wall_clock ? *clock_ : std::max(*clock_, event.time_ms);
+  return true;
+}
+
+SubmitResult Engine::submit(const Event& event, const Hint& hint) {
+  if (!event.has_time) return submit_at_clock(event, hint);
+  int64_t at = 0;
+  if (SubmitResult rejected; !step_time(event, at, rejected)) return rejected;
   // The user's slot is asked for before the dedup table is read: the two cache misses
   // overlap instead of following each other.
   users_.prefetch(hint.user_hash);
@@ -356,6 +362,65 @@ SubmitResult Engine::submit_at_clock(const Event& input, const Hint& hint) {
   timed.time_ms = *clock_;
   timed.has_time = true;
   return submit(timed, hint);
+}
+
+SubmitResult Engine::decide(const Event& input, Decision& answer) {
+  answer = Decision{};
+  if (!input.has_time && !clock_) {
+    return {Outcome::kRejected, "the first request needs a `time`: nothing has set the clock yet",
+            nullptr, "no_time"};
+  }
+  Event timed;
+  if (!input.has_time) {
+    timed = input;
+    timed.time_ms = *clock_;
+    timed.has_time = true;
+  }
+  const Event& request = input.has_time ? input : timed;
+  int64_t at = 0;
+  if (SubmitResult rejected; !step_time(request, at, rejected)) return rejected;
+  if (!clock_ || at > *clock_) {
+    fire_timers_through(at, false);
+    clock_ = at;
+  }
+  User& user = users_.get_or_add(request.user, Users::hash(request.user));
+  Cascade cascade;
+  cascade.user = &user;
+  cascade.step_id = request.id;
+  // The answer is taken from the step's firings until the call ends, thrown out of too.
+  struct Deciding {
+    Decision*& now;
+    ~Deciding() { now = nullptr; }
+  } deciding{deciding_ = &answer};
+  decide_step(user, request, at, cascade);
+  run_cascade(cascade, at);
+  return {Outcome::kAccepted, "", &user.second.extension, ""};
+}
+
+void Engine::decide_step(User& user, const Event& request, int64_t at, Cascade& cascade) {
+  activations_.clear();
+  const Program::EventPlan* plan = program_->decide_plan(request.name);
+  if (plan) {
+    trigger_rules(user, request, *plan, at);
+    run_agenda(user, at, true, 0, cascade);
+    for (const uint32_t slot : plan->slots)
+      slots_[slot] = nullptr;
+  }
+  update_segments(user.second, at, 0, cascade);
+}
+
+void Engine::report(const Firing& firing) {
+  if (deciding_ != nullptr && deciding_->rule.empty()) {
+    for (const ActionRecord& action : firing.actions) {
+      if (action.op != ActionOp::kRespond) continue;
+      deciding_->rule = firing.rule;
+      deciding_->content = *action.value;
+      deciding_->time_ms = firing.time_ms;
+      deciding_->trigger = firing.trigger;
+      break;
+    }
+  }
+  listener_.on_firing(firing);
 }
 
 void Engine::advance_to(int64_t ms) {
@@ -786,8 +851,8 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
     }
     action_records_.push_back(r);
   }
-  listener_.on_firing(Firing{rule.name, user.first, at, trigger.event->id, rule.priority,
-                             score_records_, action_records_, &user.second.extension});
+  report(Firing{rule.name, user.first, at, trigger.event->id, rule.priority, score_records_,
+                action_records_, &user.second.extension});
 }
 
 void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {
@@ -795,7 +860,7 @@ void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {
   firing.rule = head.name;
   firing.priority = head.priority;
   firing.actions = head.records;
-  listener_.on_firing(firing);
+  report(firing);
 }
 
 void Engine::queue_derived(std::string name, Value properties, int64_t at, int level,

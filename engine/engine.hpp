@@ -142,6 +142,21 @@ class Engine {
   static constexpr size_t kPrefetchAhead = 4;
   Hint prefetch(const Event& upcoming);
 
+  // The answer to a decision request (language.md section 10): the first `respond` of
+  // the step's firings, in firing order; `rule` empty and `content` null when none.
+  struct Decision {
+    std::string rule;
+    Value content;
+    int64_t time_ms = 0;  // of the firing that responded
+    std::string trigger;  // the request's id
+  };
+  // Handles a decision request for the placement `request.name`, its context in
+  // `request.properties`: a step with the clock and the time checks of submit(), that
+  // triggers the placement's `decide` rules and adds nothing to history (no pending
+  // match resolves on it, sessions and first/last seen ignore it). Its firings go to
+  // the listener like any other. No dedup: a request is never a duplicate.
+  SubmitResult decide(const Event& request, Decision& answer);
+
   // Fires every timer due at or before `ms`, in order, and moves the clock to `ms` (it
   // never goes backwards).
   void advance_to(int64_t ms);
@@ -251,6 +266,14 @@ class Engine {
   User& state(const std::string& user);
   // submit() of an event without a time: it takes the clock's.
   SubmitResult submit_at_clock(const Event& input, const Hint& hint);
+  // The time a step of `event` (which has a time) is handled at (section 9); false,
+  // with `rejected` set, when the event is too far behind or ahead of the clock.
+  bool step_time(const Event& event, int64_t& at, SubmitResult& rejected) const;
+  // The step of a decision request (decide()).
+  void decide_step(User& user, const Event& request, int64_t at, Cascade& cascade);
+  // Hands a firing to the listener, and takes the answer of the decision being made
+  // from it (deciding_).
+  void report(const Firing& firing);
   // Sizes the scratch buffers for program_.
   void size_scratch();
   EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
@@ -338,6 +361,7 @@ class Engine {
   uint64_t next_order_ = 1;
   std::vector<RuleCounts> rule_counts_;
   uint64_t dropped_emits_ = 0;
+  Decision* deciding_ = nullptr;  // the answer of the decide() running now
 
   // Scratch space reused by every step, so that a step in steady state allocates
   // nothing. Steps never nest (derived events wait in their cascade's queue).

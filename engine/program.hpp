@@ -259,7 +259,7 @@ struct Program {
   };
   struct EventPlan {
     std::vector<uint32_t> slots;  // the slots the rules it triggers read
-    // The rules it triggers (decide rules and disabled rules left out), in agenda order
+    // The rules it triggers (disabled rules left out), in agenda order
     // (Program::agenda_rank), so that a step's activations come out sorted.
     std::vector<uint32_t> rules;
     std::vector<RuleHead> heads;  // one per rule above, in the same order
@@ -296,7 +296,15 @@ struct Program {
     const auto it = event_plans.find(event);
     return it == event_plans.end() ? nullptr : &it->second;
   }
-  // The most rules any event name triggers (sizes the engine's candidate set).
+  // Per placement, its decision rules (`decide PLACEMENT`, language.md section 10), all
+  // of them candidates (`always`), no index.
+  std::unordered_map<std::string, EventPlan, NameHash, SameName> decide_plans;
+  const EventPlan* decide_plan(const std::string& placement) const {
+    const auto it = decide_plans.find(placement);
+    return it == decide_plans.end() ? nullptr : &it->second;
+  }
+  // The most rules any event name or placement triggers (sizes the engine's candidate
+  // set).
   size_t max_rules_per_event = 0;
   // Rank of each rule on the agenda: priority (higher first), then declaration order.
   std::vector<uint32_t> agenda_rank;

@@ -24,6 +24,21 @@ struct DecodedEvent {
 // One event (formats.md, "Event"). `default_id` is used when the event has no id.
 DecodedEvent decode_event(std::string_view json, const std::string& default_id);
 
+// A decision request (language.md section 10) as an Event: `name` is the placement,
+// `properties` the context, `id` its own or empty. From the body of POST /v1/decide,
+// {"user", "placement", "context"?, "time"?}; `malformed` when it is not JSON at all
+// (deeper than `max_depth` included).
+DecodedEvent decode_decision(std::string_view json, int max_depth, bool& malformed);
+
+// One line of a replay stream or rule test: an event, or a decision request when it has
+// a `decide` member ({"decide": PLACEMENT, "user", "id"?, "context"?, "time"?}). `default_id`
+// names either when it has no id of its own.
+struct DecodedLine {
+  DecodedEvent decoded;
+  bool decision = false;
+};
+DecodedLine decode_stream_line(std::string_view json, const std::string& default_id);
+
 // The json_depth default of config.md: deeper input is rejected before it is parsed.
 inline constexpr int kDefaultJsonDepth = 32;
 // The largest json_depth the configuration takes.

@@ -248,6 +248,29 @@ EventMembers members_of(dom::object object) {
   return out;
 }
 
+// Sets the event's time from its `time` member; false, with `error` set, when it is not
+// a time Spur takes.
+bool take_time(dom::element time, Event& event, std::string& error) {
+  const std::optional<int64_t> ms = time_of(time);
+  if (!ms) {
+    error =
+        "`time` must be an RFC 3339 time with an offset (\"2026-11-23T10:00:00Z\") or integer "
+        "epoch milliseconds";
+    return false;
+  }
+  if (*ms < kMinTimeMs || *ms > kMaxTimeMs) {
+    error = "`time` " + std::to_string(*ms) +
+            " ms is outside the times Spur handles, 1970-01-01T00:00:00Z (0) to "
+            "9999-12-31T23:59:59.999Z (" +
+            std::to_string(kMaxTimeMs) +
+            "); send epoch milliseconds, not microseconds or seconds before 1970";
+    return false;
+  }
+  event.time_ms = *ms;
+  event.has_time = true;
+  return true;
+}
+
 DecodedEvent decode_event(dom::element j, const std::string& default_id) {
   DecodedEvent out;
   if (!j.is_object()) {
@@ -275,31 +298,71 @@ DecodedEvent decode_event(dom::element j, const std::string& default_id) {
     if (!id_text) return out;
     out.event.id = std::move(*id_text);
   }
-  if (m.time) {
-    const std::optional<int64_t> ms = time_of(*m.time);
-    if (!ms) {
-      out.error =
-          "`time` must be an RFC 3339 time with an offset (\"2026-11-23T10:00:00Z\") or integer "
-          "epoch milliseconds";
-      return out;
-    }
-    if (*ms < kMinTimeMs || *ms > kMaxTimeMs) {
-      out.error = "`time` " + std::to_string(*ms) +
-                  " ms is outside the times Spur handles, 1970-01-01T00:00:00Z (0) to "
-                  "9999-12-31T23:59:59.999Z (" +
-                  std::to_string(kMaxTimeMs) +
-                  "); send epoch milliseconds, not microseconds or seconds before 1970";
-      return out;
-    }
-    out.event.time_ms = *ms;
-    out.event.has_time = true;
-  }
+  if (m.time && !take_time(*m.time, out.event, out.error)) return out;
   if (m.properties) {
     if (!m.properties->is_object()) {
       out.error = "`properties` must be a JSON object";
       return out;
     }
     out.event.properties = object_value(m.properties->get_object().value_unsafe());
+  }
+  out.ok = true;
+  return out;
+}
+
+// A decision request whose placement is the member `placement_key` (see decode_decision).
+DecodedEvent decode_decision(dom::element j, std::string_view placement_key,
+                             const std::string& default_id) {
+  DecodedEvent out;
+  if (!j.is_object()) {
+    out.error = "a decision request must be a JSON object";
+    return out;
+  }
+  std::optional<dom::element> placement, user, id, time, context;
+  const dom::object members = j.get_object().value_unsafe();
+  for (const dom::key_value_pair field : members) {
+    std::optional<dom::element>* slot = field.key == placement_key ? &placement
+                                        : field.key == "user"      ? &user
+                                        : field.key == "id"        ? &id
+                                        : field.key == "time"      ? &time
+                                        : field.key == "context"   ? &context
+                                                                   : nullptr;
+    if (slot == nullptr) continue;
+    if (field.value.is_null()) {
+      slot->reset();
+    } else {
+      *slot = field.value;  // a repeated member: the last one counts
+    }
+  }
+  const std::string_view name =
+      placement && placement->is_string() ? placement->get_string().value_unsafe() : "";
+  if (name.empty() || name.size() > kMaxNameBytes) {
+    out.error = "`" + std::string(placement_key) +
+                "` is required: the placement, a string of 1 to 256 bytes, as rules name it "
+                "in `decide PLACEMENT`";
+    return out;
+  }
+  out.event.name = name;
+  if (!user) {
+    out.error = "`user` is required: the user's id, a string or a whole number";
+    return out;
+  }
+  auto user_text = key_text(*user, "user", out.error);
+  if (!user_text) return out;
+  out.event.user = std::move(*user_text);
+  out.event.id = default_id;
+  if (id) {
+    auto id_text = key_text(*id, "id", out.error);
+    if (!id_text) return out;
+    out.event.id = std::move(*id_text);
+  }
+  if (time && !take_time(*time, out.event, out.error)) return out;
+  if (context) {
+    if (!context->is_object()) {
+      out.error = "`context` must be a JSON object: the rules read it as the trigger's properties";
+      return out;
+    }
+    out.event.properties = object_value(context->get_object().value_unsafe());
   }
   out.ok = true;
   return out;
@@ -389,6 +452,24 @@ DecodedEvent decode_event(std::string_view json, const std::string& default_id) 
   const auto parsed = parse(json, out.error);
   if (!parsed) return out;
   return decode_event(*parsed, default_id);
+}
+
+DecodedEvent decode_decision(std::string_view json, int max_depth, bool& malformed) {
+  DecodedEvent out;
+  const auto parsed = parse(json, out.error, max_depth);
+  malformed = !parsed;
+  if (!parsed) return out;
+  return decode_decision(*parsed, "placement", "");
+}
+
+DecodedLine decode_stream_line(std::string_view json, const std::string& default_id) {
+  DecodedLine out;
+  const auto parsed = parse(json, out.decoded.error);
+  if (!parsed) return out;
+  out.decision = parsed->is_object() && !parsed->get_object().value_unsafe()["decide"].error();
+  out.decoded = out.decision ? decode_decision(*parsed, "decide", default_id)
+                             : decode_event(*parsed, default_id);
+  return out;
 }
 
 DecodedBody decode_event_body(std::string_view body, BodyFormat format,

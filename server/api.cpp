@@ -134,6 +134,7 @@ enum class Endpoint : uint8_t {
   kReadyz,
   kMetrics,
   kEvents,
+  kDecide,
   kNotYet,
   kProfile,
   kUserFirings,
@@ -180,8 +181,10 @@ Match match_route(const Server& server, const std::vector<std::string>& parts) {
   }
   if (n == 2 && at(0, "v1") && at(1, "events"))
     return {Endpoint::kEvents, {{"POST", Need::kIngest}}};
-  if (n == 2 && at(0, "v1") && (at(1, "segment") || at(1, "decide")))
-    return {Endpoint::kNotYet, {{"POST", at(1, "decide") ? Need::kDecide : Need::kIngest}}};
+  if (n == 2 && at(0, "v1") && at(1, "decide"))
+    return {Endpoint::kDecide, {{"POST", Need::kDecide}}};
+  if (n == 2 && at(0, "v1") && at(1, "segment"))
+    return {Endpoint::kNotYet, {{"POST", Need::kIngest}}};
   if (n == 3 && at(0, "v1") && at(1, "profiles") && user) {
     return {Endpoint::kProfile,
             {{"GET", Need::kRead},
@@ -252,6 +255,8 @@ void handle_request(Server& server, const Request& request, Respond respond) {
       return metrics_text(server, std::move(respond));
     case Endpoint::kEvents:
       return post_events(server, request, std::move(respond));
+    case Endpoint::kDecide:
+      return post_decide(server, request, std::move(respond));
     case Endpoint::kNotYet:
       return respond(error_response(
           501, "not_implemented",

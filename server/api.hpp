@@ -33,6 +33,7 @@ Response not_durable(const std::string& error);
 
 // The handlers, one file each (api_*.cpp).
 void post_events(Server& server, const Request& request, Respond respond);
+void post_decide(Server& server, const Request& request, Respond respond);
 void profile_request(Server& server, const Request& request, const std::string& user,
                      Respond respond);
 void user_firings(Server& server, const Request& request, const std::string& user, Respond respond);

@@ -202,6 +202,10 @@ void metrics_text(Server& server, Respond respond) {
             m.events_rejected.load());
     counter("spur_events_duplicate_total", "Events ignored as duplicates.",
             m.events_duplicate.load());
+    add_counter(out, "spur_decisions_total", "Decision requests by outcome.",
+                "outcome=\"answered\"", m.decisions.load());
+    add_counter(out, "spur_decisions_total", "", "outcome=\"rejected\"",
+                m.decisions_rejected.load(), false);
     counter("spur_overloaded_total", "Requests refused with 503: queues full.",
             m.overloaded.load());
     add_counter(out, "spur_reloads_total", "Rule set reloads by outcome.", "outcome=\"ok\"",

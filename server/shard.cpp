@@ -122,6 +122,11 @@ void ShardState::replay(const storage::LogRecord& record) {
     case storage::RecordKind::kEvent:
       submit(record.event);
       break;
+    case storage::RecordKind::kDecision: {
+      Engine::Decision answered;  // given when the request was made
+      engine_.decide(record.event, answered);
+      break;
+    }
     case storage::RecordKind::kSetAttributes:
       engine_.set_attributes(record.user, record.attributes);
       break;
@@ -168,6 +173,13 @@ SubmitResult ShardState::submit(
     last.remember(event, engine_.clock().value_or(event.time_ms));
     std::swap(last.outcomes, step_outcomes_);
   }
+  return result;
+}
+
+SubmitResult ShardState::decide(const Event& request, Engine::Decision& answer) {
+  const SubmitResult result = engine_.decide(request, answer);
+  if (result.outcome == Outcome::kAccepted && durable() && !replaying_)
+    commit().add_decision(engine_.clock().value_or(request.time_ms), request);
   return result;
 }
 

@@ -169,6 +169,8 @@ class ShardState : private EngineListener {
   SubmitResult submit(Event event);
   // The same with the event's hint made before (Engine::submit).
   SubmitResult submit(Event event, const Engine::Hint& hint);
+  // Handles a decision request (POST /v1/decide, Engine::decide), logged in mode disk.
+  SubmitResult decide(const Event& request, Engine::Decision& answer);
 
  private:
   void on_firing(const Firing& firing) override;

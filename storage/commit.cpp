@@ -14,6 +14,10 @@ void Commit::add_event(int64_t clock_ms, const Event& event) {
   add_user_step(event.user, event_value(clock_ms, event));
 }
 
+void Commit::add_decision(int64_t clock_ms, const Event& request) {
+  add_user_step(request.user, decision_value(clock_ms, request));
+}
+
 void Commit::add_attributes(RecordKind kind, int64_t clock_ms, const std::string& user,
                             const Value& attributes) {
   add_user_step(user, attributes_value(kind, clock_ms, attributes));

@@ -27,6 +27,8 @@ class Commit {
   size_t firing_count() const { return firings_.size(); }
 
   void add_event(int64_t clock_ms, const Event& event);
+  // A decision request (Engine::decide), handled at `clock_ms`.
+  void add_decision(int64_t clock_ms, const Event& request);
   void add_attributes(RecordKind kind, int64_t clock_ms, const std::string& user,
                       const Value& attributes);
   // Shard `shard` of `shards` fired timers at `clock_ms`.
@@ -81,7 +83,8 @@ class Commit {
     uint32_t partition = 0;  // kUserStep
   };
   bool erases() const;
-  // An event or a profile write of `user`: a step that can fire, so its seq widens fired_.
+  // An event, decision or profile write of `user`: a step that can fire, so its seq
+  // widens fired_.
   void add_user_step(const std::string& user, std::string value);
   EventLog* log_;
   std::vector<Step> steps_;

@@ -159,8 +159,10 @@ std::string outbox_key(uint64_t seq) {
   return out;
 }
 
-std::string event_value(int64_t clock_ms, const Event& event) {
-  std::string out = step_head(RecordKind::kEvent, clock_ms);
+namespace {
+
+std::string with_event(RecordKind kind, int64_t clock_ms, const Event& event) {
+  std::string out = step_head(kind, clock_ms);
   out.push_back(
       static_cast<char>((event.has_time ? kHasTime : 0) | (event.id_unique ? kIdUnique : 0)));
   put_u64(out, static_cast<uint64_t>(event.time_ms));
@@ -168,6 +170,16 @@ std::string event_value(int64_t clock_ms, const Event& event) {
   put_text(out, event.id);
   append_json(out, event.properties);
   return out;
+}
+
+}  // namespace
+
+std::string event_value(int64_t clock_ms, const Event& event) {
+  return with_event(RecordKind::kEvent, clock_ms, event);
+}
+
+std::string decision_value(int64_t clock_ms, const Event& request) {
+  return with_event(RecordKind::kDecision, clock_ms, request);
 }
 
 std::string attributes_value(RecordKind kind, int64_t clock_ms, const Value& attributes) {
@@ -320,7 +332,8 @@ bool decode_step_value(uint8_t tag, std::string_view value, LogRecord& record, s
   }
   record.kind = static_cast<RecordKind>(kind);
   switch (record.kind) {
-    case RecordKind::kEvent: {
+    case RecordKind::kEvent:
+    case RecordKind::kDecision: {
       const uint8_t flags = v.u8();
       record.event.has_time = (flags & kHasTime) != 0;
       record.event.id_unique = (flags & kIdUnique) != 0;

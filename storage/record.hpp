@@ -59,6 +59,7 @@ enum class RecordKind : uint8_t {
   kTick = 4,             // shard `shard` of `shards` fired timers at `clock_ms`
   kProgram = 5,          // shard `shard` of `shards` switched to program `version`
   kCheckpoint = 6,       // the user's whole state after step `seq`, under `version`
+  kDecision = 7,         // POST /v1/decide: `event` is the request (name: the placement)
 };
 
 // One step of the log, decoded.
@@ -67,7 +68,7 @@ struct LogRecord {
   uint64_t seq = 0;
   int64_t clock_ms = 0;            // the engine's clock when the step was handled
   std::string user;                // empty for a tick
-  Event event;                     // kEvent
+  Event event;                     // kEvent, kDecision
   Value attributes;                // kSetAttributes, kMergeAttributes
   uint64_t version = 0;            // kProgram: Program::version
   uint32_t shard = 0, shards = 0;  // kTick, kProgram: the shard that logged it, of how many
@@ -128,6 +129,8 @@ bool decode_steps(std::string_view value, std::vector<StepEntry>& out, std::stri
 
 // The value of a step.
 std::string event_value(int64_t clock_ms, const Event& event);
+// A decision request, as an event whose name is the placement (Engine::decide).
+std::string decision_value(int64_t clock_ms, const Event& request);
 std::string attributes_value(RecordKind kind, int64_t clock_ms, const Value& attributes);
 std::string tick_value(int64_t clock_ms, uint32_t shard, uint32_t shards);
 std::string program_value(int64_t clock_ms, uint64_t version, uint32_t shard, uint32_t shards);

@@ -37,6 +37,19 @@ class Harness : public EngineListener {
     last_error = r.error;
     return r.outcome;
   }
+  // Makes a decision request given as a replay line ({"decide": PLACEMENT, ...}); returns
+  // the answer, with the outcome in `last_outcome`.
+  Engine::Decision decide(const std::string& json) {
+    DecodedLine line = decode_stream_line(json, "auto-" + std::to_string(++count_));
+    INFO(line.decoded.error);
+    REQUIRE(line.decoded.ok);
+    REQUIRE(line.decision);
+    Engine::Decision answer;
+    const SubmitResult r = engine->decide(line.decoded.event, answer);
+    last_error = r.error;
+    last_outcome = r.outcome;
+    return answer;
+  }
   void until(const std::string& time) { engine->advance_to(*parse_rfc3339(time)); }
   void drain() {
     while (const auto next = engine->next_deadline())
@@ -62,6 +75,7 @@ class Harness : public EngineListener {
   std::vector<FiringRecord> firings;
   std::vector<std::string> lines;
   std::string last_error;
+  Outcome last_outcome = Outcome::kAccepted;
 
   // The lines joined, one per line, so that a failed check prints them.
   std::string text() const { return join(lines); }

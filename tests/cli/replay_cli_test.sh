@@ -33,6 +33,15 @@ sed 's/, events\/s: [0-9]*//' "$work/err" > "$work/err.stable"
 same_file "arbitration firings" "$work/out" "$golden/arbitration.expected.ndjson"
 same_file "arbitration stderr" "$work/err.stable" "$golden/arbitration.expected.stderr"
 
+# Decision requests in the stream, answered after the firings of their step; a bad one
+# reported like a bad event.
+"$spur" replay --rules tests/golden/replay/decisions.rules --suppressed \
+  tests/golden/replay/decisions.ndjson > "$work/out" 2> "$work/err"
+expect "decisions exit 0" "$?" 0
+sed 's/, events\/s: [0-9]*//' "$work/err" > "$work/err.stable"
+same_file "decisions output" "$work/out" "$golden/decisions.expected.ndjson"
+same_file "decisions stderr" "$work/err.stable" "$golden/decisions.expected.stderr"
+
 # The demo events through the example rules, drained.
 "$spur" replay --rules rules/examples --drain rules/examples/demo-events.ndjson > "$work/demo" 2>/dev/null
 same_file "demo firings" "$work/demo" "$golden/demo.expected.ndjson"

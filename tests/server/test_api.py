@@ -167,8 +167,8 @@ def test_metrics_in_prometheus_text():
         assert name in r.body, name
 
 
-def test_decide_and_segment_say_not_in_this_build():
-    r = server.request("POST", "/v1/decide", {"user": "u", "placement": "homepage"})
+def test_segment_says_not_in_this_build():
+    r = server.request("POST", "/v1/segment", {"type": "track"})
     assert r.status == 501 and r.json()["error"]["code"] == "not_implemented", r
 
 

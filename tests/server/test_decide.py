@@ -1,0 +1,162 @@
+"""POST /v1/decide (http-api.md, language.md section 10) against a real server: answers,
+exclusive groups, the step not in history, the firing recorded and delivered, scopes,
+bad requests, and a decision's state across a kill -9 in storage mode disk."""
+
+import os
+import sys
+import time
+
+from harness import SpurServer, run_tests, wait_for
+
+spur = os.path.abspath(sys.argv[1])
+RULES = {"home.rules": """
+group homepage
+  exclusive
+end
+
+rule vip_banner
+  priority 50
+  group homepage
+when
+  decide homepage as req
+  and profile.tier == "vip" and req.device == "mobile"
+then
+  respond { module: "exclusive_offers", device: req.device }
+  send log { shown: "exclusive_offers" }
+end
+
+rule default_banner
+  priority 10
+  group homepage
+when
+  decide homepage
+then
+  respond { module: "bestsellers" }
+end
+
+rule daily_offer
+  cooldown 1d
+when
+  decide checkout
+then
+  set profile.offered = true
+  respond { module: "offer" }
+end
+
+rule seen_home
+when
+  view and count(homepage in last 1h) >= 1
+then
+  send log
+end
+"""}
+TOKENS = """auth:
+  tokens:
+    - {name: decider, env: SPUR_E2E_DECIDE, scopes: [decide]}
+    - {name: writer, env: SPUR_E2E_INGEST, scopes: [ingest, read]}
+"""
+ENV = {"SPUR_E2E_DECIDE": "decide-secret", "SPUR_E2E_INGEST": "ingest-secret"}
+DECIDE = "decide-secret"
+
+
+def decide(server, body, token=DECIDE):
+    return server.request("POST", "/v1/decide", body, token=token)
+
+
+def memory_server():
+    return SpurServer(spur, RULES, "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules], shards: 2}\n"
+                      "storage: {mode: memory}\n" + TOKENS, env=ENV)
+
+
+def test_the_answer_is_the_first_respond_and_the_firing_is_delivered():
+    server = memory_server().start()
+    try:
+        r = server.request("PUT", "/v1/profiles/u1", {"tier": "vip"}, token="ingest-secret")
+        assert r.status == 200, r
+        r = decide(server, {"user": "u1", "placement": "homepage", "context": {"device": "mobile"}})
+        assert r.status == 200, r
+        answer = r.json()
+        assert list(answer) == ["placement", "content", "rule", "firing_id"], answer
+        assert answer["placement"] == "homepage" and answer["rule"] == "vip_banner", answer
+        assert answer["content"] == {"module": "exclusive_offers", "device": "mobile"}, answer
+        # The firing is recorded and its send delivered like any other, with the same id.
+        wait_for(lambda: any(f["rule"] == "vip_banner" for f in server.firings()), what="the firing")
+        firing = next(f for f in server.firings() if f["rule"] == "vip_banner")
+        assert firing["firing_id"] == answer["firing_id"], (firing, answer)
+        assert firing["actions"] == [{"respond": {"module": "exclusive_offers", "device": "mobile"}},
+                                     {"send": "log", "payload": {"shown": "exclusive_offers"}}], firing
+        recent = server.request("GET", "/v1/users/u1/firings", token="ingest-secret").json()["firings"]
+        assert recent[0]["firing_id"] == answer["firing_id"], recent
+        # The exclusive group: one answer a step; on a desktop, the default banner.
+        r = decide(server, {"user": "u1", "placement": "homepage", "context": {"device": "desktop"}})
+        assert r.json()["rule"] == "default_banner" and r.json()["content"] == {"module": "bestsellers"}, r
+        # A placement no rule answers: nulls, 200.
+        r = decide(server, {"user": "u1", "placement": "nowhere"})
+        assert r.status == 200, r
+        assert r.json() == {"placement": "nowhere", "content": None, "rule": None, "firing_id": None}, r
+        metrics = server.request("GET", "/metrics", token="ingest-secret").body
+        assert 'spur_decisions_total{outcome="answered"} 3' in metrics, metrics
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+def test_a_decision_is_not_an_event_of_the_user():
+    server = memory_server().start()
+    try:
+        assert decide(server, {"user": "h1", "placement": "homepage"}).json()["rule"] == "default_banner"
+        r = server.post_events({"event": "view", "user": "h1", "id": "v1"}, token="ingest-secret")
+        assert r.status == 202, r
+        time.sleep(0.3)
+        assert not any(f["rule"] == "seen_home" for f in server.firings()), server.firings()
+        profile = server.request("GET", "/v1/profiles/h1", token="ingest-secret").json()
+        assert profile["first_seen"] == profile["last_seen"], profile  # the view alone
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+def test_scopes_and_bad_requests_are_refused_with_what_to_do():
+    server = memory_server().start()
+    try:
+        body = {"user": "s1", "placement": "homepage"}
+        assert decide(server, body, token=None).status == 401
+        assert decide(server, body, token="ingest-secret").status == 403
+        r = server.request("POST", "/v1/decide", "{not json", {"Content-Type": "application/json"}, DECIDE)
+        assert r.status == 400 and r.json()["error"]["code"] == "malformed_body", r
+        for bad, field in (({"user": "s1"}, "placement"), ({"placement": "homepage"}, "user"),
+                           ({"user": "s1", "placement": "homepage", "context": [1]}, "context"),
+                           ({"user": "s1", "placement": "homepage", "time": "yesterday"}, "time")):
+            r = decide(server, bad)
+            assert r.status == 422 and r.json()["error"]["code"] == "invalid_request", (bad, r)
+            assert f"`{field}`" in r.json()["error"]["message"], (bad, r)
+        r = server.request("POST", "/v1/decide", "user=s1", {"Content-Type": "text/plain"}, DECIDE)
+        assert r.status == 415, r
+        assert server.request("GET", "/v1/decide", token=DECIDE).status == 405
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+def test_a_decisions_cooldown_and_profile_write_survive_a_crash():
+    server = SpurServer(spur, RULES, "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
+                        "storage: {fsync: always}\n" + TOKENS, env=ENV).start()
+    try:
+        r = decide(server, {"user": "c1", "placement": "checkout"})
+        assert r.json()["rule"] == "daily_offer", r
+        # The step is logged with its shard's turn; a profile write after it is answered
+        # once durable, and so is everything logged before it.
+        assert server.request("PATCH", "/v1/profiles/c1", {"seen": 1}, token="ingest-secret").status == 200
+        server.crash()
+        server.start(restart=True)
+        wait_for(lambda: server.request("GET", "/readyz").status == 200, what="recovery")
+        profile = server.request("GET", "/v1/profiles/c1", token="ingest-secret").json()
+        assert profile["attributes"] == {"offered": True, "seen": 1}, profile
+        r = decide(server, {"user": "c1", "placement": "checkout"})
+        assert r.status == 200 and r.json()["rule"] is None, r  # within the cooldown
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+run_tests([(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")])
