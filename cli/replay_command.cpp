@@ -23,6 +23,7 @@ constexpr uint64_t kMaxDrainInstants = 1'000'000;
 struct Options {
   std::vector<std::string> rules;
   std::string profiles;
+  std::string config;
   std::optional<int64_t> until_ms;
   bool drain = false;
   bool suppressed = false;
@@ -119,6 +120,10 @@ int replay_command(std::span<const std::string> args) {
       const std::string* v = value();
       if (!v) return usage_error("--rules needs a file or folder");
       options.rules.push_back(*v);
+    } else if (arg == "--config") {
+      const std::string* v = value();
+      if (!v) return usage_error("--config needs a configuration file (spur.yaml)");
+      options.config = *v;
     } else if (arg == "--profiles") {
       const std::string* v = value();
       if (!v) return usage_error("--profiles needs a file");
@@ -164,8 +169,14 @@ int replay_command(std::span<const std::string> args) {
     in = &file;
   }
 
+  EngineConfig engine_config_used;
+  if (!options.config.empty()) {
+    auto configured = engine_config(options.config, {}, "spur replay", status);
+    if (!configured) return status;
+    engine_config_used = std::move(*configured);
+  }
   Output output(options);
-  Engine engine(program, EngineConfig{}, output);
+  Engine engine(program, engine_config_used, output);
   if (!options.profiles.empty() && !load_profiles(options.profiles, engine)) return kExitUsage;
 
   const auto started = std::chrono::steady_clock::now();

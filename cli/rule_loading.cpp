@@ -6,6 +6,7 @@
 #include "engine/check.hpp"
 #include "engine/compile.hpp"
 #include "grammar/load.hpp"
+#include "server/scorers.hpp"
 
 namespace spur::cli {
 
@@ -30,6 +31,25 @@ std::shared_ptr<const Program> load_program(const std::vector<std::string>& path
     return nullptr;
   }
   return compile(rule_set);
+}
+
+std::optional<EngineConfig> engine_config(const std::string& config_path,
+                                          const std::filesystem::path& base,
+                                          const std::string& command, int& status) {
+  try {
+    const server::Config config = server::load_config(config_path, server::Secrets::kSkip);
+    EngineConfig engine = config.engine;
+    engine.wall_clock = false;
+    std::vector<std::string> notes;
+    engine.scorers = server::load_scorers(config, base, notes);
+    for (const std::string& note : notes)
+      std::cerr << command << ": warning: " << note << "\n";
+    return engine;
+  } catch (const server::ConfigError& e) {
+    std::cerr << command << ": " << e.what() << "\n";
+    status = kExitUsage;
+    return std::nullopt;
+  }
 }
 
 }  // namespace spur::cli

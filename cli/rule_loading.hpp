@@ -1,10 +1,13 @@
 // Loading, checking and compiling rule files for the commands that run rules.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/engine.hpp"
 #include "engine/program.hpp"
 
 namespace spur::cli {
@@ -15,5 +18,14 @@ namespace spur::cli {
 // Warnings are printed only when there are errors too.
 std::shared_ptr<const Program> load_program(const std::vector<std::string>& paths,
                                             const std::string& command, int& status);
+
+// The engine settings and scorers of the configuration at `config_path` (config.md),
+// for a replay or a rule test: the clock driven by event times, `file` scorers loaded
+// with relative paths taken from `base` (the working directory when empty). Nullopt,
+// with the error on stderr and `status` set to kExitUsage, when it cannot be used;
+// notes (scorers this build does not run) go to stderr too.
+std::optional<EngineConfig> engine_config(const std::string& config_path,
+                                          const std::filesystem::path& base,
+                                          const std::string& command, int& status);
 
 }  // namespace spur::cli

@@ -111,9 +111,10 @@ class Collector : public EngineListener {
 };
 
 // Runs one case; returns the failure text, or "" when it passes.
-std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program>& program) {
+std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program>& program,
+                     const EngineConfig& config) {
   Collector collector;
-  Engine engine(program, EngineConfig{}, collector);
+  Engine engine(program, config, collector);
   if (const YAML::Node profiles = test["profiles"]) {
     for (const auto& entry : profiles)
       engine.set_attributes(entry.first.as<std::string>(), from_yaml(entry.second));
@@ -208,11 +209,24 @@ void run_test_file(const std::string& path, std::ostream& out, std::ostream& err
     ++totals.broken;
     return;
   }
+  // `config:` (relative to the test file) gives the engine settings and scorers; model
+  // paths in it are relative to its own folder.
+  EngineConfig config;
+  if (const YAML::Node config_node = root["config"]) {
+    const fs::path config_path = folder / config_node.as<std::string>();
+    auto configured = engine_config(config_path.string(), config_path.parent_path(),
+                                    "spur test: " + path, status);
+    if (!configured) {
+      ++totals.broken;
+      return;
+    }
+    config = std::move(*configured);
+  }
   for (const YAML::Node& test : root["tests"]) {
     const std::string name = test["name"] ? test["name"].as<std::string>() : "(unnamed)";
     std::string failure;
     try {
-      failure = run_case(test, program);
+      failure = run_case(test, program, config);
     } catch (const YAML::Exception& e) {
       failure = std::string("  the case is malformed: ") + e.what() + "\n";
     }

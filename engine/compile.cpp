@@ -160,7 +160,7 @@ class Compiler {
   void declaration(const ast::Const& c) { consts_[c.name.text] = literal(c.value); }
   void declaration(const ast::Group& g);
   void declaration(const ast::Segment& s);
-  void declaration(const ast::Model& m) { p_.models.push_back(m.name.text); }
+  void declaration(const ast::Model& m);
   void declaration(const ast::Rule& r);
   CompiledAction action(const ast::Action& a, const Scope& scope);
 
@@ -405,6 +405,16 @@ void Compiler::declaration(const ast::Segment& s) {
   for (const Expr* operand : operands)
     segment.operands.push_back(expr(*operand, Scope{}));
   p_.segments.push_back(std::move(segment));
+}
+
+void Compiler::declaration(const ast::Model& m) {
+  Program::Model model;
+  model.name = m.name.text;
+  for (const ast::Feature& f : m.features) {
+    model.feature_names.push_back(f.name.text);
+    model.features.push_back(expr(f.value, Scope{}));
+  }
+  p_.models.push_back(std::move(model));
 }
 
 CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {

@@ -110,6 +110,7 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
 }
 
 void Engine::size_scratch() {
+  bound_models_ = bind_models(*program_, config_.scorers.get());
   slots_.assign(program_->slot_paths.size(), nullptr);
   slot_members_.assign(program_->slot_paths.size(), 0);
   held_slots_.assign(program_->slot_paths.size(), nullptr);
@@ -223,6 +224,7 @@ EvalContext Engine::context(const UserState& u, TriggerView trigger, int64_t at)
   c.trigger = trigger;
   c.window_end_ms = at;
   c.clock_ms = at;
+  c.models = bound_models_;
   if (program_->uses_session)
     c.session = session_at(u, at, config_.session_gap_ms, config_.session_max_ms);
   return c;
@@ -806,7 +808,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   ++rule_counts_[index].fired;
   score_records_.clear();
   for (const std::string& model : rule.scores)
-    score_records_.push_back({model, score(*program_, u, model)});
+    score_records_.push_back({model, score(context(u, trigger, at), model)});
   action_records_.clear();
   action_values_.clear();
   // A constant (the empty object too, which a send, emit or respond without a value

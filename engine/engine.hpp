@@ -46,6 +46,8 @@ struct EngineConfig {
   // engine.retain: per event name, the least history kept of it, whatever the rules
   // read, so that rules added by a reload can read that far back.
   std::vector<std::pair<std::string, int64_t>> retain;
+  // The scorers `score("name")` asks for declared models (scorer.hpp); none: null scores.
+  std::shared_ptr<const Scorers> scorers;
 };
 
 // How far back an engine on `program` with `config` keeps the events named `name`
@@ -375,6 +377,7 @@ class Engine {
   std::vector<ActionRecord> action_records_;
   std::vector<Value> action_values_;  // what action_records_ point at; never grows
   std::vector<ScoreRecord> score_records_;
+  std::vector<BoundModel> bound_models_;  // per program model: config_.scorers bound to it
   std::string index_key_;
   PendingContents making_;                // a match being made
   std::string match_bytes_;               // its bytes being laid out

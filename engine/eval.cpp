@@ -148,13 +148,53 @@ Value envelope(const EvalContext& c, Envelope which) {
 
 }  // namespace
 
-Value score(const Program& program, const UserState& user, std::string_view model) {
-  if (std::find(program.models.begin(), program.models.end(), model) != program.models.end()) {
-    return Value();
+std::vector<BoundModel> bind_models(const Program& program, const Scorers* scorers) {
+  std::vector<BoundModel> out(program.models.size());
+  if (scorers == nullptr) return out;
+  for (size_t m = 0; m < program.models.size(); ++m) {
+    const Program::Model& declared = program.models[m];
+    const auto found = scorers->find(declared.name);
+    if (found == scorers->end()) continue;
+    BoundModel& bound = out[m];
+    bound.scorer = found->second.get();
+    const std::vector<std::string>& names = bound.scorer->inputs();
+    if (names.empty()) {
+      for (size_t f = 0; f < declared.features.size(); ++f)
+        bound.inputs.push_back(static_cast<int32_t>(f));
+      continue;
+    }
+    for (const std::string& name : names) {
+      const auto at = std::find(declared.feature_names.begin(), declared.feature_names.end(), name);
+      bound.inputs.push_back(at == declared.feature_names.end()
+                                 ? -1
+                                 : static_cast<int32_t>(at - declared.feature_names.begin()));
+    }
   }
-  const Value* scores = user.attributes.find("scores");
-  const Value* value = scores != nullptr ? scores->find(model) : nullptr;
-  return value != nullptr ? *value : Value();
+  return out;
+}
+
+Value score(const EvalContext& c, std::string_view model) {
+  const int64_t index = c.program->model_index(model);
+  if (index < 0) {
+    const Value* scores = c.user->attributes.find("scores");
+    const Value* value = scores != nullptr ? scores->find(model) : nullptr;
+    return value != nullptr ? *value : Value();
+  }
+  const auto m = static_cast<size_t>(index);
+  if (m >= c.models.size() || c.models[m].scorer == nullptr) return Value();
+  const BoundModel& bound = c.models[m];
+  const Program::Model& declared = c.program->models[m];
+  // Features read the user, not the trigger (the checker's kFeature place).
+  EvalContext features = c;
+  features.trigger = {};
+  features.candidate = nullptr;
+  std::vector<Value> values;
+  values.reserve(bound.inputs.size());
+  for (const int32_t input : bound.inputs) {
+    values.push_back(input < 0 ? Value()
+                               : evaluate(features, declared.features[static_cast<size_t>(input)]));
+  }
+  return bound.scorer->score(values);
 }
 
 void freeze_past(const EvalContext& c, uint32_t index, FrozenValues& out) {
@@ -370,7 +410,7 @@ Value evaluate(const EvalContext& c, uint32_t index) {
       for (uint32_t i = 0; i < n.count; ++i)
         args.push_back(arg(i));
       if (static_cast<Function>(n.a) == Function::kScore) {
-        return args[0].kind() == Kind::kString ? score(p, *c.user, args[0].as_string()) : Value();
+        return args[0].kind() == Kind::kString ? score(c, args[0].as_string()) : Value();
       }
       return call(static_cast<Function>(n.a), args, c.clock_ms);
     }

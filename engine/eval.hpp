@@ -2,9 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "engine/event.hpp"
 #include "engine/program.hpp"
+#include "engine/scorer.hpp"
 #include "engine/user_state.hpp"
 
 namespace spur {
@@ -15,6 +18,16 @@ struct Session {
   int64_t end = -1;
 };
 
+// A declared model with the scorer the configuration binds to its name: the declared
+// feature that feeds each of the scorer's inputs (-1: none, the input is missing).
+struct BoundModel {
+  const Scorer* scorer = nullptr;  // null: no scorer bound, and the score is null
+  std::vector<int32_t> inputs;
+};
+// Per model of `program` (its index), the scorer of the same name in `scorers` (which
+// may be null) and its inputs: by the scorer's input names, else by position.
+std::vector<BoundModel> bind_models(const Program& program, const Scorers* scorers);
+
 struct EvalContext {
   const Program* program = nullptr;
   const UserState* user = nullptr;
@@ -24,6 +37,7 @@ struct EvalContext {
   int64_t clock_ms = 0;              // now()
   Session session;
   const FrozenValues* frozen = nullptr;  // past-window values to use instead of history
+  std::span<const BoundModel> models;    // per Program::models entry
 };
 
 Value evaluate(const EvalContext& context, uint32_t node);
@@ -34,9 +48,10 @@ bool holds(const EvalContext& context, uint32_t node);
 // waiting rule's re-check uses at firing (section 13).
 void freeze_past(const EvalContext& context, uint32_t node, FrozenValues& out);
 
-// score("model") for the user now: profile.scores.model without a declared model; null
-// for a declared model with no scorer bound (scorers come with the action adapters).
-Value score(const Program& program, const UserState& user, std::string_view model);
+// score("model") for the user now: without a declared model, profile.scores.model; with
+// one, its scorer's score for the declared features evaluated now (null when no scorer
+// is bound or it cannot score).
+Value score(const EvalContext& context, std::string_view model);
 
 // The session at `at`: the run of input events ending with the user's latest, when `at`
 // is within `gap_ms` of it, spanning from the first event of the run later than

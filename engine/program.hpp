@@ -225,7 +225,21 @@ struct Program {
   std::vector<ActionRecord> constant_actions;
   std::vector<CompiledGroup> groups;
   std::vector<CompiledSegment> segments;
-  std::vector<std::string> models;  // declared models
+  // A declared model (language.md section 11): its features' names and nodes, in
+  // declaration order.
+  struct Model {
+    std::string name;
+    std::vector<std::string> feature_names;
+    std::vector<uint32_t> features;
+  };
+  std::vector<Model> models;  // declaration order
+  // The index of the model declared as `name`, or -1.
+  int64_t model_index(std::string_view name) const {
+    for (size_t i = 0; i < models.size(); ++i) {
+      if (models[i].name == name) return static_cast<int64_t>(i);
+    }
+    return -1;
+  }
 
   // Everything matching needs to know about one event name, found with one hash lookup
   // per event.

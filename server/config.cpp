@@ -281,13 +281,39 @@ void read_actions(const Section& top, Config& c) {
   }
 }
 
-void read_scorers(const Section& top) {
+void read_scorers(const Section& top, Config& c) {
   const YAML::Node scorers = top.get("scorers");
   if (!scorers || scorers.IsNull()) return;
   if (!scorers.IsMap()) Section::fail("scorers", "must map model names to their settings");
   for (const auto& member : scorers) {
-    Section(member.second, "scorers." + member.first.as<std::string>(),
-            {"type", "url", "timeout", "default", "cache", "path"});
+    const std::string name = member.first.as<std::string>();
+    const std::string where = "scorers." + name;
+    const Section section(member.second, where,
+                          {"type", "url", "timeout", "default", "cache", "path"});
+    ScorerSettings scorer;
+    section.read("type", scorer.type);
+    if (scorer.type == "file") {
+      section.read("path", scorer.path);
+      if (scorer.path.empty())
+        Section::fail(where + ".path", "is required: the model file (docs/models.md)");
+    } else if (scorer.type == "http") {
+      section.read("url", scorer.url);
+      if (scorer.url.empty()) Section::fail(where + ".url", "is required: where to POST features");
+      section.read_duration("timeout", scorer.timeout_ms);
+      section.read_duration("cache", scorer.cache_ms);
+      std::string fallback;
+      section.read("default", fallback);
+      if (!fallback.empty()) {
+        char* end = nullptr;
+        const double value = std::strtod(fallback.c_str(), &end);
+        if (*end != '\0')
+          Section::fail(where + ".default", "must be a number, not `" + fallback + "`");
+        scorer.default_score = value;
+      }
+    } else {
+      Section::fail(where + ".type", "must be file or http");
+    }
+    c.scorers.emplace(name, std::move(scorer));
   }
 }
 
@@ -319,7 +345,7 @@ Config load_config(const std::string& path, Secrets secrets) {
     read_storage(top, c);
     read_auth(top, c, secrets);
     read_actions(top, c);
-    read_scorers(top);
+    read_scorers(top, c);
     if (const YAML::Node sources = top.get("sources"); sources && !sources.IsNull())
       Section(sources, "sources", {"kafka"});
   } catch (const ConfigError& e) {

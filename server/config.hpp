@@ -37,6 +37,17 @@ struct ActionAdapter {
   std::string path;  // log: a file, or "" for stdout
 };
 
+// A model that `score("NAME")` asks (config.md, `scorers`). Only `file` scores in this
+// build; an `http` scorer is read and scores null (a warning at start says so).
+struct ScorerSettings {
+  std::string type;  // file | http
+  std::string path;  // file: the model file (docs/models.md)
+  std::string url;   // http
+  int64_t timeout_ms = 20;
+  std::optional<double> default_score;
+  int64_t cache_ms = 0;
+};
+
 struct Config {
   std::string source = "embedded defaults";  // the file read, for the start log line
 
@@ -60,6 +71,7 @@ struct Config {
 
   std::vector<Token> tokens;
   std::map<std::string, ActionAdapter> actions;
+  std::map<std::string, ScorerSettings> scorers;
 };
 
 // Thrown for a configuration that cannot run; the message names the key path, what is

@@ -21,6 +21,7 @@
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/rule_watcher.hpp"
+#include "server/scorers.hpp"
 #include "storage/event_log.hpp"
 #include "storage/log_writer.hpp"
 
@@ -168,6 +169,10 @@ Server::Server(Config config) : config_(std::move(config)) {
              {{"configured", config_.host}});
     config_.host = "127.0.0.1";
   }
+  std::vector<std::string> notes;
+  config_.engine.scorers = load_scorers(config_, {}, notes);
+  for (const std::string& note : notes)
+    log_line("warning", note);
   RuleSet set = load_rule_set(config_.rule_paths, wall_ms());
   if (set.errors > 0) {
     std::string message = "the rules have errors; nothing was started:";

@@ -42,6 +42,26 @@ sed 's/, events\/s: [0-9]*//' "$work/err" > "$work/err.stable"
 same_file "decisions output" "$work/out" "$golden/decisions.expected.ndjson"
 same_file "decisions stderr" "$work/err.stable" "$golden/decisions.expected.stderr"
 
+# --config: the configuration's scorers (a logistic regression file of the examples)
+# score the declared model; the score is in the firing. A model file that cannot be read
+# is a usage error naming the scorer.
+cat > "$work/views.ndjson" <<'EOF'
+{"event": "page_view", "user": "u2", "time": "2026-03-01T10:00:00Z", "properties": {"category": "shoes"}}
+{"event": "page_view", "user": "u2", "time": "2026-03-02T10:00:00Z", "properties": {"category": "shoes"}}
+{"event": "page_view", "user": "u2", "id": "v3", "time": "2026-03-03T10:00:00Z", "properties": {"category": "bags"}}
+EOF
+echo '{"user": "u2", "attributes": {"ltv": 2000}}' > "$work/ltv.ndjson"
+scored=$(cd rules/examples && "$spur" replay --rules . --config scorers.yaml --profiles "$work/ltv.ndjson" \
+  "$work/views.ndjson" 2>/dev/null)
+expect "scored firing" "$(echo "$scored" | grep -o '"scores":{"propensity":0.8175744761936437}')" \
+  '"scores":{"propensity":0.8175744761936437}'
+unscored=$("$spur" replay --rules rules/examples --profiles "$work/ltv.ndjson" "$work/views.ndjson" 2>/dev/null)
+expect "no scorer, no firing" "$unscored" ""
+printf 'scorers:\n  propensity: {type: file, path: missing.json}\n' > "$work/bad.yaml"
+"$spur" replay --rules rules/examples --config "$work/bad.yaml" "$work/views.ndjson" > /dev/null 2> "$work/err"
+expect "bad scorer exit 2" "$?" 2
+expect "bad scorer message" "$(grep -c 'scorers.propensity.path: cannot read the model file missing.json' "$work/err")" 1
+
 # The demo events through the example rules, drained.
 "$spur" replay --rules rules/examples --drain rules/examples/demo-events.ndjson > "$work/demo" 2>/dev/null
 same_file "demo firings" "$work/demo" "$golden/demo.expected.ndjson"

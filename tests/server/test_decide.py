@@ -2,6 +2,7 @@
 exclusive groups, the step not in history, the firing recorded and delivered, scopes,
 bad requests, and a decision's state across a kill -9 in storage mode disk."""
 
+import math
 import os
 import sys
 import time
@@ -156,6 +157,51 @@ def test_a_decisions_cooldown_and_profile_write_survive_a_crash():
         assert r.status == 200 and r.json()["rule"] is None, r  # within the cooldown
     finally:
         server.stop()
+        server.cleanup()
+
+
+def test_a_file_scorer_scores_the_decision_and_its_firing_records_it():
+    server = SpurServer(spur, {"offer.rules": """
+model propensity
+  features { ltv: profile.ltv }
+end
+
+rule likely_buyer
+when
+  decide checkout
+  and score("propensity") > 0.5
+then
+  respond { module: "offer", propensity: score("propensity") }
+end
+"""}, "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\nstorage: {mode: memory}\n"
+                        "scorers:\n  propensity: {type: file, path: propensity.json}\n")
+    with open(os.path.join(server.dir, "propensity.json"), "w") as f:
+        f.write('{"type": "logistic_regression", "intercept": -5, "weights": {"ltv": 0.01}}')
+    server.start()
+    try:
+        server.request("PUT", "/v1/profiles/b1", {"ltv": 900})
+        r = server.request("POST", "/v1/decide", {"user": "b1", "placement": "checkout"})
+        expected = 1 / (1 + math.exp(-4))
+        assert r.status == 200 and r.json()["rule"] == "likely_buyer", r
+        assert abs(r.json()["content"]["propensity"] - expected) < 1e-12, r
+        wait_for(lambda: server.firings(), what="the firing")
+        assert abs(server.firings()[0]["scores"]["propensity"] - expected) < 1e-12, server.firings()
+        r = server.request("POST", "/v1/decide", {"user": "nobody", "placement": "checkout"})
+        assert r.json()["rule"] is None, r  # ltv missing: z = -5
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+def test_a_model_file_that_cannot_be_read_stops_the_start():
+    server = SpurServer(spur, RULES, "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
+                        "storage: {mode: memory}\nscorers:\n  churn: {type: file, path: nowhere.json}\n")
+    try:
+        server.start(expect_failure=True)
+        assert server.proc.wait(timeout=10) != 0
+        assert "scorers.churn.path: cannot read the model file nowhere.json" in server.stderr_text(), \
+            server.stderr_text()
+    finally:
         server.cleanup()
 
 
