@@ -43,9 +43,9 @@ void DecodingReader::read(std::istream& in) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines
     // Events mostly carry their id (ids are never empty): the default is made only for
     // those that do not.
-    DecodedLine decoded = decode_stream_line(line, "");
-    ReadEvent& event =
-        batch.emplace_back(ReadEvent{number, std::move(decoded.decoded), decoded.decision});
+    ReadEvent& event = batch.emplace_back();
+    event.line = number;
+    event.decision = decode_stream_line(line, "", event.decoded);
     if (event.decoded.ok && event.decoded.event.id.empty())
       event.decoded.event.id = "auto-" + std::to_string(number);
     if (batch.size() == kBatch && !hand_over()) return;

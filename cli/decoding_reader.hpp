@@ -24,7 +24,7 @@ namespace spur::cli {
 struct ReadEvent {
   uint64_t line = 0;  // 1-based line number in the stream
   DecodedEvent decoded;
-  bool decision = false;  // a decision request (DecodedLine)
+  bool decision = false;  // a decision request (decode_stream_line)
 };
 
 class DecodingReader {

@@ -123,13 +123,14 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
   int index = 0;
   for (const YAML::Node& e : test["events"]) {
     ++index;
-    DecodedLine line = decode_stream_line(to_json(from_yaml(e)), "auto-" + std::to_string(index));
-    const DecodedEvent& decoded = line.decoded;
+    DecodedEvent decoded;
+    const bool decision =
+        decode_stream_line(to_json(from_yaml(e)), "auto-" + std::to_string(index), decoded);
     Engine::Decision answer;  // its firing is among the firings expected
     const SubmitResult r =
-        !decoded.ok     ? SubmitResult{Outcome::kRejected, decoded.error, nullptr, "invalid_event"}
-        : line.decision ? engine.decide(decoded.event, answer)
-                        : engine.submit(decoded.event);
+        !decoded.ok ? SubmitResult{Outcome::kRejected, decoded.error, nullptr, "invalid_event"}
+        : decision  ? engine.decide(decoded.event, answer)
+                    : engine.submit(decoded.event);
     if (r.outcome == Outcome::kRejected)
       problems += "  event " + std::to_string(index) + " rejected: " + r.error + "\n";
   }

@@ -111,6 +111,7 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
 
 void Engine::size_scratch() {
   bound_models_ = bind_models(*program_, config_.scorers.get());
+  score_cache_.values.assign(program_->models.size(), std::nullopt);
   slots_.assign(program_->slot_paths.size(), nullptr);
   slot_members_.assign(program_->slot_paths.size(), 0);
   held_slots_.assign(program_->slot_paths.size(), nullptr);
@@ -225,6 +226,7 @@ EvalContext Engine::context(const UserState& u, TriggerView trigger, int64_t at)
   c.window_end_ms = at;
   c.clock_ms = at;
   c.models = bound_models_;
+  c.score_cache = &score_cache_;
   if (program_->uses_session)
     c.session = session_at(u, at, config_.session_gap_ms, config_.session_max_ms);
   return c;
@@ -400,6 +402,7 @@ SubmitResult Engine::decide(const Event& input, Decision& answer) {
 }
 
 void Engine::decide_step(User& user, const Event& request, int64_t at, Cascade& cascade) {
+  score_cache_.forget();
   activations_.clear();
   const Program::EventPlan* plan = program_->decide_plan(request.name);
   if (plan) {
@@ -466,6 +469,7 @@ void Engine::fire_timers_through(int64_t ms, bool inclusive) {
 
 void Engine::timer_step(User& user, int64_t at, std::span<const Timer> due) {
   UserState& u = user.second;
+  score_cache_.forget();
   activations_.clear();
   // `due` is in creation order of the matches, each live with a pattern due at `at`.
   for (const Timer& timer : due) {
@@ -836,6 +840,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
       case ActionOp::kUnset:
         if (action.op == ActionOp::kSet) r.value = value_of(action, &kNull);
         u.attributes = with_member(u.attributes, action.path, 0, *r.value);
+        score_cache_.forget();  // a feature may read what changed
         break;
       case ActionOp::kIncrement: {
         r.by = value_of(action, &kOne);
@@ -847,6 +852,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
         if (base && r.by->kind() == Value::Kind::kNumber) {
           r.value = &keep(Value::number(*base + r.by->as_number()));
           u.attributes = with_member(u.attributes, action.path, 0, *r.value);
+          score_cache_.forget();
         }
         break;
       }
@@ -915,6 +921,7 @@ void Engine::event_step(User& user, const Event& event, int64_t at, bool input, 
   UserState& u = user.second;
   const Program::EventPlan* plan = program_->plan(event.name);
   record(u, event, plan, at, input);
+  score_cache_.forget();
   activations_.clear();
   resolve_pending(user, event, at);
   // The plan lists its rules in agenda order, so what trigger_rules adds alone is sorted.

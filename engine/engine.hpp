@@ -378,6 +378,9 @@ class Engine {
   std::vector<Value> action_values_;  // what action_records_ point at; never grows
   std::vector<ScoreRecord> score_records_;
   std::vector<BoundModel> bound_models_;  // per program model: config_.scorers bound to it
+  // Filled by evaluations (context() hands it out), emptied at each step and after each
+  // action that changes the profile.
+  mutable ScoreCache score_cache_;
   std::string index_key_;
   PendingContents making_;                // a match being made
   std::string match_bytes_;               // its bytes being laid out

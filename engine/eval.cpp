@@ -182,6 +182,10 @@ Value score(const EvalContext& c, std::string_view model) {
   }
   const auto m = static_cast<size_t>(index);
   if (m >= c.models.size() || c.models[m].scorer == nullptr) return Value();
+  std::optional<Value>* cached = c.score_cache != nullptr && m < c.score_cache->values.size()
+                                     ? &c.score_cache->values[m]
+                                     : nullptr;
+  if (cached != nullptr && cached->has_value()) return **cached;
   const BoundModel& bound = c.models[m];
   const Program::Model& declared = c.program->models[m];
   // Features read the user, not the trigger (the checker's kFeature place).
@@ -194,7 +198,9 @@ Value score(const EvalContext& c, std::string_view model) {
     values.push_back(input < 0 ? Value()
                                : evaluate(features, declared.features[static_cast<size_t>(input)]));
   }
-  return bound.scorer->score(values);
+  Value out = bound.scorer->score(values);
+  if (cached != nullptr) *cached = out;
+  return out;
 }
 
 void freeze_past(const EvalContext& c, uint32_t index, FrozenValues& out) {

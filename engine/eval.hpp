@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -28,6 +29,18 @@ struct BoundModel {
 // may be null) and its inputs: by the scorer's input names, else by position.
 std::vector<BoundModel> bind_models(const Program& program, const Scorers* scorers);
 
+// The scores asked so far in the step being evaluated, per model: a rule's conditions,
+// the other candidates' and the firing's record ask the same model about the same state.
+// Its owner (the engine) empties it at each step and after each action that changes the
+// profile.
+struct ScoreCache {
+  std::vector<std::optional<Value>> values;  // per Program::models entry
+  void forget() {
+    for (std::optional<Value>& value : values)
+      value.reset();
+  }
+};
+
 struct EvalContext {
   const Program* program = nullptr;
   const UserState* user = nullptr;
@@ -38,6 +51,7 @@ struct EvalContext {
   Session session;
   const FrozenValues* frozen = nullptr;  // past-window values to use instead of history
   std::span<const BoundModel> models;    // per Program::models entry
+  ScoreCache* score_cache = nullptr;     // none: every score() asks its scorer
 };
 
 Value evaluate(const EvalContext& context, uint32_t node);

@@ -30,14 +30,11 @@ DecodedEvent decode_event(std::string_view json, const std::string& default_id);
 // (deeper than `max_depth` included).
 DecodedEvent decode_decision(std::string_view json, int max_depth, bool& malformed);
 
-// One line of a replay stream or rule test: an event, or a decision request when it has
-// a `decide` member ({"decide": PLACEMENT, "user", "id"?, "context"?, "time"?}). `default_id`
-// names either when it has no id of its own.
-struct DecodedLine {
-  DecodedEvent decoded;
-  bool decision = false;
-};
-DecodedLine decode_stream_line(std::string_view json, const std::string& default_id);
+// Decodes one line of a replay stream or rule test into `out` (empty): an event, or a
+// decision request when it has a `decide` member ({"decide": PLACEMENT, "user", "id"?,
+// "context"?, "time"?}), which returns true. `default_id` names either when it has no id
+// of its own.
+bool decode_stream_line(std::string_view json, const std::string& default_id, DecodedEvent& out);
 
 // The json_depth default of config.md: deeper input is rejected before it is parsed.
 inline constexpr int kDefaultJsonDepth = 32;

@@ -227,6 +227,7 @@ std::optional<int64_t> time_of(dom::element e) {
 // The members an event reads; null stands for absent (an explicit null means absent).
 struct EventMembers {
   std::optional<dom::element> name, user, id, time, properties;
+  bool decide = false;  // a `decide` member: the line is a decision request
 };
 
 EventMembers members_of(dom::object object) {
@@ -238,6 +239,7 @@ EventMembers members_of(dom::object object) {
                                         : field.key == "time"       ? &out.time
                                         : field.key == "properties" ? &out.properties
                                                                     : nullptr;
+    out.decide = out.decide || field.key == "decide";
     if (slot == nullptr) continue;
     if (field.value.is_null()) {
       slot->reset();
@@ -271,52 +273,56 @@ bool take_time(dom::element time, Event& event, std::string& error) {
   return true;
 }
 
+// Decodes the event whose members are `m` into `out` (made empty).
+void fill_event(const EventMembers& m, const std::string& default_id, DecodedEvent& out) {
+  const std::string_view name =
+      m.name && m.name->is_string() ? m.name->get_string().value_unsafe() : std::string_view();
+  if (name.empty() || name.size() > kMaxNameBytes) {
+    out.error = "`event` is required: the event name, a string of 1 to 256 bytes";
+    return;
+  }
+  out.event.name = name;
+  if (!m.user) {
+    out.error = "`user` is required: the user's id, a string or a whole number";
+    return;
+  }
+  auto user_text = key_text(*m.user, "user", out.error);
+  if (!user_text) return;
+  out.event.user = std::move(*user_text);
+  out.event.id = default_id;
+  if (m.id) {
+    auto id_text = key_text(*m.id, "id", out.error);
+    if (!id_text) return;
+    out.event.id = std::move(*id_text);
+  }
+  if (m.time && !take_time(*m.time, out.event, out.error)) return;
+  if (m.properties) {
+    if (!m.properties->is_object()) {
+      out.error = "`properties` must be a JSON object";
+      return;
+    }
+    out.event.properties = object_value(m.properties->get_object().value_unsafe());
+  }
+  out.ok = true;
+  return;
+}
+
 DecodedEvent decode_event(dom::element j, const std::string& default_id) {
   DecodedEvent out;
   if (!j.is_object()) {
     out.error = "an event must be a JSON object";
     return out;
   }
-  const EventMembers m = members_of(j.get_object().value_unsafe());
-  const std::string_view name =
-      m.name && m.name->is_string() ? m.name->get_string().value_unsafe() : std::string_view();
-  if (name.empty() || name.size() > kMaxNameBytes) {
-    out.error = "`event` is required: the event name, a string of 1 to 256 bytes";
-    return out;
-  }
-  out.event.name = name;
-  if (!m.user) {
-    out.error = "`user` is required: the user's id, a string or a whole number";
-    return out;
-  }
-  auto user_text = key_text(*m.user, "user", out.error);
-  if (!user_text) return out;
-  out.event.user = std::move(*user_text);
-  out.event.id = default_id;
-  if (m.id) {
-    auto id_text = key_text(*m.id, "id", out.error);
-    if (!id_text) return out;
-    out.event.id = std::move(*id_text);
-  }
-  if (m.time && !take_time(*m.time, out.event, out.error)) return out;
-  if (m.properties) {
-    if (!m.properties->is_object()) {
-      out.error = "`properties` must be a JSON object";
-      return out;
-    }
-    out.event.properties = object_value(m.properties->get_object().value_unsafe());
-  }
-  out.ok = true;
+  fill_event(members_of(j.get_object().value_unsafe()), default_id, out);
   return out;
 }
 
 // A decision request whose placement is the member `placement_key` (see decode_decision).
-DecodedEvent decode_decision(dom::element j, std::string_view placement_key,
-                             const std::string& default_id) {
-  DecodedEvent out;
+void fill_decision(dom::element j, std::string_view placement_key, const std::string& default_id,
+                   DecodedEvent& out) {
   if (!j.is_object()) {
     out.error = "a decision request must be a JSON object";
-    return out;
+    return;
   }
   std::optional<dom::element> placement, user, id, time, context;
   const dom::object members = j.get_object().value_unsafe();
@@ -340,32 +346,31 @@ DecodedEvent decode_decision(dom::element j, std::string_view placement_key,
     out.error = "`" + std::string(placement_key) +
                 "` is required: the placement, a string of 1 to 256 bytes, as rules name it "
                 "in `decide PLACEMENT`";
-    return out;
+    return;
   }
   out.event.name = name;
   if (!user) {
     out.error = "`user` is required: the user's id, a string or a whole number";
-    return out;
+    return;
   }
   auto user_text = key_text(*user, "user", out.error);
-  if (!user_text) return out;
+  if (!user_text) return;
   out.event.user = std::move(*user_text);
   out.event.id = default_id;
   if (id) {
     auto id_text = key_text(*id, "id", out.error);
-    if (!id_text) return out;
+    if (!id_text) return;
     out.event.id = std::move(*id_text);
   }
-  if (time && !take_time(*time, out.event, out.error)) return out;
+  if (time && !take_time(*time, out.event, out.error)) return;
   if (context) {
     if (!context->is_object()) {
       out.error = "`context` must be a JSON object: the rules read it as the trigger's properties";
-      return out;
+      return;
     }
     out.event.properties = object_value(context->get_object().value_unsafe());
   }
   out.ok = true;
-  return out;
 }
 
 // The non-blank lines of an NDJSON text, spaces around them trimmed.
@@ -458,18 +463,24 @@ DecodedEvent decode_decision(std::string_view json, int max_depth, bool& malform
   DecodedEvent out;
   const auto parsed = parse(json, out.error, max_depth);
   malformed = !parsed;
-  if (!parsed) return out;
-  return decode_decision(*parsed, "placement", "");
+  if (parsed) fill_decision(*parsed, "placement", "", out);
+  return out;
 }
 
-DecodedLine decode_stream_line(std::string_view json, const std::string& default_id) {
-  DecodedLine out;
-  const auto parsed = parse(json, out.decoded.error);
-  if (!parsed) return out;
-  out.decision = parsed->is_object() && !parsed->get_object().value_unsafe()["decide"].error();
-  out.decoded = out.decision ? decode_decision(*parsed, "decide", default_id)
-                             : decode_event(*parsed, default_id);
-  return out;
+bool decode_stream_line(std::string_view json, const std::string& default_id, DecodedEvent& out) {
+  const auto parsed = parse(json, out.error);
+  if (!parsed) return false;
+  if (!parsed->is_object()) {
+    out.error = "an event must be a JSON object";
+    return false;
+  }
+  const EventMembers m = members_of(parsed->get_object().value_unsafe());
+  if (m.decide) {
+    fill_decision(*parsed, "decide", default_id, out);
+  } else {
+    fill_event(m, default_id, out);
+  }
+  return m.decide;
 }
 
 DecodedBody decode_event_body(std::string_view body, BodyFormat format,

@@ -40,12 +40,13 @@ class Harness : public EngineListener {
   // Makes a decision request given as a replay line ({"decide": PLACEMENT, ...}); returns
   // the answer, with the outcome in `last_outcome`.
   Engine::Decision decide(const std::string& json) {
-    DecodedLine line = decode_stream_line(json, "auto-" + std::to_string(++count_));
-    INFO(line.decoded.error);
-    REQUIRE(line.decoded.ok);
-    REQUIRE(line.decision);
+    DecodedEvent decoded;
+    const bool decision = decode_stream_line(json, "auto-" + std::to_string(++count_), decoded);
+    INFO(decoded.error);
+    REQUIRE(decoded.ok);
+    REQUIRE(decision);
     Engine::Decision answer;
-    const SubmitResult r = engine->decide(line.decoded.event, answer);
+    const SubmitResult r = engine->decide(decoded.event, answer);
     last_error = r.error;
     last_outcome = r.outcome;
     return answer;

@@ -130,6 +130,47 @@ TEST_CASE("score() asks the bound scorer with the declared features, and firings
   CHECK(h.firings[1].rule == "unscored");
 }
 
+// A scorer that returns its first feature and counts its calls.
+class CountingScorer : public Scorer {
+ public:
+  const std::vector<std::string>& inputs() const override { return names_; }
+  Value score(std::span<const Value> features) const override {
+    ++calls;
+    return features.empty() ? Value() : features[0];
+  }
+  mutable int calls = 0;
+
+ private:
+  std::vector<std::string> names_{"ltv"};
+};
+
+TEST_CASE("a step asks a scorer once per state: again only after an action changed it") {
+  auto counting = std::make_shared<CountingScorer>();
+  EngineConfig config;
+  config.scorers = std::make_shared<Scorers>(Scorers{{"m", counting}});
+  Harness h(
+      "model m\n  features { ltv: profile.ltv }\nend\n"
+      "rule opening priority 9 when ping and score(\"m\") > 0 then send log { s: score(\"m\") } "
+      "end\n"
+      "rule raise priority 5 when ping and score(\"m\") > 0 then set profile.ltv = 5 end\n"
+      "rule after priority 1 when ping and score(\"m\") > 0 then send log { s: score(\"m\") } "
+      "end\n",
+      config);
+  h.engine->set_attributes("u", Value::object(Object{{"ltv", Value::number(1)}}));
+  h.send(ev("ping", "u", "2026-01-01T10:00:00Z", "{}", "p1"));
+  REQUIRE(h.firings.size() == 3);
+  // Three rules' conditions and `opening`'s firing see ltv 1: one call. `raise` sets 5;
+  // `after`'s record and payload see it: one more call.
+  CHECK(h.firings[0].scores[0].second.as_number() == 1);
+  CHECK(h.firings[2].rule == "after");
+  CHECK(h.firings[2].scores[0].second.as_number() == 5);
+  CHECK(h.firings[2].actions[0].value.find("s")->as_number() == 5);
+  CHECK(counting->calls == 2);
+  // The next step asks again.
+  h.send(ev("ping", "u", "2026-01-01T10:01:00Z", "{}", "p2"));
+  CHECK(counting->calls == 4);
+}
+
 TEST_CASE("a declared model without a scorer scores null") {
   Harness h(
       "model churn\n  features { ltv: profile.ltv }\nend\n"
