@@ -495,6 +495,7 @@ void Compiler::declaration(const ast::Rule& r) {
     collect_scores(*r.condition, rule.scores);
     std::vector<const Expr*> operands;
     ast::and_operands(*r.condition, operands);
+    std::vector<uint32_t> scored;  // positions of the operands that ask a scorer
     for (const Expr* operand : operands) {
       const bool absence =
           operand->kind == ExprKind::kNo && operand->children.front().is_future_pattern();
@@ -510,8 +511,13 @@ void Compiler::declaration(const ast::Rule& r) {
       } else {
         rule.operands.push_back(expr(*operand, scope));
         rule.operand_spans.push_back(operand->span);
+        std::vector<std::string> asked;
+        collect_scores(*operand, asked);
+        (asked.empty() ? rule.test_order : scored)
+            .push_back(static_cast<uint32_t>(rule.operands.size() - 1));
       }
     }
+    rule.test_order.insert(rule.test_order.end(), scored.begin(), scored.end());
   }
   for (const ast::Action& a : r.actions) {
     if (a.value) collect_scores(*a.value, rule.scores);

@@ -537,8 +537,8 @@ bool Engine::recheck(const User& user, const PendingMatch& match, int64_t at) {
   EvalContext c = context(user.second, unpack(match, user), at);
   c.frozen = &held_.frozen;
   const CompiledRule& rule = program_->rules[match.rule()];
-  return std::all_of(rule.operands.begin(), rule.operands.end(),
-                     [&](uint32_t operand) { return holds(c, operand); });
+  return std::all_of(rule.test_order.begin(), rule.test_order.end(),
+                     [&](uint32_t i) { return holds(c, rule.operands[i]); });
 }
 
 void Engine::resolve_pending(User& user, const Event& event, int64_t at) {
@@ -584,7 +584,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   // The candidate rule `index` when it is not fired at once (visit, below).
   const auto consider = [&](uint32_t index) {
     const CompiledRule& rule = program_->rules[index];
-    for (size_t i = 0; rule.tests_operands && i < rule.operands.size(); ++i) {
+    for (size_t k = 0; rule.tests_operands && k < rule.test_order.size(); ++k) {
+      const uint32_t i = rule.test_order[k];
       const auto operand = static_cast<int32_t>(i);
       if (operand != rule.indexed_operand && operand != rule.bound_operand &&
           !holds(c, rule.operands[i]))

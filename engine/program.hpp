@@ -171,6 +171,10 @@ struct alignas(64) CompiledRule {
   bool waits = false;
   bool restricted = false;
   std::vector<uint32_t> operands;  // non-future operands of the top-level `and` chain
+  // The positions in `operands` in the order a candidate tests them: those that ask a
+  // scorer last (language.md section 11: after the cheaper conditions), the others as
+  // written. The result is the same in any order; the cost is not.
+  std::vector<uint32_t> test_order;
   std::vector<FuturePattern> futures;
   std::optional<int64_t> cooldown_ms;
   std::vector<LimitSpec> limits;

@@ -171,6 +171,24 @@ TEST_CASE("a step asks a scorer once per state: again only after an action chang
   CHECK(counting->calls == 4);
 }
 
+TEST_CASE("score() is asked after the cheaper conditions of its chain, wherever written") {
+  auto counting = std::make_shared<CountingScorer>();
+  EngineConfig config;
+  config.scorers = std::make_shared<Scorers>(Scorers{{"m", counting}});
+  Harness h(
+      "model m\n  features { ltv: profile.ltv }\nend\n"
+      "rule r when ping as p and score(\"m\") > 0 and p.n == 1 and profile.ltv > 0 then\n"
+      "  send log\nend\n",
+      config);
+  h.engine->set_attributes("u", Value::object(Object{{"ltv", Value::number(1)}}));
+  h.send(ev("ping", "u", "2026-01-01T10:00:00Z", R"({"n": 2})", "p1"));
+  CHECK(counting->calls == 0);  // p.n == 1 failed first
+  CHECK(h.firings.empty());
+  h.send(ev("ping", "u", "2026-01-01T10:01:00Z", R"({"n": 1})", "p2"));
+  CHECK(counting->calls == 1);
+  CHECK(h.firings.size() == 1);
+}
+
 TEST_CASE("a declared model without a scorer scores null") {
   Harness h(
       "model churn\n  features { ltv: profile.ltv }\nend\n"
