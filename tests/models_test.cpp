@@ -144,10 +144,15 @@ class CountingScorer : public Scorer {
   std::vector<std::string> names_{"ltv"};
 };
 
+// Engine settings that bind `scorer` to the model `m`.
+EngineConfig binding_m(std::shared_ptr<const Scorer> scorer) {
+  EngineConfig config;
+  config.scorers = std::make_shared<Scorers>(Scorers{{"m", std::move(scorer)}});
+  return config;
+}
+
 TEST_CASE("a step asks a scorer once per state: again only after an action changed it") {
   auto counting = std::make_shared<CountingScorer>();
-  EngineConfig config;
-  config.scorers = std::make_shared<Scorers>(Scorers{{"m", counting}});
   Harness h(
       "model m\n  features { ltv: profile.ltv }\nend\n"
       "rule opening priority 9 when ping and score(\"m\") > 0 then send log { s: score(\"m\") } "
@@ -155,7 +160,7 @@ TEST_CASE("a step asks a scorer once per state: again only after an action chang
       "rule raise priority 5 when ping and score(\"m\") > 0 then set profile.ltv = 5 end\n"
       "rule after priority 1 when ping and score(\"m\") > 0 then send log { s: score(\"m\") } "
       "end\n",
-      config);
+      binding_m(counting));
   h.engine->set_attributes("u", Value::object(Object{{"ltv", Value::number(1)}}));
   h.send(ev("ping", "u", "2026-01-01T10:00:00Z", "{}", "p1"));
   REQUIRE(h.firings.size() == 3);
@@ -173,13 +178,11 @@ TEST_CASE("a step asks a scorer once per state: again only after an action chang
 
 TEST_CASE("score() is asked after the cheaper conditions of its chain, wherever written") {
   auto counting = std::make_shared<CountingScorer>();
-  EngineConfig config;
-  config.scorers = std::make_shared<Scorers>(Scorers{{"m", counting}});
   Harness h(
       "model m\n  features { ltv: profile.ltv }\nend\n"
       "rule r when ping as p and score(\"m\") > 0 and p.n == 1 and profile.ltv > 0 then\n"
       "  send log\nend\n",
-      config);
+      binding_m(counting));
   h.engine->set_attributes("u", Value::object(Object{{"ltv", Value::number(1)}}));
   h.send(ev("ping", "u", "2026-01-01T10:00:00Z", R"({"n": 2})", "p1"));
   CHECK(counting->calls == 0);  // p.n == 1 failed first
