@@ -1,6 +1,7 @@
 #include "actions/log_adapter.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,9 +12,46 @@
 
 namespace spur::actions {
 
+namespace {
+
+// Removes a line cut short at the end of the regular file open as `fd` (and readable as
+// `readable`): a process killed in the middle of a write can leave one, as the kernel
+// stops a write to a file between pages when the writer gets SIGKILL. Nothing may then
+// be appended after half a line. Its firing is not lost: in storage mode disk, recovery
+// makes the last batch's firings again (docs/server.md, "Durability").
+void drop_torn_tail(int fd, const char* readable) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return;
+  const int in = ::open(readable, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return;
+  off_t keep = -1;  // the size up to the last newline
+  char block[4096];
+  for (off_t end = st.st_size; end > 0 && keep < 0;) {
+    const off_t from = std::max<off_t>(0, end - static_cast<off_t>(sizeof block));
+    const auto size = static_cast<size_t>(end - from);
+    if (::pread(in, block, size, from) != static_cast<ssize_t>(size)) break;
+    for (size_t i = size; i-- > 0;) {
+      if (block[i] == '\n') {
+        keep = from + static_cast<off_t>(i) + 1;
+        break;
+      }
+    }
+    if (from == 0 && keep < 0) keep = 0;  // one line, all of it cut short
+    end = from;
+  }
+  ::close(in);
+  if (keep < 0 || keep == st.st_size) return;
+  // Best effort: a file that cannot be cut keeps its half line, as it did before.
+  const int cut = ::ftruncate(fd, keep);
+  static_cast<void>(cut);
+}
+
+}  // namespace
+
 LogAdapter::LogAdapter(const std::string& path) : path_(path.empty() ? "-" : path) {
   if (path_ == "-") {
     fd_ = STDOUT_FILENO;
+    drop_torn_tail(fd_, "/proc/self/fd/1");
     return;
   }
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -22,6 +60,7 @@ LogAdapter::LogAdapter(const std::string& path) : path_(path.empty() ? "-" : pat
                              std::strerror(errno) + "; check actions.<name>.path");
   }
   owns_fd_ = true;
+  drop_torn_tail(fd_, path_.c_str());
 }
 
 LogAdapter::~LogAdapter() {

@@ -40,6 +40,22 @@ class FileSizeCap {
 
 }  // namespace
 
+TEST_CASE("a line a killed process left half written is removed before anything is appended") {
+  const auto path = testing::process_temp_path("spur-log-adapter-torn.ndjson").string();
+  for (const std::string& before :
+       {std::string("{\"a\":1}\n{\"b\":"), std::string("{\"half"), std::string("{\"a\":1}\n")}) {
+    { std::ofstream(path, std::ios::trunc) << before; }
+    {
+      actions::LogAdapter adapter(path);
+      adapter.write("{\"c\":3}");
+      CHECK(adapter.flush());
+    }
+    const std::string kept = before.substr(0, before.rfind('\n') + 1);
+    CHECK(read_file(path) == kept + "{\"c\":3}\n");
+  }
+  std::remove(path.c_str());
+}
+
 TEST_CASE("a line cut off by a failing write is completed before any other") {
   const auto path = testing::process_temp_path("spur-log-adapter.ndjson").string();
   std::remove(path.c_str());
