@@ -192,6 +192,22 @@ TEST_CASE("score() is asked after the cheaper conditions of its chain, wherever 
   CHECK(h.firings.size() == 1);
 }
 
+TEST_CASE("explain between steps asks the scorer about the user explained") {
+  Harness h(
+      "model m\n  features { ltv: profile.ltv }\nend\n"
+      "rule r when ping and score(\"m\") > 10 then send log end\n",
+      binding_m(std::make_shared<CountingScorer>()));
+  h.engine->set_attributes("rich", Value::object(Object{{"ltv", Value::number(50)}}));
+  h.engine->set_attributes("poor", Value::object(Object{{"ltv", Value::number(1)}}));
+  h.send(ev("ping", "rich", "2026-01-01T10:00:00Z", "{}", "p1"));
+  REQUIRE(h.firings.size() == 1);  // rich's score, 50, is the last one asked
+  Event ping{.name = "ping", .user = "poor", .id = "x", .time_ms = 0, .has_time = true};
+  const auto why = h.engine->first_false_condition("poor", ping, 0);
+  REQUIRE(why);
+  REQUIRE(why->values.size() == 2);
+  CHECK(why->values[0].as_number() == 1);
+}
+
 TEST_CASE("a declared model without a scorer scores null") {
   Harness h(
       "model churn\n  features { ltv: profile.ltv }\nend\n"
