@@ -48,13 +48,6 @@ split -l 1000 "$work/high_value.ndjson" "$work/high_value.part."
 export EVENTS="$work/decide.ndjson" TARGET=/v1/decide
 connections=${CONNECTIONS:-64}
 
-rps() { awk '/^Requests\/sec/ {print int($2)}' "$1"; }
-latency_ms() {  # latency_ms PERCENT FILE
-  awk -v p="$1%" '$1 == p {v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
-       m = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v; printf "%.2f", m}' "$2"
-}
-median() { sort -n | awk '{a[NR] = $1} END {printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
-
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); ${seconds}s per run, medians of $runs (min-max); wrk -t2 -c$connections"
 printf '%-10s %-26s %-30s %-22s %s\n' "storage" "peak decisions/s" "paced at half: p50 / p99" "goal (p99)" "met"
 for mode in disk memory; do

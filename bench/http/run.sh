@@ -59,16 +59,7 @@ YAML
   wait_ready 18080 10
 }
 
-# wrk's "Requests/sec" and the 99% latency (converted to ms) of its output.
-rps() { awk '/^Requests\/sec/ {print int($2)}' "$1"; }
-p99_ms() {
-  awk '$1 == "99%" {v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
-       m = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v; printf "%.2f", m}' "$1"
-}
 connections=64
-
-# The median and min-max of the numbers on stdin: "median (min-max)".
-median() { sort -n | awk '{a[NR] = $1} END {printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
 
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18081/ && break; sleep 0.1; done
 start_spur "$work/s100/s1.rules"
@@ -123,9 +114,9 @@ printf '%-58s %-16s %-34s %s\n' "  nginx static 202 (req/s)" "" "$(median < "$wo
 printf '%-58s %-16s %-34s %s\n' "NDJSON batches of 1,000 (events/s; non-2xx: $errors)" ">= 500000" "$batch_eps" \
   "$(yes_no "${batch_eps%% *} >= 500000")"
 printf '%-58s %-16s %-34s %s\n' "p99 latency at half of peak ($((peak / 2)) req/s asked)" "(report)" \
-  "$(p99_ms "$work/half.txt") ms at $(rps "$work/half.txt") req/s" "-"
+  "$(latency_ms 99 "$work/half.txt") ms at $(rps "$work/half.txt") req/s" "-"
 printf '%-58s %-16s %-34s %s\n' "p99 at that load on 10,000 S4 rules, no reload" "(report)" \
-  "$(p99_ms "$work/calm.txt") ms at $(rps "$work/calm.txt") req/s" "-"
+  "$(latency_ms 99 "$work/calm.txt") ms at $(rps "$work/calm.txt") req/s" "-"
 printf '%-58s %-16s %-34s %s\n' "p99 during back-to-back reloads of 10,000 rules" "< 5 ms" \
-  "$(p99_ms "$work/reload.txt") ms ($reloads reloads, median ${reload_ms} ms each)" \
-  "$(yes_no "$(p99_ms "$work/reload.txt") < 5")"
+  "$(latency_ms 99 "$work/reload.txt") ms ($reloads reloads, median ${reload_ms} ms each)" \
+  "$(yes_no "$(latency_ms 99 "$work/reload.txt") < 5")"

@@ -1,5 +1,5 @@
-# Sourced by the HTTP benchmarks: waiting for a `spur serve` they started, and stopping it.
-# Uses the caller's $spur_pid and $work/spur.log.
+# Sourced by the HTTP benchmarks: waiting for a `spur serve` they started, stopping it,
+# and reading wrk's output. Uses the caller's $spur_pid and $work/spur.log.
 
 # Waits until the server on port $1 is ready (recovery included), at most $2 seconds.
 wait_ready() {
@@ -17,3 +17,13 @@ stop_spur() {
   kill -TERM "$spur_pid"
   wait "$spur_pid" 2>/dev/null || true
 }
+
+# wrk's "Requests/sec" of the output file $1.
+rps() { awk '/^Requests\/sec/ {print int($2)}' "$1"; }
+# The latency at percentile $1 (50, 99, ...) of wrk --latency's output file $2, in ms.
+latency_ms() {
+  awk -v p="$1%" '$1 == p {v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
+       m = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v; printf "%.2f", m}' "$2"
+}
+# The median and min-max of the whole numbers on stdin: "median (min-max)".
+median() { sort -n | awk '{a[NR] = $1} END {printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }

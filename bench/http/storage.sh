@@ -47,8 +47,6 @@ YAML
   spur_pid=$!
   wait_ready 18090 60
 }
-rps() { awk '/^Requests\/sec/ {print int($2)}' "$1"; }
-median() { sort -n | awk '{a[NR] = $1} END {printf "%d (%d-%d)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
 median_ratio() { sort -n | awk '{a[NR] = $1} END {printf "%.2f (%.2f-%.2f)", a[int((NR + 1) / 2)], a[1], a[NR]}'; }
 metric() { curl -s http://127.0.0.1:18090/metrics | awk -v m="$1" '$1 == m {print $2}'; }
 
