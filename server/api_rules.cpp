@@ -236,11 +236,28 @@ void metrics_text(Server& server, Respond respond) {
     out +=
         "# HELP spur_action_deliveries_total Firings handed to adapters by outcome.\n"
         "# TYPE spur_action_deliveries_total counter\n";
-    for (const auto& [name, adapter] : server.sink().all()) {
-      out += "spur_action_deliveries_total{adapter=\"" + name + "\",outcome=\"ok\"} " +
-             std::to_string(adapter->delivered()) + "\n";
-      out += "spur_action_deliveries_total{adapter=\"" + name + "\",outcome=\"failed\"} " +
-             std::to_string(adapter->failed()) + "\n";
+    const std::vector<FiringSink::Figures> adapters = server.sink().figures();
+    for (const FiringSink::Figures& adapter : adapters) {
+      const auto line = [&out, &adapter](const char* outcome, uint64_t n) {
+        out += "spur_action_deliveries_total{adapter=\"" + adapter.name + "\",outcome=\"" +
+               outcome + "\"} " + std::to_string(n) + "\n";
+      };
+      if (adapter.confirms_later) {
+        line("ok", adapter.counts.delivered);
+        line("retried", adapter.counts.retried);
+        line("dead_letter", adapter.counts.dead_lettered);
+      } else {
+        line("ok", adapter.delivered);
+        line("failed", adapter.failed);
+      }
+    }
+    out +=
+        "# HELP spur_action_queue_depth Firings an adapter holds, not yet delivered.\n"
+        "# TYPE spur_action_queue_depth gauge\n";
+    for (const FiringSink::Figures& adapter : adapters) {
+      if (adapter.confirms_later)
+        out += "spur_action_queue_depth{adapter=\"" + adapter.name + "\"} " +
+               std::to_string(adapter.counts.queued) + "\n";
     }
     out +=
         "# HELP spur_evaluation_seconds Time to handle one event in its shard.\n"

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "actions/webhook_adapter.hpp"
 #include "formats/json_codec.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/suggest.hpp"
@@ -257,7 +258,44 @@ void read_auth(const Section& top, Config& c, Secrets secrets) {
   }
 }
 
-void read_actions(const Section& top, Config& c) {
+void read_webhook(const Section& section, const std::string& where, Secrets secrets,
+                  actions::WebhookSettings& webhook) {
+  section.read("url", webhook.url);
+  if (webhook.url.empty()) Section::fail(where + ".url", "is required: where to POST firings");
+  try {
+    actions::WebhookTarget::parse(webhook.url);
+  } catch (const std::invalid_argument& e) {
+    Section::fail(where + ".url", std::string(e.what()) + "; write it as https://host[:port]/path");
+  }
+  section.read_duration("timeout", webhook.timeout_ms);
+  section.read_count("retries", webhook.retries, 0, 100);
+  section.read_count("connections", webhook.connections, 1, 256);
+  section.read_count("queue", webhook.queue, 1, 100'000'000);
+  std::string secret_env;
+  section.read("secret_env", secret_env);
+  if (!secret_env.empty() && secrets == Secrets::kRead) {
+    const char* secret = std::getenv(secret_env.c_str());
+    if (secret == nullptr || *secret == '\0')
+      Section::fail(where + ".secret_env",
+                    "names the environment variable " + secret_env +
+                        ", which is not set or empty: set it to the HMAC secret the receiver "
+                        "checks X-Spur-Signature with");
+    webhook.secret = secret;
+  }
+  const YAML::Node headers = section.get("headers");
+  if (headers && !headers.IsNull()) {
+    if (!headers.IsMap())
+      Section::fail(where + ".headers", "must map header names to values, e.g. {X-Source: spur}");
+    for (const auto& header : headers) {
+      if (!header.second.IsScalar())
+        Section::fail(where + ".headers." + header.first.as<std::string>(),
+                      "must be a single value");
+      webhook.headers[header.first.as<std::string>()] = header.second.as<std::string>();
+    }
+  }
+}
+
+void read_actions(const Section& top, Config& c, Secrets secrets) {
   const YAML::Node actions = top.get("actions");
   if (!actions || actions.IsNull()) return;
   if (!actions.IsMap()) Section::fail("actions", "must map adapter names to their settings");
@@ -268,12 +306,33 @@ void read_actions(const Section& top, Config& c) {
     const std::string type = type_node && type_node.IsScalar() ? type_node.as<std::string>() : "";
     ActionAdapter adapter;
     adapter.type = type;
+    adapter.dead_letter = "spur-dead-letter." + name + ".ndjson";
     if (type == "log") {
       Section(member.second, where, {"type", "path"}).read("path", adapter.path);
     } else if (type == "webhook") {
-      Section(member.second, where, {"type", "url", "timeout", "retries", "secret_env", "headers"});
+      const Section section(member.second, where,
+                            {"type", "url", "timeout", "retries", "secret_env", "headers",
+                             "connections", "queue", "dead_letter"});
+      read_webhook(section, where, secrets, adapter.webhook);
+      section.read("dead_letter", adapter.dead_letter);
     } else if (type == "kafka") {
-      Section(member.second, where, {"type", "brokers", "topic"});
+      const Section section(member.second, where,
+                            {"type", "brokers", "topic", "queue", "dead_letter", "properties"});
+      section.read("brokers", adapter.kafka.brokers);
+      section.read("topic", adapter.kafka.topic);
+      if (adapter.kafka.brokers.empty() || adapter.kafka.topic.empty())
+        Section::fail(where, "needs `brokers` (host:port,...) and `topic`");
+      section.read_count("queue", adapter.kafka.queue, 1, 10'000'000);
+      section.read("dead_letter", adapter.dead_letter);
+      const YAML::Node properties = section.get("properties");
+      if (properties && !properties.IsNull()) {
+        if (!properties.IsMap())
+          Section::fail(where + ".properties",
+                        "must map librdkafka property names to values, e.g. {acks: all}");
+        for (const auto& property : properties)
+          adapter.kafka.properties[property.first.as<std::string>()] =
+              property.second.as<std::string>();
+      }
     } else {
       Section::fail(where + ".type", "must be log, webhook or kafka");
     }
@@ -344,7 +403,7 @@ Config load_config(const std::string& path, Secrets secrets) {
     read_engine(top, c);
     read_storage(top, c);
     read_auth(top, c, secrets);
-    read_actions(top, c);
+    read_actions(top, c, secrets);
     read_scorers(top, c);
     if (const YAML::Node sources = top.get("sources"); sources && !sources.IsNull())
       Section(sources, "sources", {"kafka"});

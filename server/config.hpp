@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actions/settings.hpp"
 #include "engine/engine.hpp"
 
 namespace spur::server {
@@ -31,10 +32,22 @@ struct Token {
   std::vector<Scope> scopes;
 };
 
-// An action adapter that `send NAME` refers to. Only `log` delivers in this build.
+// An action adapter that `send NAME` refers to (config.md, `actions`; docs/actions.md).
 struct ActionAdapter {
   std::string type;  // log | webhook | kafka
   std::string path;  // log: a file, or "" for stdout
+  // webhook and kafka: where firings they give up on go (default
+  // spur-dead-letter.<name>.ndjson in the working directory).
+  std::string dead_letter;
+  actions::WebhookSettings webhook;
+  actions::KafkaSettings kafka;
+
+  static ActionAdapter log_to(std::string path) {
+    ActionAdapter adapter;
+    adapter.type = "log";
+    adapter.path = std::move(path);
+    return adapter;
+  }
 };
 
 // A model that `score("NAME")` asks (config.md, `scorers`). Only `file` scores in this

@@ -32,6 +32,9 @@ namespace {
 constexpr size_t kShardQueueEvents = 200'000;
 // How long shutdown waits for requests in flight.
 constexpr auto kDrainTimeout = std::chrono::seconds(10);
+// How long a stop lets webhook and Kafka adapters deliver what they hold; what is left
+// is delivered after the restart (storage mode disk) or lost (memory).
+constexpr auto kAdapterDrain = std::chrono::seconds(5);
 
 // The signals the main thread waits for in run(): stop (SIGTERM, SIGINT), reload (SIGHUP).
 sigset_t control_signals() {
@@ -129,23 +132,6 @@ bool loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
-// Adapter name -> the file its firings go to. Adapters of types this build does not
-// deliver yet go to stdout, said at start: their firings are not lost, and a
-// configuration written for the whole of config.md still runs.
-std::map<std::string, std::string> log_paths(const Config& config) {
-  std::map<std::string, std::string> paths;
-  for (const auto& [name, adapter] : config.actions) {
-    paths.emplace(name, adapter.type == "log" ? adapter.path : "");
-    if (adapter.type != "log") {
-      log_line("warning",
-               "this build does not deliver to " + adapter.type +
-                   " adapters yet: the firings for this one go to stdout as NDJSON",
-               {{"adapter", name}, {"type", adapter.type}});
-    }
-  }
-  return paths;
-}
-
 nlohmann::ordered_json names(const std::set<std::string>& set) {
   return nlohmann::ordered_json(std::vector<std::string>(set.begin(), set.end()));
 }
@@ -188,7 +174,7 @@ Server::Server(Config config) : config_(std::move(config)) {
   }
   if (const auto problems = unroutable_sends(*set.program); !problems.empty())
     throw ConfigError(problems.front());
-  sink_ = std::make_unique<FiringSink>(log_paths(config_));
+  sink_ = std::make_unique<FiringSink>(config_.actions);
   if (config_.storage_mode == "disk") open_storage();
   rules_ = std::make_shared<const RuleSet>(std::move(set));
   // A thread per shard (engine.shards) and server.threads of them taking connections: with
@@ -228,12 +214,16 @@ void Server::open_storage() {
                                                                   : storage::Fsync::kBatch;
   storage::LogWriter::Hooks hooks{
       .deliver =
-          [this](const storage::OutboxEntry& f) {
+          [this](const storage::OutboxEntry& f, storage::OutboxHolds& holds) {
             // For the end-to-end test of a crash between a write and its delivery.
             if (failpoint_hit("exit_before_delivery")) std::_Exit(137);
-            sink_->deliver_to(f.targets, f.json);
+            sink_->deliver_to(f.targets, f.user, f.json, [&holds, seq = f.seq] {
+              holds.hold(seq);
+              return [&holds, seq] { holds.release(seq); };
+            });
           },
       .flush = [this] { sink_->flush(); },
+      .drain = [this] { sink_->stop(std::chrono::steady_clock::now() + kAdapterDrain); },
       .health =
           [this](const std::string& error) {
             if (error.empty()) {
@@ -519,6 +509,7 @@ void Server::shut_down() {
   // Writes the shards' last turns, answers them, delivers their firings.
   if (writer_) writer_->stop();
   sink_->flush();
+  sink_->stop(std::chrono::steady_clock::now() + kAdapterDrain);
   // The answers to the last requests are on their way out.
   while (http_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -526,12 +517,7 @@ void Server::shut_down() {
   log_line("info", "spur serve stopped",
            {{"events_accepted", metrics_.events_accepted.load()},
             {"drained_events", queued},
-            {"firings_delivered", [this] {
-               uint64_t n = 0;
-               for (const auto& [name, adapter] : sink_->all())
-                 n += adapter->delivered();
-               return n;
-             }()}});
+            {"firings_delivered", sink_->delivered()}});
 }
 
 }  // namespace spur::server

@@ -205,8 +205,9 @@ void ShardState::on_firing(const Firing& firing) {
   if (!durable()) {
     sink_.deliver(firing, firing_json_);
   } else if (!replaying_ || rederives(firing.user)) {
-    const std::string targets = sink_.targets(firing);
-    if (!targets.empty()) commit().add_firing(firing.user, targets, firing_json_);
+    const FiringSink::Targets targets = sink_.targets(firing);
+    if (!targets.names.empty())
+      commit().add_firing(firing.user, targets.names, firing_json_, targets.confirmed_later);
     if (replaying_) {
       commit().mark_rederived();
       ++rederived_;

@@ -47,8 +47,10 @@ void Commit::add_rules(uint64_t version, const RuleFiles& files) {
   steps_.push_back({rules_key(version), rules_value(files)});
 }
 
-void Commit::add_firing(std::string_view user, std::string_view targets, std::string_view json) {
+void Commit::add_firing(std::string_view user, std::string_view targets, std::string_view json,
+                        bool confirmed_later) {
   firings_.push_back({0, std::string(user), std::string(targets), std::string(json)});
+  confirmed_later_ = confirmed_later_ || confirmed_later;
 }
 
 void Commit::erase_user(const std::string& user) {

@@ -41,7 +41,10 @@ class Commit {
   // written again.
   static std::unique_ptr<Commit> redelivery(EventLog& log, std::vector<OutboxEntry> firings);
   // A firing to deliver to `targets` (see OutboxEntry) once the batch is durable.
-  void add_firing(std::string_view user, std::string_view targets, std::string_view json);
+  // `confirmed_later`: one of them is an adapter that confirms later (webhook, Kafka), so
+  // the firing goes to the outbox and stays there until it is settled.
+  void add_firing(std::string_view user, std::string_view targets, std::string_view json,
+                  bool confirmed_later);
   // Marks the commit as one of a recovery's: its firings were made again by replaying
   // steps whose firings may not have been delivered. Until every such commit is
   // delivered, the folder keeps saying which steps those were (docs/architecture.md,
@@ -92,6 +95,7 @@ class Commit {
   std::vector<OutboxEntry> firings_;  // seq set when written
   bool in_outbox_ = false;            // the firings are there already (redelivery)
   bool rederived_ = false;            // see mark_rederived()
+  bool confirmed_later_ = false;      // see add_firing()
   std::vector<std::function<void(const std::string&)>> done_;
 };
 

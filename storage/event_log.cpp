@@ -317,8 +317,10 @@ std::string EventLog::write(std::vector<Commit*>& commits, bool sync, uint64_t d
           break;
       }
     }
-    if (!to_outbox || commit->firings_.empty() || commit->in_outbox_ || commit->rederived_)
-      continue;
+    // Firings for an adapter that confirms later go to the outbox whatever the batch: the
+    // range of undelivered steps names the last batch's steps only.
+    const bool outboxed = commit->confirmed_later_ || (to_outbox && !commit->rederived_);
+    if (!outboxed || commit->firings_.empty() || commit->in_outbox_) continue;
     const uint64_t seq = next_seq();
     for (OutboxEntry& firing : commit->firings_)
       firing.seq = seq;

@@ -82,11 +82,12 @@ void LogWriter::run() {
     }
   }
   // Trims the outbox of what was delivered, synced: a clean restart delivers nothing twice.
+  if (hooks_.drain) hooks_.drain();
   write({}, true);
 }
 
 std::string LogWriter::write(std::vector<Commit*> commits, bool sync) {
-  std::string error = log_.write(commits, sync, delivered_through_);
+  std::string error = log_.write(commits, sync, holds_.settled_through(delivered_through_));
   if (error.empty() && sync) syncs_.fetch_add(1, std::memory_order_relaxed);
   return error;
 }
@@ -134,7 +135,7 @@ void LogWriter::delivered(std::vector<std::unique_ptr<Commit>>& written) {
   bool any_firing = false, any_erasure = false;
   for (const auto& commit : written) {
     for (const OutboxEntry& firing : commit->firings_) {
-      hooks_.deliver(firing);
+      hooks_.deliver(firing, holds_);
       delivered_through_ = std::max(delivered_through_, firing.seq);
       any_firing = true;
     }

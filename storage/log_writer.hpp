@@ -24,6 +24,7 @@
 
 #include "storage/commit.hpp"
 #include "storage/event_log.hpp"
+#include "storage/outbox_holds.hpp"
 
 namespace spur::storage {
 
@@ -33,9 +34,13 @@ class LogWriter {
  public:
   struct Hooks {
     // Delivers one firing to its adapters; `flush` then makes what was delivered reach
-    // them. Once flushed, the firing leaves the outbox.
-    std::function<void(const OutboxEntry& firing)> deliver;
+    // them. Once flushed, the firing leaves the outbox, unless an adapter that confirms
+    // later holds it in `holds` (released when it settles the firing).
+    std::function<void(const OutboxEntry& firing, OutboxHolds& holds)> deliver;
     std::function<void()> flush;
+    // At stop, before the last trim of the outbox: lets those adapters settle what they
+    // hold (within a deadline of their own).
+    std::function<void()> drain;
     // Told when writes start failing (the error) and when they succeed again ("").
     std::function<void(const std::string& error)> health;
   };
@@ -80,6 +85,7 @@ class LogWriter {
   // On the writer's thread only.
   std::vector<std::unique_ptr<Commit>> retry_;  // written once, failed, answered
   uint64_t delivered_through_ = 0;              // outbox seq delivered and flushed
+  OutboxHolds holds_;                           // of what is delivered, what is not settled
   bool compact_due_ = false;                    // an erasure awaits its compaction
 
   std::atomic<bool> writable_{true};

@@ -24,7 +24,7 @@ std::shared_ptr<const Program> ping_rules() {
 
 TEST_CASE("a shard's queue takes events up to its capacity, all or nothing") {
   const auto path = testing::process_temp_path("spur-shard-test.ndjson");
-  FiringSink sink({{"log", path.string()}});
+  FiringSink sink({{"log", ActionAdapter::log_to(path.string())}});
   Metrics metrics;
   EventLoops loops(1);
   Shard shard(ping_rules(), EngineConfig{}, sink, metrics, 10, loops, 0);
@@ -67,7 +67,7 @@ TEST_CASE("a shard's queue takes events up to its capacity, all or nothing") {
   shard.stop();
   loops.stop();
   CHECK(shard.queued_events() == 0);
-  CHECK(sink.all().front().second->delivered() == 8);
+  CHECK(sink.delivered() == 8);
   std::filesystem::remove(path);
 }
 
@@ -108,7 +108,8 @@ namespace {
 // Fails the first delivery, as an adapter out of memory would.
 class FailingOnceSink : public FiringSink {
  public:
-  explicit FailingOnceSink(const std::string& path) : FiringSink({{"log", path}}) {}
+  explicit FailingOnceSink(const std::string& path)
+      : FiringSink({{"log", ActionAdapter::log_to(path)}}) {}
   void deliver(const Firing& firing, const std::string& json) override {
     if (!failed_) {
       failed_ = true;

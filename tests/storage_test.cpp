@@ -301,16 +301,17 @@ TEST_CASE("the writer answers in order, delivers firings after the write, and em
     {
       LogWriter writer(log, fsync, 2,
                        {.deliver =
-                            [&](const OutboxEntry& f) {
+                            [&](const OutboxEntry& f, OutboxHolds&) {
                               const std::lock_guard lock(mutex);
                               seen.push_back("deliver " + f.json);
                             },
                         .flush = [] {},
+                        .drain = {},
                         .health = [](const std::string&) {}});
       for (int i = 0; i < 3; ++i) {
         auto commit = std::make_unique<Commit>(log);
         commit->add_event(i, ping("u", "e" + std::to_string(i), i));
-        commit->add_firing("u", "-", "f" + std::to_string(i));
+        commit->add_firing("u", "-", "f" + std::to_string(i), false);
         commit->on_done([&, i](const std::string& error) {
           const std::lock_guard lock(mutex);
           seen.push_back("done " + std::to_string(i) + error);
@@ -344,7 +345,7 @@ TEST_CASE("a batch's steps are recorded as undelivered until the next batch, fir
     CHECK(log.undelivered().empty());
     Commit first(log);
     first.add_event(1, ping("u", "e1", 1));
-    first.add_firing("u", "crm", "{\"firing_id\":\"1\"}");
+    first.add_firing("u", "crm", "{\"firing_id\":\"1\"}", false);
     Commit second(log);
     second.add_tick(2, 0, 1);
     second.add_event(2, ping("v", "e2", 2));
@@ -376,7 +377,7 @@ TEST_CASE("the firings of a batch that holds a checkpoint are in the outbox at t
     EventLog log(folder.path, ignore_warning);
     Commit commit(log);
     commit.add_event(1, ping("u", "e", 1));
-    commit.add_firing("u", "crm,audit", "{\"firing_id\":\"x\"}");
+    commit.add_firing("u", "crm,audit", "{\"firing_id\":\"x\"}", false);
     // The checkpoint replaces the state a replay of the step would start from.
     commit.add_checkpoint("u", 1, 1, "engine", "server");
     std::vector<Commit*> commits{&commit};
@@ -395,6 +396,44 @@ TEST_CASE("the firings of a batch that holds a checkpoint are in the outbox at t
   CHECK(log.outbox().empty());
 }
 
+TEST_CASE("a firing for an adapter that confirms later stays in the outbox until settled") {
+  Folder folder;
+  EventLog log(folder.path, ignore_warning);
+  std::vector<uint64_t> delivered;
+  OutboxHolds* holds_seen = nullptr;  // the writer's
+  {
+    LogWriter writer(log, Fsync::kBatch, 1,
+                     {.deliver =
+                          [&](const OutboxEntry& f, OutboxHolds& holds) {
+                            holds.hold(f.seq);  // as a webhook adapter takes it
+                            holds_seen = &holds;
+                            delivered.push_back(f.seq);
+                          },
+                      .flush = [] {},
+                      .drain = {},
+                      .health = [](const std::string&) {}});
+    for (int i = 0; i < 2; ++i) {
+      auto commit = std::make_unique<Commit>(log);
+      commit->add_event(i, ping("u", "e" + std::to_string(i), i));
+      // No checkpoint in the batch: only confirmed_later puts it in the outbox.
+      commit->add_firing("u", "hook", "{\"firing_id\":\"" + std::to_string(i) + "\"}", true);
+      writer.submit(std::move(commit));
+    }
+    writer.stop();  // its last batch would trim what was settled: nothing was
+    REQUIRE(delivered.size() == 2);
+    CHECK(delivered[0] != 0);
+    CHECK(log.outbox().size() == 2);
+    // Settled out of order: the outbox is trimmed only below the earliest held record.
+    holds_seen->release(delivered[1]);
+    CHECK(holds_seen->settled_through(delivered[1]) == delivered[0] - 1);
+    holds_seen->release(delivered[0]);
+    CHECK(holds_seen->settled_through(delivered[1]) == delivered[1]);
+    std::vector<Commit*> none;
+    REQUIRE(log.write(none, true, holds_seen->settled_through(delivered[1])).empty());
+    CHECK(log.outbox().empty());
+  }
+}
+
 TEST_CASE("until a recovery's firings are delivered, the undelivered steps stay named") {
   Folder folder;
   EventLog log(folder.path, ignore_warning);
@@ -406,11 +445,11 @@ TEST_CASE("until a recovery's firings are delivered, the undelivered steps stay 
   REQUIRE(!crashed.empty());
   // At recovery: one shard's firings made again, with the other shard's first new step.
   Commit again(log);
-  again.add_firing("u", "-", "made again");
+  again.add_firing("u", "-", "made again", false);
   again.mark_rederived();
   Commit late(log);
   late.add_tick(5, 1, 2);
-  late.add_firing("w", "-", "late");
+  late.add_firing("w", "-", "late", false);
   commits = {&again, &late};
   REQUIRE(log.write(commits, true, 0).empty());
   CHECK(log.undelivered() == crashed);
@@ -424,11 +463,11 @@ TEST_CASE("an erasure takes the user's waiting firings out of their commits' rec
   Folder folder;
   EventLog log(folder.path, ignore_warning);
   Commit first(log);
-  first.add_firing("gone", "-", "g1");
-  first.add_firing("kept", "-", "k1");
+  first.add_firing("gone", "-", "g1", false);
+  first.add_firing("kept", "-", "k1", false);
   first.add_checkpoint("kept", 1, 1, "engine", "server");  // the firings go to the outbox
   Commit second(log);
-  second.add_firing("gone", "-", "g2");
+  second.add_firing("gone", "-", "g2", false);
   std::vector<Commit*> commits{&first, &second};
   REQUIRE(log.write(commits, false, 0).empty());
   Commit erasure(log);
@@ -541,7 +580,7 @@ TEST_CASE("folders of the formats before are read as they are and marked with th
     {
       EventLog log(folder.path, ignore_warning);
       Commit commit(log);  // spur-log-2 put every firing in the outbox, as this batch does
-      commit.add_firing("u", "-", "waiting");
+      commit.add_firing("u", "-", "waiting", false);
       commit.add_checkpoint("u", 1, 1, "engine", "server");
       std::vector<Commit*> commits{&commit};
       REQUIRE(log.write(commits, true, 0).empty());

@@ -51,19 +51,6 @@ def test_sending_to_an_unconfigured_adapter_stops_the_start():
     assert code == 1 and "sends to `log`" in err, err
 
 
-def test_adapters_not_in_this_build_write_to_stdout_and_say_so():
-    config = BASE + "actions: {log: {type: webhook, url: 'https://esp.example.com/hook', retries: 8}}\n"
-    server = SpurServer(spur, {"every.rules": rules.EVERY}, config).start()
-    try:
-        warning = next(l for l in server.log_lines() if l.get("adapter") == "log")
-        assert warning["level"] == "warning" and "stdout" in warning["msg"], warning
-        server.post_events({"event": "ping", "user": "hook-1", "id": "h-1", "properties": {"n": 1}})
-        wait_for(lambda: any(f["trigger"] == "h-1" for f in server.firings()), what="the firing on stdout")
-    finally:
-        server.stop()
-        server.cleanup()
-
-
 def test_without_tokens_it_listens_on_loopback_and_says_so():
     server = SpurServer(spur, rules.ALL, "server: {listen: 0.0.0.0:0}\nengine: {rules: [rules]}\n").start()
     try:

@@ -1,0 +1,206 @@
+"""The webhook adapter against a real receiver on loopback (tests/server/receiver.py):
+signatures, exactly once by Idempotency-Key through 500s, timeouts, dropped connections
+and 429s, the dead letter, a dead receiver not holding up another adapter, and firings
+not yet confirmed surviving kill -9 in storage mode disk."""
+
+import json
+import os
+import socket
+import sys
+import time
+
+from harness import SpurServer, run_tests, wait_for
+from receiver import Receiver
+
+spur = os.path.abspath(sys.argv[1])
+SECRET = "s3cret-for-tests"
+RULES = {"hook.rules": """
+rule notify "Every ping, to the webhook and to the audit log"
+when
+  ping as p
+then
+  send hook { n: p.n }
+  send audit { n: p.n }
+end
+"""}
+
+
+def config(url, extra="", storage="memory"):
+    return ("server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
+            f"storage: {{mode: {storage}, path: data}}\n"
+            "actions:\n"
+            f"  hook: {{type: webhook, url: '{url}', timeout: 300ms, secret_env: HOOK_SECRET, "
+            f"headers: {{X-Source: spur-test}}{extra}}}\n"
+            "  audit: {type: log, path: audit.ndjson}\n")
+
+
+def start(url, extra="", storage="memory"):
+    return SpurServer(spur, RULES, config(url, extra, storage), env={"HOOK_SECRET": SECRET}).start()
+
+
+def pings(users, prefix):
+    return [{"event": "ping", "user": f"{prefix}-{u}", "id": f"{prefix}-{u}", "properties": {"n": u}}
+            for u in range(users)]
+
+
+def audit_ids(server):
+    path = os.path.join(server.dir, "audit.ndjson")
+    if not os.path.exists(path):
+        return set()
+    with open(path) as f:
+        return {json.loads(line)["firing_id"] for line in f if line.strip()}
+
+
+def metric(server, name, adapter, outcome=None):
+    text = server.request("GET", "/metrics").body
+    label = f'{name}{{adapter="{adapter}"' + (f',outcome="{outcome}"' if outcome else "") + "}"
+    for line in text.splitlines():
+        if line.startswith(label + " "):
+            return int(line.split()[-1])
+    raise AssertionError(f"{label} not in /metrics")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_every_firing_arrives_once_signed_through_500s_timeouts_drops_and_429s():
+    receiver = Receiver(SECRET, hang_seconds=1.0)
+    receiver.script = ["500", "close", "hang", "500", "429"]
+    server = start(receiver.url, ", retries: 20")
+    try:
+        r = server.post_events(pings(40, "a"))
+        assert r.status == 202, r
+        wait_for(lambda: len(audit_ids(server)) == 40, what="the audit log's 40 firings")
+        expected = audit_ids(server)
+        wait_for(lambda: receiver.keys() == expected, seconds=30, what="all 40 firings at the receiver")
+        assert receiver.bad_signatures == 0
+        # Deduplicated on Idempotency-Key, each firing arrived once. Only the answer that
+        # came after the timeout can have been a second copy.
+        assert receiver.duplicates <= 1, receiver.duplicates
+        firing = next(iter(receiver.delivered.values()))
+        assert firing["rule"] == "notify" and firing["actions"][0]["send"] == "hook", firing
+        # The firing that got the 429 came back no sooner than its Retry-After.
+        retried = [times for times in receiver.attempts.values() if len(times) > 1]
+        assert retried, receiver.attempts
+        assert metric(server, "spur_action_deliveries_total", "hook", "ok") == 40
+        assert metric(server, "spur_action_deliveries_total", "hook", "retried") >= 4
+        assert metric(server, "spur_action_queue_depth", "hook") == 0
+        assert len(receiver.connections) < 40  # keep-alive: connections are reused
+    finally:
+        server.stop()
+        server.cleanup()
+        receiver.close()
+
+
+def test_a_429_is_retried_after_its_retry_after():
+    receiver = Receiver(SECRET)
+    receiver.script = ["429"]
+    server = start(receiver.url, ", connections: 1")
+    try:
+        server.post_events(pings(1, "r"))
+        wait_for(lambda: len(receiver.keys()) == 1, what="the firing after its 429")
+        times = next(iter(receiver.attempts.values()))
+        assert len(times) == 2 and times[1] - times[0] >= 0.95, times
+    finally:
+        server.stop()
+        server.cleanup()
+        receiver.close()
+
+
+def test_after_the_last_retry_and_on_a_4xx_the_firing_goes_to_the_dead_letter():
+    receiver = Receiver(SECRET)
+    receiver.script = ["500", "500", "500", "400"]
+    server = start(receiver.url, ", retries: 2, connections: 1, dead_letter: dead.ndjson")
+    try:
+        server.post_events(pings(1, "d"))
+        path = os.path.join(server.dir, "dead.ndjson")
+        wait_for(lambda: os.path.exists(path) and open(path).read().strip(), what="the dead letter")
+        dead = json.loads(open(path).read().splitlines()[0])
+        assert dead["adapter"] == "hook" and dead["attempts"] == 3, dead
+        assert "HTTP 500" in dead["error"], dead
+        assert dead["firing"]["user"] == "d-0", dead
+        server.post_events(pings(1, "e"))  # answered 400: no retry
+        wait_for(lambda: len(open(path).read().splitlines()) == 2, what="the 400 in the dead letter")
+        refused = json.loads(open(path).read().splitlines()[1])
+        assert refused["attempts"] == 1 and "HTTP 400" in refused["error"], refused
+        assert metric(server, "spur_action_deliveries_total", "hook", "dead_letter") == 2
+        assert receiver.keys() == set()
+    finally:
+        server.stop()
+        server.cleanup()
+        receiver.close()
+
+
+def test_a_dead_receiver_holds_up_no_other_adapter_and_gets_everything_once_back():
+    port = free_port()  # nothing listens there yet
+    server = start(f"http://127.0.0.1:{port}/hook", ", retries: 100")
+    receiver = None
+    try:
+        for batch in range(5):
+            assert server.post_events(pings(20, f"b{batch}")).status == 202
+        # The audit log has every firing at once, while the webhook's wait in its queue.
+        wait_for(lambda: len(audit_ids(server)) == 100, what="the audit log's firings")
+        assert metric(server, "spur_action_queue_depth", "hook") == 100
+        # The breaker opened: the dead receiver is not hammered.
+        assert metric(server, "spur_action_deliveries_total", "hook", "retried") < 100
+        receiver = Receiver(SECRET, port=port)
+        wait_for(lambda: receiver.keys() == audit_ids(server), seconds=60,
+                 what="every firing once the receiver is back")
+        assert receiver.duplicates == 0 and receiver.bad_signatures == 0
+    finally:
+        server.stop()
+        server.cleanup()
+        if receiver:
+            receiver.close()
+
+
+def test_firings_not_confirmed_survive_kill_9_and_are_delivered_after_the_restart():
+    receiver = Receiver(SECRET)
+    receiver.down()
+    server = start(receiver.url, ", retries: 100", storage="disk")
+    try:
+        assert server.post_events(pings(30, "k")).status == 202
+        wait_for(lambda: len(audit_ids(server)) == 30, what="the audit log's firings")
+        expected = audit_ids(server)
+        wait_for(lambda: len(receiver.attempts) > 0, what="the first attempts")
+        server.crash()
+        receiver.up()
+        server.start(restart=True)
+        wait_for(lambda: receiver.keys() == expected, seconds=30,
+                 what="every firing after the restart")
+        # A clean stop after every confirmation leaves nothing to deliver again.
+        server.stop()
+        delivered = len(receiver.attempts)
+        server.start(restart=True)
+        recovered = [l for l in server.log_lines() if l["msg"] == "recovered"]
+        assert recovered[-1]["firings_redelivered"] == 0, recovered
+        time.sleep(0.5)
+        assert len(receiver.attempts) == delivered
+    finally:
+        server.stop()
+        server.cleanup()
+        receiver.close()
+
+
+def test_a_missing_secret_or_a_bad_url_stops_the_start_with_what_to_fix():
+    server = SpurServer(spur, RULES, config("http://127.0.0.1:1/hook")).start(expect_failure=True)
+    try:
+        assert server.proc.wait(timeout=10) != 0
+        assert "HOOK_SECRET" in server.stderr_text(), server.stderr_text()
+    finally:
+        server.cleanup()
+    server = SpurServer(spur, RULES, config("ftp://example/hook"), env={"HOOK_SECRET": SECRET})
+    server.start(expect_failure=True)
+    try:
+        assert server.proc.wait(timeout=10) != 0
+        assert "actions.hook.url" in server.stderr_text(), server.stderr_text()
+    finally:
+        server.cleanup()
+
+
+run_tests([(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")])
