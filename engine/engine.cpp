@@ -109,6 +109,12 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
   size_scratch();
 }
 
+void Engine::use_scorers(std::shared_ptr<const Scorers> scorers) {
+  config_.scorers = std::move(scorers);
+  bound_models_ = bind_models(*program_, config_.scorers.get());
+  score_cache_.values.assign(program_->models.size(), std::nullopt);
+}
+
 void Engine::size_scratch() {
   bound_models_ = bind_models(*program_, config_.scorers.get());
   score_cache_.values.assign(program_->models.size(), std::nullopt);

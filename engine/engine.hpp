@@ -210,6 +210,8 @@ class Engine {
   SwapCounts replace_program(std::shared_ptr<const Program> next);
   // The same with the mapping made beforehand; `swap.before` is the running program.
   SwapCounts replace_program(const ProgramSwap& swap);
+  // Asks `scorers` from the next step on (a reload read the model files again).
+  void use_scorers(std::shared_ptr<const Scorers> scorers);
   const Program& program() const { return *program_; }
 
   const UserState* user(const std::string& id) const;

@@ -298,6 +298,18 @@ ReloadReport Server::reload_now(const std::string& cause) {
   const auto started = std::chrono::steady_clock::now();
   const int64_t reload_ms = wall_ms();
   RuleSet set = load_rule_set(config_.rule_paths, reload_ms);
+  // Model files are read again with the rules: a retrained model ships with a reload.
+  std::shared_ptr<const Scorers> scorers;
+  try {
+    std::vector<std::string> notes;
+    scorers = load_scorers(config_, {}, notes);
+  } catch (const ConfigError& e) {
+    set.diagnostics.push_back(
+        {{"severity", "error"},
+         {"message", std::string(e.what()) + "; the running models stay: fix the file and "
+                                             "reload"}});
+    ++set.errors;
+  }
   if (set.errors == 0) {
     for (const std::string& problem : unroutable_sends(*set.program)) {
       set.diagnostics.push_back({{"severity", "error"}, {"message", problem}});
@@ -353,9 +365,10 @@ ReloadReport Server::reload_now(const std::string& cause) {
                                "the disk takes writes"}}}}};
   }
   const std::shared_ptr<const ProgramSwap> mapping = prepare_swap(before->program, next->program);
-  auto [swaps, failures] = on_every_shard<Swap>([mapping](ShardState& state) {
+  auto [swaps, failures] = on_every_shard<Swap>([mapping, scorers](ShardState& state) {
     if (failpoint_hit("reload_swap")) throw std::runtime_error("failpoint reload_swap");
     const auto start = std::chrono::steady_clock::now();
+    state.engine().use_scorers(scorers);
     const SwapCounts counts = state.engine().replace_program(*mapping);
     state.log_program();
     return Swap{counts, milliseconds_since(start)};

@@ -193,6 +193,51 @@ end
         server.cleanup()
 
 
+def test_a_reload_reads_the_model_files_again_and_keeps_them_when_one_is_broken():
+    server = SpurServer(spur, {"offer.rules": """
+model propensity
+  features { ltv: profile.ltv }
+end
+
+rule likely_buyer
+when
+  decide checkout
+then
+  respond { propensity: score("propensity") }
+end
+"""}, "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\nstorage: {mode: memory}\n"
+                        "scorers:\n  propensity: {type: file, path: propensity.json}\n")
+    model = os.path.join(server.dir, "propensity.json")
+
+    def write_model(text):
+        with open(model + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(model + ".tmp", model)
+
+    def propensity():
+        r = server.request("POST", "/v1/decide", {"user": "m1", "placement": "checkout"})
+        assert r.status == 200, r
+        return r.json()["content"]["propensity"]
+
+    write_model('{"type": "logistic_regression", "intercept": 0, "weights": {"ltv": 0}}')
+    server.start()
+    try:
+        assert propensity() == 0.5
+        # Retrained: the reload takes it.
+        write_model('{"type": "logistic_regression", "intercept": 2, "weights": {"ltv": 0}}')
+        r = server.request("POST", "/v1/rules/reload")
+        assert r.status == 200, r
+        assert abs(propensity() - 1 / (1 + math.exp(-2))) < 1e-12
+        # A broken file fails the reload, naming the scorer; the running model stays.
+        write_model('{"type": "logistic_regression", "intercept": "two"}')
+        r = server.request("POST", "/v1/rules/reload")
+        assert r.status == 422 and "scorers.propensity.path" in r.body, r
+        assert abs(propensity() - 1 / (1 + math.exp(-2))) < 1e-12
+    finally:
+        server.stop()
+        server.cleanup()
+
+
 def test_a_model_file_that_cannot_be_read_stops_the_start():
     server = SpurServer(spur, RULES, "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
                         "storage: {mode: memory}\nscorers:\n  churn: {type: file, path: nowhere.json}\n")
