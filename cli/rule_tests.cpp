@@ -91,6 +91,9 @@ std::string mismatch(const Value& expected, const std::string& firing) {
       continue;
     }
     const Value* got = actual.find(key);
+    // A firing says `holdout` only when it is held out (formats.md, "Experiments").
+    const Value not_held_out = Value::boolean(false);
+    if (got == nullptr && key == "holdout") got = &not_held_out;
     if (got == nullptr) return "unknown field `" + key + "`";
     if (key == "time") {
       const auto a = time_of(want), b = time_of(*got);

@@ -10,13 +10,15 @@
 
 namespace spur {
 
-enum class ActionOp : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond };
+// kSplit is the record of a `split` (language.md section 14): `value` holds the arm drawn,
+// 1-based, 0 for the control.
+enum class ActionOp : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond, kSplit };
 
 struct ActionRecord {
   ActionOp op = ActionOp::kSend;
   std::string_view name;  // send: adapter; emit: event; set, unset, increment: "profile.x"
   // send: payload; set: value; emit: properties; respond: the object; unset: null;
-  // increment: the new value, or null when nothing changed. Never null.
+  // increment: the new value, or null when nothing changed; split: the arm. Never null.
   const Value* value = nullptr;
   const Value* by = nullptr;  // increment only
 };

@@ -1,8 +1,10 @@
 // Declarations: unique names, groups, rule options, triggers and actions
 // (language.md sections 3, 8, 10 and 13), and the driver of the checker.
 #include <algorithm>
+#include <cstdio>
 
 #include "engine/checker.hpp"
+#include "engine/firing.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/suggest.hpp"
 
@@ -244,8 +246,15 @@ void Checker::check_rule_options(const ast::Rule& r) {
         diagnostics_.warning(o.span, "rule `" + r.name.text + "` is disabled and never fires",
                              "it is still checked; remove `disabled` to let it fire");
         break;
-      case RuleOptionKind::kQuiet:
       case RuleOptionKind::kHoldout:
+        if (o.holdout <= 0 || o.holdout >= 100 || !whole_basis_points(o.holdout)) {
+          diagnostics_.error(o.value_span,
+                             "a holdout must be above 0% and below 100%, with at most two "
+                             "decimals",
+                             "for example `holdout 10%` keeps a tenth of the users out");
+        }
+        break;
+      case RuleOptionKind::kQuiet:
         diagnostics_.error(o.span, std::string("`") + name + "` is not supported yet",
                            "remove it for now; it comes in a later release");
         break;
@@ -288,9 +297,21 @@ void Checker::check_decl(const ast::Rule& r) {
   Scope action_scope = scope;
   action_scope.place = Scope::Place::kAction;
   bool responds = false;
+  const ast::Action* split = nullptr;
   for (const ast::Action& a : r.actions) {
     check_action(a, action_scope, r);
     responds = responds || a.kind == ActionKind::kRespond;
+    if (a.kind != ActionKind::kSplit) continue;
+    if (split != nullptr) {
+      diagnostics_.error(a.span, "rule `" + r.name.text + "` has a second `split`",
+                         "a rule has at most one split: put every arm in the first");
+    }
+    split = &a;
+    for (const ast::SplitArm& arm : a.arms) {
+      responds = responds || std::any_of(arm.actions.begin(), arm.actions.end(), [](const auto& b) {
+                   return b.kind == ActionKind::kRespond;
+                 });
+    }
   }
   if (t.decide && !responds) {
     diagnostics_.warning(r.name.span, "decision rule `" + r.name.text + "` never responds",
@@ -323,6 +344,36 @@ void Checker::check_profile_target(const ast::Action& a) {
         diagnostics_.error(member.span, "`@" + member.name + "` cannot be changed");
       }
     }
+  }
+}
+
+void Checker::check_split(const ast::Action& a, const Scope& scope, const ast::Rule& rule) {
+  if (a.arms.empty()) {
+    diagnostics_.error(a.span, "this `split` has no arm",
+                       "write arms as `split { 50%: send email {...} 50%: send sms {...} }`");
+  }
+  double total = 0;
+  for (const ast::SplitArm& arm : a.arms) {
+    total += arm.percent;
+    if (arm.percent <= 0 || !whole_basis_points(arm.percent)) {
+      diagnostics_.error(arm.span, "an arm's share must be above 0% with at most two decimals",
+                         "remove the arm, or give it a share such as `10%` or `12.5%`");
+    }
+    for (const ast::Action& inner : arm.actions) {
+      if (inner.kind == ActionKind::kSplit) {
+        diagnostics_.error(inner.span, "a `split` cannot stand inside another split's arm",
+                           "split the arm's share among more arms of the outer split instead");
+        continue;
+      }
+      check_action(inner, scope, rule);
+    }
+  }
+  if (total > 100 + 1e-9) {
+    char shares[32];
+    std::snprintf(shares, sizeof shares, "%g%%", total);
+    diagnostics_.error(a.span, std::string("the arms' shares add up to ") + shares + ", over 100%",
+                       "lower them; what they leave under 100% is the control, which gets "
+                       "none of the split's actions");
   }
 }
 
@@ -374,12 +425,7 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
       expr(*a.value, value_scope);
       break;
     case ActionKind::kSplit:
-      diagnostics_.error(a.span, "`split` is not supported yet",
-                         "remove it for now; it comes in a later release");
-      for (const ast::SplitArm& arm : a.arms) {
-        for (const ast::Action& inner : arm.actions)
-          check_action(inner, scope, rule);
-      }
+      check_split(a, scope, rule);
       break;
   }
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "engine/firing.hpp"
 #include "engine/fnv.hpp"
 #include "grammar/printer.hpp"
 
@@ -93,6 +94,14 @@ void collect_scores(const Expr& e, std::vector<std::string>& out) {
   }
   for (const Expr& child : e.children)
     collect_scores(child, out);
+}
+
+void collect_action_scores(const ast::Action& a, std::vector<std::string>& out) {
+  if (a.value) collect_scores(*a.value, out);
+  for (const ast::SplitArm& arm : a.arms) {
+    for (const ast::Action& inner : arm.actions)
+      collect_action_scores(inner, out);
+  }
 }
 
 // Where an expression stands: it decides what bare names mean.
@@ -418,17 +427,28 @@ void Compiler::declaration(const ast::Model& m) {
 }
 
 CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
-  // ActionOp mirrors ast::ActionKind without `split`, which the checker rejects.
+  // ActionOp mirrors ast::ActionKind.
   static_assert(
       static_cast<int>(ActionOp::kSend) == static_cast<int>(ast::ActionKind::kSend) &&
       static_cast<int>(ActionOp::kSet) == static_cast<int>(ast::ActionKind::kSet) &&
       static_cast<int>(ActionOp::kUnset) == static_cast<int>(ast::ActionKind::kUnset) &&
       static_cast<int>(ActionOp::kIncrement) == static_cast<int>(ast::ActionKind::kIncrement) &&
       static_cast<int>(ActionOp::kEmit) == static_cast<int>(ast::ActionKind::kEmit) &&
-      static_cast<int>(ActionOp::kRespond) == static_cast<int>(ast::ActionKind::kRespond));
-  assert(a.kind != ast::ActionKind::kSplit && "the checker rejects split");
+      static_cast<int>(ActionOp::kRespond) == static_cast<int>(ast::ActionKind::kRespond) &&
+      static_cast<int>(ActionOp::kSplit) == static_cast<int>(ast::ActionKind::kSplit));
   CompiledAction out;
   out.op = static_cast<ActionOp>(a.kind);
+  if (a.kind == ast::ActionKind::kSplit) {
+    uint32_t end = 0;
+    for (const ast::SplitArm& arm : a.arms) {
+      end += basis_points(arm.percent);
+      out.arm_ends.push_back(end);
+      std::vector<CompiledAction>& actions = out.arms.emplace_back();
+      for (const ast::Action& inner : arm.actions)
+        actions.push_back(action(inner, scope));
+    }
+    return out;
+  }
   out.target = a.target.text;
   if (a.path) {
     out.target = "profile";
@@ -475,8 +495,10 @@ void Compiler::declaration(const ast::Rule& r) {
       case ast::RuleOptionKind::kDisabled:
         rule.disabled = true;
         break;
-      case ast::RuleOptionKind::kQuiet:
       case ast::RuleOptionKind::kHoldout:
+        rule.holdout_bp = basis_points(o.holdout);
+        break;
+      case ast::RuleOptionKind::kQuiet:
         break;  // rejected by the checker
     }
   }
@@ -520,7 +542,7 @@ void Compiler::declaration(const ast::Rule& r) {
     rule.test_order.insert(rule.test_order.end(), scored.begin(), scored.end());
   }
   for (const ast::Action& a : r.actions) {
-    if (a.value) collect_scores(*a.value, rule.scores);
+    collect_action_scores(a, rule.scores);
     rule.actions.push_back(action(a, scope));
   }
   if (!rule.futures.empty()) {
@@ -633,7 +655,7 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
 // rule's actions, whose place stays when the program is moved (vectors keep their buffer).
 void Compiler::list_constant_actions(CompiledRule& rule) {
   const bool constant =
-      rule.scores.empty() && rule.actions.size() <= UINT16_MAX &&
+      rule.scores.empty() && rule.holdout_bp == 0 && rule.actions.size() <= UINT16_MAX &&
       std::all_of(rule.actions.begin(), rule.actions.end(), [](const auto& a) {
         return (a.op == ActionOp::kSend || a.op == ActionOp::kRespond) && a.constant;
       });

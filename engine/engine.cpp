@@ -100,6 +100,21 @@ int64_t history_kept_ms(const Program& program, const Program::EventPlan* plan,
   return keep;
 }
 
+namespace {
+
+// The actions of `actions` and of every split arm in them: an upper bound of the records
+// a firing makes.
+size_t action_count(const std::vector<CompiledAction>& actions) {
+  size_t n = actions.size();
+  for (const CompiledAction& action : actions) {
+    for (const std::vector<CompiledAction>& arm : action.arms)
+      n += action_count(arm);
+  }
+  return n;
+}
+
+}  // namespace
+
 Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
                EngineListener& listener)
     : program_(std::move(program)),
@@ -130,7 +145,7 @@ void Engine::size_scratch() {
   bound_values_.assign(most_bounds, 0);
   size_t most_actions = 0;
   for (const CompiledRule& rule : program_->rules)
-    most_actions = std::max(most_actions, rule.actions.size());
+    most_actions = std::max(most_actions, action_count(rule.actions));
   action_records_.reserve(most_actions);
   action_values_.reserve(2 * most_actions);  // a value and a `by` per action at most
 }
@@ -642,7 +657,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   // activation and the agenda's pass over it are saved, and the rule itself is not read.
   // Kept apart from `consider` so that this path is inlined in the loops below, with no
   // call and no stack frame per candidate; what its firings share is written once.
-  Firing made{{}, user.first, at, event.id, 0, {}, {}, &u.extension};
+  Firing made{{}, user.first, at, event.id, 0, {}, {}, false, &u.extension};
   const auto visit = [&](uint32_t position) {
     const Program::RuleHead& head = plan.heads[position];
     if (head.plain && activations_.empty()) {
@@ -812,7 +827,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   if (rule.constant_actions_first != kNoNode) {
     const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
                             rule.constant_actions_count);
-    Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, &u.extension};
+    Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, false, &u.extension};
     fire_made(made, {rule.name, records, rule.priority, index, true});
     return;
   }
@@ -822,6 +837,13 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
     score_records_.push_back({model, score(context(u, trigger, at), model)});
   action_records_.clear();
   action_values_.clear();
+  if (rule.holdout_bp != 0 && bucket("holdout", rule.name, user.first) < rule.holdout_bp) {
+    // Held out: fired and counted like any firing, but no action runs.
+    Firing held{rule.name,      user.first, at,   trigger.event->id,     rule.priority,
+                score_records_, {},         true, &user.second.extension};
+    report(held);
+    return;
+  }
   // A constant (the empty object too, which a send, emit or respond without a value
   // carries) is shown as it is; anything else is evaluated into action_values_, which
   // was reserved for every value of the largest rule, so its pointers stay valid. The
@@ -832,42 +854,58 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
     if (action.value == kNoNode) return otherwise;
     return &keep(evaluate(context(u, trigger, at), action.value));
   };
-  for (const CompiledAction& action : rule.actions) {
-    ActionRecord r{action.op, action.target, &kNull, nullptr};
-    switch (action.op) {
-      case ActionOp::kSend:
-      case ActionOp::kRespond:
-        r.value = value_of(action, &kNull);
-        break;
-      case ActionOp::kEmit:
-        r.value = value_of(action, &kNull);
-        queue_derived(action.target, *r.value, at, level + 1, cascade);
-        break;
-      case ActionOp::kSet:
-      case ActionOp::kUnset:
-        if (action.op == ActionOp::kSet) r.value = value_of(action, &kNull);
-        u.attributes = with_member(u.attributes, action.path, 0, *r.value);
-        score_cache_.forget();  // a feature may read what changed
-        break;
-      case ActionOp::kIncrement: {
-        r.by = value_of(action, &kOne);
-        // A missing attribute counts as 0; anything else but a number changes nothing.
-        const Value* current = find_path(u.attributes, action.path);
-        std::optional<double> base;
-        if (current == nullptr || current->is_null()) base = 0;
-        if (current && current->kind() == Value::Kind::kNumber) base = current->as_number();
-        if (base && r.by->kind() == Value::Kind::kNumber) {
-          r.value = &keep(Value::number(*base + r.by->as_number()));
+  const auto run = [&](const auto& self, const std::vector<CompiledAction>& actions) -> void {
+    for (const CompiledAction& action : actions) {
+      ActionRecord r{action.op, action.target, &kNull, nullptr};
+      switch (action.op) {
+        case ActionOp::kSend:
+        case ActionOp::kRespond:
+          r.value = value_of(action, &kNull);
+          break;
+        case ActionOp::kEmit:
+          r.value = value_of(action, &kNull);
+          queue_derived(action.target, *r.value, at, level + 1, cascade);
+          break;
+        case ActionOp::kSet:
+        case ActionOp::kUnset:
+          if (action.op == ActionOp::kSet) r.value = value_of(action, &kNull);
           u.attributes = with_member(u.attributes, action.path, 0, *r.value);
-          score_cache_.forget();
+          score_cache_.forget();  // a feature may read what changed
+          break;
+        case ActionOp::kSplit: {
+          // The first arm whose cumulative share exceeds the user's bucket; none: the
+          // control (0), which runs nothing (language.md section 14).
+          const uint32_t b = bucket("split", rule.name, user.first);
+          const auto arm = static_cast<size_t>(
+              std::upper_bound(action.arm_ends.begin(), action.arm_ends.end(), b) -
+              action.arm_ends.begin());
+          const size_t k = arm < action.arms.size() ? arm + 1 : 0;
+          r.value = &keep(Value::number(static_cast<double>(k)));
+          action_records_.push_back(r);
+          if (k != 0) self(self, action.arms[k - 1]);
+          continue;
         }
-        break;
+        case ActionOp::kIncrement: {
+          r.by = value_of(action, &kOne);
+          // A missing attribute counts as 0; anything else but a number changes nothing.
+          const Value* current = find_path(u.attributes, action.path);
+          std::optional<double> base;
+          if (current == nullptr || current->is_null()) base = 0;
+          if (current && current->kind() == Value::Kind::kNumber) base = current->as_number();
+          if (base && r.by->kind() == Value::Kind::kNumber) {
+            r.value = &keep(Value::number(*base + r.by->as_number()));
+            u.attributes = with_member(u.attributes, action.path, 0, *r.value);
+            score_cache_.forget();
+          }
+          break;
+        }
       }
+      action_records_.push_back(r);
     }
-    action_records_.push_back(r);
-  }
+  };
+  run(run, rule.actions);
   report(Firing{rule.name, user.first, at, trigger.event->id, rule.priority, score_records_,
-                action_records_, &user.second.extension});
+                action_records_, false, &user.second.extension});
 }
 
 void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {

@@ -1,6 +1,7 @@
 #include "engine/firing.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include "engine/fnv.hpp"
 
@@ -51,11 +52,28 @@ FiringRecord::FiringRecord(const Firing& f)
       user(f.user),
       time_ms(f.time_ms),
       trigger(f.trigger),
-      priority(f.priority) {
+      priority(f.priority),
+      holdout(f.holdout) {
   for (const ScoreRecord& s : f.scores)
     scores.emplace_back(std::string(s.model), s.value);
   for (const ActionRecord& a : f.actions)
     actions.push_back({a.op, std::string(a.name), *a.value, a.by ? *a.by : Value()});
+}
+
+uint32_t bucket(std::string_view kind, std::string_view name, std::string_view user) {
+  uint64_t hash = fnv1a(kind);
+  hash = fnv1a("\x1f", hash);
+  hash = fnv1a(name, hash);
+  hash = fnv1a("\x1f", hash);
+  return static_cast<uint32_t>(fnv1a(user, hash) % 10000);
+}
+
+uint32_t basis_points(double percent) {
+  return static_cast<uint32_t>(std::llround(percent * 100));
+}
+
+bool whole_basis_points(double percent) {
+  return std::abs(percent * 100 - std::round(percent * 100)) < 1e-6;
 }
 
 }  // namespace spur

@@ -34,6 +34,9 @@ struct Firing {
   int64_t priority = 0;
   std::span<const ScoreRecord> scores;  // every score() of the rule
   std::span<const ActionRecord> actions;
+  // Held out (language.md section 14, `holdout`): no action ran, `actions` is empty, and
+  // no adapter gets the firing.
+  bool holdout = false;
   // The slot of the application's record of the user (UserState::extension), for a
   // listener that keeps one: no lookup by user id needed.
   std::unique_ptr<UserExtension>* extension = nullptr;
@@ -79,6 +82,15 @@ struct FiringRecord {
   int64_t priority = 0;
   std::vector<std::pair<std::string, Value>> scores;
   std::vector<Action> actions;
+  bool holdout = false;
 };
+
+// bucket(kind, name, user) of language.md section 14: FNV-1a-64 of
+// kind + "\x1f" + name + "\x1f" + user, modulo 10000.
+uint32_t bucket(std::string_view kind, std::string_view name, std::string_view user);
+// A share written in percent (`12.5%`), in basis points (1250), rounded to the nearest.
+uint32_t basis_points(double percent);
+// Whether the percent is written with at most two decimals (the checker's rule).
+bool whole_basis_points(double percent);
 
 }  // namespace spur

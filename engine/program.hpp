@@ -138,6 +138,10 @@ struct CompiledAction {
   // respond without one carries; held here so that a firing reads it without visiting
   // the node and constant tables (two cache misses at 10,000 rules).
   std::optional<Value> constant;
+  // kSplit: each arm's actions, and where each arm's share ends, cumulative, in basis
+  // points (an arm k is drawn for the buckets in [ends[k-1], ends[k])).
+  std::vector<std::vector<CompiledAction>> arms;
+  std::vector<uint32_t> arm_ends;
 };
 
 // Fields in the order the agenda reads them, and each rule on its own cache lines: at
@@ -178,6 +182,9 @@ struct alignas(64) CompiledRule {
   std::vector<FuturePattern> futures;
   std::optional<int64_t> cooldown_ms;
   std::vector<LimitSpec> limits;
+  // `holdout P%` in basis points (0: none): a user whose holdout bucket is below it is
+  // held out. A rule with a holdout is never one of constant actions.
+  uint32_t holdout_bp = 0;
   std::vector<CompiledAction> actions;
   std::vector<std::string> scores;  // models of every score() in the chain and actions
   // Of a waiting rule: the trigger slots its conditions, filters and actions read, which

@@ -188,10 +188,14 @@ void append_firing_json(std::string& out, const Firing& f) {
         out += "\"respond\":";
         append_value(out, *a.value);
         break;
+      case ActionOp::kSplit:
+        out += "\"split\":";
+        append_value(out, *a.value);
+        break;
     }
     out.push_back('}');
   }
-  out += "]}";
+  out += f.holdout ? "],\"holdout\":true}" : "]}";
 }
 
 std::string suppression_json(const Suppression& s) {

@@ -60,6 +60,7 @@ void for_each_send(const Firing& firing, Each&& each) {
 }  // namespace
 
 void FiringSink::deliver(const Firing& firing, const std::string& json) {
+  if (firing.holdout) return;  // held out: no adapter gets it (language.md section 14)
   if (default_) {
     default_->write(json);
     return;
@@ -78,6 +79,7 @@ void FiringSink::deliver(const Firing& firing, const std::string& json) {
 }
 
 FiringSink::Targets FiringSink::targets(const Firing& firing) const {
+  if (firing.holdout) return {.names = "", .confirmed_later = false};
   if (default_) return {.names = "-", .confirmed_later = false};
   Targets out;
   std::vector<const actions::LogAdapter*> written;

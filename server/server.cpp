@@ -278,13 +278,19 @@ std::vector<std::string> Server::unroutable_sends(const Program& program) const 
   std::vector<std::string> problems;
   if (config_.actions.empty()) return problems;  // the default log adapter takes every firing
   for (const CompiledRule& rule : program.rules) {
-    for (const CompiledAction& action : rule.actions) {
-      if (action.op == ActionOp::kSend && !config_.actions.contains(action.target)) {
-        problems.push_back("rule `" + rule.name + "` sends to `" + action.target +
-                           "`, which is not an adapter under `actions` in " + config_.source +
-                           "; configure it or change the rule");
+    // A split's arms too.
+    const auto check = [&](const auto& self, const std::vector<CompiledAction>& actions) -> void {
+      for (const CompiledAction& action : actions) {
+        for (const std::vector<CompiledAction>& arm : action.arms)
+          self(self, arm);
+        if (action.op == ActionOp::kSend && !config_.actions.contains(action.target)) {
+          problems.push_back("rule `" + rule.name + "` sends to `" + action.target +
+                             "`, which is not an adapter under `actions` in " + config_.source +
+                             "; configure it or change the rule");
+        }
       }
-    }
+    };
+    check(check, rule.actions);
   }
   return problems;
 }

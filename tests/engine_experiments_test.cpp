@@ -1,0 +1,97 @@
+// Section 14: buckets, `split` and `holdout`. The users named here were found by computing
+// bucket() independently (FNV-1a-64 in Python) for the bucket each case needs.
+#include <doctest/doctest.h>
+
+#include "engine_harness.hpp"
+#include "formats/json_codec.hpp"
+
+namespace spur::testing {
+namespace {
+
+// Records each firing as its JSON line (formats.md).
+class JsonHarness : public Harness {
+ public:
+  using Harness::Harness;
+  void on_firing(const Firing& f) override {
+    Harness::on_firing(f);
+    json.push_back(firing_json(f));
+  }
+  std::vector<std::string> json;
+};
+
+// The actions and what follows them in a firing's JSON.
+std::string tail_of(const std::string& firing) {
+  return firing.substr(firing.find("\"actions\":"));
+}
+
+const char* const kSplitRule =
+    "rule ab\nwhen\n  ping\nthen\n  split {\n    50%: send email { variant: \"a\" }\n"
+    "    50%: send sms { variant: \"b\" } set profile.saw_b = true\n  }\n  send audit\nend\n";
+
+}  // namespace
+
+TEST_CASE("bucket is FNV-1a-64 of kind, name and user joined by 0x1f, modulo 10000") {
+  CHECK(bucket("split", "ab", "alice") == 1072);
+  CHECK(bucket("holdout", "ab", "alice") == 4517);
+  CHECK(bucket("split", "ab", "u4517") == 5000);
+  CHECK(bucket("split", "ab", "u648") == 4999);
+}
+
+TEST_CASE("split: a bucket at exactly an arm's edge belongs to the next arm") {
+  JsonHarness h(kSplitRule);
+  h.send(ev("ping", "u648", "2026-01-01T10:00:00Z"));   // bucket 4999: arm 1
+  h.send(ev("ping", "u4517", "2026-01-01T10:00:00Z"));  // bucket 5000: arm 2
+  REQUIRE(h.json.size() == 2);
+  CHECK(tail_of(h.json[0]) ==
+        R"("actions":[{"split":1},{"send":"email","payload":{"variant":"a"}},)"
+        R"({"send":"audit","payload":{}}]})");
+  CHECK(tail_of(h.json[1]) ==
+        R"("actions":[{"split":2},{"send":"sms","payload":{"variant":"b"}},)"
+        R"({"set":"profile.saw_b","value":true},{"send":"audit","payload":{}}]})");
+  CHECK(to_json(h.profile("u4517", "saw_b")) == "true");
+  CHECK(h.profile("u648", "saw_b").is_null());
+}
+
+TEST_CASE("split: shares under 100% leave a control arm 0 that runs none of the arms") {
+  JsonHarness h("rule ab\nwhen\n  ping\nthen\n  send audit\n  split { 30%: send email }\nend\n");
+  h.send(ev("ping", "u7553", "2026-01-01T10:00:00Z"));  // bucket 2999: arm 1
+  h.send(ev("ping", "u5855", "2026-01-01T10:00:00Z"));  // bucket 3000: control
+  REQUIRE(h.json.size() == 2);
+  CHECK(tail_of(h.json[0]) ==
+        R"("actions":[{"send":"audit","payload":{}},{"split":1},{"send":"email","payload":{}}]})");
+  CHECK(tail_of(h.json[1]) == R"("actions":[{"send":"audit","payload":{}},{"split":0}]})");
+}
+
+TEST_CASE("holdout: a held-out user's firing runs no action and says holdout") {
+  JsonHarness h(
+      "rule ab\n  holdout 10%\n  cooldown 1h\nwhen\n  ping\nthen\n  send email\n"
+      "  set profile.sent = true\nend\n");
+  h.send(ev("ping", "u6900", "2026-01-01T10:00:00Z", "{}", "p1"));  // bucket 999: held out
+  h.send(ev("ping", "u3072", "2026-01-01T10:00:00Z", "{}", "p2"));  // bucket 1000: treated
+  REQUIRE(h.json.size() == 2);
+  CHECK(tail_of(h.json[0]) == R"("actions":[],"holdout":true})");
+  CHECK(h.json[0].starts_with(
+      "{\"firing_id\":\"" + firing_id("ab", "u6900", "p1", *parse_rfc3339("2026-01-01T10:00:00Z")) +
+      "\""));
+  CHECK(h.profile("u6900", "sent").is_null());
+  CHECK(tail_of(h.json[1]) ==
+        R"("actions":[{"send":"email","payload":{}},{"set":"profile.sent","value":true}]})");
+  // Held out, the firing still counts for the cooldown.
+  h.send(ev("ping", "u6900", "2026-01-01T10:30:00Z", "{}", "p3"));
+  CHECK(h.lines.back() == "suppressed:cooldown ab u6900 2026-01-01T10:30:00.000Z p3");
+}
+
+TEST_CASE("holdout: a held-out decide firing gives no respond") {
+  JsonHarness h("rule offer\n  holdout 10%\nwhen\n  decide home\nthen\n  respond { m: 1 }\nend\n");
+  const Engine::Decision held =
+      h.decide(R"({"decide": "home", "user": "u4", "time": "2026-01-01T10:00:00Z"})");  // 483
+  CHECK(held.rule.empty());
+  CHECK(held.content.is_null());
+  REQUIRE(h.json.size() == 1);
+  CHECK(tail_of(h.json[0]) == R"("actions":[],"holdout":true})");
+  const Engine::Decision treated =
+      h.decide(R"({"decide": "home", "user": "u0", "time": "2026-01-01T10:00:00Z"})");  // 3327
+  CHECK(treated.rule == "offer");
+}
+
+}  // namespace spur::testing
