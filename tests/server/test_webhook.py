@@ -187,6 +187,38 @@ def test_firings_not_confirmed_survive_kill_9_and_are_delivered_after_the_restar
         receiver.close()
 
 
+def test_held_out_firings_go_to_no_adapter_and_stay_in_the_firing_log():
+    # holdout 50%: by bucket("holdout", "held_back", user), h-0, h-2, h-3, h-6, h-7 and
+    # h-9 are held out, h-1, h-4, h-5 and h-8 treated.
+    receiver = Receiver(SECRET)
+    server = SpurServer(spur, {"held.rules": """
+rule held_back
+  holdout 50%
+when
+  ping
+then
+  send hook
+  send audit
+end
+"""}, config(receiver.url), env={"HOOK_SECRET": SECRET}).start()
+    try:
+        assert server.post_events(pings(10, "h")).status == 202
+        treated = {"h-1", "h-4", "h-5", "h-8"}
+        wait_for(lambda: len(receiver.keys()) == 4, what="the treated users' firings")
+        assert {f["user"] for f in receiver.delivered.values()} == treated
+        path = os.path.join(server.dir, "audit.ndjson")
+        with open(path) as f:
+            assert {json.loads(line)["user"] for line in f if line.strip()} == treated
+        firings = server.request("GET", "/v1/users/h-0/firings").json()["firings"]
+        assert len(firings) == 1 and firings[0]["holdout"] is True and firings[0]["actions"] == [], firings
+        time.sleep(0.3)
+        assert len(receiver.keys()) == 4
+    finally:
+        server.stop()
+        server.cleanup()
+        receiver.close()
+
+
 def test_a_missing_secret_or_a_bad_url_stops_the_start_with_what_to_fix():
     server = SpurServer(spur, RULES, config("http://127.0.0.1:1/hook")).start(expect_failure=True)
     try:
