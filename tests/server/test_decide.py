@@ -160,12 +160,16 @@ def test_a_decisions_cooldown_and_profile_write_survive_a_crash():
         server.cleanup()
 
 
-def test_a_file_scorer_scores_the_decision_and_its_firing_records_it():
-    server = SpurServer(spur, {"offer.rules": """
-model propensity
-  features { ltv: profile.ltv }
-end
+def propensity_server(rule):
+    """A server whose rules declare the model `propensity` (a file scorer reading
+    propensity.json in its folder, not yet written) and hold `rule`."""
+    return SpurServer(spur, {"offer.rules": "model propensity\n  features { ltv: profile.ltv }\nend\n\n" + rule},
+                      "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\nstorage: {mode: memory}\n"
+                      "scorers:\n  propensity: {type: file, path: propensity.json}\n")
 
+
+def test_a_file_scorer_scores_the_decision_and_its_firing_records_it():
+    server = propensity_server("""
 rule likely_buyer
 when
   decide checkout
@@ -173,8 +177,7 @@ when
 then
   respond { module: "offer", propensity: score("propensity") }
 end
-"""}, "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\nstorage: {mode: memory}\n"
-                        "scorers:\n  propensity: {type: file, path: propensity.json}\n")
+""")
     with open(os.path.join(server.dir, "propensity.json"), "w") as f:
         f.write('{"type": "logistic_regression", "intercept": -5, "weights": {"ltv": 0.01}}')
     server.start()
@@ -194,19 +197,14 @@ end
 
 
 def test_a_reload_reads_the_model_files_again_and_keeps_them_when_one_is_broken():
-    server = SpurServer(spur, {"offer.rules": """
-model propensity
-  features { ltv: profile.ltv }
-end
-
+    server = propensity_server("""
 rule likely_buyer
 when
   decide checkout
 then
   respond { propensity: score("propensity") }
 end
-"""}, "server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\nstorage: {mode: memory}\n"
-                        "scorers:\n  propensity: {type: file, path: propensity.json}\n")
+""")
     model = os.path.join(server.dir, "propensity.json")
 
     def write_model(text):
