@@ -156,9 +156,17 @@ void Checker::check_cooldown(const ast::Duration& cooldown) {
   }
 }
 
+void Checker::check_holdout(double percent, Span span) {
+  if (percent <= 0 || percent >= 100 || !whole_basis_points(percent)) {
+    diagnostics_.error(span, "a holdout must be above 0% and below 100%, with at most two decimals",
+                       "for example `holdout 10%` keeps a tenth of the users out");
+  }
+}
+
 void Checker::check_decl(const ast::Group& g) {
   bool exclusive = false;
   bool cooldown = false;
+  bool holdout = false;
   for (const ast::GroupOption& o : g.options) {
     switch (o.kind) {
       case ast::GroupOptionKind::kExclusive:
@@ -178,6 +186,15 @@ void Checker::check_decl(const ast::Group& g) {
         break;
       case ast::GroupOptionKind::kLimit:
         check_limit(o.limit);
+        break;
+      case ast::GroupOptionKind::kHoldout:
+        if (holdout) {
+          diagnostics_.error(o.span, "`holdout` is given twice in group `" + g.name.text + "`",
+                             "keep one");
+        } else {
+          check_holdout(o.holdout, o.value_span);
+        }
+        holdout = true;
         break;
     }
   }
@@ -247,12 +264,7 @@ void Checker::check_rule_options(const ast::Rule& r) {
                              "it is still checked; remove `disabled` to let it fire");
         break;
       case RuleOptionKind::kHoldout:
-        if (o.holdout <= 0 || o.holdout >= 100 || !whole_basis_points(o.holdout)) {
-          diagnostics_.error(o.value_span,
-                             "a holdout must be above 0% and below 100%, with at most two "
-                             "decimals",
-                             "for example `holdout 10%` keeps a tenth of the users out");
-        }
+        check_holdout(o.holdout, o.value_span);
         break;
       case RuleOptionKind::kQuiet:
         diagnostics_.error(o.span, std::string("`") + name + "` is not supported yet",

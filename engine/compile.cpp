@@ -400,6 +400,7 @@ void Compiler::declaration(const ast::Group& g) {
     if (o.kind == ast::GroupOptionKind::kExclusive) group.exclusive = true;
     if (o.kind == ast::GroupOptionKind::kCooldown) group.cooldown_ms = o.cooldown.ms;
     if (o.kind == ast::GroupOptionKind::kLimit) written.push_back(o.limit);
+    if (o.kind == ast::GroupOptionKind::kHoldout) group.holdout_bp = basis_points(o.holdout);
   }
   group.limits = limits(written);
   groups_[group.name] = static_cast<int32_t>(p_.groups.size());
@@ -480,6 +481,7 @@ void Compiler::declaration(const ast::Rule& r) {
         break;
       case ast::RuleOptionKind::kGroup:
         rule.group = groups_.at(o.name.text);
+        rule.group_holdout_bp = p_.groups[static_cast<size_t>(rule.group)].holdout_bp;
         break;
       case ast::RuleOptionKind::kCooldown:
         rule.cooldown_ms = o.cooldown.ms;
@@ -655,7 +657,8 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
 // rule's actions, whose place stays when the program is moved (vectors keep their buffer).
 void Compiler::list_constant_actions(CompiledRule& rule) {
   const bool constant =
-      rule.scores.empty() && rule.holdout_bp == 0 && rule.actions.size() <= UINT16_MAX &&
+      rule.scores.empty() && rule.holdout_bp == 0 && rule.group_holdout_bp == 0 &&
+      rule.actions.size() <= UINT16_MAX &&
       std::all_of(rule.actions.begin(), rule.actions.end(), [](const auto& a) {
         return (a.op == ActionOp::kSend || a.op == ActionOp::kRespond) && a.constant;
       });

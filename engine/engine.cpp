@@ -820,6 +820,13 @@ void Engine::run_agenda(User& user, int64_t at, bool sorted, int level, Cascade&
   }
 }
 
+bool Engine::held_out(const CompiledRule& rule, std::string_view user) const {
+  if (rule.holdout_bp != 0 && bucket("holdout", rule.name, user) < rule.holdout_bp) return true;
+  return rule.group_holdout_bp != 0 &&
+         bucket("holdout", program_->groups[static_cast<size_t>(rule.group)].name, user) <
+             rule.group_holdout_bp;
+}
+
 void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, int level,
                   Cascade& cascade) {
   UserState& u = user.second;
@@ -837,7 +844,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
     score_records_.push_back({model, score(context(u, trigger, at), model)});
   action_records_.clear();
   action_values_.clear();
-  if (rule.holdout_bp != 0 && bucket("holdout", rule.name, user.first) < rule.holdout_bp) {
+  if (held_out(rule, user.first)) {
     // Held out: fired and counted like any firing, but no action runs.
     Firing held{rule.name,      user.first, at,   trigger.event->id,     rule.priority,
                 score_records_, {},         true, &user.second.extension};

@@ -320,6 +320,8 @@ class Engine {
     u.numbered = true;
     numbered_users_.push_back(&u);
   }
+  // Whether `user` is held out of `rule` by its own or its group's `holdout` (section 14).
+  bool held_out(const CompiledRule& rule, std::string_view user) const;
   void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int level,
             Cascade& cascade);
   // Reports the firing of a rule whose records are made (CompiledRule::

@@ -185,6 +185,7 @@ struct alignas(64) CompiledRule {
   // `holdout P%` in basis points (0: none): a user whose holdout bucket is below it is
   // held out. A rule with a holdout is never one of constant actions.
   uint32_t holdout_bp = 0;
+  uint32_t group_holdout_bp = 0;  // its group's, with the group's name as bucket name
   std::vector<CompiledAction> actions;
   std::vector<std::string> scores;  // models of every score() in the chain and actions
   // Of a waiting rule: the trigger slots its conditions, filters and actions read, which
@@ -205,6 +206,7 @@ struct alignas(64) CompiledRule {
 struct CompiledGroup {
   std::string name;
   bool exclusive = false;
+  uint32_t holdout_bp = 0;  // `holdout P%` in basis points, 0: none
   std::optional<int64_t> cooldown_ms;
   std::vector<LimitSpec> limits;
 };

@@ -132,7 +132,7 @@ struct Const {
   Span span;
 };
 
-enum class GroupOptionKind : uint8_t { kExclusive, kCooldown, kLimit };
+enum class GroupOptionKind : uint8_t { kExclusive, kCooldown, kLimit, kHoldout };
 
 struct Limit {
   int64_t count = 0;
@@ -145,6 +145,8 @@ struct GroupOption {
   Span span;  // the option's keyword
   Duration cooldown;
   Limit limit;
+  double holdout = 0;  // percent as written: 10 for `10%`
+  Span value_span;     // the holdout's percent
 };
 
 struct Group {

@@ -481,6 +481,10 @@ ast::Group Builder::group_decl_of(const Node& n) {
     } else if (option.is_type<group_limit>()) {
       o.kind = ast::GroupOptionKind::kLimit;
       o.limit = limit_of(*option.children[0], *option.children[1]);
+    } else if (option.is_type<group_holdout>()) {
+      o.kind = ast::GroupOptionKind::kHoldout;
+      o.holdout = number_value(*option.children[0]);
+      o.value_span = span(*option.children[0]);
     }
     g.options.push_back(o);
   }

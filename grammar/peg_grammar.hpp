@@ -307,9 +307,11 @@ struct const_decl : seq<tok<kw_const>, must<decl_name>, must<const_equals>, must
 struct group_exclusive : tok<kw_exclusive> {};
 struct group_cooldown : seq<tok<kw_cooldown>, must<duration_value>> {};
 struct group_limit : seq<tok<kw_limit>, limit_clause> {};
+struct group_holdout : seq<tok<kw_holdout>, must<percent_value>> {};
 struct group_end : tok<kw_end> {};
-struct group_decl : seq<tok<kw_group>, must<decl_name>, opt<title>,
-                        star<sor<group_exclusive, group_cooldown, group_limit>>, must<group_end>> {
+struct group_decl
+    : seq<tok<kw_group>, must<decl_name>, opt<title>,
+          star<sor<group_exclusive, group_cooldown, group_limit, group_holdout>>, must<group_end>> {
 };
 
 struct segment_when : tok<kw_when> {};

@@ -30,7 +30,7 @@ using selector = parse_tree::selector<
         pattern, no_pattern, filter, within_window, last_window, session_window, aggregate,
         // declarations
         const_decl, literal_list, group_decl, group_exclusive, group_cooldown, group_limit,
-        segment_decl, model_decl, feature, rule_decl, option_priority, option_group,
+        group_holdout, segment_decl, model_decl, feature, rule_decl, option_priority, option_group,
         option_cooldown, option_limit, option_pending, option_disabled, option_quiet,
         option_holdout, decide_trigger, event_trigger, alias, rule_condition, action_send,
         action_set, action_unset, action_increment, increment_by, action_emit, action_respond,

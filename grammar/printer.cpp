@@ -259,6 +259,9 @@ class Printer {
         case ast::GroupOptionKind::kLimit:
           limit(o.limit);
           break;
+        case ast::GroupOptionKind::kHoldout:
+          out += "  holdout " + lexical::format_number(o.holdout) + "%\n";
+          break;
       }
     }
     out += "end\n";

@@ -95,3 +95,26 @@ TEST_CASE("holdout: a held-out decide firing gives no respond") {
 }
 
 }  // namespace spur::testing
+
+namespace spur::testing {
+
+TEST_CASE("holdout: a group's holdout holds its users out of every rule of the group") {
+  // bucket("holdout", "promo", g3) = 947 < 1000; bucket("holdout", "a", g0) = 162 < 500;
+  // g1 is in neither (7369 for promo, 8373 for a).
+  JsonHarness h(
+      "group promo\n  holdout 10%\nend\n"
+      "rule a\n  group promo\n  holdout 5%\nwhen\n  ping\nthen\n  send email\nend\n"
+      "rule b\n  group promo\nwhen\n  ping\nthen\n  send sms\nend\n");
+  for (const char* user : {"g0", "g1", "g3"})
+    h.send(ev("ping", user, "2026-01-01T10:00:00Z"));
+  REQUIRE(h.json.size() == 6);
+  const std::string held = R"("actions":[],"holdout":true})";
+  CHECK(tail_of(h.json[0]) == held);  // a, g0: its own holdout
+  CHECK(tail_of(h.json[1]) == R"("actions":[{"send":"sms","payload":{}}]})");
+  CHECK(tail_of(h.json[2]) == R"("actions":[{"send":"email","payload":{}}]})");
+  CHECK(tail_of(h.json[3]) == R"("actions":[{"send":"sms","payload":{}}]})");
+  CHECK(tail_of(h.json[4]) == held);  // a, g3: the group's
+  CHECK(tail_of(h.json[5]) == held);  // b, g3: the group's
+}
+
+}  // namespace spur::testing
