@@ -164,7 +164,7 @@ class Compiler {
   uint32_t path_expr(const Expr& e, const Scope& scope);
   uint32_t past(const Expr& e, const Scope& scope);
   Value literal(const Expr& e) const;
-  std::vector<LimitSpec> limits(const std::vector<ast::Limit>& written) const;
+  std::vector<LimitSpec> limits(const std::vector<ast::Limit>& written);
 
   void declaration(const ast::Const& c) { consts_[c.name.text] = literal(c.value); }
   void declaration(const ast::Group& g);
@@ -384,11 +384,13 @@ uint32_t Compiler::expr(const Expr& e, const Scope& scope) {
   return constant(Value());
 }
 
-std::vector<LimitSpec> Compiler::limits(const std::vector<ast::Limit>& written) const {
+std::vector<LimitSpec> Compiler::limits(const std::vector<ast::Limit>& written) {
   std::vector<LimitSpec> out;
   out.reserve(written.size());
-  for (const ast::Limit& l : written)
-    out.push_back({l.count, l.period.ms});
+  for (const ast::Limit& l : written) {
+    out.push_back({l.count, l.per_session ? LimitSpec::kPerSession : l.period.ms});
+    p_.uses_session = p_.uses_session || l.per_session;  // input times are kept
+  }
   return out;
 }
 

@@ -50,10 +50,13 @@ void trim_firings(FiringTimes& times, int64_t at, int64_t keep_ms) {
     times.pop_front();
 }
 
-int64_t longest(const std::optional<int64_t>& cooldown, const std::vector<LimitSpec>& limits) {
+// How long firing times are kept for `cooldown` and `limits`; a limit per session keeps
+// them for `session_reach`, the longest a session can look back.
+int64_t longest(const std::optional<int64_t>& cooldown, const std::vector<LimitSpec>& limits,
+                int64_t session_reach) {
   int64_t keep = cooldown.value_or(0);
   for (const LimitSpec& l : limits)
-    keep = std::max(keep, l.period_ms);
+    keep = std::max(keep, l.period_ms == LimitSpec::kPerSession ? session_reach : l.period_ms);
   return keep;
 }
 
@@ -61,11 +64,16 @@ int64_t longest(const std::optional<int64_t>& cooldown, const std::vector<LimitS
 bool cooling(const FiringTimes* times, const std::optional<int64_t>& cooldown, int64_t at) {
   return cooldown && times && !times->empty() && at < times->back() + *cooldown;
 }
-bool limited(const FiringTimes* times, const std::vector<LimitSpec>& limits, int64_t at) {
+// `session`: the session a trigger at `at` sees (empty when there is none), for limits
+// per session.
+bool limited(const FiringTimes* times, const std::vector<LimitSpec>& limits, int64_t at,
+             const Session& session) {
   if (times == nullptr) return false;
   for (const LimitSpec& l : limits) {
-    const auto in_window = std::count_if(
-        times->begin(), times->end(), [&](int64_t t) { return t > at - l.period_ms && t <= at; });
+    const bool per_session = l.period_ms == LimitSpec::kPerSession;
+    const auto in_window = std::count_if(times->begin(), times->end(), [&](int64_t t) {
+      return per_session ? t >= session.begin && t <= session.end : t > at - l.period_ms && t <= at;
+    });
     if (in_window >= l.count) return true;
   }
   return false;
@@ -754,6 +762,11 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   }
 }
 
+Session Engine::session_for_limits(const UserState& u, int64_t at) const {
+  if (!program_->uses_session) return Session{};
+  return session_at(u, at, config_.session_gap_ms, config_.session_max_ms);
+}
+
 std::optional<SuppressReason> Engine::blocked(const UserState& u, const CompiledRule& rule,
                                               int64_t at) const {
   if (!rule.restricted) return std::nullopt;
@@ -762,14 +775,15 @@ std::optional<SuppressReason> Engine::blocked(const UserState& u, const Compiled
     const auto index = static_cast<uint32_t>(&rule - program_->rules.data());
     const FiringTimes* times = activity ? times_of(activity->rule_firings, index) : nullptr;
     if (cooling(times, rule.cooldown_ms, at)) return SuppressReason::kCooldown;
-    if (limited(times, rule.limits, at)) return SuppressReason::kLimit;
+    if (limited(times, rule.limits, at, session_for_limits(u, at))) return SuppressReason::kLimit;
   }
   if (rule.group < 0) return std::nullopt;
   const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
   const FiringTimes* group_times =
       activity ? times_of(activity->group_firings, static_cast<uint32_t>(rule.group)) : nullptr;
   if (cooling(group_times, group.cooldown_ms, at)) return SuppressReason::kGroupCooldown;
-  if (limited(group_times, group.limits, at)) return SuppressReason::kGroupLimit;
+  if (limited(group_times, group.limits, at, session_for_limits(u, at)))
+    return SuppressReason::kGroupLimit;
   if (group.exclusive &&
       std::find(fired_groups_.begin(), fired_groups_.end(), rule.group) != fired_groups_.end())
     return SuppressReason::kExclusive;
@@ -779,7 +793,8 @@ std::optional<SuppressReason> Engine::blocked(const UserState& u, const Compiled
 void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
   const CompiledRule& rule = program_->rules[a.rule];
   // Firing times are kept only where a cooldown or a limit will look at them.
-  if (const int64_t keep = longest(rule.cooldown_ms, rule.limits); keep > 0) {
+  const int64_t session_reach = config_.session_max_ms + config_.session_gap_ms;
+  if (const int64_t keep = longest(rule.cooldown_ms, rule.limits, session_reach); keep > 0) {
     FiringTimes& times = times_for(u.active().rule_firings, a.rule);
     times.push_back(at);
     trim_firings(times, at, keep);
@@ -787,7 +802,7 @@ void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
   }
   if (rule.group < 0) return;
   const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
-  if (const int64_t keep = longest(group.cooldown_ms, group.limits); keep > 0) {
+  if (const int64_t keep = longest(group.cooldown_ms, group.limits, session_reach); keep > 0) {
     FiringTimes& times = times_for(u.active().group_firings, static_cast<uint32_t>(rule.group));
     times.push_back(at);
     trim_firings(times, at, keep);

@@ -310,6 +310,8 @@ class Engine {
   bool recheck(const User& user, const PendingMatch& match, int64_t at);
   // Fires the step's activations in agenda order; `sorted` when they already are.
   void run_agenda(User& user, int64_t at, bool sorted, int level, Cascade& cascade);
+  // The session a trigger at `at` sees, for limits per session (empty without them).
+  Session session_for_limits(const UserState& u, int64_t at) const;
   std::optional<SuppressReason> blocked(const UserState& u, const CompiledRule& rule,
                                         int64_t at) const;
   // Keeps what the cooldowns and limits of a restricted rule will look at.

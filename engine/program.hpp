@@ -123,6 +123,9 @@ struct FuturePattern {
 };
 
 struct LimitSpec {
+  // period_ms of `limit N per session`: the firings in the session that a trigger at the
+  // activation's time sees count (language.md section 14).
+  static constexpr int64_t kPerSession = -1;
   int64_t count = 0;
   int64_t period_ms = 0;
 };
@@ -335,7 +338,7 @@ struct Program {
   size_t max_rules_per_event = 0;
   // Rank of each rule on the agenda: priority (higher first), then declaration order.
   std::vector<uint32_t> agenda_rank;
-  bool uses_session = false;  // some window is `in session`
+  bool uses_session = false;  // some window is `in session`, or a limit per session
   uint64_t version = 0;       // fingerprint of the whole set
 
   uint32_t child(const Node& n, uint32_t i) const { return children[n.first + i]; }

@@ -137,7 +137,8 @@ enum class GroupOptionKind : uint8_t { kExclusive, kCooldown, kLimit, kHoldout }
 struct Limit {
   int64_t count = 0;
   Span count_span;
-  Duration period;
+  Duration period;           // its text is `session` for a limit per session
+  bool per_session = false;  // `limit N per session` (language.md section 14)
 };
 
 struct GroupOption {

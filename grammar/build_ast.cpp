@@ -462,7 +462,12 @@ ast::Const Builder::const_decl_of(const Node& n) {
 }
 
 ast::Limit Builder::limit_of(const Node& count, const Node& period) {
-  return ast::Limit{integer_value(count), span(count), duration_value(period)};
+  if (period.is_type<session_period>()) {
+    return ast::Limit{
+        integer_value(count), span(count),
+        ast::Duration{.ms = 0, .valid = false, .text = "session", .span = span(period)}, true};
+  }
+  return ast::Limit{integer_value(count), span(count), duration_value(period), false};
 }
 
 ast::Group Builder::group_decl_of(const Node& n) {

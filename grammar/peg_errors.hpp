@@ -55,6 +55,8 @@ SPUR_SYNTAX_ERROR(decl_name, "expected a name", "names are identifiers such as `
 SPUR_SYNTAX_ERROR(integer_value, "expected a whole number", "");
 SPUR_SYNTAX_ERROR(per_word, "expected `per` in `limit N per DURATION`", "for example `limit 1 per 1d`");
 SPUR_SYNTAX_ERROR(duration_value, "expected a duration such as `30m`, `24h` or `7d`", "");
+SPUR_SYNTAX_ERROR(limit_period, "expected a duration such as `1d`, or `session`, after `per`",
+                  "for example `limit 1 per 1d` or `limit 2 per session`");
 SPUR_SYNTAX_ERROR(list_item_literal, "expected a literal in the list", "constants are literals: numbers, strings, durations, true, false, null or lists of them");
 SPUR_SYNTAX_ERROR(literal_list_close, "expected `,` or `]` in the list", "");
 SPUR_SYNTAX_ERROR(const_equals, "expected `=` after the constant's name", "for example `const HIGH_LTV = 500`");

@@ -290,7 +290,9 @@ struct duration_value : tok<duration> {};
 struct integer_value : tok<integer> {};
 struct percent_value : tok<percent> {};
 struct per_word : tok<kw_per> {};
-struct limit_clause : seq<must<integer_value>, must<per_word>, must<duration_value>> {};
+struct session_period : tok<kw_session> {};
+struct limit_period : sor<session_period, duration_value> {};
+struct limit_clause : seq<must<integer_value>, must<per_word>, must<limit_period>> {};
 
 struct literal_list;
 struct negative_number : seq<one<'-'>, number> {};

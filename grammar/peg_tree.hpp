@@ -21,8 +21,9 @@ using selector = parse_tree::selector<
     parse_tree::store_content::on<
         // leaves
         ident, word, call_name, member_name, envelope_name, string_literal, number, percent,
-        duration, integer, negative_number, true_literal, false_literal, null_literal, clock_time,
-        compare_symbol, mul_symbol, add_symbol, aggregate_function, is_not,
+        duration, session_period, integer, negative_number, true_literal, false_literal,
+        null_literal, clock_time, compare_symbol, mul_symbol, add_symbol, aggregate_function,
+        is_not,
         // expressions
         or_expr, or_operand, and_expr, not_expr, no_expr, comparison, compare_tail, not_in_tail,
         in_tail, between_tail, contains_tail, matches_tail, is_null_tail, sum, operand, product,

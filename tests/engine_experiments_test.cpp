@@ -118,3 +118,32 @@ TEST_CASE("holdout: a group's holdout holds its users out of every rule of the g
 }
 
 }  // namespace spur::testing
+
+namespace spur::testing {
+
+TEST_CASE("limit N per session counts the firings of the session the trigger sees") {
+  // Sessions end after 30 minutes without an input event (engine.session_gap).
+  Harness h(
+      "rule nudge\n  limit 2 per session\nwhen\n  ping\nthen\n  send log\nend\n"
+      "group promo\n  limit 1 per session\nend\n"
+      "rule banner\n  group promo\nwhen\n  view\nthen\n  send log\nend\n");
+  h.send(ev("ping", "u1", "2026-01-01T10:00:00Z", "{}", "p1"));
+  h.send(ev("ping", "u1", "2026-01-01T10:10:00Z", "{}", "p2"));
+  h.send(ev("ping", "u1", "2026-01-01T10:20:00Z", "{}", "p3"));  // a third in the session
+  h.send(ev("view", "u1", "2026-01-01T10:25:00Z", "{}", "v1"));
+  h.send(ev("view", "u1", "2026-01-01T10:26:00Z", "{}", "v2"));
+  // 10:57 is 31 minutes after the last input, more than the gap: a new session.
+  h.send(ev("ping", "u1", "2026-01-01T10:57:00Z", "{}", "p4"));
+  h.send(ev("view", "u1", "2026-01-01T10:58:00Z", "{}", "v3"));
+  CHECK(h.text() == Harness::join({
+                        "nudge u1 2026-01-01T10:00:00.000Z p1",
+                        "nudge u1 2026-01-01T10:10:00.000Z p2",
+                        "suppressed:limit nudge u1 2026-01-01T10:20:00.000Z p3",
+                        "banner u1 2026-01-01T10:25:00.000Z v1",
+                        "suppressed:group_limit banner u1 2026-01-01T10:26:00.000Z v2",
+                        "nudge u1 2026-01-01T10:57:00.000Z p4",
+                        "banner u1 2026-01-01T10:58:00.000Z v3",
+                    }));
+}
+
+}  // namespace spur::testing
