@@ -246,8 +246,8 @@ void WebhookAdapter::submit(Delivery delivery) {
     const std::lock_guard lock(mutex_);
     if (!stopping_ && held_ < settings_.queue) {
       ++held_;
-      fresh_.push_back(std::make_unique<Pending>(
-          Pending{.delivery = std::move(delivery), .attempts = 0, .last_error = {}}));
+      fresh_.push_back(std::make_unique<Pending>(Pending{
+          .delivery = std::move(delivery), .attempts = 0, .last_error = {}, .probe = false}));
       wake_.notify_one();
       return;
     }
@@ -256,7 +256,8 @@ void WebhookAdapter::submit(Delivery delivery) {
   Pending refused{.delivery = std::move(delivery),
                   .attempts = 0,
                   .last_error = "queue full: " + std::to_string(settings_.queue) +
-                                " firings wait for the receiver (actions." + name_ + ".queue)"};
+                                " firings wait for the receiver (actions." + name_ + ".queue)",
+                  .probe = false};
   if (dead_letter(refused) && refused.delivery.settled) refused.delivery.settled();
 }
 
@@ -282,7 +283,8 @@ std::unique_ptr<WebhookAdapter::Pending> WebhookAdapter::take() {
       fresh_.pop_front();
     }
     if (next) {
-      probing_ = broken;
+      next->probe = broken;
+      probing_ = probing_ || broken;
       return next;
     }
     if (stopping_ && retries_.empty()) return nullptr;
@@ -336,7 +338,7 @@ void WebhookAdapter::finish(std::unique_ptr<Pending> pending, int status, std::s
   {
     const std::lock_guard lock(mutex_);
     ++pending->attempts;
-    probing_ = false;
+    if (pending->probe) probing_ = false;
     const auto now = Clock::now();
     if (!retryable) {
       // The receiver answered: the breaker closes.

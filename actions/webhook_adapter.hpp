@@ -64,6 +64,7 @@ class WebhookAdapter final : public QueuedAdapter {
     Delivery delivery;
     int attempts = 0;  // made so far
     std::string last_error;
+    bool probe = false;  // sent by a half-open breaker: its outcome closes or reopens it
   };
   class Connection;
   // The next firing this worker may send now, waiting for one; null once stopping and
