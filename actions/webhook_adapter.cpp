@@ -267,8 +267,11 @@ std::unique_ptr<WebhookAdapter::Pending> WebhookAdapter::take() {
     if (halted_) return nullptr;
     const auto now = Clock::now();
     const bool broken = failures_in_row_ >= kBreakerFailures;
+    // Waits take copies of the times: wait_until reads its deadline again after it
+    // wakes, when another worker may have taken (and freed) the retry that held it.
     if (broken && now < open_until_) {
-      wake_.wait_until(lock, open_until_);
+      const Clock::time_point until = open_until_;
+      wake_.wait_until(lock, until);
       continue;
     }
     if (broken && probing_) {  // half open: one probe at a time
@@ -291,7 +294,8 @@ std::unique_ptr<WebhookAdapter::Pending> WebhookAdapter::take() {
     if (retries_.empty()) {
       wake_.wait(lock);
     } else {
-      wake_.wait_until(lock, retries_.begin()->first);
+      const Clock::time_point due = retries_.begin()->first;
+      wake_.wait_until(lock, due);
     }
   }
 }
