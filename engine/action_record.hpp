@@ -11,8 +11,8 @@
 namespace spur {
 
 // kSplit is the record of a `split` (language.md section 14): `value` holds the arm drawn,
-// 1-based, 0 for the control.
-enum class ActionOp : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond, kSplit };
+// 1-based, 0 for the control. kIf (section 15) runs a branch and records nothing itself.
+enum class ActionOp : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond, kSplit, kIf };
 
 struct ActionRecord {
   ActionOp op = ActionOp::kSend;

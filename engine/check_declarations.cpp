@@ -64,6 +64,18 @@ const char* kind_name() {
   return "rule";
 }
 
+// Whether the action, or one inside it (a split's arm, an if's branch), is a `respond`.
+bool may_respond(const ast::Action& a) {
+  const auto any = [](const std::vector<ast::Action>& actions) {
+    return std::any_of(actions.begin(), actions.end(), may_respond);
+  };
+  return a.kind == ast::ActionKind::kRespond ||
+         std::any_of(a.arms.begin(), a.arms.end(),
+                     [&](const auto& arm) { return any(arm.actions); }) ||
+         std::any_of(a.branches.begin(), a.branches.end(),
+                     [&](const auto& branch) { return any(branch.actions); });
+}
+
 }  // namespace
 
 std::string Checker::where(Span span) const {
@@ -312,18 +324,13 @@ void Checker::check_decl(const ast::Rule& r) {
   const ast::Action* split = nullptr;
   for (const ast::Action& a : r.actions) {
     check_action(a, action_scope, r);
-    responds = responds || a.kind == ActionKind::kRespond;
+    responds = responds || may_respond(a);
     if (a.kind != ActionKind::kSplit) continue;
     if (split != nullptr) {
       diagnostics_.error(a.span, "rule `" + r.name.text + "` has a second `split`",
                          "a rule has at most one split: put every arm in the first");
     }
     split = &a;
-    for (const ast::SplitArm& arm : a.arms) {
-      responds = responds || std::any_of(arm.actions.begin(), arm.actions.end(), [](const auto& b) {
-                   return b.kind == ActionKind::kRespond;
-                 });
-    }
   }
   if (t.decide && !responds) {
     diagnostics_.warning(r.name.span, "decision rule `" + r.name.text + "` never responds",
@@ -355,6 +362,21 @@ void Checker::check_profile_target(const ast::Action& a) {
       if (member.envelope) {
         diagnostics_.error(member.span, "`@" + member.name + "` cannot be changed");
       }
+    }
+  }
+}
+
+void Checker::check_if(const ast::Action& a, const Scope& scope, const ast::Rule& rule) {
+  for (const ast::IfBranch& branch : a.branches) {
+    if (branch.condition) condition(*branch.condition, scope);
+    for (const ast::Action& inner : branch.actions) {
+      if (inner.kind == ActionKind::kSplit) {
+        diagnostics_.error(inner.span, "a `split` cannot stand inside an `if`",
+                           "put the `if` inside the split's arms instead: a user's arm must not "
+                           "depend on a condition");
+        continue;
+      }
+      check_action(inner, scope, rule);
     }
   }
 }
@@ -438,6 +460,9 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
       break;
     case ActionKind::kSplit:
       check_split(a, scope, rule);
+      break;
+    case ActionKind::kIf:
+      check_if(a, scope, rule);
       break;
   }
 }

@@ -60,6 +60,8 @@ class Checker {
   void check_action(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
   // `holdout P%` of a rule or group: 0 < P < 100, two decimals at most.
   void check_holdout(double percent, Span span);
+  // `if` (language.md section 15): conditions as in a rule's actions, no split inside.
+  void check_if(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
   // `split` (language.md section 14): arms, shares, no split inside.
   void check_split(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
   // A `send` to an adapter the configuration does not have (CheckContext).

@@ -102,6 +102,11 @@ void collect_action_scores(const ast::Action& a, std::vector<std::string>& out) 
     for (const ast::Action& inner : arm.actions)
       collect_action_scores(inner, out);
   }
+  for (const ast::IfBranch& branch : a.branches) {
+    if (branch.condition) collect_scores(*branch.condition, out);
+    for (const ast::Action& inner : branch.actions)
+      collect_action_scores(inner, out);
+  }
 }
 
 // Where an expression stands: it decides what bare names mean.
@@ -438,7 +443,8 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
       static_cast<int>(ActionOp::kIncrement) == static_cast<int>(ast::ActionKind::kIncrement) &&
       static_cast<int>(ActionOp::kEmit) == static_cast<int>(ast::ActionKind::kEmit) &&
       static_cast<int>(ActionOp::kRespond) == static_cast<int>(ast::ActionKind::kRespond) &&
-      static_cast<int>(ActionOp::kSplit) == static_cast<int>(ast::ActionKind::kSplit));
+      static_cast<int>(ActionOp::kSplit) == static_cast<int>(ast::ActionKind::kSplit) &&
+      static_cast<int>(ActionOp::kIf) == static_cast<int>(ast::ActionKind::kIf));
   CompiledAction out;
   out.op = static_cast<ActionOp>(a.kind);
   if (a.kind == ast::ActionKind::kSplit) {
@@ -448,6 +454,15 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
       out.arm_ends.push_back(end);
       std::vector<CompiledAction>& actions = out.arms.emplace_back();
       for (const ast::Action& inner : arm.actions)
+        actions.push_back(action(inner, scope));
+    }
+    return out;
+  }
+  if (a.kind == ast::ActionKind::kIf) {
+    for (const ast::IfBranch& branch : a.branches) {
+      out.conditions.push_back(branch.condition ? expr(*branch.condition, scope) : kNoNode);
+      std::vector<CompiledAction>& actions = out.arms.emplace_back();
+      for (const ast::Action& inner : branch.actions)
         actions.push_back(action(inner, scope));
     }
     return out;

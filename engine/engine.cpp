@@ -907,6 +907,17 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
           if (k != 0) self(self, action.arms[k - 1]);
           continue;
         }
+        case ActionOp::kIf:
+          // The first branch whose condition is true (only true is true), evaluated now:
+          // it sees what the actions before it changed. Nothing is recorded for the `if`.
+          for (size_t branch = 0; branch < action.arms.size(); ++branch) {
+            const uint32_t condition = action.conditions[branch];
+            if (condition == kNoNode || evaluate(context(u, trigger, at), condition).is_true()) {
+              self(self, action.arms[branch]);
+              break;
+            }
+          }
+          continue;
         case ActionOp::kIncrement: {
           r.by = value_of(action, &kOne);
           // A missing attribute counts as 0; anything else but a number changes nothing.

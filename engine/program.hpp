@@ -142,9 +142,11 @@ struct CompiledAction {
   // the node and constant tables (two cache misses at 10,000 rules).
   std::optional<Value> constant;
   // kSplit: each arm's actions, and where each arm's share ends, cumulative, in basis
-  // points (an arm k is drawn for the buckets in [ends[k-1], ends[k])).
+  // points (an arm k is drawn for the buckets in [ends[k-1], ends[k])). kIf: each
+  // branch's actions, and its condition (kNoNode for `else`).
   std::vector<std::vector<CompiledAction>> arms;
   std::vector<uint32_t> arm_ends;
+  std::vector<uint32_t> conditions;
 };
 
 // Fields in the order the agenda reads them, and each rule on its own cache lines: at

@@ -192,6 +192,8 @@ void append_firing_json(std::string& out, const Firing& f) {
         out += "\"split\":";
         append_value(out, *a.value);
         break;
+      case ActionOp::kIf:
+        break;  // an `if` is never recorded, only the actions of its branch
     }
     out.push_back('}');
   }

@@ -211,13 +211,20 @@ struct Trigger {
   Span span;
 };
 
-enum class ActionKind : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond, kSplit };
+enum class ActionKind : uint8_t { kSend, kSet, kUnset, kIncrement, kEmit, kRespond, kSplit, kIf };
 
 struct Action;
 
 struct SplitArm {
   double percent = 0;  // as written: 50 for `50%`
   Span span;
+  std::vector<Action> actions;
+};
+
+// One branch of an `if`: `if C then`, `else if C then` (a condition), or `else` (none).
+struct IfBranch {
+  std::optional<Expr> condition;
+  Span span;  // its keyword: `if` or `else`
   std::vector<Action> actions;
 };
 
@@ -228,6 +235,7 @@ struct Action {
   std::optional<Expr> path;   // kSet, kUnset, kIncrement: a kPath
   std::optional<Expr> value;  // kSet: value; kIncrement: `by`; kSend/kEmit/kRespond: object
   std::vector<SplitArm> arms;
+  std::vector<IfBranch> branches;  // kIf, in order
 };
 
 struct Rule {

@@ -598,6 +598,25 @@ ast::Action Builder::action_of(const Node& n) {
   } else if (n.is_type<action_respond>()) {
     a.kind = ActionKind::kRespond;
     a.value = expr_of(*n.children[0]);
+  } else if (n.is_type<action_if>()) {
+    a.kind = ActionKind::kIf;
+    // Children: the condition, the first branch's actions, then `else if` and `else`.
+    ast::IfBranch first{expr_of(*n.children[0]), a.span, {}};
+    a.branches.push_back(std::move(first));
+    for (size_t i = 1; i < n.children.size(); ++i) {
+      const Node& child = *n.children[i];
+      if (child.is_type<else_if>() || child.is_type<else_branch>()) {
+        ast::IfBranch branch;
+        branch.span = keyword_span(child);
+        size_t next = 0;
+        if (child.is_type<else_if>()) branch.condition = expr_of(*child.children[next++]);
+        for (; next < child.children.size(); ++next)
+          branch.actions.push_back(action_of(*child.children[next]));
+        a.branches.push_back(std::move(branch));
+      } else {
+        a.branches.front().actions.push_back(action_of(child));
+      }
+    }
   } else {
     a.kind = ActionKind::kSplit;  // action_split
     for (const auto& arm_node : n.children) {

@@ -17,7 +17,7 @@ constexpr std::string_view kKeywords[] = {
     "session",   "within",   "as",      "between", "contains", "matches",   "is",    "null",
     "true",      "false",    "send",    "set",     "unset",    "increment", "by",    "emit",
     "respond",   "decide",   "count",   "sum",     "avg",      "min",       "max",   "distinct",
-    "quiet",     "holdout",  "split",
+    "quiet",     "holdout",  "split",   "if",      "else",     "goal",      "drop",
 };
 
 struct Unit {

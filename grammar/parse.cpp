@@ -92,7 +92,17 @@ void report(const SourceFile& source, uint32_t file, size_t offset, const char* 
   // A hint about the word found beats the rule's general hint.
   if (lexical::is_keyword(word)) {
     const std::string_view what(message);
-    if (what.find("expected a name") == 0) {
+    // Keywords since conditional actions and experiments (language.md sections 14-15):
+    // a file written before them may use them as names.
+    const bool new_keyword = word == "if" || word == "else" || word == "goal" || word == "drop";
+    if (new_keyword &&
+        (what.find("expected a name") == 0 || what.find("expected a condition") == 0 ||
+         what.find("expected a value") == 0)) {
+      hint = "`" + std::string(word) +
+             "` is now a keyword (conditional actions and experiments) and cannot be a name: "
+             "rename it, or read a property of that name as `event." +
+             std::string(word) + "`";
+    } else if (what.find("expected a name") == 0) {
       hint = "`" + std::string(word) + "` is a keyword and cannot be used as a name";
     } else if (what.find("expected a condition") == 0 || what.find("expected a value") == 0) {
       hint = "`" + std::string(word) +

@@ -88,6 +88,9 @@ SPUR_SYNTAX_ERROR(split_close, "expected a split arm `PERCENT: actions` or `}`",
 SPUR_SYNTAX_ERROR(split_first_action, "expected an action after the split percentage", "");
 SPUR_SYNTAX_ERROR(rule_when, "expected `when` or a rule option (`priority`, `group`, `cooldown`, `limit`, `pending`, `disabled`)", "");
 SPUR_SYNTAX_ERROR(rule_condition_body, "expected a condition after `and`", "");
+SPUR_SYNTAX_ERROR(if_condition, "expected a condition after `if`", "for example `if profile.tier == \"gold\" then`");
+SPUR_SYNTAX_ERROR(if_then, "expected `and`, `or` or `then` after the condition of `if`", "");
+SPUR_SYNTAX_ERROR(if_end, "expected another action, `else` or `end` to close the `if`", "an `if` ends with its own `end`, before the rule's");
 SPUR_SYNTAX_ERROR(rule_then, "expected `and`, `or` or `then` after the rule's condition", "");
 SPUR_SYNTAX_ERROR(first_action, "expected an action after `then`: `send`, `set`, `unset`, `increment`, `emit` or `respond`", "");
 SPUR_SYNTAX_ERROR(rule_end, "expected another action (`send`, `set`, `unset`, `increment`, `emit`, `respond`) or `end`", "a rule ends with `end`");

@@ -138,6 +138,8 @@ struct kw_distinct : kw<'d','i','s','t','i','n','c','t'> {};
 struct kw_quiet : kw<'q','u','i','e','t'> {};
 struct kw_holdout : kw<'h','o','l','d','o','u','t'> {};
 struct kw_split : kw<'s','p','l','i','t'> {};
+struct kw_if : kw<'i','f'> {};
+struct kw_else : kw<'e','l','s','e'> {};
 // `features` is a word of the model declaration only, not a reserved keyword.
 struct kw_features : kw<'f','e','a','t','u','r','e','s'> {};
 // clang-format on
@@ -375,8 +377,16 @@ struct split_arm : seq<percent_value, must<colon>, must<split_first_action>, sta
 struct split_open : tok<one<'{'>> {};
 struct split_close : tok<one<'}'>> {};
 struct action_split : seq<tok<kw_split>, must<split_open>, star<split_arm>, must<split_close>> {};
+// `if C then A... else if D then B... else E... end` (language.md section 15).
+struct if_condition : condition {};
+struct if_then : tok<kw_then> {};
+struct if_end : tok<kw_end> {};
+struct else_if : seq<tok<kw_else>, tok<kw_if>, must<if_condition>, must<if_then>, star<action>> {};
+struct else_branch : seq<tok<kw_else>, star<action>> {};
+struct action_if : seq<tok<kw_if>, must<if_condition>, must<if_then>, star<action>, star<else_if>,
+                       opt<else_branch>, must<if_end>> {};
 struct action : sor<action_send, action_set, action_unset, action_increment, action_emit,
-                    action_respond, action_split> {};
+                    action_respond, action_split, action_if> {};
 
 struct rule_when : tok<kw_when> {};
 struct rule_condition_body : condition {};

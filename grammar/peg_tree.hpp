@@ -35,7 +35,7 @@ using selector = parse_tree::selector<
         option_cooldown, option_limit, option_pending, option_disabled, option_quiet,
         option_holdout, decide_trigger, event_trigger, alias, rule_condition, action_send,
         action_set, action_unset, action_increment, increment_by, action_emit, action_respond,
-        action_split, split_arm>>;
+        action_split, split_arm, action_if, else_if, else_branch>>;
 
 // A parse-tree node whose memory comes from a per-thread free list. The parser creates
 // and drops a node for every attempt of a selected rule, and malloc/free were most of

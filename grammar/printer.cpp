@@ -381,6 +381,21 @@ class Printer {
         out += "respond ";
         expr(*a.value);
         break;
+      case ActionKind::kIf:
+        for (size_t i = 0; i < a.branches.size(); ++i) {
+          const ast::IfBranch& branch = a.branches[i];
+          if (i > 0) out += indent + "else";
+          if (branch.condition) {
+            out += i > 0 ? " if " : "if ";
+            expr(*branch.condition);
+            out += " then";
+          }
+          out += '\n';
+          for (const ast::Action& inner : branch.actions)
+            action(inner, indent + "  ");
+        }
+        out += indent + "end";
+        break;
       case ActionKind::kSplit:
         out += "split {\n";
         for (const ast::SplitArm& arm : a.arms) {

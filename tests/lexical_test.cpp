@@ -58,8 +58,13 @@ TEST_CASE("quote is the inverse of unescape") {
 }
 
 TEST_CASE("keywords are reserved, other words are identifiers") {
-  CHECK(keywords().size() == 51);
+  CHECK(keywords().size() == 55);
   CHECK(is_keyword("within"));
+  // Since sections 14 and 15: conditional actions, goals, quiet hours that drop.
+  CHECK(is_keyword("if"));
+  CHECK(is_keyword("else"));
+  CHECK(is_keyword("goal"));
+  CHECK(is_keyword("drop"));
   CHECK(is_keyword("distinct"));
   CHECK_FALSE(is_keyword("event"));
   CHECK_FALSE(is_keyword("profile"));
