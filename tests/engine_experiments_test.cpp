@@ -3,26 +3,9 @@
 #include <doctest/doctest.h>
 
 #include "engine_harness.hpp"
-#include "formats/json_codec.hpp"
 
 namespace spur::testing {
 namespace {
-
-// Records each firing as its JSON line (formats.md).
-class JsonHarness : public Harness {
- public:
-  using Harness::Harness;
-  void on_firing(const Firing& f) override {
-    Harness::on_firing(f);
-    json.push_back(firing_json(f));
-  }
-  std::vector<std::string> json;
-};
-
-// The actions and what follows them in a firing's JSON.
-std::string tail_of(const std::string& firing) {
-  return firing.substr(firing.find("\"actions\":"));
-}
 
 const char* const kSplitRule =
     "rule ab\nwhen\n  ping\nthen\n  split {\n    50%: send email { variant: \"a\" }\n"

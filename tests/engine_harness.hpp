@@ -91,6 +91,22 @@ class Harness : public EngineListener {
   int count_ = 0;
 };
 
+// A Harness that also keeps each firing as its JSON line (formats.md).
+class JsonHarness : public Harness {
+ public:
+  using Harness::Harness;
+  void on_firing(const Firing& f) override {
+    Harness::on_firing(f);
+    json.push_back(firing_json(f));
+  }
+  std::vector<std::string> json;
+};
+
+// The actions and what follows them in a firing's JSON line.
+inline std::string tail_of(const std::string& firing) {
+  return firing.substr(firing.find("\"actions\":"));
+}
+
 // An event line: ev("add_to_cart", "u1", "2026-01-01T10:00:00Z", R"({"sku": "A"})", "e1").
 inline std::string ev(const std::string& name, const std::string& user, const std::string& time,
                       const std::string& properties = "{}", const std::string& id = "") {
