@@ -33,7 +33,7 @@ void score_file(benchmark::State& state, const std::string& path, size_t feature
   const auto rows = random_rows(features);
   size_t i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(scorer->score(rows[i++ % rows.size()]));
+    benchmark::DoNotOptimize(scorer->score({"u", 0, rows[i++ % rows.size()]}));
   }
 }
 

@@ -24,6 +24,7 @@ struct Options {
   std::vector<std::string> rules;
   std::string profiles;
   std::string config;
+  std::string scores;  // recorded http scores (--scores)
   std::optional<int64_t> until_ms;
   bool drain = false;
   bool suppressed = false;
@@ -124,6 +125,11 @@ int replay_command(std::span<const std::string> args) {
       const std::string* v = value();
       if (!v) return usage_error("--config needs a configuration file (spur.yaml)");
       options.config = *v;
+    } else if (arg == "--scores") {
+      const std::string* v = value();
+      if (!v)
+        return usage_error("--scores needs a scores file (NDJSON of user, model, time, score)");
+      options.scores = *v;
     } else if (arg == "--profiles") {
       const std::string* v = value();
       if (!v) return usage_error("--profiles needs a file");
@@ -151,6 +157,8 @@ int replay_command(std::span<const std::string> args) {
   if (options.rules.empty()) return usage_error("give the rules with --rules PATH");
   if (options.drain && options.until_ms)
     return usage_error("--until and --drain cannot be used together");
+  if (!options.scores.empty() && options.config.empty())
+    return usage_error("--scores needs --config: the configuration names the http scorers");
   if (options.suppressed && options.stats)
     return usage_error("--suppressed and --stats cannot be used together");
 
@@ -171,7 +179,7 @@ int replay_command(std::span<const std::string> args) {
 
   EngineConfig engine_config_used;
   if (!options.config.empty()) {
-    auto configured = engine_config(options.config, {}, "spur replay", status);
+    auto configured = engine_config(options.config, {}, "spur replay", status, options.scores);
     if (!configured) return status;
     engine_config_used = std::move(*configured);
   }

@@ -35,13 +35,25 @@ std::shared_ptr<const Program> load_program(const std::vector<std::string>& path
 
 std::optional<EngineConfig> engine_config(const std::string& config_path,
                                           const std::filesystem::path& base,
-                                          const std::string& command, int& status) {
+                                          const std::string& command, int& status,
+                                          const std::string& scores_path) {
   try {
     const server::Config config = server::load_config(config_path, server::Secrets::kSkip);
     EngineConfig engine = config.engine;
     engine.wall_clock = false;
+    std::shared_ptr<const models::RecordedScores> recorded;
+    if (!scores_path.empty()) {
+      std::string error;
+      auto read = models::RecordedScores::read(scores_path, error);
+      if (!read) {
+        std::cerr << command << ": --scores " << error << "\n";
+        status = kExitUsage;
+        return std::nullopt;
+      }
+      recorded = std::make_shared<const models::RecordedScores>(std::move(*read));
+    }
     std::vector<std::string> notes;
-    engine.scorers = server::load_scorers(config, base, notes);
+    engine.scorers = server::load_scorers(config, base, notes, recorded);
     for (const std::string& note : notes)
       std::cerr << command << ": warning: " << note << "\n";
     return engine;

@@ -21,11 +21,13 @@ std::shared_ptr<const Program> load_program(const std::vector<std::string>& path
 
 // The engine settings and scorers of the configuration at `config_path` (config.md),
 // for a replay or a rule test: the clock driven by event times, `file` scorers loaded
-// with relative paths taken from `base` (the working directory when empty). Nullopt,
-// with the error on stderr and `status` set to kExitUsage, when it cannot be used;
-// notes (scorers this build does not run) go to stderr too.
+// with relative paths taken from `base` (the working directory when empty), `http`
+// scorers answering from the scores file at `scores_path` (none: their default).
+// Nullopt, with the error on stderr and `status` set to kExitUsage, when it cannot be
+// used; notes (scorers that answer only their default) go to stderr too.
 std::optional<EngineConfig> engine_config(const std::string& config_path,
                                           const std::filesystem::path& base,
-                                          const std::string& command, int& status);
+                                          const std::string& command, int& status,
+                                          const std::string& scores_path = {});
 
 }  // namespace spur::cli

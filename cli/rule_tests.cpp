@@ -214,12 +214,15 @@ void run_test_file(const std::string& path, std::ostream& out, std::ostream& err
     return;
   }
   // `config:` (relative to the test file) gives the engine settings and scorers; model
-  // paths in it are relative to its own folder.
+  // paths in it are relative to its own folder. `scores:` (relative to the test file)
+  // holds what its http scorers answer, as `spur replay --scores`.
   EngineConfig config;
   if (const YAML::Node config_node = root["config"]) {
     const fs::path config_path = folder / config_node.as<std::string>();
-    auto configured = engine_config(config_path.string(), config_path.parent_path(),
-                                    "spur test: " + path, status);
+    const YAML::Node scores = root["scores"];
+    auto configured =
+        engine_config(config_path.string(), config_path.parent_path(), "spur test: " + path, status,
+                      scores ? (folder / scores.as<std::string>()).string() : std::string());
     if (!configured) {
       ++totals.broken;
       return;

@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
      "unreadable path or a configuration that cannot be read.\n"},
     {"replay",
      "usage: spur replay --rules PATH [--rules PATH]... [--profiles FILE]\n"
+     "                   [--config spur.yaml [--scores FILE]]\n"
      "                   [--until TIME | --drain] [--suppressed | --stats] [EVENTS]\n"
      "\n"
      "Run the rules over an NDJSON event file (or stdin, also as `-`) with the clock\n"
@@ -31,7 +32,10 @@ constexpr Command kCommands[] = {
      "--until TIME: fire the timers due up to TIME; neither: those due at the last event's\n"
      "time. --profiles FILE: NDJSON {\"user\", \"attributes\"} loaded first. --suppressed:\n"
      "also print suppressed activations. --stats: print one JSON object of counts instead\n"
-     "of the firings. Malformed lines are reported with their number and skipped. Exit 0,\n"
+     "of the firings. --config: the engine settings and scorers of a configuration;\n"
+     "--scores FILE: NDJSON {\"user\", \"model\", \"time\", \"score\"}, what its http\n"
+     "scorers answer (the latest score at or before each step; else their default).\n"
+     "Malformed lines are reported with their number and skipped. Exit 0,\n"
      "1 when the rules have errors, 2 on usage errors or unreadable files.\n"},
     {"test",
      "usage: spur test PATH...\n"

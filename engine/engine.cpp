@@ -247,10 +247,12 @@ TriggerView Engine::unpack(const PendingMatch& match, const User& user) {
   return {&held_event_, held_slots_.data()};
 }
 
-EvalContext Engine::context(const UserState& u, TriggerView trigger, int64_t at) const {
+EvalContext Engine::context(const User& user, TriggerView trigger, int64_t at) const {
+  const UserState& u = user.second;
   EvalContext c;
   c.program = program_.get();
   c.user = &u;
+  c.user_id = user.first;
   c.trigger = trigger;
   c.window_end_ms = at;
   c.clock_ms = at;
@@ -440,7 +442,7 @@ void Engine::decide_step(User& user, const Event& request, int64_t at, Cascade& 
     for (const uint32_t slot : plan->slots)
       slots_[slot] = nullptr;
   }
-  update_segments(user.second, at, 0, cascade);
+  update_segments(user, at, 0, cascade);
 }
 
 void Engine::report(const Firing& firing) {
@@ -528,7 +530,7 @@ void Engine::timer_step(User& user, int64_t at, std::span<const Timer> due) {
   cascade.user = &user;
   cascade.timer_ms = at;
   run_agenda(user, at, false, 0, cascade);
-  update_segments(u, at, 0, cascade);
+  update_segments(user, at, 0, cascade);
   run_cascade(cascade, at);
 }
 
@@ -563,7 +565,7 @@ void Engine::record(UserState& u, const Event& event, const Program::EventPlan* 
 }
 
 bool Engine::recheck(const User& user, const PendingMatch& match, int64_t at) {
-  EvalContext c = context(user.second, unpack(match, user), at);
+  EvalContext c = context(user, unpack(match, user), at);
   c.frozen = &held_.frozen;
   const CompiledRule& rule = program_->rules[match.rule()];
   return std::all_of(rule.test_order.begin(), rule.test_order.end(),
@@ -584,7 +586,7 @@ void Engine::resolve_pending(User& user, const Event& event, int64_t at) {
         continue;
       if (f.filter != kNoNode) {
         if (trigger.event == nullptr) trigger = unpack(m, user);
-        EvalContext c = context(u, trigger, at);
+        EvalContext c = context(user, trigger, at);
         c.candidate = &event.properties;
         if (!holds(c, f.filter)) continue;
       }
@@ -609,7 +611,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
   UserState& u = user.second;
   point_slots(event, *program_, plan, slots_.data(), slot_members_);
   const TriggerView trigger{&event, slots_.data()};
-  const EvalContext c = context(u, trigger, at);
+  const EvalContext c = context(user, trigger, at);
   // The candidate rule `index` when it is not fired at once (visit, below).
   const auto consider = [&](uint32_t index) {
     const CompiledRule& rule = program_->rules[index];
@@ -855,8 +857,10 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   }
   ++rule_counts_[index].fired;
   score_records_.clear();
-  for (const std::string& model : rule.scores)
-    score_records_.push_back({model, score(context(u, trigger, at), model)});
+  for (const std::string& model : rule.scores) {
+    const Score scored = score(context(user, trigger, at), model);
+    score_records_.push_back({model, scored.value, scored.fallback});
+  }
   action_records_.clear();
   action_values_.clear();
   if (held_out(rule, user.first)) {
@@ -874,7 +878,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   const auto value_of = [&](const CompiledAction& action, const Value* otherwise) -> const Value* {
     if (action.constant) return &*action.constant;
     if (action.value == kNoNode) return otherwise;
-    return &keep(evaluate(context(u, trigger, at), action.value));
+    return &keep(evaluate(context(user, trigger, at), action.value));
   };
   const auto run = [&](const auto& self, const std::vector<CompiledAction>& actions) -> void {
     for (const CompiledAction& action : actions) {
@@ -912,7 +916,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
           // it sees what the actions before it changed. Nothing is recorded for the `if`.
           for (size_t branch = 0; branch < action.arms.size(); ++branch) {
             const uint32_t condition = action.conditions[branch];
-            if (condition == kNoNode || evaluate(context(u, trigger, at), condition).is_true()) {
+            if (condition == kNoNode || evaluate(context(user, trigger, at), condition).is_true()) {
               self(self, action.arms[branch]);
               break;
             }
@@ -970,10 +974,11 @@ void Engine::queue_derived(std::string name, Value properties, int64_t at, int l
   cascade.queue.emplace_back(std::move(derived), level);
 }
 
-void Engine::update_segments(UserState& u, int64_t at, int level, Cascade& cascade) {
+void Engine::update_segments(User& user, int64_t at, int level, Cascade& cascade) {
   if (program_->segments.empty()) return;
+  UserState& u = user.second;
   // Every segment against the membership from before, then the changes (section 13).
-  EvalContext c = context(u, {}, at);
+  EvalContext c = context(user, {}, at);
   std::vector<uint32_t> now_in;
   for (uint32_t s = 0; s < program_->segments.size(); ++s) {
     const auto& operands = program_->segments[s].operands;
@@ -1006,7 +1011,7 @@ void Engine::event_step(User& user, const Event& event, int64_t at, bool input, 
   const bool sorted = activations_.empty();
   if (plan) trigger_rules(user, event, *plan, at);
   run_agenda(user, at, sorted, level, cascade);
-  update_segments(u, at, level, cascade);
+  update_segments(user, at, level, cascade);
   // No slot outlives its step: the next event's are read afresh.
   if (plan) {
     for (const uint32_t slot : plan->slots)

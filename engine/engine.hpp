@@ -280,7 +280,7 @@ class Engine {
   void report(const Firing& firing);
   // Sizes the scratch buffers for program_.
   void size_scratch();
-  EvalContext context(const UserState& u, TriggerView trigger, int64_t at) const;
+  EvalContext context(const User& user, TriggerView trigger, int64_t at) const;
   // Points `slots` at the event's properties that the plan's rules read; `member_hints`
   // (one per slot) remembers where each was found (member_at, engine.cpp).
   static void point_slots(const Event& event, const Program& program,
@@ -335,7 +335,7 @@ class Engine {
     assert(action_values_.size() < action_values_.capacity());
     return action_values_.emplace_back(std::move(v));
   }
-  void update_segments(UserState& u, int64_t at, int level, Cascade& cascade);
+  void update_segments(User& user, int64_t at, int level, Cascade& cascade);
   void queue_derived(std::string name, Value properties, int64_t at, int level, Cascade& cascade);
   void run_cascade(Cascade& cascade, int64_t at);
 

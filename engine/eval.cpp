@@ -173,16 +173,16 @@ std::vector<BoundModel> bind_models(const Program& program, const Scorers* score
   return out;
 }
 
-Value score(const EvalContext& c, std::string_view model) {
+Score score(const EvalContext& c, std::string_view model) {
   const int64_t index = c.program->model_index(model);
   if (index < 0) {
     const Value* scores = c.user->attributes.find("scores");
     const Value* value = scores != nullptr ? scores->find(model) : nullptr;
-    return value != nullptr ? *value : Value();
+    return {value != nullptr ? *value : Value()};
   }
   const auto m = static_cast<size_t>(index);
-  if (m >= c.models.size() || c.models[m].scorer == nullptr) return Value();
-  std::optional<Value>* cached = c.score_cache != nullptr && m < c.score_cache->values.size()
+  if (m >= c.models.size() || c.models[m].scorer == nullptr) return {};
+  std::optional<Score>* cached = c.score_cache != nullptr && m < c.score_cache->values.size()
                                      ? &c.score_cache->values[m]
                                      : nullptr;
   if (cached != nullptr && cached->has_value()) return **cached;
@@ -198,7 +198,7 @@ Value score(const EvalContext& c, std::string_view model) {
     values.push_back(input < 0 ? Value()
                                : evaluate(features, declared.features[static_cast<size_t>(input)]));
   }
-  Value out = bound.scorer->score(values);
+  Score out = bound.scorer->score({c.user_id, c.clock_ms, values});
   if (cached != nullptr) *cached = out;
   return out;
 }
@@ -416,7 +416,7 @@ Value evaluate(const EvalContext& c, uint32_t index) {
       for (uint32_t i = 0; i < n.count; ++i)
         args.push_back(arg(i));
       if (static_cast<Function>(n.a) == Function::kScore) {
-        return args[0].kind() == Kind::kString ? score(c, args[0].as_string()) : Value();
+        return args[0].kind() == Kind::kString ? score(c, args[0].as_string()).value : Value();
       }
       return call(static_cast<Function>(n.a), args, c.clock_ms);
     }

@@ -34,9 +34,9 @@ std::vector<BoundModel> bind_models(const Program& program, const Scorers* score
 // Its owner (the engine) empties it at each step and after each action that changes the
 // profile.
 struct ScoreCache {
-  std::vector<std::optional<Value>> values;  // per Program::models entry
+  std::vector<std::optional<Score>> values;  // per Program::models entry
   void forget() {
-    for (std::optional<Value>& value : values)
+    for (std::optional<Score>& value : values)
       value.reset();
   }
 };
@@ -44,6 +44,7 @@ struct ScoreCache {
 struct EvalContext {
   const Program* program = nullptr;
   const UserState* user = nullptr;
+  std::string_view user_id;          // the user's id, which scorers are asked about
   TriggerView trigger;               // `event` and the alias; no event in segments
   const Value* candidate = nullptr;  // the properties of the event a filter tests
   int64_t window_end_ms = 0;         // past windows are (end - length, end]
@@ -64,8 +65,8 @@ void freeze_past(const EvalContext& context, uint32_t node, FrozenValues& out);
 
 // score("model") for the user now: without a declared model, profile.scores.model; with
 // one, its scorer's score for the declared features evaluated now (null when no scorer
-// is bound or it cannot score).
-Value score(const EvalContext& context, std::string_view model);
+// is bound or it cannot score), and whether it is the scorer's default.
+Score score(const EvalContext& context, std::string_view model);
 
 // The session at `at`: the run of input events ending with the user's latest, when `at`
 // is within `gap_ms` of it, spanning from the first event of the run later than

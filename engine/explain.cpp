@@ -12,7 +12,7 @@ std::optional<FalseCondition> Engine::first_false_condition(const std::string& u
   std::vector<const Value*> slots(program_->slot_paths.size(), nullptr);
   std::vector<uint32_t> member_hints(slots.size(), 0);
   point_slots(event, *program_, *plan, slots.data(), member_hints);
-  EvalContext c = context(found->second, {&event, slots.data()}, clock_.value_or(event.time_ms));
+  EvalContext c = context(*found, {&event, slots.data()}, clock_.value_or(event.time_ms));
   c.score_cache = nullptr;  // outside a step, it holds the scores of the last step's user
 
   const std::vector<uint32_t>& operands = program_->rules[rule].operands;

@@ -55,9 +55,14 @@ FiringRecord::FiringRecord(const Firing& f)
       priority(f.priority),
       holdout(f.holdout) {
   for (const ScoreRecord& s : f.scores)
-    scores.emplace_back(std::string(s.model), s.value);
+    scores.emplace_back(std::string(s.model), recorded_score(s));
   for (const ActionRecord& a : f.actions)
     actions.push_back({a.op, std::string(a.name), *a.value, a.by ? *a.by : Value()});
+}
+
+Value recorded_score(const ScoreRecord& score) {
+  if (!score.fallback) return score.value;
+  return Value::object({{"value", score.value}, {"default", Value::boolean(true)}});
 }
 
 uint32_t bucket(std::string_view kind, std::string_view name, std::string_view user) {

@@ -24,7 +24,12 @@ class UserExtension;
 struct ScoreRecord {
   std::string_view model;
   Value value;
+  bool fallback = false;  // the scorer's default (scorer.hpp)
 };
+
+// A score as the firing's `scores` shows it: the value, or for a scorer's default
+// {"value": v, "default": true} (docs/models.md).
+Value recorded_score(const ScoreRecord& score);
 
 struct Firing {
   std::string_view rule;

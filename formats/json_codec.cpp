@@ -147,7 +147,7 @@ void append_firing_json(std::string& out, const Firing& f) {
   out += ",\"scores\":{";
   for (const ScoreRecord& s : f.scores) {
     append_key(out, s.model);
-    append_value(out, s.value);
+    append_value(out, recorded_score(s));
   }
   out += "},\"actions\":[";
   for (size_t i = 0; i < f.actions.size(); ++i) {

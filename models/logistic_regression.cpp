@@ -16,14 +16,15 @@ class LogisticRegression final : public Scorer {
 
   const std::vector<std::string>& inputs() const override { return names_; }
 
-  Value score(std::span<const Value> features) const override {
+  Score score(const ScoreQuery& query) const override {
+    const std::span<const Value> features = query.features;
     double z = intercept_;
     for (size_t i = 0; i < weights_.size() && i < features.size(); ++i) {
       const Value& x = features[i];
       if (x.kind() == Value::Kind::kNumber) z += weights_[i] * x.as_number();
       if (x.kind() == Value::Kind::kBool && x.as_bool()) z += weights_[i];
     }
-    return Value::number(1.0 / (1.0 + std::exp(-z)));
+    return {Value::number(1.0 / (1.0 + std::exp(-z)))};
   }
 
  private:

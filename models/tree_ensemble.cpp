@@ -54,7 +54,8 @@ class TreeEnsemble final : public Scorer {
 
   const std::vector<std::string>& inputs() const override { return names_; }
 
-  Value score(std::span<const Value> features) const override {
+  Score score(const ScoreQuery& query) const override {
+    const std::span<const Value> features = query.features;
     // The features as XGBoost sees them: floats, NaN for missing. Per thread, reused.
     thread_local std::vector<float> x;
     x.assign(features_, std::numeric_limits<float>::quiet_NaN());
@@ -92,7 +93,7 @@ class TreeEnsemble final : public Scorer {
       margin += nodes[a].value;
     }
     if (output_ == Output::kSigmoid) margin = 1.0f / (1.0f + std::exp(-margin));
-    return Value::number(static_cast<double>(margin));
+    return {Value::number(static_cast<double>(margin))};
   }
 
  private:

@@ -4,13 +4,21 @@
 
 namespace spur::server {
 
-std::shared_ptr<const Scorers> load_scorers(const Config& config, const std::filesystem::path& base,
-                                            std::vector<std::string>& notes) {
+std::shared_ptr<const Scorers> load_scorers(
+    const Config& config, const std::filesystem::path& base, std::vector<std::string>& notes,
+    const std::shared_ptr<const models::RecordedScores>& recorded) {
   auto scorers = std::make_shared<Scorers>();
   for (const auto& [name, settings] : config.scorers) {
-    if (settings.type != "file") {
-      notes.push_back("scorers." + name + ": " + settings.type +
-                      " scorers are not in this build yet; score(\"" + name + "\") is null");
+    if (settings.type == "http") {
+      const Value fallback =
+          settings.default_score ? Value::number(*settings.default_score) : Value();
+      if (!recorded) {
+        notes.push_back(
+            "scorers." + name + ": this build does not call http scorers yet, so score(\"" + name +
+            "\") is its default" + (settings.default_score ? "" : " (none is set: null)") +
+            "; a replay reads their scores from --scores FILE");
+      }
+      scorers->emplace(name, models::recorded_scorer(recorded, name, fallback));
       continue;
     }
     std::filesystem::path path = settings.path;

@@ -28,7 +28,7 @@ double worst_difference(const std::string& name) {
   while (std::getline(lines, line)) {
     const auto row = parse_json_value(line, error);
     REQUIRE(row);
-    const Value score = scorer->score(row->find("features")->as_list());
+    const Value score = scorer->score({"u", 0, row->find("features")->as_list()}).value;
     REQUIRE(score.kind() == Value::Kind::kNumber);
     worst = std::max(worst, std::abs(score.as_number() - row->find("prediction")->as_number()));
     ++rows;
@@ -63,9 +63,11 @@ TEST_CASE("a logistic regression weighs its features by name, and missing ones c
   REQUIRE(scorer);
   CHECK(scorer->inputs() == std::vector<std::string>{"ltv", "vip"});
   const Value both[] = {Value::number(500), Value::boolean(true)};
-  CHECK(scorer->score(both).as_number() == doctest::Approx(1 / (1 + std::exp(-1.0))));
+  CHECK(scorer->score({"u", 0, both}).value.as_number() ==
+        doctest::Approx(1 / (1 + std::exp(-1.0))));
   const Value none[] = {Value(), Value::string("x")};
-  CHECK(scorer->score(none).as_number() == doctest::Approx(1 / (1 + std::exp(1.0))));
+  CHECK(scorer->score({"u", 0, none}).value.as_number() ==
+        doctest::Approx(1 / (1 + std::exp(1.0))));
   std::remove(path.c_str());
 }
 
@@ -115,7 +117,7 @@ TEST_CASE("score() asks the bound scorer with the declared features, and firings
   // The model's prediction for ltv 2, views 0, days_since_order missing, cart 0.1, made
   // by the scorer itself: the engine passes exactly these.
   const Value features[] = {Value::number(2), Value::number(0), Value(), Value::number(0.1)};
-  const double expected = (*scorers)["churn"]->score(features).as_number();
+  const double expected = (*scorers)["churn"]->score({"u", 0, features}).value.as_number();
   REQUIRE(expected > 0.5);
   h.engine->set_attributes(
       "u", Value::object(Object{{"ltv", Value::number(2)}, {"cart", Value::number(0.1)}}));
@@ -134,9 +136,9 @@ TEST_CASE("score() asks the bound scorer with the declared features, and firings
 class CountingScorer : public Scorer {
  public:
   const std::vector<std::string>& inputs() const override { return names_; }
-  Value score(std::span<const Value> features) const override {
+  Score score(const ScoreQuery& query) const override {
     ++calls;
-    return features.empty() ? Value() : features[0];
+    return {query.features.empty() ? Value() : query.features[0]};
   }
   mutable int calls = 0;
 

@@ -62,6 +62,51 @@ printf 'scorers:\n  propensity: {type: file, path: missing.json}\n' > "$work/bad
 expect "bad scorer exit 2" "$?" 2
 expect "bad scorer message" "$(grep -c 'scorers.propensity.path: cannot read the model file missing.json' "$work/err")" 1
 
+# --scores: an http scorer answers, per user, the latest recorded score at or before the
+# step; before any (u1 at 09:00, u2 at all) it answers its default, recorded as such.
+printf 'model churn\n  features { ltv: profile.ltv }\nend\nrule scored when ping then send log { churn: score("churn") } end\n' > "$work/churn.rules"
+printf 'scorers:\n  churn: {type: http, url: "http://127.0.0.1:9/score", default: 0.5}\n' > "$work/http.yaml"
+cat > "$work/scores.ndjson" <<'EOF2'
+{"user": "u1", "model": "churn", "time": "2026-03-01T10:00:00Z", "score": 0.25}
+{"user": "u1", "model": "churn", "time": "2026-03-01T12:00:00Z", "score": 0.75}
+EOF2
+cat > "$work/pings.ndjson" <<'EOF2'
+{"event": "ping", "user": "u1", "id": "p1", "time": "2026-03-01T09:00:00Z"}
+{"event": "ping", "user": "u1", "id": "p2", "time": "2026-03-01T10:00:00Z"}
+{"event": "ping", "user": "u1", "id": "p3", "time": "2026-03-01T11:59:59Z"}
+{"event": "ping", "user": "u1", "id": "p4", "time": "2026-03-01T12:00:00Z"}
+{"event": "ping", "user": "u2", "id": "p5", "time": "2026-03-01T12:00:00Z"}
+EOF2
+out=$("$spur" replay --rules "$work/churn.rules" --config "$work/http.yaml" --scores "$work/scores.ndjson" "$work/pings.ndjson" 2>"$work/err")
+expect "recorded scores" "$(echo "$out" | grep -o '"scores":{[^}]*}*' | tr '\n' ' ')" \
+  '"scores":{"churn":{"value":0.5,"default":true}} "scores":{"churn":0.25} "scores":{"churn":0.25} "scores":{"churn":0.75} "scores":{"churn":{"value":0.5,"default":true}} '
+expect "the payload gets the default's value" "$(echo "$out" | head -1 | grep -o '"payload":{[^}]*}')" '"payload":{"churn":0.5}'
+out=$("$spur" replay --rules "$work/churn.rules" --config "$work/http.yaml" "$work/pings.ndjson" 2>"$work/err")
+expect "no scores file: every score is the default" "$(echo "$out" | grep -c '"default":true')" 5
+expect "no scores file: a warning says so" "$(grep -c 'scorers.churn: this build does not call http scorers yet' "$work/err")" 1
+"$spur" replay --rules "$work/churn.rules" --scores "$work/scores.ndjson" "$work/pings.ndjson" >/dev/null 2>&1
+expect "--scores without --config exit 2" "$?" 2
+echo '{"user": "u1", "model": "churn", "time": "yesterday", "score": 1}' > "$work/bad-scores.ndjson"
+"$spur" replay --rules "$work/churn.rules" --config "$work/http.yaml" --scores "$work/bad-scores.ndjson" "$work/pings.ndjson" >/dev/null 2>"$work/err"
+expect "bad scores file exit 2" "$?" 2
+expect "bad scores file names the line" "$(grep -c 'bad-scores.ndjson:1: needs "time"' "$work/err")" 1
+
+# spur test reads the same scores through `scores:`, next to `config:`.
+cat > "$work/churn.test.yaml" <<'EOF2'
+rules: [churn.rules]
+config: http.yaml
+scores: scores.ndjson
+tests:
+  - name: recorded, then default
+    events:
+      - {event: ping, user: u1, time: "2026-03-01T10:30:00Z"}
+      - {event: ping, user: u2, time: "2026-03-01T10:30:00Z"}
+    expect:
+      - {rule: scored, user: u1, scores: {churn: 0.25}}
+      - {rule: scored, user: u2, scores: {churn: {value: 0.5, default: true}}}
+EOF2
+expect "spur test with scores" "$("$spur" test "$work/churn.test.yaml" 2>&1 | tail -1)" "1 passed, 0 failed"
+
 # The demo events through the example rules, drained.
 "$spur" replay --rules rules/examples --drain rules/examples/demo-events.ndjson > "$work/demo" 2>/dev/null
 same_file "demo firings" "$work/demo" "$golden/demo.expected.ndjson"
