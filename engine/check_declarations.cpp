@@ -176,6 +176,13 @@ void Checker::check_holdout(double percent, Span span) {
 }
 
 void Checker::check_decl(const ast::Group& g) {
+  // A group's `by` reads the trigger of whichever of its rules fires, through `event`.
+  Scope key_scope;
+  key_scope.place = Scope::Place::kKey;
+  key_scope.has_event = true;
+  for (const ast::GroupOption& o : g.options) {
+    if (o.by) expr(*o.by, key_scope);
+  }
   bool exclusive = false;
   bool cooldown = false;
   bool holdout = false;
@@ -317,6 +324,11 @@ void Checker::check_decl(const ast::Rule& r) {
     diagnostics_.warning(
         pending->span, "`pending` has no effect: rule `" + r.name.text + "` does not wait",
         "it applies to rules with a future pattern such as `no purchase within 24h`");
+  }
+  Scope key_scope = scope;
+  key_scope.place = Scope::Place::kKey;
+  for (const ast::RuleOption& o : r.options) {
+    if (o.by) expr(*o.by, key_scope);
   }
   Scope action_scope = scope;
   action_scope.place = Scope::Place::kAction;

@@ -461,6 +461,12 @@ void Checker::future_not_allowed(const Expr& e, const Scope& scope) {
       message = "future patterns cannot appear in model features";
       hint = "features are computed now; use a past window such as `count(purchase in last 7d)`";
       break;
+    case Scope::Place::kKey:
+      message = "future patterns cannot appear in `by`";
+      hint =
+          "the key is computed when the rule fires: use the trigger's properties, as in "
+          "`cooldown 7d by event.category`";
+      break;
     case Scope::Place::kAction:
       message = "future patterns cannot appear in actions";
       hint = "actions run when the rule fires; put the pattern in the rule's condition";

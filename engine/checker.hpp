@@ -18,7 +18,7 @@ namespace spur {
 // Where an expression stands; it decides which names are in scope and whether future
 // patterns and object literals are allowed.
 struct Scope {
-  enum class Place : uint8_t { kRule, kDecide, kSegment, kFeature, kAction };
+  enum class Place : uint8_t { kRule, kDecide, kSegment, kFeature, kAction, kKey };
   Place place = Place::kRule;
   bool has_event = false;  // `event` and the alias name the trigger
   std::string_view alias;

@@ -170,6 +170,9 @@ class Compiler {
   uint32_t past(const Expr& e, const Scope& scope);
   Value literal(const Expr& e) const;
   std::vector<LimitSpec> limits(const std::vector<ast::Limit>& written);
+  // The keys of a cooldown's and limits' `by` (null: none), compiled in `scope`.
+  RestrictionKeys restriction_keys(const Expr* cooldown, const std::vector<const Expr*>& limits,
+                                   const Scope& scope);
 
   void declaration(const ast::Const& c) { consts_[c.name.text] = literal(c.value); }
   void declaration(const ast::Group& g);
@@ -225,6 +228,13 @@ class Compiler {
   std::vector<RuleIndexing> rule_indexing_;  // per rule
   std::unordered_map<std::string, Value> consts_;
   std::unordered_map<std::string, int32_t> groups_;
+  // Per group, the `by` expressions of its cooldown and limits (null: none), which each
+  // of its rules compiles in its own scope. They point into the rule set being compiled.
+  struct GroupKeys {
+    const Expr* cooldown = nullptr;
+    std::vector<const Expr*> limits;
+  };
+  std::vector<GroupKeys> group_keys_;
 };
 
 Value Compiler::literal(const Expr& e) const {
@@ -399,14 +409,34 @@ std::vector<LimitSpec> Compiler::limits(const std::vector<ast::Limit>& written) 
   return out;
 }
 
+RestrictionKeys Compiler::restriction_keys(const Expr* cooldown,
+                                           const std::vector<const Expr*>& limits,
+                                           const Scope& scope) {
+  RestrictionKeys keys;
+  if (cooldown != nullptr) keys.cooldown = expr(*cooldown, scope);
+  if (std::none_of(limits.begin(), limits.end(), [](const Expr* e) { return e != nullptr; }))
+    return keys;
+  for (const Expr* by : limits)
+    keys.limits.push_back(by != nullptr ? expr(*by, scope) : kNoNode);
+  return keys;
+}
+
 void Compiler::declaration(const ast::Group& g) {
   CompiledGroup group;
   group.name = g.name.text;
   std::vector<ast::Limit> written;
+  GroupKeys& keys = group_keys_.emplace_back();
   for (const ast::GroupOption& o : g.options) {
+    const Expr* by = o.by ? &*o.by : nullptr;
     if (o.kind == ast::GroupOptionKind::kExclusive) group.exclusive = true;
-    if (o.kind == ast::GroupOptionKind::kCooldown) group.cooldown_ms = o.cooldown.ms;
-    if (o.kind == ast::GroupOptionKind::kLimit) written.push_back(o.limit);
+    if (o.kind == ast::GroupOptionKind::kCooldown) {
+      group.cooldown_ms = o.cooldown.ms;
+      keys.cooldown = by;
+    }
+    if (o.kind == ast::GroupOptionKind::kLimit) {
+      written.push_back(o.limit);
+      keys.limits.push_back(by);
+    }
     if (o.kind == ast::GroupOptionKind::kHoldout) group.holdout_bp = basis_points(o.holdout);
   }
   group.limits = limits(written);
@@ -491,6 +521,8 @@ void Compiler::declaration(const ast::Rule& r) {
   rule.name = r.name.text;
   rule_slots_.clear();
   std::vector<ast::Limit> written;
+  const Expr* cooldown_by = nullptr;
+  std::vector<const Expr*> limits_by;
   for (const ast::RuleOption& o : r.options) {
     switch (o.kind) {
       case ast::RuleOptionKind::kPriority:
@@ -502,9 +534,11 @@ void Compiler::declaration(const ast::Rule& r) {
         break;
       case ast::RuleOptionKind::kCooldown:
         rule.cooldown_ms = o.cooldown.ms;
+        cooldown_by = o.by ? &*o.by : nullptr;
         break;
       case ast::RuleOptionKind::kLimit:
         written.push_back(o.limit);
+        limits_by.push_back(o.by ? &*o.by : nullptr);
         break;
       case ast::RuleOptionKind::kPending:
         rule.pending = o.name.text == "first"  ? PendingMode::kFirst
@@ -526,6 +560,11 @@ void Compiler::declaration(const ast::Rule& r) {
   for (const ast::EventName& event : r.trigger.events)
     rule.triggers.push_back(event.text);
   const Scope scope{r.trigger.alias ? r.trigger.alias->text : std::string(), false};
+  rule.keys = restriction_keys(cooldown_by, limits_by, scope);
+  if (rule.group >= 0) {
+    const GroupKeys& group = group_keys_[static_cast<size_t>(rule.group)];
+    rule.group_keys = restriction_keys(group.cooldown, group.limits, scope);
+  }
 
   std::string when_text;
   for (const std::string& trigger : rule.triggers)

@@ -50,43 +50,60 @@ void trim_firings(FiringTimes& times, int64_t at, int64_t keep_ms) {
     times.pop_front();
 }
 
-// How long firing times are kept for `cooldown` and `limits`; a limit per session keeps
-// them for `session_reach`, the longest a session can look back.
-int64_t longest(const std::optional<int64_t>& cooldown, const std::vector<LimitSpec>& limits,
-                int64_t session_reach) {
-  int64_t keep = cooldown.value_or(0);
-  for (const LimitSpec& l : limits)
-    keep = std::max(keep, l.period_ms == LimitSpec::kPerSession ? session_reach : l.period_ms);
+// How long a limit looks back at firing times; a limit per session, `session_reach`:
+// the longest a session can.
+int64_t reach_of(const LimitSpec& limit, int64_t session_reach) {
+  return limit.period_ms == LimitSpec::kPerSession ? session_reach : limit.period_ms;
+}
+
+// How long the firing times counted per user only (those of the cooldown and limits
+// without `by`) are kept.
+int64_t unkeyed_keep(const std::optional<int64_t>& cooldown, const std::vector<LimitSpec>& limits,
+                     const RestrictionKeys& keys, int64_t session_reach) {
+  int64_t keep = keys.cooldown == kNoNode ? cooldown.value_or(0) : 0;
+  for (size_t i = 0; i < limits.size(); ++i) {
+    if (keys.limit(i) == kNoNode) keep = std::max(keep, reach_of(limits[i], session_reach));
+  }
   return keep;
 }
 
-// Whether a cooldown or a limit over `times` blocks a firing at `at`.
+// Whether a cooldown over `times` blocks a firing at `at`.
 bool cooling(const FiringTimes* times, const std::optional<int64_t>& cooldown, int64_t at) {
   return cooldown && times && !times->empty() && at < times->back() + *cooldown;
 }
-// `session`: the session a trigger at `at` sees (empty when there is none), for limits
-// per session.
-bool limited(const FiringTimes* times, const std::vector<LimitSpec>& limits, int64_t at,
-             const Session& session) {
+// Whether a limit over `times` does. `session`: the session a trigger at `at` sees
+// (empty when there is none), for a limit per session.
+bool limited(const FiringTimes* times, const LimitSpec& l, int64_t at, const Session& session) {
   if (times == nullptr) return false;
-  for (const LimitSpec& l : limits) {
-    const bool per_session = l.period_ms == LimitSpec::kPerSession;
-    const auto in_window = std::count_if(times->begin(), times->end(), [&](int64_t t) {
-      return per_session ? t >= session.begin && t <= session.end : t > at - l.period_ms && t <= at;
-    });
-    if (in_window >= l.count) return true;
-  }
-  return false;
+  const bool per_session = l.period_ms == LimitSpec::kPerSession;
+  const auto in_window = std::count_if(times->begin(), times->end(), [&](int64_t t) {
+    return per_session ? t >= session.begin && t <= session.end : t > at - l.period_ms && t <= at;
+  });
+  return in_window >= l.count;
 }
 
-using TimesByKey = std::vector<std::pair<uint32_t, FiringTimes>>;
-const FiringTimes* times_of(const TimesByKey& all, uint32_t key) {
+const FiringTimes* keyed_times_of(const std::vector<KeyedFiringTimes>& all, uint32_t owner,
+                                  uint32_t restriction, const Value& key) {
+  for (const KeyedFiringTimes& k : all) {
+    if (k.owner == owner && k.restriction == restriction && equal(k.key, key)) return &k.times;
+  }
+  return nullptr;
+}
+FiringTimes& keyed_times_for(std::vector<KeyedFiringTimes>& all, uint32_t owner,
+                             uint32_t restriction, Value key) {
+  for (KeyedFiringTimes& k : all) {
+    if (k.owner == owner && k.restriction == restriction && equal(k.key, key)) return k.times;
+  }
+  return all.emplace_back(KeyedFiringTimes{owner, restriction, std::move(key), {}}).times;
+}
+
+const FiringTimes* times_of(const TimesByOwner& all, uint32_t key) {
   for (const auto& [k, times] : all) {
     if (k == key) return &times;
   }
   return nullptr;
 }
-FiringTimes& times_for(TimesByKey& all, uint32_t key) {
+FiringTimes& times_for(TimesByOwner& all, uint32_t key) {
   for (auto& [k, times] : all) {
     if (k == key) return times;
   }
@@ -769,48 +786,112 @@ Session Engine::session_for_limits(const UserState& u, int64_t at) const {
   return session_at(u, at, config_.session_gap_ms, config_.session_max_ms);
 }
 
-std::optional<SuppressReason> Engine::blocked(const UserState& u, const CompiledRule& rule,
-                                              int64_t at) const {
+std::optional<SuppressReason> Engine::blocked(const User& user, const CompiledRule& rule,
+                                              TriggerView trigger, int64_t at) const {
   if (!rule.restricted) return std::nullopt;
-  const UserActivity* activity = u.activity.get();
-  if (rule.cooldown_ms || !rule.limits.empty()) {
+  const UserActivity* activity = user.second.activity.get();
+  if (activity != nullptr) {
     const auto index = static_cast<uint32_t>(&rule - program_->rules.data());
-    const FiringTimes* times = activity ? times_of(activity->rule_firings, index) : nullptr;
-    if (cooling(times, rule.cooldown_ms, at)) return SuppressReason::kCooldown;
-    if (limited(times, rule.limits, at, session_for_limits(u, at))) return SuppressReason::kLimit;
+    const Restrictions own{rule.cooldown_ms,
+                           rule.limits,
+                           rule.keys,
+                           index,
+                           activity->rule_firings,
+                           activity->rule_keyed_firings};
+    if (const auto reason = restriction_blocks(user, own, trigger, at)) {
+      return *reason == Blocked::kCooldown ? SuppressReason::kCooldown : SuppressReason::kLimit;
+    }
+    if (rule.group >= 0) {
+      const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
+      const Restrictions group_own{group.cooldown_ms,       group.limits,
+                                   rule.group_keys,         static_cast<uint32_t>(rule.group),
+                                   activity->group_firings, activity->group_keyed_firings};
+      if (const auto reason = restriction_blocks(user, group_own, trigger, at)) {
+        return *reason == Blocked::kCooldown ? SuppressReason::kGroupCooldown
+                                             : SuppressReason::kGroupLimit;
+      }
+    }
   }
-  if (rule.group < 0) return std::nullopt;
-  const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
-  const FiringTimes* group_times =
-      activity ? times_of(activity->group_firings, static_cast<uint32_t>(rule.group)) : nullptr;
-  if (cooling(group_times, group.cooldown_ms, at)) return SuppressReason::kGroupCooldown;
-  if (limited(group_times, group.limits, at, session_for_limits(u, at)))
-    return SuppressReason::kGroupLimit;
-  if (group.exclusive &&
+  if (rule.group >= 0 && program_->groups[static_cast<size_t>(rule.group)].exclusive &&
       std::find(fired_groups_.begin(), fired_groups_.end(), rule.group) != fired_groups_.end())
     return SuppressReason::kExclusive;
   return std::nullopt;
 }
 
-void Engine::note_firing(UserState& u, const Activation& a, int64_t at) {
+std::optional<Engine::Blocked> Engine::restriction_blocks(const User& user, const Restrictions& r,
+                                                          TriggerView trigger, int64_t at) const {
+  // The times restriction `n` (0: the cooldown, i + 1: limit i) counts: the owner's, or
+  // with a `by`, those of the key's value at this activation.
+  const auto times = [&](uint32_t n, uint32_t key) -> const FiringTimes* {
+    if (key == kNoNode) return times_of(r.times, r.owner);
+    return keyed_times_of(r.keyed, r.owner, n, evaluate(context(user, trigger, at), key));
+  };
+  if (r.cooldown_ms && cooling(times(0, r.keys.cooldown), r.cooldown_ms, at))
+    return Blocked::kCooldown;
+  for (size_t i = 0; i < r.limits.size(); ++i) {
+    const FiringTimes* counted = times(static_cast<uint32_t>(i + 1), r.keys.limit(i));
+    if (limited(counted, r.limits[i], at, session_for_limits(user.second, at)))
+      return Blocked::kLimit;
+  }
+  return std::nullopt;
+}
+
+void Engine::note_firing(User& user, const Activation& a, TriggerView trigger, int64_t at) {
+  UserState& u = user.second;
   const CompiledRule& rule = program_->rules[a.rule];
+  if (rule.cooldown_ms || !rule.limits.empty()) {
+    note_restricted(user,
+                    {rule.cooldown_ms, rule.limits, rule.keys, a.rule, u.active().rule_firings,
+                     u.active().rule_keyed_firings},
+                    trigger, at);
+  }
+  if (rule.group >= 0) {
+    const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
+    if (group.cooldown_ms || !group.limits.empty()) {
+      note_restricted(
+          user,
+          {group.cooldown_ms, group.limits, rule.group_keys, static_cast<uint32_t>(rule.group),
+           u.active().group_firings, u.active().group_keyed_firings},
+          trigger, at);
+    }
+    fired_groups_.push_back(rule.group);
+  }
+  if (u.activity && u.activity->holds_numbers()) note_numbered(u);
+}
+
+void Engine::note_restricted(const User& user, const NotedRestrictions& r, TriggerView trigger,
+                             int64_t at) {
+  const std::optional<int64_t>& cooldown_ms = r.cooldown_ms;
+  const std::vector<LimitSpec>& limits = r.limits;
+  const RestrictionKeys& keys = r.keys;
+  const uint32_t owner = r.owner;
+  std::vector<KeyedFiringTimes>& keyed = r.keyed;
   // Firing times are kept only where a cooldown or a limit will look at them.
   const int64_t session_reach = config_.session_max_ms + config_.session_gap_ms;
-  if (const int64_t keep = longest(rule.cooldown_ms, rule.limits, session_reach); keep > 0) {
-    FiringTimes& times = times_for(u.active().rule_firings, a.rule);
-    times.push_back(at);
-    trim_firings(times, at, keep);
-    note_numbered(u);
+  if (const int64_t keep = unkeyed_keep(cooldown_ms, limits, keys, session_reach); keep > 0) {
+    FiringTimes& owned = times_for(r.times, owner);
+    owned.push_back(at);
+    trim_firings(owned, at, keep);
   }
-  if (rule.group < 0) return;
-  const CompiledGroup& group = program_->groups[static_cast<size_t>(rule.group)];
-  if (const int64_t keep = longest(group.cooldown_ms, group.limits, session_reach); keep > 0) {
-    FiringTimes& times = times_for(u.active().group_firings, static_cast<uint32_t>(rule.group));
-    times.push_back(at);
-    trim_firings(times, at, keep);
-    note_numbered(u);
+  if (!keys.any()) return;
+  const auto note_keyed = [&](uint32_t n, uint32_t key) {
+    keyed_times_for(keyed, owner, n, evaluate(context(user, trigger, at), key)).push_back(at);
+  };
+  if (keys.cooldown != kNoNode) note_keyed(0, keys.cooldown);
+  for (size_t i = 0; i < limits.size(); ++i) {
+    if (keys.limit(i) != kNoNode) note_keyed(static_cast<uint32_t>(i + 1), keys.limit(i));
   }
-  fired_groups_.push_back(rule.group);
+  // The owner's keys whose times no restriction looks at any more are dropped, so a user
+  // keeps one entry per key value fired within the longest cooldown or limit.
+  std::erase_if(keyed, [&](KeyedFiringTimes& k) {
+    if (k.owner != owner) return false;
+    const int64_t keep = k.restriction == 0 ? cooldown_ms.value_or(0)
+                         : k.restriction - 1 < limits.size()
+                             ? reach_of(limits[k.restriction - 1], session_reach)
+                             : 0;
+    trim_firings(k.times, at, keep);
+    return k.times.empty();
+  });
 }
 
 void Engine::run_agenda(User& user, int64_t at, bool sorted, int level, Cascade& cascade) {
@@ -826,13 +907,13 @@ void Engine::run_agenda(User& user, int64_t at, bool sorted, int level, Cascade&
   for (const Activation& a : activations_) {
     const CompiledRule& rule = program_->rules[a.rule];
     const TriggerView trigger = a.match ? unpack(*a.match, user) : a.trigger;
-    if (const auto reason = blocked(user.second, rule, at)) {
+    if (const auto reason = blocked(user, rule, trigger, at)) {
       ++rule_counts_[a.rule].suppressed;
       listener_.on_suppressed(
           {*reason, rule.name, user.first, at, trigger.event->id, rule.priority});
       continue;
     }
-    if (rule.restricted) note_firing(user.second, a, at);
+    if (rule.restricted) note_firing(user, a, trigger, at);
     fire(user, a.rule, trigger, at, level, cascade);
   }
 }

@@ -312,10 +312,34 @@ class Engine {
   void run_agenda(User& user, int64_t at, bool sorted, int level, Cascade& cascade);
   // The session a trigger at `at` sees, for limits per session (empty without them).
   Session session_for_limits(const UserState& u, int64_t at) const;
-  std::optional<SuppressReason> blocked(const UserState& u, const CompiledRule& rule,
-                                        int64_t at) const;
-  // Keeps what the cooldowns and limits of a restricted rule will look at.
-  void note_firing(UserState& u, const Activation& a, int64_t at);
+  // Why the rule may not fire for this activation (section 14's order of reasons), if
+  // it may not. `trigger` is what `by` keys read.
+  std::optional<SuppressReason> blocked(const User& user, const CompiledRule& rule,
+                                        TriggerView trigger, int64_t at) const;
+  // The cooldown and limits of a rule or a group, and the firing times they count.
+  struct Restrictions {
+    const std::optional<int64_t>& cooldown_ms;
+    const std::vector<LimitSpec>& limits;
+    const RestrictionKeys& keys;
+    uint32_t owner;  // the rule or the group
+    const TimesByOwner& times;
+    const std::vector<KeyedFiringTimes>& keyed;
+  };
+  struct NotedRestrictions {
+    const std::optional<int64_t>& cooldown_ms;
+    const std::vector<LimitSpec>& limits;
+    const RestrictionKeys& keys;
+    uint32_t owner;
+    TimesByOwner& times;
+    std::vector<KeyedFiringTimes>& keyed;
+  };
+  enum class Blocked : uint8_t { kCooldown, kLimit };
+  std::optional<Blocked> restriction_blocks(const User& user, const Restrictions& r,
+                                            TriggerView trigger, int64_t at) const;
+  // Keeps what the cooldowns and limits of a restricted rule and its group will look at.
+  void note_firing(User& user, const Activation& a, TriggerView trigger, int64_t at);
+  void note_restricted(const User& user, const NotedRestrictions& r, TriggerView trigger,
+                       int64_t at);
   // Lists `u` in numbered_users_ after its state was given numbers, unless it is listed.
   void note_numbered(UserState& u) {
     if (u.numbered) return;

@@ -8,6 +8,7 @@
 // indices into `past` and rules' `futures`.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -130,6 +131,18 @@ struct LimitSpec {
   int64_t period_ms = 0;
 };
 
+// `by EXPR` of a cooldown and of each limit (language.md section 14): the node of the
+// key a firing is counted under, or kNoNode: counted per user only.
+struct RestrictionKeys {
+  uint32_t cooldown = kNoNode;
+  std::vector<uint32_t> limits;  // per limit, in the limits' order; empty when none has one
+  bool any() const {
+    return cooldown != kNoNode ||
+           std::any_of(limits.begin(), limits.end(), [](uint32_t n) { return n != kNoNode; });
+  }
+  uint32_t limit(size_t i) const { return i < limits.size() ? limits[i] : kNoNode; }
+};
+
 enum class PendingMode : uint8_t { kLatest, kFirst, kEach };
 
 struct CompiledAction {
@@ -187,6 +200,10 @@ struct alignas(64) CompiledRule {
   std::vector<FuturePattern> futures;
   std::optional<int64_t> cooldown_ms;
   std::vector<LimitSpec> limits;
+  RestrictionKeys keys;
+  // The keys of its group's cooldown and limits, compiled in this rule's scope: each rule
+  // of the group evaluates them over its own trigger.
+  RestrictionKeys group_keys;
   // `holdout P%` in basis points (0: none): a user whose holdout bucket is below it is
   // held out. A rule with a holdout is never one of constant actions.
   uint32_t holdout_bp = 0;

@@ -57,6 +57,15 @@ void remap_times(std::vector<std::pair<uint32_t, FiringTimes>>& times,
   times = std::move(kept);
 }
 
+// Keyed times follow their rule or group by name, as the others do; a restriction's
+// number stays, so a reload that reorders a rule's limits moves their counts with the
+// positions (docs/server.md, "Reload").
+void remap_keyed(std::vector<KeyedFiringTimes>& keyed, const std::vector<int64_t>& map) {
+  std::erase_if(keyed, [&](const KeyedFiringTimes& k) { return map[k.owner] == kGone; });
+  for (KeyedFiringTimes& k : keyed)
+    k.owner = static_cast<uint32_t>(map[k.owner]);
+}
+
 }  // namespace
 
 std::shared_ptr<const ProgramSwap> prepare_swap(std::shared_ptr<const Program> before,
@@ -141,6 +150,8 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       UserActivity& activity = *u.activity;
       remap_times(activity.rule_firings, swap.rules);
       remap_times(activity.group_firings, swap.groups);
+      remap_keyed(activity.rule_keyed_firings, swap.rules);
+      remap_keyed(activity.group_keyed_firings, swap.groups);
       std::vector<uint32_t> segments;
       for (const uint32_t s : activity.segments) {
         if (swap.segments[s] != kGone) segments.push_back(static_cast<uint32_t>(swap.segments[s]));
@@ -148,9 +159,7 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       std::sort(segments.begin(), segments.end());
       activity.segments = std::move(segments);
     }
-    u.numbered = !u.pending.empty() || (u.activity && (!u.activity->rule_firings.empty() ||
-                                                       !u.activity->group_firings.empty() ||
-                                                       !u.activity->segments.empty()));
+    u.numbered = !u.pending.empty() || (u.activity && u.activity->holds_numbers());
     return !u.numbered;
   });
 

@@ -25,6 +25,16 @@ void append_numbered_times(std::string& out,
   }
 }
 
+void append_keyed_times(std::string& out, const std::vector<KeyedFiringTimes>& all) {
+  append_varint(out, all.size());
+  for (const KeyedFiringTimes& k : all) {
+    append_varint(out, k.owner);
+    append_varint(out, k.restriction);
+    append_value_bytes(out, k.key);
+    append_times(out, k.times);
+  }
+}
+
 void append_match(std::string& out, const PendingContents& m) {
   append_varint(out, m.id);
   append_varint(out, m.rule);
@@ -57,6 +67,16 @@ void read_numbered_times(BytesReader& in, std::vector<std::pair<uint32_t, Firing
   for (auto& [number, times] : out) {
     number = in.number();
     read_times(in, times);
+  }
+}
+
+void read_keyed_times(BytesReader& in, std::vector<KeyedFiringTimes>& out) {
+  out.resize(in.count());
+  for (KeyedFiringTimes& k : out) {
+    k.owner = in.number();
+    k.restriction = in.number();
+    k.key = in.value();
+    read_times(in, k.times);
   }
 }
 
@@ -129,6 +149,11 @@ void append_user_bytes(std::string& out, const UserState& user) {
   }
   append_numbered_times(out, a->rule_firings);
   append_numbered_times(out, a->group_firings);
+  // Written only when there are some, so that a checkpoint without keyed times has the
+  // bytes of the versions before them (read_user_bytes takes both).
+  if (a->rule_keyed_firings.empty() && a->group_keyed_firings.empty()) return;
+  append_keyed_times(out, a->rule_keyed_firings);
+  append_keyed_times(out, a->group_keyed_firings);
 }
 
 void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& contents,
@@ -157,6 +182,10 @@ void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& c
     }
     read_numbered_times(in, a.rule_firings);
     read_numbered_times(in, a.group_firings);
+    if (!in.at_end()) {
+      read_keyed_times(in, a.rule_keyed_firings);
+      read_keyed_times(in, a.group_keyed_firings);
+    }
   }
   in.finish();
 }

@@ -38,6 +38,7 @@ class BytesReader {
   // A rule, group, segment, node or slot number.
   uint32_t number();
   size_t count();
+  bool at_end() const { return p_ == end_; }
   // Throws unless every byte was read.
   void finish() const;
 

@@ -29,6 +29,18 @@ struct HistoryEntry {
 // Firing times of a rule or group for one user, oldest first, kept as long as a limit
 // or cooldown can still look at them.
 using FiringTimes = Fifo<int64_t>;
+// Per rule or group (its number), its firing times.
+using TimesByOwner = std::vector<std::pair<uint32_t, FiringTimes>>;
+
+// Firing times of a rule or group counted per value of a `by` key (language.md section
+// 14): those of its cooldown (restriction 0) or of its limit i (restriction i + 1) for
+// one value of the key.
+struct KeyedFiringTimes {
+  uint32_t owner = 0;  // the rule, or the group
+  uint32_t restriction = 0;
+  Value key;
+  FiringTimes times;
+};
 
 // What only segments, windows over past events, sessions, cooldowns and limits keep
 // about a user: made when first needed, so that a user whom no such rule has seen (every
@@ -39,8 +51,14 @@ struct UserActivity {
   Fifo<int64_t> input_times;       // handled times of input events, for sessions
   // Per event name that some past pattern looks back at: its events within the horizon.
   std::vector<std::pair<std::string, Fifo<HistoryEntry>>> history;
-  std::vector<std::pair<uint32_t, FiringTimes>> rule_firings;   // rule -> times
-  std::vector<std::pair<uint32_t, FiringTimes>> group_firings;  // group -> times
+  TimesByOwner rule_firings;                         // rule -> times
+  TimesByOwner group_firings;                        // group -> times
+  std::vector<KeyedFiringTimes> rule_keyed_firings;  // for cooldowns and limits with `by`
+  std::vector<KeyedFiringTimes> group_keyed_firings;
+  bool holds_numbers() const {
+    return !rule_firings.empty() || !group_firings.empty() || !rule_keyed_firings.empty() ||
+           !group_keyed_firings.empty() || !segments.empty();
+  }
 };
 
 // What the embedding application keeps per user beside the engine's state (the server:

@@ -141,11 +141,15 @@ struct Limit {
   bool per_session = false;  // `limit N per session` (language.md section 14)
 };
 
+// `by EXPR` after a cooldown or a limit (language.md section 14); none: per user only.
+using RestrictionKey = std::optional<Expr>;
+
 struct GroupOption {
   GroupOptionKind kind = GroupOptionKind::kExclusive;
   Span span;  // the option's keyword
   Duration cooldown;
   Limit limit;
+  RestrictionKey by;   // of the cooldown or the limit
   double holdout = 0;  // percent as written: 10 for `10%`
   Span value_span;     // the holdout's percent
 };
@@ -200,6 +204,7 @@ struct RuleOption {
   Name name;        // kGroup: the group; kPending: the mode as written
   Duration cooldown;
   Limit limit;
+  RestrictionKey by;  // of the cooldown or the limit
   TimeOfDay quiet_from, quiet_to;
   double holdout = 0;  // percent as written: 10 for `10%`
 };

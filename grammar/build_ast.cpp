@@ -103,6 +103,8 @@ class Builder {
   ast::Trigger trigger_of(const Node& n);
   ast::Action action_of(const Node& n);
   ast::Limit limit_of(const Node& count, const Node& period);
+  // The `by EXPR` of a cooldown or limit option: its child at `at`, when there is one.
+  ast::RestrictionKey key_of(const Node& option, size_t at);
 
   const char* base_;
   uint32_t file_;
@@ -470,6 +472,11 @@ ast::Limit Builder::limit_of(const Node& count, const Node& period) {
   return ast::Limit{integer_value(count), span(count), duration_value(period), false};
 }
 
+ast::RestrictionKey Builder::key_of(const Node& option, size_t at) {
+  if (option.children.size() <= at) return std::nullopt;
+  return expr_of(*option.children[at]);
+}
+
 ast::Group Builder::group_decl_of(const Node& n) {
   ast::Group g;
   g.name = name(*n.children[0]);
@@ -483,9 +490,11 @@ ast::Group Builder::group_decl_of(const Node& n) {
     if (option.is_type<group_cooldown>()) {
       o.kind = ast::GroupOptionKind::kCooldown;
       o.cooldown = duration_value(*option.children[0]);
+      o.by = key_of(option, 1);
     } else if (option.is_type<group_limit>()) {
       o.kind = ast::GroupOptionKind::kLimit;
       o.limit = limit_of(*option.children[0], *option.children[1]);
+      o.by = key_of(option, 2);
     } else if (option.is_type<group_holdout>()) {
       o.kind = ast::GroupOptionKind::kHoldout;
       o.holdout = number_value(*option.children[0]);
@@ -533,9 +542,11 @@ ast::RuleOption Builder::rule_option_of(const Node& n) {
   } else if (n.is_type<option_cooldown>()) {
     o.kind = RuleOptionKind::kCooldown;
     o.cooldown = duration_value(*n.children[0]);
+    o.by = key_of(n, 1);
   } else if (n.is_type<option_limit>()) {
     o.kind = RuleOptionKind::kLimit;
     o.limit = limit_of(*n.children[0], *n.children[1]);
+    o.by = key_of(n, 2);
   } else if (n.is_type<option_disabled>()) {
     o.kind = RuleOptionKind::kDisabled;
   } else if (n.is_type<option_quiet>()) {

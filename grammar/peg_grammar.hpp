@@ -295,6 +295,8 @@ struct per_word : tok<kw_per> {};
 struct session_period : tok<kw_session> {};
 struct limit_period : sor<session_period, duration_value> {};
 struct limit_clause : seq<must<integer_value>, must<per_word>, must<limit_period>> {};
+// `by EXPR` after a cooldown or a limit (language.md section 14): counted per value.
+struct restriction_key : seq<tok<kw_by>, must<condition>> {};
 
 struct literal_list;
 struct negative_number : seq<one<'-'>, number> {};
@@ -309,8 +311,8 @@ struct const_value : tok<const_literal> {};
 struct const_decl : seq<tok<kw_const>, must<decl_name>, must<const_equals>, must<const_value>> {};
 
 struct group_exclusive : tok<kw_exclusive> {};
-struct group_cooldown : seq<tok<kw_cooldown>, must<duration_value>> {};
-struct group_limit : seq<tok<kw_limit>, limit_clause> {};
+struct group_cooldown : seq<tok<kw_cooldown>, must<duration_value>, opt<restriction_key>> {};
+struct group_limit : seq<tok<kw_limit>, limit_clause, opt<restriction_key>> {};
 struct group_holdout : seq<tok<kw_holdout>, must<percent_value>> {};
 struct group_end : tok<kw_end> {};
 struct group_decl
@@ -341,8 +343,8 @@ struct pending_mode : tok<word> {};
 struct group_ref : tok<ident> {};
 struct option_priority : seq<tok<kw_priority>, must<integer_value>> {};
 struct option_group : seq<tok<kw_group>, must<group_ref>> {};
-struct option_cooldown : seq<tok<kw_cooldown>, must<duration_value>> {};
-struct option_limit : seq<tok<kw_limit>, limit_clause> {};
+struct option_cooldown : seq<tok<kw_cooldown>, must<duration_value>, opt<restriction_key>> {};
+struct option_limit : seq<tok<kw_limit>, limit_clause, opt<restriction_key>> {};
 struct option_pending : seq<tok<kw_pending>, must<pending_mode>> {};
 struct option_disabled : tok<kw_disabled> {};
 struct option_quiet : seq<tok<kw_quiet>, must<time_of_day>, must<quiet_dots>, must<time_of_day>> {};

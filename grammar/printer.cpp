@@ -254,10 +254,12 @@ class Printer {
           out += "  exclusive\n";
           break;
         case ast::GroupOptionKind::kCooldown:
-          out += "  cooldown " + o.cooldown.text + "\n";
+          out += "  cooldown " + o.cooldown.text;
+          key(o.by);
           break;
         case ast::GroupOptionKind::kLimit:
           limit(o.limit);
+          key(o.by);
           break;
         case ast::GroupOptionKind::kHoldout:
           out += "  holdout " + lexical::format_number(o.holdout) + "%\n";
@@ -267,8 +269,16 @@ class Printer {
     out += "end\n";
   }
 
+  // Without the line's end, which key() writes after the `by` it may add.
   void limit(const ast::Limit& l) {
-    out += "  limit " + std::to_string(l.count) + " per " + l.period.text + "\n";
+    out += "  limit " + std::to_string(l.count) + " per " + l.period.text;
+  }
+  void key(const ast::RestrictionKey& by) {
+    if (by) {
+      out += " by ";
+      expr(*by);
+    }
+    out += '\n';
   }
 
   void decl(const ast::Segment& s) {
@@ -312,10 +322,12 @@ class Printer {
           out += "  group " + o.name.text + "\n";
           break;
         case RuleOptionKind::kCooldown:
-          out += "  cooldown " + o.cooldown.text + "\n";
+          out += "  cooldown " + o.cooldown.text;
+          key(o.by);
           break;
         case RuleOptionKind::kLimit:
           limit(o.limit);
+          key(o.by);
           break;
         case RuleOptionKind::kPending:
           out += "  pending " + o.name.text + "\n";
