@@ -5,6 +5,7 @@
 
 #include "engine/checker.hpp"
 #include "engine/firing.hpp"
+#include "engine/quiet_hours.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/suggest.hpp"
 
@@ -175,6 +176,20 @@ void Checker::check_holdout(double percent, Span span) {
   }
 }
 
+void Checker::check_quiet(const ast::Quiet& quiet, const Scope& zone_scope) {
+  if (quiet.from.minutes == quiet.to.minutes) {
+    diagnostics_.error(quiet.to.span, "quiet hours must end at another time than they start",
+                       "for example `quiet 22:00..08:00`, which wraps midnight");
+  }
+  if (!quiet.zone) return;
+  expr(*quiet.zone, zone_scope);
+  if (quiet.zone->kind != ast::ExprKind::kString || zone_named(quiet.zone->text) != nullptr) return;
+  const std::string close = closest(quiet.zone->text, zone_names());
+  diagnostics_.error(quiet.zone->span, "unknown time zone " + lexical::quote(quiet.zone->text),
+                     close.empty() ? "write an IANA zone name such as \"Europe/Paris\""
+                                   : "did you mean \"" + close + "\"?");
+}
+
 void Checker::check_decl(const ast::Group& g) {
   // A group's `by` reads the trigger of whichever of its rules fires, through `event`.
   Scope key_scope;
@@ -184,6 +199,7 @@ void Checker::check_decl(const ast::Group& g) {
     if (o.by) expr(*o.by, key_scope);
   }
   bool exclusive = false;
+  bool quiet = false;
   bool cooldown = false;
   bool holdout = false;
   for (const ast::GroupOption& o : g.options) {
@@ -205,6 +221,15 @@ void Checker::check_decl(const ast::Group& g) {
         break;
       case ast::GroupOptionKind::kLimit:
         check_limit(o.limit);
+        break;
+      case ast::GroupOptionKind::kQuiet:
+        if (quiet) {
+          diagnostics_.error(o.span, "`quiet` is given twice in group `" + g.name.text + "`",
+                             "keep one");
+        } else {
+          check_quiet(o.quiet, key_scope);
+        }
+        quiet = true;
         break;
       case ast::GroupOptionKind::kHoldout:
         if (holdout) {
@@ -286,9 +311,7 @@ void Checker::check_rule_options(const ast::Rule& r) {
         check_holdout(o.holdout, o.value_span);
         break;
       case RuleOptionKind::kQuiet:
-        diagnostics_.error(o.span, std::string("`") + name + "` is not supported yet",
-                           "remove it for now; it comes in a later release");
-        break;
+        break;  // its zone is read in the rule's scope: check_decl checks it
     }
   }
 }
@@ -329,6 +352,7 @@ void Checker::check_decl(const ast::Rule& r) {
   key_scope.place = Scope::Place::kKey;
   for (const ast::RuleOption& o : r.options) {
     if (o.by) expr(*o.by, key_scope);
+    if (o.kind == RuleOptionKind::kQuiet) check_quiet(o.quiet, key_scope);
   }
   Scope action_scope = scope;
   action_scope.place = Scope::Place::kAction;

@@ -60,6 +60,9 @@ class Checker {
   void check_action(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
   // `holdout P%` of a rule or group: 0 < P < 100, two decimals at most.
   void check_holdout(double percent, Span span);
+  // Quiet hours: two different times, a zone checked in `zone_scope` (a literal one must
+  // be in the tz database).
+  void check_quiet(const ast::Quiet& quiet, const Scope& zone_scope);
   // `if` (language.md section 15): conditions as in a rule's actions, no split inside.
   void check_if(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
   // `split` (language.md section 14): arms, shares, no split inside.

@@ -18,7 +18,7 @@ UserState& Engine::restore_user(const std::string& user, std::string_view bytes)
   erase_user(user);
   User& node = state(user);
   UserState& u = node.second;
-  read_user_bytes(bytes, u, making_, match_bytes_);
+  read_user_bytes(bytes, u, match_bytes_);
   // Matches keep their creation order; those made from here on come after them.
   for (const PendingMatch& match : u.pending) {
     next_order_ = std::max(next_order_, match.id() + 1);

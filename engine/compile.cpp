@@ -233,6 +233,7 @@ class Compiler {
   struct GroupKeys {
     const Expr* cooldown = nullptr;
     std::vector<const Expr*> limits;
+    std::vector<const ast::Quiet*> quiet;
   };
   std::vector<GroupKeys> group_keys_;
 };
@@ -438,6 +439,7 @@ void Compiler::declaration(const ast::Group& g) {
       keys.limits.push_back(by);
     }
     if (o.kind == ast::GroupOptionKind::kHoldout) group.holdout_bp = basis_points(o.holdout);
+    if (o.kind == ast::GroupOptionKind::kQuiet) keys.quiet.push_back(&o.quiet);
   }
   group.limits = limits(written);
   groups_[group.name] = static_cast<int32_t>(p_.groups.size());
@@ -523,6 +525,7 @@ void Compiler::declaration(const ast::Rule& r) {
   std::vector<ast::Limit> written;
   const Expr* cooldown_by = nullptr;
   std::vector<const Expr*> limits_by;
+  std::vector<const ast::Quiet*> quiet;
   for (const ast::RuleOption& o : r.options) {
     switch (o.kind) {
       case ast::RuleOptionKind::kPriority:
@@ -552,7 +555,8 @@ void Compiler::declaration(const ast::Rule& r) {
         rule.holdout_bp = basis_points(o.holdout);
         break;
       case ast::RuleOptionKind::kQuiet:
-        break;  // rejected by the checker
+        quiet.push_back(&o.quiet);
+        break;
     }
   }
   rule.limits = limits(written);
@@ -564,6 +568,11 @@ void Compiler::declaration(const ast::Rule& r) {
   if (rule.group >= 0) {
     const GroupKeys& group = group_keys_[static_cast<size_t>(rule.group)];
     rule.group_keys = restriction_keys(group.cooldown, group.limits, scope);
+    quiet.insert(quiet.end(), group.quiet.begin(), group.quiet.end());
+  }
+  for (const ast::Quiet* q : quiet) {
+    rule.quiet.push_back(
+        {q->from.minutes, q->to.minutes, q->zone ? expr(*q->zone, scope) : kNoNode, q->drop});
   }
 
   std::string when_text;
@@ -603,14 +612,16 @@ void Compiler::declaration(const ast::Rule& r) {
     collect_action_scores(a, rule.scores);
     rule.actions.push_back(action(a, scope));
   }
-  if (!rule.futures.empty()) {
+  // A waiting rule's matches, and a deferred firing (quiet hours), keep these.
+  if (!rule.futures.empty() || !rule.quiet.empty()) {
     rule.trigger_slots = rule_slots_;
     std::sort(rule.trigger_slots.begin(), rule.trigger_slots.end());
     rule.trigger_slots.erase(std::unique(rule.trigger_slots.begin(), rule.trigger_slots.end()),
                              rule.trigger_slots.end());
   }
   rule.waits = !rule.futures.empty();
-  rule.restricted = rule.cooldown_ms || !rule.limits.empty() || rule.group >= 0;
+  rule.restricted =
+      rule.cooldown_ms || !rule.limits.empty() || rule.group >= 0 || !rule.quiet.empty();
   rule.when_fingerprint = fnv1a(when_text);
   rule.fingerprint = fnv1a(print(ast::Declaration(r)));
   rule_indexing_.emplace_back();

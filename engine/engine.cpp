@@ -6,6 +6,7 @@
 #include <cassert>
 #include <functional>
 
+#include "engine/quiet_hours.hpp"
 #include "engine/same_text.hpp"
 #include "engine/time_text.hpp"
 #include "grammar/lexical.hpp"
@@ -145,7 +146,8 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
     : program_(std::move(program)),
       config_(std::move(config)),
       listener_(listener),
-      rule_counts_(program_->rules.size()) {
+      rule_counts_(program_->rules.size()),
+      default_zone_(config_.timezone == "UTC" ? nullptr : zone_named(config_.timezone)) {
   size_scratch();
 }
 
@@ -288,6 +290,7 @@ PendingMatch* Engine::match_of(const Timer& t) const {
 }
 
 int64_t Engine::next_deadline_of(const PendingMatch& match) const {
+  if (match.deferred()) return match.due_ms();
   const std::vector<FuturePattern>& futures = program_->rules[match.rule()].futures;
   int64_t next = kMaxTimeMs;
   for (size_t p = 0; p < futures.size(); ++p) {
@@ -297,6 +300,7 @@ int64_t Engine::next_deadline_of(const PendingMatch& match) const {
 }
 
 bool Engine::due_at(const PendingMatch& match, int64_t at) const {
+  if (match.deferred()) return match.due_ms() <= at;
   const std::vector<FuturePattern>& futures = program_->rules[match.rule()].futures;
   for (size_t p = 0; p < futures.size(); ++p) {
     if (!match.held(p) && time_plus(match.trigger_ms(), futures[p].within_ms) <= at) return true;
@@ -593,7 +597,8 @@ void Engine::resolve_pending(User& user, const Event& event, int64_t at) {
   UserState& u = user.second;
   for (auto it = u.pending.begin(); it != u.pending.end();) {
     PendingMatch& m = *it;
-    ++it;  // before `m` leaves the list
+    ++it;                        // before `m` leaves the list
+    if (m.deferred()) continue;  // waits for its time only (quiet hours)
     const CompiledRule& rule = program_->rules[m.rule()];
     bool violated = false;
     TriggerView trigger;  // unpacked when a filter first needs it
@@ -646,7 +651,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       activations_.emplace_back(index, next_order_++, trigger, nullptr);
       return;
     }
-    const auto mine = [index](const PendingMatch& m) { return m.rule() == index; };
+    // Deferred firings (quiet hours) are not waiting matches: the modes leave them be.
+    const auto mine = [index](const PendingMatch& m) { return m.rule() == index && !m.deferred(); };
     if (rule.pending == PendingMode::kFirst &&
         std::any_of(u.pending.begin(), u.pending.end(), mine))
       return;
@@ -907,6 +913,8 @@ void Engine::run_agenda(User& user, int64_t at, bool sorted, int level, Cascade&
   for (const Activation& a : activations_) {
     const CompiledRule& rule = program_->rules[a.rule];
     const TriggerView trigger = a.match ? unpack(*a.match, user) : a.trigger;
+    const bool was_deferred = a.match != nullptr && a.match->deferred();
+    if (!rule.quiet.empty() && !was_deferred && quieted(user, a, trigger, at)) continue;
     if (const auto reason = blocked(user, rule, trigger, at)) {
       ++rule_counts_[a.rule].suppressed;
       listener_.on_suppressed(
@@ -914,8 +922,100 @@ void Engine::run_agenda(User& user, int64_t at, bool sorted, int level, Cascade&
       continue;
     }
     if (rule.restricted) note_firing(user, a, trigger, at);
-    fire(user, a.rule, trigger, at, level, cascade);
+    fire(user, a.rule, trigger, at,
+         was_deferred ? a.match->deferred_from_ms() : Firing::kNotDeferred, level, cascade);
   }
+}
+
+bool Engine::quieted(User& user, const Activation& a, TriggerView trigger, int64_t at) {
+  const CompiledRule& rule = program_->rules[a.rule];
+  // At most one deferred firing per rule and user: while one is held, every activation
+  // is suppressed, also one at the instant it comes due (events come before timers).
+  const PendingList& pending = user.second.pending;
+  const bool holding = std::any_of(pending.begin(), pending.end(), [&](const PendingMatch& m) {
+    return m.rule() == a.rule && m.deferred();
+  });
+  bool drop = false;
+  const std::optional<int64_t> until =
+      holding ? std::optional<int64_t>(at) : quiet_until(user, rule, trigger, at, drop);
+  if (!until) return false;
+  if (holding || drop || *until == kMaxTimeMs) {
+    ++rule_counts_[a.rule].suppressed;
+    listener_.on_suppressed(
+        {SuppressReason::kQuiet, rule.name, user.first, at, trigger.event->id, rule.priority});
+    return true;
+  }
+  defer(user, a, trigger, at, *until);
+  return true;
+}
+
+std::optional<int64_t> Engine::quiet_until(const User& user, const CompiledRule& rule,
+                                           TriggerView trigger, int64_t at, bool& drop) const {
+  // Each window's zone, evaluated at the activation; not a zone name: engine.timezone.
+  std::vector<const date::time_zone*> zones;
+  for (const QuietSpec& q : rule.quiet) {
+    const date::time_zone* zone = default_zone_;
+    if (q.zone != kNoNode) {
+      const Value name = evaluate(context(user, trigger, at), q.zone);
+      if (name.kind() == Value::Kind::kString) {
+        if (const date::time_zone* named = zone_named(name.as_string())) zone = named;
+      }
+    }
+    zones.push_back(zone);
+  }
+  // Windows that cover the whole day between them would defer for ever: past this many
+  // rounds the activation is suppressed (kMaxTimeMs).
+  constexpr int kMaxRounds = 16;
+  std::optional<int64_t> until;
+  int64_t t = at;
+  for (int round = 0; round < kMaxRounds; ++round) {
+    int64_t latest_end = -1;
+    for (size_t w = 0; w < rule.quiet.size(); ++w) {
+      const QuietSpec& q = rule.quiet[w];
+      const QuietWindow window{q.from_minutes, q.to_minutes};
+      if (!in_quiet_window(window, zones[w], t)) continue;
+      if (q.drop && round == 0) drop = true;
+      latest_end = std::max(latest_end, quiet_window_end(window, zones[w], t));
+    }
+    if (latest_end < 0) return until;
+    until = t = latest_end;
+  }
+  return kMaxTimeMs;
+}
+
+void Engine::defer(User& user, const Activation& a, TriggerView trigger, int64_t at, int64_t due) {
+  const CompiledRule& rule = program_->rules[a.rule];
+  PendingContents& m = making_;
+  if (a.match != nullptr) {
+    a.match->decode(m);  // a completed waiting match: its trigger and frozen windows
+  } else {
+    const Event& event = *trigger.event;
+    m.trigger_ms = at;
+    m.trigger_id = event.id;
+    m.trigger_name.clear();
+    if (rule.triggers.size() != 1 || rule.triggers.front() != event.name)
+      m.trigger_name = event.name;
+    m.trigger_time_ms = event.time_ms;
+    m.slots.clear();
+    for (const uint32_t slot : rule.trigger_slots) {
+      if (trigger.slots[slot] != nullptr) m.slots.emplace_back(slot, *trigger.slots[slot]);
+    }
+    m.frozen.clear();
+    const EvalContext c = context(user, trigger, at);
+    for (const uint32_t operand : rule.operands)
+      freeze_past(c, operand, m.frozen);
+  }
+  m.id = next_order_++;
+  m.rule = a.rule;
+  m.held.assign((rule.futures.size() + 63) / 64, ~uint64_t{0});
+  m.deferred_from_ms = at;
+  m.due_ms = due;
+  user.second.pending.push_back(PendingMatch::make(m, match_bytes_));
+  push_timer({due, m.id, &user});
+  m.deferred_from_ms = PendingContents::kNotDeferred;
+  m.slots.clear();  // no longer keeps the trigger's values alive
+  m.frozen.clear();
+  note_numbered(user.second);
 }
 
 bool Engine::held_out(const CompiledRule& rule, std::string_view user) const {
@@ -925,14 +1025,15 @@ bool Engine::held_out(const CompiledRule& rule, std::string_view user) const {
              rule.group_holdout_bp;
 }
 
-void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, int level,
-                  Cascade& cascade) {
+void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, int64_t deferred_ms,
+                  int level, Cascade& cascade) {
   UserState& u = user.second;
   const CompiledRule& rule = program_->rules[index];
   if (rule.constant_actions_first != kNoNode) {
     const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
                             rule.constant_actions_count);
     Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, false, &u.extension};
+    made.deferred_ms = deferred_ms;
     fire_made(made, {rule.name, records, rule.priority, index, true});
     return;
   }
@@ -948,6 +1049,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
     // Held out: fired and counted like any firing, but no action runs.
     Firing held{rule.name,      user.first, at,   trigger.event->id,     rule.priority,
                 score_records_, {},         true, &user.second.extension};
+    held.deferred_ms = deferred_ms;
     report(held);
     return;
   }
@@ -1022,8 +1124,10 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
     }
   };
   run(run, rule.actions);
-  report(Firing{rule.name, user.first, at, trigger.event->id, rule.priority, score_records_,
-                action_records_, false, &user.second.extension});
+  Firing made{rule.name,      user.first,      at,    trigger.event->id,     rule.priority,
+              score_records_, action_records_, false, &user.second.extension};
+  made.deferred_ms = deferred_ms;
+  report(made);
 }
 
 void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {

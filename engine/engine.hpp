@@ -30,6 +30,10 @@
 #include "engine/recent_ids.hpp"
 #include "engine/user_state.hpp"
 
+namespace date {
+class time_zone;
+}
+
 namespace spur {
 
 struct EngineConfig {
@@ -48,6 +52,9 @@ struct EngineConfig {
   std::vector<std::pair<std::string, int64_t>> retain;
   // The scorers `score("name")` asks for declared models (scorer.hpp); none: null scores.
   std::shared_ptr<const Scorers> scorers;
+  // engine.timezone: the zone of quiet hours that name none, or whose zone is no IANA
+  // name (language.md section 14). Must be in the tz database; "UTC" by default.
+  std::string timezone = "UTC";
 };
 
 // How far back an engine on `program` with `config` keeps the events named `name`
@@ -348,8 +355,18 @@ class Engine {
   }
   // Whether `user` is held out of `rule` by its own or its group's `holdout` (section 14).
   bool held_out(const CompiledRule& rule, std::string_view user) const;
-  void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int level,
-            Cascade& cascade);
+  // Quiet hours (language.md section 14) for an activation of a rule that has some:
+  // true when it is suppressed (reason `quiet`) or deferred, so nothing else is checked.
+  bool quieted(User& user, const Activation& a, TriggerView trigger, int64_t at);
+  // When an activation at `at` in the rule's windows may fire: the end of the windows it
+  // falls in (again from there while that is in one); nullopt when it is in none, and
+  // `drop` set when one it falls in drops instead.
+  std::optional<int64_t> quiet_until(const User& user, const CompiledRule& rule,
+                                     TriggerView trigger, int64_t at, bool& drop) const;
+  // Holds the activation as a deferred firing, due at `due`.
+  void defer(User& user, const Activation& a, TriggerView trigger, int64_t at, int64_t due);
+  void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int64_t deferred_ms,
+            int level, Cascade& cascade);
   // Reports the firing of a rule whose records are made (CompiledRule::
   // constant_actions_first), as `head` tells them, with the user, time, trigger and
   // extension `firing` has: nothing to evaluate, no state changed.
@@ -412,10 +429,11 @@ class Engine {
   // action that changes the profile.
   mutable ScoreCache score_cache_;
   std::string index_key_;
-  PendingContents making_;                // a match being made
-  std::string match_bytes_;               // its bytes being laid out
-  PendingContents held_;                  // the match unpack() decoded last
-  Event held_event_;                      // its trigger's envelope
+  PendingContents making_;                         // a match being made
+  const date::time_zone* default_zone_ = nullptr;  // config_.timezone; null: UTC
+  std::string match_bytes_;                        // its bytes being laid out
+  PendingContents held_;                           // the match unpack() decoded last
+  Event held_event_;                               // its trigger's envelope
   std::vector<const Value*> held_slots_;  // its trigger's slots: one per slot of the program
 };
 

@@ -42,6 +42,8 @@ const char* reason_name(SuppressReason reason) {
       return "group_limit";
     case SuppressReason::kExclusive:
       return "exclusive";
+    case SuppressReason::kQuiet:
+      return "quiet";
   }
   return "?";
 }
@@ -53,7 +55,8 @@ FiringRecord::FiringRecord(const Firing& f)
       time_ms(f.time_ms),
       trigger(f.trigger),
       priority(f.priority),
-      holdout(f.holdout) {
+      holdout(f.holdout),
+      deferred_ms(f.deferred_ms) {
   for (const ScoreRecord& s : f.scores)
     scores.emplace_back(std::string(s.model), recorded_score(s));
   for (const ActionRecord& a : f.actions)

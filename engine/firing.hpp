@@ -45,6 +45,10 @@ struct Firing {
   // The slot of the application's record of the user (UserState::extension), for a
   // listener that keeps one: no lookup by user id needed.
   std::unique_ptr<UserExtension>* extension = nullptr;
+  // Deferred by quiet hours (language.md section 14): the activation's time, which the
+  // firing's `deferred` key shows; kNotDeferred otherwise.
+  static constexpr int64_t kNotDeferred = INT64_MIN;
+  int64_t deferred_ms = kNotDeferred;
 };
 
 // Deterministic firing id: 16 hex digits of FNV-1a-64 over (rule, user, trigger id, time).
@@ -57,7 +61,15 @@ inline std::string firing_id(const Firing& f) {
   return firing_id(f.rule, f.user, f.trigger, f.time_ms);
 }
 
-enum class SuppressReason : uint8_t { kCooldown, kLimit, kGroupCooldown, kGroupLimit, kExclusive };
+// Reported in section 14's order: kQuiet first, then as listed.
+enum class SuppressReason : uint8_t {
+  kCooldown,
+  kLimit,
+  kGroupCooldown,
+  kGroupLimit,
+  kExclusive,
+  kQuiet
+};
 const char* reason_name(SuppressReason reason);
 
 struct Suppression {
@@ -88,6 +100,7 @@ struct FiringRecord {
   std::vector<std::pair<std::string, Value>> scores;
   std::vector<Action> actions;
   bool holdout = false;
+  int64_t deferred_ms = Firing::kNotDeferred;
 };
 
 // bucket(kind, name, user) of language.md section 14: FNV-1a-64 of

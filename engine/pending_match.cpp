@@ -11,6 +11,7 @@ namespace {
 
 constexpr uint8_t kNameKept = 1;  // the trigger's name follows its id
 constexpr uint8_t kTimeKept = 2;  // then its time, which differs from the handled time
+constexpr uint8_t kDeferred = 4;  // then the deferral's two times
 
 }  // namespace
 
@@ -28,7 +29,8 @@ PendingMatch::PendingMatch(const PendingContents& contents, size_t words)
       rule_(contents.rule),
       words_(static_cast<uint32_t>(words)),
       flags_((contents.trigger_name.empty() ? 0 : kNameKept) |
-             (contents.trigger_time_ms == contents.trigger_ms ? 0 : kTimeKept)) {}
+             (contents.trigger_time_ms == contents.trigger_ms ? 0 : kTimeKept) |
+             (contents.deferred_from_ms == PendingContents::kNotDeferred ? 0 : kDeferred)) {}
 
 PendingMatch::Ptr PendingMatch::make(const PendingContents& c, std::string& scratch) {
   assert(c.held.size() < (size_t{1} << 24));
@@ -38,6 +40,10 @@ PendingMatch::Ptr PendingMatch::make(const PendingContents& c, std::string& scra
   append_text(scratch, c.trigger_id);
   if (!c.trigger_name.empty()) append_text(scratch, c.trigger_name);
   if (c.trigger_time_ms != c.trigger_ms) append_int64(scratch, c.trigger_time_ms);
+  if (c.deferred_from_ms != PendingContents::kNotDeferred) {
+    append_int64(scratch, c.deferred_from_ms);
+    append_int64(scratch, c.due_ms);
+  }
   append_varint(scratch, c.slots.size());
   for (const auto& [slot, value] : c.slots) {
     append_varint(scratch, slot);
@@ -75,6 +81,29 @@ bool PendingMatch::all_held(size_t count) const {
   return true;
 }
 
+bool PendingMatch::deferred() const {
+  return (flags_ & kDeferred) != 0;
+}
+
+const char* PendingMatch::deferral_bytes() const {
+  const char* p = bytes() + words_ * sizeof(uint64_t);
+  read_text(p);
+  if (flags_ & kNameKept) read_text(p);
+  if (flags_ & kTimeKept) read_int64(p);
+  return p;
+}
+
+int64_t PendingMatch::deferred_from_ms() const {
+  const char* p = deferral_bytes();
+  return read_int64(p);
+}
+
+int64_t PendingMatch::due_ms() const {
+  const char* p = deferral_bytes();
+  read_int64(p);
+  return read_int64(p);
+}
+
 std::string_view PendingMatch::trigger_id() const {
   const char* p = bytes() + words_ * sizeof(uint64_t);
   return read_text(p);
@@ -91,6 +120,12 @@ void PendingMatch::decode(PendingContents& out) const {
   out.trigger_name.clear();
   if (flags_ & kNameKept) out.trigger_name = read_text(p);
   out.trigger_time_ms = (flags_ & kTimeKept) ? read_int64(p) : trigger_ms_;
+  out.deferred_from_ms = PendingContents::kNotDeferred;
+  out.due_ms = 0;
+  if (flags_ & kDeferred) {
+    out.deferred_from_ms = read_int64(p);
+    out.due_ms = read_int64(p);
+  }
   out.slots.resize(read_varint(p));
   for (auto& [slot, value] : out.slots) {
     slot = static_cast<uint32_t>(read_varint(p));

@@ -43,6 +43,11 @@ struct PendingContents {
   std::vector<uint64_t> held;                     // resolved future patterns, a bit each
   std::vector<std::pair<uint32_t, Value>> slots;  // slot -> value, present ones only
   FrozenValues frozen;
+  // A firing deferred by quiet hours (language.md section 14) is held as a match with
+  // every pattern resolved: the activation's time, and when it comes due.
+  static constexpr int64_t kNotDeferred = INT64_MIN;
+  int64_t deferred_from_ms = kNotDeferred;
+  int64_t due_ms = 0;
 };
 
 class PendingMatch {
@@ -68,6 +73,10 @@ class PendingMatch {
   void hold(size_t p);
   // Whether all of the first `count` patterns are held.
   bool all_held(size_t count) const;
+  // A deferred firing (PendingContents::deferred_from_ms): waits for nothing but due_ms.
+  bool deferred() const;
+  int64_t deferred_from_ms() const;  // of a deferred one only
+  int64_t due_ms() const;            // of a deferred one only
 
   // Everything the match holds, into `out` (its buffers reused).
   void decode(PendingContents& out) const;
@@ -77,6 +86,7 @@ class PendingMatch {
   PendingMatch(const PendingContents& contents, size_t words);
   const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
   char* bytes() { return reinterpret_cast<char*>(this + 1); }
+  const char* deferral_bytes() const;  // where a deferred one's two times start
 
   PendingMatch* next_ = nullptr;  // the next of the same user, in creation order
   uint64_t id_;

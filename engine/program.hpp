@@ -143,6 +143,15 @@ struct RestrictionKeys {
   uint32_t limit(size_t i) const { return i < limits.size() ? limits[i] : kNoNode; }
 };
 
+// A quiet window of a rule or of its group (language.md section 14), its zone compiled in
+// the rule's scope.
+struct QuietSpec {
+  int from_minutes = 0;  // local [from, to), wrapping midnight when from > to
+  int to_minutes = 0;
+  uint32_t zone = kNoNode;  // `in ZONE`; none: engine.timezone
+  bool drop = false;
+};
+
 enum class PendingMode : uint8_t { kLatest, kFirst, kEach };
 
 struct CompiledAction {
@@ -188,7 +197,7 @@ struct alignas(64) CompiledRule {
   bool decide = false;
   // Derived by the compiler from the fields below, each true when a candidate or a
   // firing must read them: an operand neither index vouches for, a future pattern, a
-  // cooldown, limit or group.
+  // cooldown, limit, group or quiet window.
   bool tests_operands = false;
   bool waits = false;
   bool restricted = false;
@@ -204,6 +213,7 @@ struct alignas(64) CompiledRule {
   // The keys of its group's cooldown and limits, compiled in this rule's scope: each rule
   // of the group evaluates them over its own trigger.
   RestrictionKeys group_keys;
+  std::vector<QuietSpec> quiet;  // its own windows, then its group's
   // `holdout P%` in basis points (0: none): a user whose holdout bucket is below it is
   // held out. A rule with a holdout is never one of constant actions.
   uint32_t holdout_bp = 0;

@@ -1,14 +1,19 @@
 #include "engine/user_bytes.hpp"
 
 #include <cstdint>
+#include <tuple>
+#include <vector>
 
 #include "engine/value_bytes.hpp"
 
 namespace spur {
 namespace {
 
-// Which optional parts follow the profile and the seen times.
+// Which optional parts follow the pending matches. Parts added later are flagged and
+// written last, so that the bytes of earlier versions read the same.
 constexpr uint8_t kHasActivity = 1;
+constexpr uint8_t kHasKeyedTimes = 2;  // firing times per `by` key (in the activity)
+constexpr uint8_t kHasDeferrals = 4;   // deferred firings among the matches (quiet hours)
 
 void append_times(std::string& out, const Fifo<int64_t>& times) {
   append_varint(out, times.size());
@@ -127,46 +132,63 @@ void append_user_bytes(std::string& out, const UserState& user) {
   append_int64(out, user.last_seen_ms);
   append_varint(out, user.pending.size());
   PendingContents contents;
+  // (position among the matches, activation time, due time) of the deferred ones.
+  std::vector<std::tuple<size_t, int64_t, int64_t>> deferrals;
+  size_t position = 0;
   for (const PendingMatch& match : user.pending) {
     match.decode(contents);
+    if (contents.deferred_from_ms != PendingContents::kNotDeferred)
+      deferrals.emplace_back(position, contents.deferred_from_ms, contents.due_ms);
     append_match(out, contents);
+    ++position;
   }
   const UserActivity* a = user.activity.get();
-  out.push_back(static_cast<char>(a != nullptr ? kHasActivity : 0));
-  if (a == nullptr) return;
-  append_varint(out, a->segments.size());
-  for (const uint32_t segment : a->segments)
-    append_varint(out, segment);
-  append_times(out, a->input_times);
-  append_varint(out, a->history.size());
-  for (const auto& [name, entries] : a->history) {
-    append_text(out, name);
-    append_varint(out, entries.size());
-    for (const HistoryEntry& entry : entries) {
-      append_int64(out, entry.time_ms);
-      append_value_bytes(out, entry.properties);
+  const bool keyed =
+      a != nullptr && (!a->rule_keyed_firings.empty() || !a->group_keyed_firings.empty());
+  out.push_back(static_cast<char>((a != nullptr ? kHasActivity : 0) | (keyed ? kHasKeyedTimes : 0) |
+                                  (deferrals.empty() ? 0 : kHasDeferrals)));
+  if (a != nullptr) {
+    append_varint(out, a->segments.size());
+    for (const uint32_t segment : a->segments)
+      append_varint(out, segment);
+    append_times(out, a->input_times);
+    append_varint(out, a->history.size());
+    for (const auto& [name, entries] : a->history) {
+      append_text(out, name);
+      append_varint(out, entries.size());
+      for (const HistoryEntry& entry : entries) {
+        append_int64(out, entry.time_ms);
+        append_value_bytes(out, entry.properties);
+      }
+    }
+    append_numbered_times(out, a->rule_firings);
+    append_numbered_times(out, a->group_firings);
+  }
+  if (keyed) {
+    append_keyed_times(out, a->rule_keyed_firings);
+    append_keyed_times(out, a->group_keyed_firings);
+  }
+  if (!deferrals.empty()) {
+    append_varint(out, deferrals.size());
+    for (const auto& [position, from_ms, due_ms] : deferrals) {
+      append_varint(out, position);
+      append_int64(out, from_ms);
+      append_int64(out, due_ms);
     }
   }
-  append_numbered_times(out, a->rule_firings);
-  append_numbered_times(out, a->group_firings);
-  // Written only when there are some, so that a checkpoint without keyed times has the
-  // bytes of the versions before them (read_user_bytes takes both).
-  if (a->rule_keyed_firings.empty() && a->group_keyed_firings.empty()) return;
-  append_keyed_times(out, a->rule_keyed_firings);
-  append_keyed_times(out, a->group_keyed_firings);
 }
 
-void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& contents,
-                     std::string& scratch) {
+void read_user_bytes(std::string_view bytes, UserState& user, std::string& scratch) {
   BytesReader in(bytes);
   user.attributes = in.value();
   user.first_seen_ms = in.int64();
   user.last_seen_ms = in.int64();
-  for (size_t n = in.count(); n > 0; --n) {
-    read_match(in, contents);
-    user.pending.push_back(PendingMatch::make(contents, scratch));
-  }
-  if ((in.byte() & kHasActivity) != 0) {
+  // The matches are made once the deferrals, written after everything else, are known.
+  std::vector<PendingContents> matches(in.count());
+  for (PendingContents& match : matches)
+    read_match(in, match);
+  const uint8_t parts = in.byte();
+  if ((parts & kHasActivity) != 0) {
     UserActivity& a = user.active();
     a.segments.resize(in.count());
     for (uint32_t& segment : a.segments)
@@ -182,12 +204,23 @@ void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& c
     }
     read_numbered_times(in, a.rule_firings);
     read_numbered_times(in, a.group_firings);
-    if (!in.at_end()) {
-      read_keyed_times(in, a.rule_keyed_firings);
-      read_keyed_times(in, a.group_keyed_firings);
+  }
+  if ((parts & kHasKeyedTimes) != 0) {
+    UserActivity& a = user.active();
+    read_keyed_times(in, a.rule_keyed_firings);
+    read_keyed_times(in, a.group_keyed_firings);
+  }
+  if ((parts & kHasDeferrals) != 0) {
+    for (size_t n = in.count(); n > 0; --n) {
+      const size_t position = in.count();
+      if (position >= matches.size()) throw UserBytesError("a deferral names no match");
+      matches[position].deferred_from_ms = in.int64();
+      matches[position].due_ms = in.int64();
     }
   }
   in.finish();
+  for (const PendingContents& match : matches)
+    user.pending.push_back(PendingMatch::make(match, scratch));
 }
 
 }  // namespace spur

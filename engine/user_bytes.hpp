@@ -51,9 +51,8 @@ class BytesReader {
 void append_user_bytes(std::string& out, const UserState& user);
 
 // Rebuilds into `user` (which must be empty: no pending match, no activity) the state
-// `bytes` hold; `contents` and `scratch` are reused to make the pending matches. Throws
-// UserBytesError when the bytes end before the state does, or go on after it.
-void read_user_bytes(std::string_view bytes, UserState& user, PendingContents& contents,
-                     std::string& scratch);
+// `bytes` hold; `scratch` is reused to make the pending matches. Throws UserBytesError
+// when the bytes end before the state does, or go on after it.
+void read_user_bytes(std::string_view bytes, UserState& user, std::string& scratch);
 
 }  // namespace spur

@@ -197,7 +197,13 @@ void append_firing_json(std::string& out, const Firing& f) {
     }
     out.push_back('}');
   }
-  out += f.holdout ? "],\"holdout\":true}" : "]}";
+  out += f.holdout ? "],\"holdout\":true" : "]";
+  if (f.deferred_ms != Firing::kNotDeferred) {
+    out += ",\"deferred\":\"";
+    append_rfc3339(out, f.deferred_ms);
+    out += '"';
+  }
+  out += '}';
 }
 
 std::string suppression_json(const Suppression& s) {

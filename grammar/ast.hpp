@@ -132,7 +132,19 @@ struct Const {
   Span span;
 };
 
-enum class GroupOptionKind : uint8_t { kExclusive, kCooldown, kLimit, kHoldout };
+enum class GroupOptionKind : uint8_t { kExclusive, kCooldown, kLimit, kHoldout, kQuiet };
+
+struct TimeOfDay {
+  int minutes = 0;  // minutes since midnight
+  Span span;
+};
+
+// `quiet HH:MM..HH:MM [in ZONE] [drop]` (language.md section 14).
+struct Quiet {
+  TimeOfDay from, to;
+  std::optional<Expr> zone;  // none: engine.timezone
+  bool drop = false;
+};
 
 struct Limit {
   int64_t count = 0;
@@ -152,6 +164,7 @@ struct GroupOption {
   RestrictionKey by;   // of the cooldown or the limit
   double holdout = 0;  // percent as written: 10 for `10%`
   Span value_span;     // the holdout's percent
+  Quiet quiet;
 };
 
 struct Group {
@@ -191,11 +204,6 @@ enum class RuleOptionKind : uint8_t {
   kHoldout,
 };
 
-struct TimeOfDay {
-  int minutes = 0;  // minutes since midnight
-  Span span;
-};
-
 struct RuleOption {
   RuleOptionKind kind = RuleOptionKind::kPriority;
   Span span;  // the option's keyword
@@ -205,7 +213,7 @@ struct RuleOption {
   Duration cooldown;
   Limit limit;
   RestrictionKey by;  // of the cooldown or the limit
-  TimeOfDay quiet_from, quiet_to;
+  Quiet quiet;
   double holdout = 0;  // percent as written: 10 for `10%`
 };
 

@@ -105,6 +105,7 @@ class Builder {
   ast::Limit limit_of(const Node& count, const Node& period);
   // The `by EXPR` of a cooldown or limit option: its child at `at`, when there is one.
   ast::RestrictionKey key_of(const Node& option, size_t at);
+  ast::Quiet quiet_of(const Node& option);
 
   const char* base_;
   uint32_t file_;
@@ -477,6 +478,31 @@ ast::RestrictionKey Builder::key_of(const Node& option, size_t at) {
   return expr_of(*option.children[at]);
 }
 
+ast::Quiet Builder::quiet_of(const Node& option) {
+  ast::Quiet q;
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string_view text = option.children[i]->string_view();
+    const size_t colon = text.find(':');
+    int hours = 0, minutes = 0;
+    std::from_chars(text.data(), text.data() + colon, hours);
+    std::from_chars(text.data() + colon + 1, text.data() + text.size(), minutes);
+    if (hours > 23 || minutes > 59) {
+      diagnostics_.error(span(*option.children[i]), "not a time of day",
+                         "write hours 0-23 and minutes 00-59, such as `22:00`");
+    }
+    (i == 0 ? q.from : q.to) = ast::TimeOfDay{hours * 60 + minutes, span(*option.children[i])};
+  }
+  for (size_t i = 2; i < option.children.size(); ++i) {
+    const Node& part = *option.children[i];
+    if (part.is_type<quiet_drop>()) {
+      q.drop = true;
+    } else {
+      q.zone = expr_of(part);
+    }
+  }
+  return q;
+}
+
 ast::Group Builder::group_decl_of(const Node& n) {
   ast::Group g;
   g.name = name(*n.children[0]);
@@ -495,6 +521,9 @@ ast::Group Builder::group_decl_of(const Node& n) {
       o.kind = ast::GroupOptionKind::kLimit;
       o.limit = limit_of(*option.children[0], *option.children[1]);
       o.by = key_of(option, 2);
+    } else if (option.is_type<group_quiet>()) {
+      o.kind = ast::GroupOptionKind::kQuiet;
+      o.quiet = quiet_of(option);
     } else if (option.is_type<group_holdout>()) {
       o.kind = ast::GroupOptionKind::kHoldout;
       o.holdout = number_value(*option.children[0]);
@@ -551,19 +580,7 @@ ast::RuleOption Builder::rule_option_of(const Node& n) {
     o.kind = RuleOptionKind::kDisabled;
   } else if (n.is_type<option_quiet>()) {
     o.kind = RuleOptionKind::kQuiet;
-    for (int i = 0; i < 2; ++i) {
-      const std::string_view text = n.children[i]->string_view();
-      const size_t colon = text.find(':');
-      int hours = 0, minutes = 0;
-      std::from_chars(text.data(), text.data() + colon, hours);
-      std::from_chars(text.data() + colon + 1, text.data() + text.size(), minutes);
-      if (hours > 23 || minutes > 59) {
-        diagnostics_.error(span(*n.children[i]), "not a time of day",
-                           "write hours 0-23 and minutes 00-59, such as `22:00`");
-      }
-      (i == 0 ? o.quiet_from : o.quiet_to) =
-          ast::TimeOfDay{hours * 60 + minutes, span(*n.children[i])};
-    }
+    o.quiet = quiet_of(n);
   } else {
     o.kind = RuleOptionKind::kHoldout;  // option_holdout
     o.holdout = number_value(*n.children[0]);

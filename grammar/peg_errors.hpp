@@ -61,7 +61,7 @@ SPUR_SYNTAX_ERROR(list_item_literal, "expected a literal in the list", "constant
 SPUR_SYNTAX_ERROR(literal_list_close, "expected `,` or `]` in the list", "");
 SPUR_SYNTAX_ERROR(const_equals, "expected `=` after the constant's name", "for example `const HIGH_LTV = 500`");
 SPUR_SYNTAX_ERROR(const_value, "expected a literal value for the constant", "constants are literals: numbers, strings, durations, true, false, null or lists of them");
-SPUR_SYNTAX_ERROR(group_end, "expected a group option (`exclusive`, `cooldown`, `limit`) or `end`", "a group declaration ends with `end`");
+SPUR_SYNTAX_ERROR(group_end, "expected a group option (`exclusive`, `cooldown`, `limit`, `holdout`, `quiet`) or `end`", "a group declaration ends with `end`");
 SPUR_SYNTAX_ERROR(segment_when, "expected `when` after the segment's name", "");
 SPUR_SYNTAX_ERROR(segment_end, "expected `and`, `or` or `end` after the segment's condition", "a segment ends with `end`");
 SPUR_SYNTAX_ERROR(features_word, "expected `features` after the model's name", "for example `model churn features { ltv: profile.ltv } end`");

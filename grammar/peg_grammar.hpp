@@ -136,6 +136,7 @@ struct kw_min : kw<'m','i','n'> {};
 struct kw_max : kw<'m','a','x'> {};
 struct kw_distinct : kw<'d','i','s','t','i','n','c','t'> {};
 struct kw_quiet : kw<'q','u','i','e','t'> {};
+struct kw_drop : kw<'d','r','o','p'> {};
 struct kw_holdout : kw<'h','o','l','d','o','u','t'> {};
 struct kw_split : kw<'s','p','l','i','t'> {};
 struct kw_if : kw<'i','f'> {};
@@ -310,15 +311,25 @@ struct const_equals : tok<one<'='>> {};
 struct const_value : tok<const_literal> {};
 struct const_decl : seq<tok<kw_const>, must<decl_name>, must<const_equals>, must<const_value>> {};
 
+// `quiet HH:MM..HH:MM [in ZONE] [drop]` (language.md section 14), on rules and groups.
+struct clock_time : seq<rep_min_max<1, 2, digit>, one<':'>, rep<2, digit>> {};
+struct time_of_day : tok<clock_time> {};
+struct quiet_dots : tok<string<'.', '.'>> {};
+struct quiet_zone : seq<tok<kw_in>, must<condition>> {};
+struct quiet_drop : tok<kw_drop> {};
+struct quiet_clause : seq<must<time_of_day>, must<quiet_dots>, must<time_of_day>, opt<quiet_zone>,
+                          opt<quiet_drop>> {};
+
 struct group_exclusive : tok<kw_exclusive> {};
 struct group_cooldown : seq<tok<kw_cooldown>, must<duration_value>, opt<restriction_key>> {};
 struct group_limit : seq<tok<kw_limit>, limit_clause, opt<restriction_key>> {};
 struct group_holdout : seq<tok<kw_holdout>, must<percent_value>> {};
+struct group_quiet : seq<tok<kw_quiet>, quiet_clause> {};
 struct group_end : tok<kw_end> {};
 struct group_decl
     : seq<tok<kw_group>, must<decl_name>, opt<title>,
-          star<sor<group_exclusive, group_cooldown, group_limit, group_holdout>>, must<group_end>> {
-};
+          star<sor<group_exclusive, group_cooldown, group_limit, group_holdout, group_quiet>>,
+          must<group_end>> {};
 
 struct segment_when : tok<kw_when> {};
 struct segment_end : tok<kw_end> {};
@@ -336,9 +347,6 @@ struct model_decl
           must<feature>, star<comma, feature>, opt<comma>, must<features_close>, must<model_end>> {
 };
 
-struct clock_time : seq<rep_min_max<1, 2, digit>, one<':'>, rep<2, digit>> {};
-struct time_of_day : tok<clock_time> {};
-struct quiet_dots : tok<string<'.', '.'>> {};
 struct pending_mode : tok<word> {};
 struct group_ref : tok<ident> {};
 struct option_priority : seq<tok<kw_priority>, must<integer_value>> {};
@@ -347,7 +355,7 @@ struct option_cooldown : seq<tok<kw_cooldown>, must<duration_value>, opt<restric
 struct option_limit : seq<tok<kw_limit>, limit_clause, opt<restriction_key>> {};
 struct option_pending : seq<tok<kw_pending>, must<pending_mode>> {};
 struct option_disabled : tok<kw_disabled> {};
-struct option_quiet : seq<tok<kw_quiet>, must<time_of_day>, must<quiet_dots>, must<time_of_day>> {};
+struct option_quiet : seq<tok<kw_quiet>, quiet_clause> {};
 struct option_holdout : seq<tok<kw_holdout>, must<percent_value>> {};
 struct rule_option : sor<option_priority, option_group, option_cooldown, option_limit,
                          option_pending, option_disabled, option_quiet, option_holdout> {};

@@ -261,6 +261,9 @@ class Printer {
           limit(o.limit);
           key(o.by);
           break;
+        case ast::GroupOptionKind::kQuiet:
+          quiet(o.quiet);
+          break;
         case ast::GroupOptionKind::kHoldout:
           out += "  holdout " + lexical::format_number(o.holdout) + "%\n";
           break;
@@ -272,6 +275,14 @@ class Printer {
   // Without the line's end, which key() writes after the `by` it may add.
   void limit(const ast::Limit& l) {
     out += "  limit " + std::to_string(l.count) + " per " + l.period.text;
+  }
+  void quiet(const ast::Quiet& q) {
+    out += "  quiet " + clock(q.from) + ".." + clock(q.to);
+    if (q.zone) {
+      out += " in ";
+      expr(*q.zone);
+    }
+    out += q.drop ? " drop\n" : "\n";
   }
   void key(const ast::RestrictionKey& by) {
     if (by) {
@@ -336,7 +347,7 @@ class Printer {
           out += "  disabled\n";
           break;
         case RuleOptionKind::kQuiet:
-          out += "  quiet " + clock(o.quiet_from) + ".." + clock(o.quiet_to) + "\n";
+          quiet(o.quiet);
           break;
         case RuleOptionKind::kHoldout:
           out += "  holdout " + lexical::format_number(o.holdout) + "%\n";

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "actions/webhook_adapter.hpp"
+#include "engine/quiet_hours.hpp"
 #include "formats/json_codec.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/suggest.hpp"
@@ -177,7 +178,7 @@ void read_retain(const YAML::Node& retain, EngineConfig& engine) {
 void read_engine(const Section& top, Config& c) {
   const Section e(top.get("engine"), "engine",
                   {"rules", "watch", "shards", "max_lateness", "dedup_window", "session_gap",
-                   "session_max", "max_emit_depth", "retain"});
+                   "session_max", "max_emit_depth", "retain", "timezone"});
   if (const YAML::Node rules = e.get("rules"); rules && !rules.IsNull()) {
     c.rule_paths.clear();
     if (rules.IsScalar()) {
@@ -199,6 +200,14 @@ void read_engine(const Section& top, Config& c) {
   e.read_duration("session_max", c.engine.session_max_ms);
   e.read_count("max_emit_depth", c.engine.max_emit_depth, 0, 1000);
   read_retain(e.get("retain"), c.engine);
+  e.read("timezone", c.engine.timezone);
+  if (zone_named(c.engine.timezone) == nullptr) {
+    const std::string close = closest(c.engine.timezone, zone_names());
+    Section::fail("engine.timezone",
+                  "must be an IANA time zone such as Europe/Paris or UTC, not `" +
+                      c.engine.timezone + "`" +
+                      (close.empty() ? std::string() : "; did you mean `" + close + "`?"));
+  }
 }
 
 void read_storage(const Section& top, Config& c) {

@@ -114,3 +114,15 @@ TEST_CASE("engine.retain maps event names to durations") {
 }
 
 }  // namespace spur::server
+
+namespace spur::server {
+
+TEST_CASE("engine.timezone is an IANA zone, UTC by default") {
+  CHECK(load("{}\n").engine.timezone == "UTC");
+  CHECK(load("engine: {timezone: Europe/Paris}\n").engine.timezone == "Europe/Paris");
+  CHECK(error_of("engine: {timezone: Europe/Pariss}\n")
+            .find("`engine.timezone` must be an IANA time zone such as Europe/Paris or UTC, not "
+                  "`Europe/Pariss`; did you mean `Europe/Paris`?") != std::string::npos);
+}
+
+}  // namespace spur::server
