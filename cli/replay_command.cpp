@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/decoding_reader.hpp"
+#include "cli/experiment_report.hpp"
 #include "cli/rule_loading.hpp"
 #include "engine/engine.hpp"
 #include "engine/time_text.hpp"
@@ -29,6 +30,12 @@ struct Options {
   bool drain = false;
   bool suppressed = false;
   bool stats = false;
+  bool conversions = false;  // print conversion records (section 14)
+  enum class Report : uint8_t { kNone, kTable, kJson };
+  Report report = Report::kNone;
+  // Whether firings, suppressions and decisions go to stdout: not when one JSON object
+  // (--stats, --report=json) does.
+  bool streams() const { return !stats && report != Report::kJson; }
   std::string events = "-";
 };
 
@@ -40,7 +47,7 @@ class Output : public EngineListener {
 
   void on_firing(const Firing& firing) override {
     ++firings;
-    if (options_.stats) return;
+    if (!options_.streams()) return;
     append_firing_json(buffer_, firing);
     buffer_ += '\n';
     if (buffer_.size() > (1 << 16)) flush();
@@ -52,9 +59,14 @@ class Output : public EngineListener {
     buffer_ += '\n';
   }
   // The answer to a decision request, after the firings of its step.
+  void on_conversion(const Conversion& conversion) override {
+    if (!options_.conversions) return;
+    buffer_ += conversion_json(conversion);
+    buffer_ += '\n';
+  }
   void on_decision(const Event& request, const Engine::Decision& answer, int64_t at_ms) {
     ++decisions;
-    if (options_.stats) return;
+    if (!options_.streams()) return;
     const bool answered = !answer.rule.empty();
     nlohmann::ordered_json line = {
         {"decision", request.name},
@@ -145,6 +157,12 @@ int replay_command(std::span<const std::string> args) {
       options.suppressed = true;
     } else if (arg == "--stats") {
       options.stats = true;
+    } else if (arg == "--conversions") {
+      options.conversions = true;
+    } else if (arg == "--report" || arg == "--report=table") {
+      options.report = Options::Report::kTable;
+    } else if (arg == "--report=json") {
+      options.report = Options::Report::kJson;
     } else if (arg.size() > 1 && arg[0] == '-') {
       return usage_error("unknown option `" + arg + "`");
     } else if (have_events) {
@@ -161,6 +179,13 @@ int replay_command(std::span<const std::string> args) {
     return usage_error("--scores needs --config: the configuration names the http scorers");
   if (options.suppressed && options.stats)
     return usage_error("--suppressed and --stats cannot be used together");
+  if (options.conversions && options.stats)
+    return usage_error("--conversions and --stats cannot be used together");
+  if (options.report == Options::Report::kJson &&
+      (options.stats || options.suppressed || options.conversions))
+    return usage_error(
+        "--report=json prints one JSON object instead of the records: leave out --stats, "
+        "--suppressed and --conversions, or use --report for a table on stderr");
 
   int status = kExitOk;
   const auto program = load_program(options.rules, "spur replay", status);
@@ -269,6 +294,8 @@ int replay_command(std::span<const std::string> args) {
     stats["rules"] = std::move(rules);
     std::cout << stats.dump() << "\n";
   }
+  if (options.report == Options::Report::kJson) std::cout << experiment_json(engine).dump() << "\n";
+  if (options.report == Options::Report::kTable) std::cerr << experiment_table(engine);
   std::cerr << "events: " << events << ", rejected: " << rejected << ", duplicates: " << duplicates
             << ", firings: " << output.firings << ", suppressed: " << output.suppressions
             << ", pending left: " << pending << ", events/s: "

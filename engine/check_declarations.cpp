@@ -33,6 +33,8 @@ const char* option_name(RuleOptionKind kind) {
       return "quiet";
     case RuleOptionKind::kHoldout:
       return "holdout";
+    case RuleOptionKind::kGoal:
+      return "goal";
   }
   return "?";
 }
@@ -176,6 +178,19 @@ void Checker::check_holdout(double percent, Span span) {
   }
 }
 
+void Checker::check_goal(const ast::Expr& goal) {
+  if (goal.window_length.valid && goal.window_length.ms <= 0) {
+    diagnostics_.error(goal.window_length.span, "a goal's window must be longer than zero",
+                       "for example `goal purchase within 7d`");
+  }
+  if (goal.event.text.empty()) diagnostics_.error(goal.event.span, "an event name cannot be empty");
+  // The filter reads the goal event's properties (bare names) and the profile as they are
+  // when it comes; the firing's trigger is gone by then.
+  Scope scope;
+  scope.place = Scope::Place::kKey;
+  filter(goal, scope);
+}
+
 void Checker::check_quiet(const ast::Quiet& quiet, const Scope& zone_scope) {
   if (quiet.from.minutes == quiet.to.minutes) {
     diagnostics_.error(quiet.to.span, "quiet hours must end at another time than they start",
@@ -265,7 +280,7 @@ void Checker::check_decl(const ast::Model& m) {
 }
 
 void Checker::check_rule_options(const ast::Rule& r) {
-  bool seen[8] = {};
+  bool seen[static_cast<size_t>(RuleOptionKind::kGoal) + 1] = {};
   for (const ast::RuleOption& o : r.options) {
     const auto index = static_cast<size_t>(o.kind);
     const char* name = option_name(o.kind);
@@ -312,6 +327,9 @@ void Checker::check_rule_options(const ast::Rule& r) {
         break;
       case RuleOptionKind::kQuiet:
         break;  // its zone is read in the rule's scope: check_decl checks it
+      case RuleOptionKind::kGoal:
+        check_goal(*o.goal);
+        break;
     }
   }
 }

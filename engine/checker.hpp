@@ -63,6 +63,7 @@ class Checker {
   // Quiet hours: two different times, a zone checked in `zone_scope` (a literal one must
   // be in the tz database).
   void check_quiet(const ast::Quiet& quiet, const Scope& zone_scope);
+  void check_goal(const ast::Expr& goal);
   // `if` (language.md section 15): conditions as in a rule's actions, no split inside.
   void check_if(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
   // `split` (language.md section 14): arms, shares, no split inside.

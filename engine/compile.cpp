@@ -526,6 +526,7 @@ void Compiler::declaration(const ast::Rule& r) {
   const Expr* cooldown_by = nullptr;
   std::vector<const Expr*> limits_by;
   std::vector<const ast::Quiet*> quiet;
+  const Expr* goal = nullptr;
   for (const ast::RuleOption& o : r.options) {
     switch (o.kind) {
       case ast::RuleOptionKind::kPriority:
@@ -557,6 +558,9 @@ void Compiler::declaration(const ast::Rule& r) {
       case ast::RuleOptionKind::kQuiet:
         quiet.push_back(&o.quiet);
         break;
+      case ast::RuleOptionKind::kGoal:
+        goal = &*o.goal;
+        break;
     }
   }
   rule.limits = limits(written);
@@ -569,6 +573,11 @@ void Compiler::declaration(const ast::Rule& r) {
     const GroupKeys& group = group_keys_[static_cast<size_t>(rule.group)];
     rule.group_keys = restriction_keys(group.cooldown, group.limits, scope);
     quiet.insert(quiet.end(), group.quiet.begin(), group.quiet.end());
+  }
+  if (goal != nullptr) {
+    rule.goal = GoalSpec{goal->event.text,
+                         goal->has_filter ? expr(goal->children.front(), Scope{"", true}) : kNoNode,
+                         goal->window_length.ms};
   }
   for (const ast::Quiet* q : quiet) {
     rule.quiet.push_back(
@@ -620,6 +629,9 @@ void Compiler::declaration(const ast::Rule& r) {
                              rule.trigger_slots.end());
   }
   rule.waits = !rule.futures.empty();
+  rule.experiment = rule.goal || rule.holdout_bp != 0 || rule.group_holdout_bp != 0 ||
+                    std::any_of(rule.actions.begin(), rule.actions.end(),
+                                [](const CompiledAction& a) { return a.op == ActionOp::kSplit; });
   rule.restricted =
       rule.cooldown_ms || !rule.limits.empty() || rule.group >= 0 || !rule.quiet.empty();
   rule.when_fingerprint = fnv1a(when_text);
@@ -724,7 +736,7 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
 // rule's actions, whose place stays when the program is moved (vectors keep their buffer).
 void Compiler::list_constant_actions(CompiledRule& rule) {
   const bool constant =
-      rule.scores.empty() && rule.holdout_bp == 0 && rule.group_holdout_bp == 0 &&
+      rule.scores.empty() && rule.holdout_bp == 0 && rule.group_holdout_bp == 0 && !rule.goal &&
       rule.actions.size() <= UINT16_MAX &&
       std::all_of(rule.actions.begin(), rule.actions.end(), [](const auto& a) {
         return (a.op == ActionOp::kSend || a.op == ActionOp::kRespond) && a.constant;

@@ -394,6 +394,7 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
   cascade.step_id = event.id;
   event_step(user, event, at, true, 0, cascade);
   run_cascade(cascade, at);
+  convert_goals(user, event, at);
   return {Outcome::kAccepted, "", &user.second.extension, ""};
 }
 
@@ -1045,12 +1046,14 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   }
   action_records_.clear();
   action_values_.clear();
+  fired_arm_ = -1;
   if (held_out(rule, user.first)) {
     // Held out: fired and counted like any firing, but no action runs.
     Firing held{rule.name,      user.first, at,   trigger.event->id,     rule.priority,
                 score_records_, {},         true, &user.second.extension};
     held.deferred_ms = deferred_ms;
     report(held);
+    note_experiment(user, index, trigger, at, true);
     return;
   }
   // A constant (the empty object too, which a send, emit or respond without a value
@@ -1091,6 +1094,7 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
           const size_t k = arm < action.arms.size() ? arm + 1 : 0;
           r.value = &keep(Value::number(static_cast<double>(k)));
           action_records_.push_back(r);
+          fired_arm_ = static_cast<int32_t>(k);
           if (k != 0) self(self, action.arms[k - 1]);
           continue;
         }
@@ -1128,6 +1132,37 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
               score_records_, action_records_, false, &user.second.extension};
   made.deferred_ms = deferred_ms;
   report(made);
+  note_experiment(user, index, trigger, at, false);
+}
+
+void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, int64_t at,
+                             bool holdout) {
+  const CompiledRule& rule = program_->rules[index];
+  if (!rule.experiment) return;
+  const int32_t arm = holdout ? -1 : fired_arm_;
+  rule_counts_[index].count(arm, holdout, false);
+  if (!rule.goal) return;
+  UserState& u = user.second;
+  u.active().goals.push_back(
+      {index, at, firing_id(rule.name, user.first, trigger.event->id, at), arm, holdout});
+  note_numbered(u);
+}
+
+void Engine::convert_goals(User& user, const Event& event, int64_t at) {
+  UserActivity* activity = user.second.activity.get();
+  if (activity == nullptr || activity->goals.empty()) return;
+  EvalContext c = context(user, {}, at);
+  c.candidate = &event.properties;
+  // In firing order: one event converts every firing it can, each at most once.
+  std::erase_if(activity->goals, [&](const AwaitedGoal& g) {
+    const CompiledRule& rule = program_->rules[g.rule];
+    if (!rule.goal || at > time_plus(g.fired_ms, rule.goal->within_ms)) return true;  // over
+    if (at <= g.fired_ms || event.name != rule.goal->event) return false;
+    if (rule.goal->filter != kNoNode && !holds(c, rule.goal->filter)) return false;
+    listener_.on_conversion({rule.name, user.first, at, g.firing_id, event.id, g.arm, g.holdout});
+    rule_counts_[g.rule].count(g.arm, g.holdout, true);
+    return true;
+  });
 }
 
 void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {

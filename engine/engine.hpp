@@ -71,6 +71,8 @@ class EngineListener {
   virtual ~EngineListener() = default;
   virtual void on_firing(const Firing& firing) = 0;
   virtual void on_suppressed(const Suppression& suppression) = 0;
+  // After the records of the step whose input event converted the firing.
+  virtual void on_conversion(const Conversion& /*conversion*/) {}
 };
 
 enum class Outcome : uint8_t { kAccepted, kDuplicate, kRejected };
@@ -84,10 +86,28 @@ struct SubmitResult {
   std::string_view code;
 };
 
+// Firings and conversions of one cohort of an experiment (language.md section 14).
+struct CohortCounts {
+  uint64_t firings = 0;
+  uint64_t conversions = 0;
+};
+
 struct RuleCounts {
   uint64_t triggered = 0;  // steps in which the rule's trigger and conditions held
   uint64_t fired = 0;
   uint64_t suppressed = 0;
+  // Of a rule with a goal, split or holdout, per cohort (cohort_of); empty otherwise.
+  std::vector<CohortCounts> cohorts;
+  // The cohorts: 0 held out, 1 treated without a split, 2 + k the split's arm k (2:
+  // control).
+  static size_t cohort_of(int32_t arm, bool holdout) {
+    return holdout ? 0 : arm < 0 ? 1 : static_cast<size_t>(arm) + 2;
+  }
+  void count(int32_t arm, bool holdout, bool converted) {
+    const size_t cohort = cohort_of(arm, holdout);
+    if (cohorts.size() <= cohort) cohorts.resize(cohort + 1);
+    ++(converted ? cohorts[cohort].conversions : cohorts[cohort].firings);
+  }
 };
 
 // The first condition of a rule's top-level `and` chain that is false for an event, with
@@ -363,6 +383,11 @@ class Engine {
   // `drop` set when one it falls in drops instead.
   std::optional<int64_t> quiet_until(const User& user, const CompiledRule& rule,
                                      TriggerView trigger, int64_t at, bool& drop) const;
+  // Keeps a firing of a rule with a goal, or an experiment, in the counts and the user's
+  // awaited goals.
+  void note_experiment(User& user, uint32_t rule, TriggerView trigger, int64_t at, bool holdout);
+  // The conversions an input event handled at `at` makes (after its step's records).
+  void convert_goals(User& user, const Event& event, int64_t at);
   // Holds the activation as a deferred firing, due at `due`.
   void defer(User& user, const Activation& a, TriggerView trigger, int64_t at, int64_t due);
   void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int64_t deferred_ms,
@@ -429,7 +454,8 @@ class Engine {
   // action that changes the profile.
   mutable ScoreCache score_cache_;
   std::string index_key_;
-  PendingContents making_;                         // a match being made
+  PendingContents making_;  // a match being made
+  int32_t fired_arm_ = -1;  // the split arm the firing being made drew; -1: none
   const date::time_zone* default_zone_ = nullptr;  // config_.timezone; null: UTC
   std::string match_bytes_;                        // its bytes being laid out
   PendingContents held_;                           // the match unpack() decoded last

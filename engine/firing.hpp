@@ -61,6 +61,17 @@ inline std::string firing_id(const Firing& f) {
   return firing_id(f.rule, f.user, f.trigger, f.time_ms);
 }
 
+// A firing's conversion (language.md section 14, `goal`): the goal event that came.
+struct Conversion {
+  std::string_view rule;
+  std::string_view user;
+  int64_t time_ms = 0;  // the goal event's handled time
+  std::string_view firing_id;
+  std::string_view trigger;  // the goal event's id
+  int32_t arm = -1;          // the firing's split arm; -1: null
+  bool holdout = false;
+};
+
 // Reported in section 14's order: kQuiet first, then as listed.
 enum class SuppressReason : uint8_t {
   kCooldown,

@@ -152,6 +152,15 @@ struct QuietSpec {
   bool drop = false;
 };
 
+// `goal EVENT [filter] within W` (language.md section 14): the first input event of that
+// name by the user handled in (t, t + W] after a firing at t, passing the filter, is the
+// firing's conversion.
+struct GoalSpec {
+  std::string event;
+  uint32_t filter = kNoNode;  // over the goal event's properties
+  int64_t within_ms = 0;
+};
+
 enum class PendingMode : uint8_t { kLatest, kFirst, kEach };
 
 struct CompiledAction {
@@ -214,6 +223,10 @@ struct alignas(64) CompiledRule {
   // of the group evaluates them over its own trigger.
   RestrictionKeys group_keys;
   std::vector<QuietSpec> quiet;  // its own windows, then its group's
+  std::optional<GoalSpec> goal;
+  // A goal, a split or a holdout (its own or its group's): its firings are counted per
+  // cohort (RuleCounts::cohorts).
+  bool experiment = false;
   // `holdout P%` in basis points (0: none): a user whose holdout bucket is below it is
   // held out. A rule with a holdout is never one of constant actions.
   uint32_t holdout_bp = 0;

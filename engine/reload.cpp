@@ -66,6 +66,26 @@ void remap_keyed(std::vector<KeyedFiringTimes>& keyed, const std::vector<int64_t
     k.owner = static_cast<uint32_t>(map[k.owner]);
 }
 
+// What an experiment's figures depend on: the split's arm edges, the holdouts and the
+// goal (the buckets depend on the rule's name only, which a reload keeps).
+std::string experiment_of(const CompiledRule& rule) {
+  std::string out = std::to_string(rule.holdout_bp) + "/" + std::to_string(rule.group_holdout_bp);
+  for (const CompiledAction& action : rule.actions) {
+    if (action.op != ActionOp::kSplit) continue;
+    for (const uint32_t end : action.arm_ends)
+      out += "," + std::to_string(end);
+  }
+  if (rule.goal) out += "/" + rule.goal->event + "/" + std::to_string(rule.goal->within_ms);
+  return out;
+}
+
+// Awaited goals follow their rule by name; those of removed rules are dropped.
+void remap_goals(std::vector<AwaitedGoal>& goals, const std::vector<int64_t>& map) {
+  std::erase_if(goals, [&](const AwaitedGoal& g) { return map[g.rule] == kGone; });
+  for (AwaitedGoal& g : goals)
+    g.rule = static_cast<uint32_t>(map[g.rule]);
+}
+
 }  // namespace
 
 std::shared_ptr<const ProgramSwap> prepare_swap(std::shared_ptr<const Program> before,
@@ -152,6 +172,7 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       remap_times(activity.group_firings, swap.groups);
       remap_keyed(activity.rule_keyed_firings, swap.rules);
       remap_keyed(activity.group_keyed_firings, swap.groups);
+      remap_goals(activity.goals, swap.rules);
       std::vector<uint32_t> segments;
       for (const uint32_t s : activity.segments) {
         if (swap.segments[s] != kGone) segments.push_back(static_cast<uint32_t>(swap.segments[s]));
@@ -165,7 +186,13 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
 
   std::vector<RuleCounts> rule_counts(after.rules.size());
   for (size_t r = 0; r < swap.rules.size(); ++r) {
-    if (swap.rules[r] != kGone) rule_counts[static_cast<size_t>(swap.rules[r])] = rule_counts_[r];
+    if (swap.rules[r] == kGone) continue;
+    const auto now = static_cast<size_t>(swap.rules[r]);
+    rule_counts[now] = rule_counts_[r];
+    // An experiment's figures compare like with like: changed shares, holdouts or goal
+    // start them again (docs/server.md, "Reload").
+    if (experiment_of(program_->rules[r]) != experiment_of(after.rules[now]))
+      rule_counts[now].cohorts.clear();
   }
   rule_counts_ = std::move(rule_counts);
   program_ = swap.after;

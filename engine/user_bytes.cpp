@@ -14,6 +14,7 @@ namespace {
 constexpr uint8_t kHasActivity = 1;
 constexpr uint8_t kHasKeyedTimes = 2;  // firing times per `by` key (in the activity)
 constexpr uint8_t kHasDeferrals = 4;   // deferred firings among the matches (quiet hours)
+constexpr uint8_t kHasGoals = 8;       // firings awaiting their goal (in the activity)
 
 void append_times(std::string& out, const Fifo<int64_t>& times) {
   append_varint(out, times.size());
@@ -145,8 +146,10 @@ void append_user_bytes(std::string& out, const UserState& user) {
   const UserActivity* a = user.activity.get();
   const bool keyed =
       a != nullptr && (!a->rule_keyed_firings.empty() || !a->group_keyed_firings.empty());
+  const bool goals = a != nullptr && !a->goals.empty();
   out.push_back(static_cast<char>((a != nullptr ? kHasActivity : 0) | (keyed ? kHasKeyedTimes : 0) |
-                                  (deferrals.empty() ? 0 : kHasDeferrals)));
+                                  (deferrals.empty() ? 0 : kHasDeferrals) |
+                                  (goals ? kHasGoals : 0)));
   if (a != nullptr) {
     append_varint(out, a->segments.size());
     for (const uint32_t segment : a->segments)
@@ -167,6 +170,16 @@ void append_user_bytes(std::string& out, const UserState& user) {
   if (keyed) {
     append_keyed_times(out, a->rule_keyed_firings);
     append_keyed_times(out, a->group_keyed_firings);
+  }
+  if (goals) {
+    append_varint(out, a->goals.size());
+    for (const AwaitedGoal& g : a->goals) {
+      append_varint(out, g.rule);
+      append_int64(out, g.fired_ms);
+      append_text(out, g.firing_id);
+      append_varint(out, static_cast<uint64_t>(g.arm + 1));  // -1 (none) is 0
+      out.push_back(static_cast<char>(g.holdout ? 1 : 0));
+    }
   }
   if (!deferrals.empty()) {
     append_varint(out, deferrals.size());
@@ -209,6 +222,17 @@ void read_user_bytes(std::string_view bytes, UserState& user, std::string& scrat
     UserActivity& a = user.active();
     read_keyed_times(in, a.rule_keyed_firings);
     read_keyed_times(in, a.group_keyed_firings);
+  }
+  if ((parts & kHasGoals) != 0) {
+    UserActivity& a = user.active();
+    a.goals.resize(in.count());
+    for (AwaitedGoal& g : a.goals) {
+      g.rule = in.number();
+      g.fired_ms = in.int64();
+      g.firing_id = in.text();
+      g.arm = static_cast<int32_t>(in.number()) - 1;
+      g.holdout = in.byte() != 0;
+    }
   }
   if ((parts & kHasDeferrals) != 0) {
     for (size_t n = in.count(); n > 0; --n) {

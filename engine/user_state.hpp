@@ -42,6 +42,16 @@ struct KeyedFiringTimes {
   FiringTimes times;
 };
 
+// A firing of a rule with a `goal`, waiting for its conversion (language.md section 14)
+// until fired_ms + the goal's window.
+struct AwaitedGoal {
+  uint32_t rule = 0;
+  int64_t fired_ms = 0;
+  std::string firing_id;
+  int32_t arm = -1;  // its split arm, 0 for control; -1: none drawn (no split, held out)
+  bool holdout = false;
+};
+
 // What only segments, windows over past events, sessions, cooldowns and limits keep
 // about a user: made when first needed, so that a user whom no such rule has seen (every
 // user of a stateless rule set, every user whose profile alone is loaded) costs a null
@@ -55,9 +65,10 @@ struct UserActivity {
   TimesByOwner group_firings;                        // group -> times
   std::vector<KeyedFiringTimes> rule_keyed_firings;  // for cooldowns and limits with `by`
   std::vector<KeyedFiringTimes> group_keyed_firings;
+  std::vector<AwaitedGoal> goals;  // firing order
   bool holds_numbers() const {
     return !rule_firings.empty() || !group_firings.empty() || !rule_keyed_firings.empty() ||
-           !group_keyed_firings.empty() || !segments.empty();
+           !group_keyed_firings.empty() || !segments.empty() || !goals.empty();
   }
 };
 

@@ -214,4 +214,21 @@ std::string suppression_json(const Suppression& s) {
   return out;
 }
 
+std::string conversion_json(const Conversion& c) {
+  std::string out = "{\"conversion\":";
+  append_quoted(out, c.rule);
+  out += ",\"user\":";
+  append_quoted(out, c.user);
+  out += ",\"time\":\"";
+  append_rfc3339(out, c.time_ms);
+  out += "\",\"firing_id\":";
+  append_quoted(out, c.firing_id);
+  out += ",\"trigger\":";
+  append_quoted(out, c.trigger);
+  out += ",\"arm\":";
+  out += c.arm < 0 ? "null" : std::to_string(c.arm);
+  out += c.holdout ? ",\"holdout\":true}" : ",\"holdout\":false}";
+  return out;
+}
+
 }  // namespace spur

@@ -87,5 +87,7 @@ std::string firing_json(const Firing& firing);
 // The same appended to `out` (no allocation once `out` has the capacity).
 void append_firing_json(std::string& out, const Firing& firing);
 std::string suppression_json(const Suppression& suppression);
+// A conversion record of language.md section 14 (`spur replay --conversions`).
+std::string conversion_json(const Conversion& conversion);
 
 }  // namespace spur

@@ -202,6 +202,7 @@ enum class RuleOptionKind : uint8_t {
   kDisabled,
   kQuiet,
   kHoldout,
+  kGoal,
 };
 
 struct RuleOption {
@@ -214,6 +215,8 @@ struct RuleOption {
   Limit limit;
   RestrictionKey by;  // of the cooldown or the limit
   Quiet quiet;
+  // `goal EVENT [filter] within W`: a pattern (ExprKind::kPattern, window kWithin).
+  std::optional<Expr> goal;
   double holdout = 0;  // percent as written: 10 for `10%`
 };
 

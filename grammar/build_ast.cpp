@@ -581,6 +581,9 @@ ast::RuleOption Builder::rule_option_of(const Node& n) {
   } else if (n.is_type<option_quiet>()) {
     o.kind = RuleOptionKind::kQuiet;
     o.quiet = quiet_of(n);
+  } else if (n.is_type<option_goal>()) {
+    o.kind = RuleOptionKind::kGoal;
+    o.goal = pattern_of(*n.children[0]);
   } else {
     o.kind = RuleOptionKind::kHoldout;  // option_holdout
     o.holdout = number_value(*n.children[0]);

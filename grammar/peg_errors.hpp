@@ -86,7 +86,9 @@ SPUR_SYNTAX_ERROR(action_object, "expected an object `{ ... }` after `respond`",
 SPUR_SYNTAX_ERROR(split_open, "expected `{` after `split`", "");
 SPUR_SYNTAX_ERROR(split_close, "expected a split arm `PERCENT: actions` or `}`", "");
 SPUR_SYNTAX_ERROR(split_first_action, "expected an action after the split percentage", "");
-SPUR_SYNTAX_ERROR(rule_when, "expected `when` or a rule option (`priority`, `group`, `cooldown`, `limit`, `pending`, `disabled`)", "");
+SPUR_SYNTAX_ERROR(rule_when, "expected `when` or a rule option (`priority`, `group`, `cooldown`, `limit`, `pending`, `disabled`, `quiet`, `holdout`, `goal`)", "");
+SPUR_SYNTAX_ERROR(within_window, "expected `within` and how long a firing waits for its goal", "for example `goal purchase within 7d`");
+SPUR_SYNTAX_ERROR(goal_pattern, "expected the goal's event, as in `goal purchase within 7d`", "an optional filter goes after the event: `goal purchase[value > 50] within 7d`");
 SPUR_SYNTAX_ERROR(rule_condition_body, "expected a condition after `and`", "");
 SPUR_SYNTAX_ERROR(if_condition, "expected a condition after `if`", "for example `if profile.tier == \"gold\" then`");
 SPUR_SYNTAX_ERROR(if_then, "expected `and`, `or` or `then` after the condition of `if`", "");

@@ -137,6 +137,7 @@ struct kw_max : kw<'m','a','x'> {};
 struct kw_distinct : kw<'d','i','s','t','i','n','c','t'> {};
 struct kw_quiet : kw<'q','u','i','e','t'> {};
 struct kw_drop : kw<'d','r','o','p'> {};
+struct kw_goal : kw<'g','o','a','l'> {};
 struct kw_holdout : kw<'h','o','l','d','o','u','t'> {};
 struct kw_split : kw<'s','p','l','i','t'> {};
 struct kw_if : kw<'i','f'> {};
@@ -357,8 +358,12 @@ struct option_pending : seq<tok<kw_pending>, must<pending_mode>> {};
 struct option_disabled : tok<kw_disabled> {};
 struct option_quiet : seq<tok<kw_quiet>, quiet_clause> {};
 struct option_holdout : seq<tok<kw_holdout>, must<percent_value>> {};
-struct rule_option : sor<option_priority, option_group, option_cooldown, option_limit,
-                         option_pending, option_disabled, option_quiet, option_holdout> {};
+// `goal EVENT [filter] within W` (language.md section 14): a pattern of its own.
+struct goal_pattern : seq<tok<event_name>, opt<filter>, must<within_window>> {};
+struct option_goal : seq<tok<kw_goal>, must<goal_pattern>> {};
+struct rule_option
+    : sor<option_priority, option_group, option_cooldown, option_limit, option_pending,
+          option_disabled, option_quiet, option_holdout, option_goal> {};
 
 struct alias : tok<ident> {};
 struct as_clause : seq<tok<kw_as>, must<alias>> {};

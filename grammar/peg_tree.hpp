@@ -33,9 +33,10 @@ using selector = parse_tree::selector<
         const_decl, literal_list, group_decl, group_exclusive, group_cooldown, group_limit,
         group_holdout, group_quiet, quiet_drop, segment_decl, model_decl, feature, rule_decl,
         option_priority, option_group, option_cooldown, option_limit, option_pending,
-        option_disabled, option_quiet, option_holdout, decide_trigger, event_trigger, alias,
-        rule_condition, action_send, action_set, action_unset, action_increment, increment_by,
-        action_emit, action_respond, action_split, split_arm, action_if, else_if, else_branch>>;
+        option_disabled, option_quiet, option_holdout, option_goal, goal_pattern, decide_trigger,
+        event_trigger, alias, rule_condition, action_send, action_set, action_unset,
+        action_increment, increment_by, action_emit, action_respond, action_split, split_arm,
+        action_if, else_if, else_branch>>;
 
 // A parse-tree node whose memory comes from a per-thread free list. The parser creates
 // and drops a node for every attempt of a selected rule, and malloc/free were most of

@@ -346,6 +346,11 @@ class Printer {
         case RuleOptionKind::kDisabled:
           out += "  disabled\n";
           break;
+        case RuleOptionKind::kGoal:
+          out += "  goal ";
+          expr(*o.goal);
+          out += '\n';
+          break;
         case RuleOptionKind::kQuiet:
           quiet(o.quiet);
           break;

@@ -107,6 +107,26 @@ tests:
 EOF2
 expect "spur test with scores" "$("$spur" test "$work/churn.test.yaml" 2>&1 | tail -1)" "1 passed, 0 failed"
 
+# Experiments: conversions interleaved after the step that made them, and the report.
+# u1 draws arm 2, u3 arm 1, u2 is held out (experiment.test.yaml); u1 and u2 convert.
+cat > "$work/reviews.ndjson" <<'EOF2'
+{"event": "order_delivered", "user": "u1", "id": "d1", "time": "2026-03-01T10:00:00Z"}
+{"event": "order_delivered", "user": "u2", "id": "d2", "time": "2026-03-01T10:00:00Z"}
+{"event": "order_delivered", "user": "u3", "id": "d3", "time": "2026-03-01T10:00:00Z"}
+{"event": "review_submitted", "user": "u1", "id": "r1", "time": "2026-03-02T10:00:00Z"}
+{"event": "review_submitted", "user": "u2", "id": "r2", "time": "2026-03-15T10:00:00Z"}
+{"event": "review_submitted", "user": "u3", "id": "r3", "time": "2026-03-15T10:00:00.001Z"}
+EOF2
+out=$("$spur" replay --rules rules/examples/experiment.rules --conversions "$work/reviews.ndjson" 2>/dev/null)
+expect "conversions in stream order" "$(echo "$out" | sed -n 's/.*"\(rule\|conversion\)":"[a-z_]*","user":"\(u[0-9]\)".*"arm":\([a-z0-9]*\),"holdout":\([a-z]*\)}$/\2 \3 \4/p; s/^{"firing_id".*"user":"\(u[0-9]\)".*/fired \1/p' | tr '\n' ',')" \
+  'fired u1,fired u2,fired u3,u1 2 false,u2 null true,'
+report=$("$spur" replay --rules rules/examples/experiment.rules --report=json "$work/reviews.ndjson" 2>/dev/null)
+expect "report json" "$report" '{"rules":{"review_request_test":{"goal":"review_submitted","arms":{"1":{"firings":1,"conversions":0,"rate":0.0},"2":{"firings":1,"conversions":1,"rate":1.0}},"control":{"firings":0,"conversions":0,"rate":null},"treated":{"firings":2,"conversions":1,"rate":0.5},"held_out":{"firings":1,"conversions":1,"rate":1.0},"lift":{"difference":-0.5,"low":-1.192951912174839,"high":0.19295191217483898}}}}'
+"$spur" replay --rules rules/examples/experiment.rules --report "$work/reviews.ndjson" >/dev/null 2>"$work/err"
+contains "report table" "$(cat "$work/err")" "  treated             2            1    50.00%"
+"$spur" replay --rules rules/examples/experiment.rules --conversions --stats "$work/reviews.ndjson" >/dev/null 2>&1
+expect "--conversions with --stats exit 2" "$?" 2
+
 # The demo events through the example rules, drained.
 "$spur" replay --rules rules/examples --drain rules/examples/demo-events.ndjson > "$work/demo" 2>/dev/null
 same_file "demo firings" "$work/demo" "$golden/demo.expected.ndjson"
