@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "engine/experiment_figures.hpp"
+#include "formats/experiment_json.hpp"
 #include "grammar/lexical.hpp"
 
 namespace spur::cli {
@@ -27,12 +28,6 @@ std::string row(const CohortFigures& c) {
                 static_cast<unsigned long long>(c.firings),
                 static_cast<unsigned long long>(c.conversions), percent(c.rate).c_str());
   return text;
-}
-
-nlohmann::ordered_json cohort_json(const CohortFigures& c) {
-  return {{"firings", c.firings},
-          {"conversions", c.conversions},
-          {"rate", c.rate ? nlohmann::ordered_json(*c.rate) : nlohmann::ordered_json(nullptr)}};
 }
 
 std::string goal_text(const CompiledRule& rule) {
@@ -67,25 +62,7 @@ nlohmann::ordered_json experiment_json(const Engine& engine) {
   const Program& program = engine.program();
   for (uint32_t r = 0; r < program.rules.size(); ++r) {
     const CompiledRule& rule = program.rules[r];
-    if (!rule.experiment) continue;
-    const size_t arms = split_arms(rule);
-    const ExperimentFigures f = experiment_figures(engine.counts(r), arms);
-    nlohmann::ordered_json entry = {
-        {"goal", rule.goal ? nlohmann::ordered_json(rule.goal->event) : nullptr}};
-    if (arms > 0) {
-      nlohmann::ordered_json by_arm = nlohmann::ordered_json::object();
-      for (size_t k = 0; k < arms; ++k)
-        by_arm[std::to_string(k + 1)] = cohort_json(f.arms[k]);
-      entry["arms"] = by_arm;
-      entry["control"] = cohort_json(f.arms.back());
-    }
-    entry["treated"] = cohort_json(f.treated);
-    entry["held_out"] = cohort_json(f.held_out);
-    entry["lift"] = f.lift ? nlohmann::ordered_json{{"difference", f.lift->difference},
-                                                    {"low", f.lift->low},
-                                                    {"high", f.lift->high}}
-                           : nlohmann::ordered_json(nullptr);
-    rules[rule.name] = entry;
+    if (rule.experiment) rules[rule.name] = spur::experiment_json(rule, engine.counts(r));
   }
   return {{"rules", rules}};
 }

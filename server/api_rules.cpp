@@ -2,7 +2,9 @@
 // shards are gathered from each of them.
 #include <unordered_map>
 
+#include "engine/experiment_figures.hpp"
 #include "engine/time_text.hpp"
+#include "formats/experiment_json.hpp"
 #include "server/api.hpp"
 #include "server/server.hpp"
 #include "storage/event_log.hpp"
@@ -25,6 +27,34 @@ struct ShardFigures {
   std::vector<RuleFigures> rules;
   size_t queued = 0;
 };
+
+// Firings and conversions per rule with a goal, split or holdout and per cohort (`arm`:
+// 1, 2, ..., control, held_out; or treated for a rule without a split).
+void experiment_metrics(const std::shared_ptr<const RuleSet>& set,
+                        const std::vector<RuleFigures>& figures, std::string& out) {
+  for (const bool conversions : {false, true}) {
+    const std::string name =
+        conversions ? "spur_rule_conversions_total" : "spur_rule_firings_total";
+    out += "# HELP " + name +
+           (conversions ? " Conversions (goal events) per rule and arm.\n"
+                        : " Firings per rule and arm, of rules with a goal, split or holdout.\n");
+    out += "# TYPE " + name + " counter\n";
+    for (size_t r = 0; r < set->rules.size(); ++r) {
+      const CompiledRule& rule = set->program->rules[r];
+      if (!rule.experiment) continue;
+      const ExperimentFigures f = experiment_figures(figures[r].counts, split_arms(rule));
+      std::vector<const CohortFigures*> cohorts;
+      for (const CohortFigures& arm : f.arms)
+        cohorts.push_back(&arm);
+      cohorts.push_back(&f.held_out);
+      for (const CohortFigures* c : cohorts) {
+        const std::string arm = c->name.starts_with("arm ") ? c->name.substr(4) : c->name;
+        out += name + "{rule=\"" + rule.name + "\",arm=\"" + arm + "\"} " +
+               std::to_string(conversions ? c->conversions : c->firings) + "\n";
+      }
+    }
+  }
+}
 
 void with_rule_figures(Server& server,
                        std::function<void(std::shared_ptr<const RuleSet>, std::vector<RuleFigures>,
@@ -60,6 +90,12 @@ void with_rule_figures(Server& server,
             sum.counts.triggered += f.counts.triggered;
             sum.counts.fired += f.counts.fired;
             sum.counts.suppressed += f.counts.suppressed;
+            if (sum.counts.cohorts.size() < f.counts.cohorts.size())
+              sum.counts.cohorts.resize(f.counts.cohorts.size());
+            for (size_t c = 0; c < f.counts.cohorts.size(); ++c) {
+              sum.counts.cohorts[c].firings += f.counts.cohorts[c].firings;
+              sum.counts.cohorts[c].conversions += f.counts.cohorts[c].conversions;
+            }
             sum.pending += f.pending;
           }
         }
@@ -98,26 +134,39 @@ void list_rules(Server& server, Respond respond) {
 }
 
 void one_rule(Server& server, const std::string& name, Respond respond) {
-  const std::shared_ptr<const RuleSet> set = server.rules();
-  const int64_t r = set->find(name);
-  if (r < 0) {
+  if (server.rules()->find(name) < 0) {
     return respond(error_response(
         404, "unknown_rule", "no rule named `" + name + "` is loaded; GET /v1/rules lists them"));
   }
-  const RuleInfo& info = set->rules[static_cast<size_t>(r)];
-  const CompiledRule& rule = set->program->rules[static_cast<size_t>(r)];
-  respond(json_response(
-      200,
-      {{"name", info.name},
-       {"description", info.description},
-       {"file", info.file},
-       {"line", info.line},
-       {"priority", rule.priority},
-       {"group", rule.group < 0 ? nlohmann::ordered_json()
-                                : nlohmann::ordered_json(
-                                      set->program->groups[static_cast<size_t>(rule.group)].name)},
-       {"disabled", rule.disabled},
-       {"source", info.source}}));
+  with_rule_figures(server, [name, respond](std::shared_ptr<const RuleSet> set,
+                                            std::vector<RuleFigures> figures,
+                                            std::vector<ShardFigures>) {
+    const int64_t r = set->find(name);
+    if (r < 0) {  // removed by a reload meanwhile
+      return respond(error_response(
+          404, "unknown_rule", "no rule named `" + name + "` is loaded; GET /v1/rules lists them"));
+    }
+    const RuleInfo& info = set->rules[static_cast<size_t>(r)];
+    const CompiledRule& rule = set->program->rules[static_cast<size_t>(r)];
+    const RuleFigures& f = figures[static_cast<size_t>(r)];
+    nlohmann::ordered_json body = {
+        {"name", info.name},
+        {"description", info.description},
+        {"file", info.file},
+        {"line", info.line},
+        {"priority", rule.priority},
+        {"group", rule.group < 0 ? nlohmann::ordered_json()
+                                 : nlohmann::ordered_json(
+                                       set->program->groups[static_cast<size_t>(rule.group)].name)},
+        {"disabled", rule.disabled},
+        {"triggered", f.counts.triggered},
+        {"fired", f.counts.fired},
+        {"suppressed", f.counts.suppressed},
+        {"pending", f.pending}};
+    if (rule.experiment) body["experiment"] = experiment_json(rule, f.counts);
+    body["source"] = info.source;
+    respond(json_response(200, body));
+  });
 }
 
 void reload_rules(Server& server, Respond respond) {
@@ -221,6 +270,7 @@ void metrics_text(Server& server, Respond respond) {
                     "rule=\"" + set->rules[r].name + "\"", value, r == 0);
       }
     }
+    experiment_metrics(set, figures, out);
     out +=
         "# HELP spur_pending_matches Waiting matches per rule.\n# TYPE spur_pending_matches "
         "gauge\n";
