@@ -1,4 +1,5 @@
 // `spur`: argument dispatch only; each command lives in its own file.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -19,6 +20,14 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (command == "help" || command == "--help" || command == "-h") return help_command(rest);
+  // `spur COMMAND --help` (or -h) anywhere among its arguments: that command's usage.
+  const bool asks_help = std::any_of(rest.begin(), rest.end(), [](const std::string& arg) {
+    return arg == "--help" || arg == "-h";
+  });
+  if (const char* text = usage(command); text != nullptr && asks_help) {
+    std::cout << text;
+    return kExitOk;
+  }
   if (command == "check") return check_command(rest);
   if (command == "replay") return replay_command(rest);
   if (command == "test") return test_command(rest);

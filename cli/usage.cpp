@@ -45,11 +45,13 @@ constexpr Command kCommands[] = {
      "and actual firings for failures, then `N passed, M failed`. Exit 0 when all pass,\n"
      "1 on any failure or broken test file, 2 on usage errors.\n"},
     {"serve",
-     "usage: spur serve [--config spur.yaml]\n"
+     "usage: spur serve [--config spur.yaml] [--rules PATH]... [--listen HOST:PORT]\n"
      "\n"
      "Run the HTTP server; with no config, safe embedded defaults: rules from ./rules "
      "(or\nrules/examples in a checkout), 127.0.0.1:8080, firings as NDJSON on stdout, log "
-     "lines\non stderr. SIGHUP reloads the rules; SIGTERM or SIGINT drains and stops.\n"},
+     "lines\non stderr. --rules (files or folders, repeatable) and --listen override the\n"
+     "configuration's engine.rules and server.listen. SIGHUP reloads the rules; SIGTERM or\n"
+     "SIGINT drains and stops.\n"},
     {"fmt",
      "usage: spur fmt [--check] PATH...\n"
      "\n"

@@ -121,21 +121,25 @@ class Section {
   std::string where_;
 };
 
+}  // namespace
+
+void set_listen(Config& c, const std::string& listen, const std::string& where) {
+  const size_t colon = listen.rfind(':');
+  char* end = nullptr;
+  const long port =
+      colon == std::string::npos ? -1 : std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (colon == std::string::npos || colon == 0 || *end != '\0' || port < 0 || port > 65535)
+    throw ConfigError(where + " must be host:port such as 127.0.0.1:8080, not `" + listen + "`");
+  c.host = listen.substr(0, colon);
+  c.port = static_cast<uint16_t>(port);
+}
+
+namespace {
+
 void read_server(const Section& top, Config& c) {
   const Section s(top.get("server"), "server",
                   {"listen", "threads", "tls", "limits", "metrics_auth"});
-  if (const auto listen = s.text("listen")) {
-    const size_t colon = listen->rfind(':');
-    char* end = nullptr;
-    const long port =
-        colon == std::string::npos ? -1 : std::strtol(listen->c_str() + colon + 1, &end, 10);
-    if (colon == std::string::npos || colon == 0 || *end != '\0' || port < 0 || port > 65535) {
-      Section::fail("server.listen",
-                    "must be host:port such as 127.0.0.1:8080, not `" + *listen + "`");
-    }
-    c.host = listen->substr(0, colon);
-    c.port = static_cast<uint16_t>(port);
-  }
+  if (const auto listen = s.text("listen")) set_listen(c, *listen, "`server.listen`");
   s.read_count("threads", c.io_threads, 0, 1024);
   if (const YAML::Node tls = s.get("tls"); tls && !tls.IsNull()) {
     Section(tls, "server.tls", {"cert", "key"});

@@ -102,6 +102,10 @@ enum class Secrets : uint8_t { kRead, kSkip };
 // from the environment (unless kSkip: then they are empty).
 Config load_config(const std::string& path, Secrets secrets = Secrets::kRead);
 
+// Sets the address to listen on from "host:port"; throws ConfigError naming `where`
+// (the key or the option that gave it) when it is not one.
+void set_listen(Config& config, const std::string& listen, const std::string& where);
+
 const char* scope_name(Scope scope);
 
 }  // namespace spur::server

@@ -105,4 +105,29 @@ done
 "$spur" help nonsense 2>/dev/null; expect "help unknown exit 2" "$?" 2
 "$spur" frobnicate 2>/dev/null; expect "unknown command exit 2" "$?" 2
 
+# `spur COMMAND --help` or -h: that command's usage on stdout, exit 0.
+for command in check replay test serve fmt; do
+  for flag in --help -h; do
+    out=$("$spur" "$command" "$flag"); status=$?
+    expect "$command $flag exit 0" "$status" 0
+    expect "$command $flag usage" "$(echo "$out" | head -1 | cut -d' ' -f1-3)" "usage: spur $command"
+  done
+done
+expect "help after other options" "$("$spur" replay --rules x --help | head -1 | cut -d' ' -f1-3)" "usage: spur replay"
+
+# serve --rules and --listen override the configuration.
+"$spur" serve --listen nonsense >/dev/null 2>"$work/err"; expect "bad --listen exit 1" "$?" 1
+contains "bad --listen says so" "$(cat "$work/err")" "--listen must be host:port such as 127.0.0.1:8080, not \`nonsense\`"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir "$work/only"; printf 'rule only_this when ping then send log end\n' > "$work/only/only.rules"
+"$spur" serve --rules "$work/only" --listen "127.0.0.1:$port" >/dev/null 2>"$work/serve.err" &
+serve_pid=$!
+rules=""
+for _ in $(seq 100); do
+  rules=$(python3 -c "import json, urllib.request; print(','.join(r['name'] for r in json.load(urllib.request.urlopen('http://127.0.0.1:$port/v1/rules'))['rules']))" 2>/dev/null) && break
+  sleep 0.1
+done
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
+expect "serve --rules --listen" "$rules" "only_this"
+
 finish
