@@ -178,6 +178,32 @@ void Checker::check_holdout(double percent, Span span) {
   }
 }
 
+void Checker::warn_own_window(const ast::Rule& r) {
+  std::vector<const ast::Expr*> operands;
+  ast::and_operands(*r.condition, operands);
+  for (const ast::Expr* operand : operands) {
+    if (operand->kind != ast::ExprKind::kNo && operand->kind != ast::ExprKind::kNot) continue;
+    const ast::Expr& pattern = operand->children.front();
+    if (pattern.kind != ast::ExprKind::kPattern || pattern.has_filter ||
+        pattern.window == ast::WindowKind::kWithin)
+      continue;
+    const auto triggered = std::any_of(
+        r.trigger.events.begin(), r.trigger.events.end(),
+        [&](const ast::EventName& e) { return !r.trigger.decide && e.text == pattern.event.text; });
+    if (!triggered) continue;
+    const std::string& name = pattern.event.text;
+    const std::string shown = lexical::is_plain_identifier(name) ? name : lexical::quote(name);
+    const std::string window = pattern.window == ast::WindowKind::kLast
+                                   ? "in last " + pattern.window_length.text
+                                   : std::string("in session");
+    diagnostics_.warning(operand->span,
+                         "this never holds: the rule is triggered by `" + shown +
+                             "`, and the trigger is in its own window",
+                         "to ask whether it is the first `" + shown + "` " + window +
+                             ", write `count(" + shown + " " + window + ") == 1`");
+  }
+}
+
 void Checker::check_goal(const ast::Expr& goal) {
   if (goal.window_length.valid && goal.window_length.ms <= 0) {
     diagnostics_.error(goal.window_length.span, "a goal's window must be longer than zero",
@@ -358,6 +384,7 @@ void Checker::check_decl(const ast::Rule& r) {
     }
   }
   const size_t futures = r.condition ? condition(*r.condition, scope) : 0;
+  if (r.condition) warn_own_window(r);
   const auto pending =
       std::find_if(r.options.begin(), r.options.end(),
                    [](const ast::RuleOption& o) { return o.kind == RuleOptionKind::kPending; });

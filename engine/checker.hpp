@@ -64,6 +64,9 @@ class Checker {
   // be in the tz database).
   void check_quiet(const ast::Quiet& quiet, const Scope& zone_scope);
   void check_goal(const ast::Expr& goal);
+  // `no X in last W` (or `not X in ...`) in a rule triggered by X, with no filter: the
+  // trigger is in its own window, so it never holds (language.md section 15).
+  void warn_own_window(const ast::Rule& rule);
   // `if` (language.md section 15): conditions as in a rule's actions, no split inside.
   void check_if(const ast::Action& a, const Scope& scope, const ast::Rule& rule);
   // `split` (language.md section 14): arms, shares, no split inside.
