@@ -143,6 +143,38 @@ void Checker::finish() {
                            "add `group " + group + "` to a rule's options, or remove the group");
     }
   }
+  warn_used_once();
+}
+
+void Checker::warn_used_once() {
+  std::unordered_map<std::string, size_t> uses;
+  std::vector<std::string> names;  // in order of first use, for the ties of "closest"
+  for (const auto& [name, span] : event_uses_) {
+    if (uses[name]++ == 0) names.push_back(name);
+  }
+  for (const auto& [name, span] : event_uses_) {
+    if (uses[name] != 1) continue;
+    // The closest other name within two edits, fewer than the name has characters (`a`
+    // is one edit from `b` but no typo of it); ties go to the earlier used.
+    const std::string* near = nullptr;
+    size_t best = std::min<size_t>(3, name.size());
+    for (const std::string& other : names) {
+      if (other == name) continue;
+      const size_t distance = edit_distance(name, other);
+      if (distance < best) {
+        best = distance;
+        near = &other;
+      }
+    }
+    if (near == nullptr) continue;
+    const auto shown = [](const std::string& n) {
+      return lexical::is_plain_identifier(n) ? n : lexical::quote(n);
+    };
+    diagnostics_.warning(
+        span, "`" + shown(name) + "` is used only here; did you mean `" + shown(*near) + "`?",
+        "an event name used once is often a typo; if `" + shown(name) +
+            "` is right, the warning goes once a second rule uses it");
+  }
 }
 
 void Checker::check_decl(const ast::Const& c) {
@@ -210,6 +242,7 @@ void Checker::check_goal(const ast::Expr& goal) {
                        "for example `goal purchase within 7d`");
   }
   if (goal.event.text.empty()) diagnostics_.error(goal.event.span, "an event name cannot be empty");
+  event_uses_.emplace_back(goal.event.text, goal.event.span);
   // The filter reads the goal event's properties (bare names) and the profile as they are
   // when it comes; the firing's trigger is gone by then.
   Scope scope;
@@ -365,6 +398,7 @@ void Checker::check_decl(const ast::Rule& r) {
   const ast::Trigger& t = r.trigger;
   for (const ast::EventName& event : t.events) {
     if (event.text.empty()) diagnostics_.error(event.span, "an event name cannot be empty");
+    if (!t.decide) event_uses_.emplace_back(event.text, event.span);
   }
   Scope scope;
   scope.place = t.decide ? Scope::Place::kDecide : Scope::Place::kRule;
@@ -502,6 +536,7 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
       break;
     case ActionKind::kEmit:
       if (a.target.text.empty()) diagnostics_.error(a.target.span, "an event name cannot be empty");
+      event_uses_.emplace_back(a.target.text, a.target.span);
       for (const ast::EventName& trigger : rule.trigger.events) {
         if (!rule.trigger.decide && !trigger.text.empty() && trigger.text == a.target.text) {
           diagnostics_.warning(

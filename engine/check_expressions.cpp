@@ -498,6 +498,7 @@ bool Checker::temporal(const Expr& e, const Scope& scope) {
     return false;
   }
   if (e.event.text.empty()) diagnostics_.error(e.event.span, "an event name cannot be empty");
+  event_uses_.emplace_back(e.event.text, e.event.span);
   if (e.window != ast::WindowKind::kSession && e.window_length.valid && e.window_length.ms <= 0) {
     diagnostics_.error(e.window_length.span, "a window must be longer than zero",
                        "write a positive duration such as `30m` or `24h`");

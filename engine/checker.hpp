@@ -109,6 +109,10 @@ class Checker {
   std::unordered_set<std::string> broken_names_;  // declarations with syntax errors
   std::unordered_set<std::string> event_names_;   // every trigger event
   std::unordered_set<std::string> used_groups_;
+  // Every event name a trigger, pattern, aggregate, goal or emit uses, where it does, for
+  // the used-once warning (language.md section 15).
+  std::vector<std::pair<std::string, Span>> event_uses_;
+  void warn_used_once();
 };
 
 }  // namespace spur
