@@ -77,6 +77,22 @@ std::vector<std::string> quoted_keywords(std::string_view message) {
   return out;
 }
 
+// A hint for operators and quotes from other languages, found where the error is.
+std::string symbol_hint(std::string_view at, std::string_view message) {
+  if (at.starts_with("=") && !at.starts_with("==")) return "use `==` to compare";
+  if (at.starts_with("&&")) return "write `and` to join conditions";
+  if (at.starts_with("||")) return "write `or` for either condition";
+  if (at.starts_with("!") && !at.starts_with("!=")) return "write `not` to negate a condition";
+  if (at.starts_with("'")) {
+    const size_t close = at.find('\'', 1);
+    const std::string inside(close == std::string_view::npos ? "cart" : at.substr(1, close - 1));
+    return "text is written in double quotes: `\"" + inside + "\"`";
+  }
+  if (at.starts_with(",") && message.starts_with("expected `)`"))
+    return "a list is written in brackets, as in `x in [\"vip\", \"gold\"]`";
+  return {};
+}
+
 void report(const SourceFile& source, uint32_t file, size_t offset, const char* message,
             std::string hint, Diagnostics& diagnostics) {
   const std::string_view text = source.text();
@@ -112,9 +128,7 @@ void report(const SourceFile& source, uint32_t file, size_t offset, const char* 
   } else if (const auto close = closest(word, quoted_keywords(message)); !close.empty()) {
     hint = "did you mean `" + close + "`?";
   }
-  if (hint.empty() && text.substr(offset, 1) == "=" && text.substr(offset, 2) != "==") {
-    hint = "use `==` to compare";
-  }
+  if (hint.empty()) hint = symbol_hint(text.substr(offset), message);
   diagnostics.error(span, message, std::move(hint));
 }
 
