@@ -659,22 +659,10 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       return;
     if (rule.pending == PendingMode::kLatest) u.pending.erase_if(mine);
     PendingContents& m = making_;
+    keep_trigger(rule, trigger, c, at, m);
     m.id = next_order_++;
     m.rule = index;
-    m.trigger_ms = at;
-    m.trigger_id = event.id;
-    m.trigger_name.clear();
-    if (rule.triggers.size() != 1 || rule.triggers.front() != event.name)
-      m.trigger_name = event.name;
-    m.trigger_time_ms = event.time_ms;
     m.held.assign((rule.futures.size() + 63) / 64, 0);
-    m.slots.clear();
-    for (const uint32_t slot : rule.trigger_slots) {
-      if (slots_[slot] != nullptr) m.slots.emplace_back(slot, *slots_[slot]);
-    }
-    m.frozen.clear();
-    for (const uint32_t operand : rule.operands)
-      freeze_past(c, operand, m.frozen);
     u.pending.push_back(PendingMatch::make(m, match_bytes_));
     int64_t deadline = kMaxTimeMs;
     for (const FuturePattern& f : rule.futures)
@@ -984,27 +972,30 @@ std::optional<int64_t> Engine::quiet_until(const User& user, const CompiledRule&
   return kMaxTimeMs;
 }
 
+void Engine::keep_trigger(const CompiledRule& rule, TriggerView trigger, const EvalContext& c,
+                          int64_t at, PendingContents& m) const {
+  const Event& event = *trigger.event;
+  m.trigger_ms = at;
+  m.trigger_id = event.id;
+  m.trigger_name.clear();
+  if (rule.triggers.size() != 1 || rule.triggers.front() != event.name) m.trigger_name = event.name;
+  m.trigger_time_ms = event.time_ms;
+  m.slots.clear();
+  for (const uint32_t slot : rule.trigger_slots) {
+    if (trigger.slots[slot] != nullptr) m.slots.emplace_back(slot, *trigger.slots[slot]);
+  }
+  m.frozen.clear();
+  for (const uint32_t operand : rule.operands)
+    freeze_past(c, operand, m.frozen);
+}
+
 void Engine::defer(User& user, const Activation& a, TriggerView trigger, int64_t at, int64_t due) {
   const CompiledRule& rule = program_->rules[a.rule];
   PendingContents& m = making_;
   if (a.match != nullptr) {
     a.match->decode(m);  // a completed waiting match: its trigger and frozen windows
   } else {
-    const Event& event = *trigger.event;
-    m.trigger_ms = at;
-    m.trigger_id = event.id;
-    m.trigger_name.clear();
-    if (rule.triggers.size() != 1 || rule.triggers.front() != event.name)
-      m.trigger_name = event.name;
-    m.trigger_time_ms = event.time_ms;
-    m.slots.clear();
-    for (const uint32_t slot : rule.trigger_slots) {
-      if (trigger.slots[slot] != nullptr) m.slots.emplace_back(slot, *trigger.slots[slot]);
-    }
-    m.frozen.clear();
-    const EvalContext c = context(user, trigger, at);
-    for (const uint32_t operand : rule.operands)
-      freeze_past(c, operand, m.frozen);
+    keep_trigger(rule, trigger, context(user, trigger, at), at, m);
   }
   m.id = next_order_++;
   m.rule = a.rule;

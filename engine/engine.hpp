@@ -388,6 +388,10 @@ class Engine {
   void note_experiment(User& user, uint32_t rule, TriggerView trigger, int64_t at, bool holdout);
   // The conversions an input event handled at `at` makes (after its step's records).
   void convert_goals(User& user, const Event& event, int64_t at);
+  // What a pending match keeps of its trigger at `at` (engine/pending_match.hpp): the
+  // event's id, name and time, the slots the rule reads, its past windows now.
+  void keep_trigger(const CompiledRule& rule, TriggerView trigger, const EvalContext& c, int64_t at,
+                    PendingContents& m) const;
   // Holds the activation as a deferred firing, due at `due`.
   void defer(User& user, const Activation& a, TriggerView trigger, int64_t at, int64_t due);
   void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int64_t deferred_ms,
