@@ -64,6 +64,7 @@ const char* kind_name() {
   if constexpr (std::is_same_v<T, ast::Group>) return "group";
   if constexpr (std::is_same_v<T, ast::Segment>) return "segment";
   if constexpr (std::is_same_v<T, ast::Model>) return "model";
+  if constexpr (std::is_same_v<T, ast::EventDecl>) return "event";
   return "rule";
 }
 
@@ -94,11 +95,12 @@ void Checker::collect(const std::vector<ParsedFile>& files) {
       std::visit(
           [&](const auto& decl) {
             using T = std::decay_t<decltype(decl)>;
-            auto& table = std::is_same_v<T, ast::Const>     ? consts_
-                          : std::is_same_v<T, ast::Group>   ? groups_
-                          : std::is_same_v<T, ast::Segment> ? segments_
-                          : std::is_same_v<T, ast::Model>   ? models_
-                                                            : rules_;
+            auto& table = std::is_same_v<T, ast::Const>       ? consts_
+                          : std::is_same_v<T, ast::Group>     ? groups_
+                          : std::is_same_v<T, ast::Segment>   ? segments_
+                          : std::is_same_v<T, ast::Model>     ? models_
+                          : std::is_same_v<T, ast::EventDecl> ? events_
+                                                              : rules_;
             const auto [it, inserted] = table.emplace(decl.name.text, decl.name.span);
             if (!inserted) {
               diagnostics_.error(
@@ -121,6 +123,8 @@ void Checker::collect(const std::vector<ParsedFile>& files) {
             } else if constexpr (std::is_same_v<T, ast::Model>) {
               model_names_.push_back(decl.name.text);
               ++counts_.models;
+            } else if constexpr (std::is_same_v<T, ast::EventDecl>) {
+              catalog_event(decl);
             } else {
               for (const ast::EventName& event : decl.trigger.events)
                 event_names_.insert(event.text);
@@ -143,7 +147,7 @@ void Checker::finish() {
                            "add `group " + group + "` to a rule's options, or remove the group");
     }
   }
-  warn_used_once();
+  if (catalog_.empty()) warn_used_once();
 }
 
 void Checker::warn_used_once() {
@@ -241,8 +245,7 @@ void Checker::check_goal(const ast::Expr& goal) {
     diagnostics_.error(goal.window_length.span, "a goal's window must be longer than zero",
                        "for example `goal purchase within 7d`");
   }
-  if (goal.event.text.empty()) diagnostics_.error(goal.event.span, "an event name cannot be empty");
-  event_uses_.emplace_back(goal.event.text, goal.event.span);
+  use_event(goal.event.text, goal.event.span);
   // The filter reads the goal event's properties (bare names) and the profile as they are
   // when it comes; the firing's trigger is gone by then.
   Scope scope;
@@ -397,12 +400,12 @@ void Checker::check_decl(const ast::Rule& r) {
   check_rule_options(r);
   const ast::Trigger& t = r.trigger;
   for (const ast::EventName& event : t.events) {
-    if (event.text.empty()) diagnostics_.error(event.span, "an event name cannot be empty");
-    if (!t.decide) event_uses_.emplace_back(event.text, event.span);
+    if (!t.decide) use_event(event.text, event.span);
   }
   Scope scope;
   scope.place = t.decide ? Scope::Place::kDecide : Scope::Place::kRule;
   scope.has_event = true;
+  if (!t.decide) scope.trigger = t.events;
   if (t.alias) {
     const std::string& alias = t.alias->text;
     if (alias == "event" || alias == "profile" || consts_.count(alias)) {
@@ -535,8 +538,7 @@ void Checker::check_action(const ast::Action& a, const Scope& scope, const ast::
       check_adapter(a, rule);
       break;
     case ActionKind::kEmit:
-      if (a.target.text.empty()) diagnostics_.error(a.target.span, "an event name cannot be empty");
-      event_uses_.emplace_back(a.target.text, a.target.span);
+      use_event(a.target.text, a.target.span);
       for (const ast::EventName& trigger : rule.trigger.events) {
         if (!rule.trigger.decide && !trigger.text.empty() && trigger.text == a.target.text) {
           diagnostics_.warning(

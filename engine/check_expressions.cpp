@@ -339,7 +339,13 @@ ValueType Checker::path(const Expr& e, const Scope& scope) {
                                        : "did you mean `@" + close + "`?");
       return ValueType::kUnknown;
     }
-    return e.path.size() == 1 ? ValueType::kObject : ValueType::kUnknown;
+    if (e.path.size() == 1) return ValueType::kObject;
+    // With a catalog, each event the trigger may be must declare the property; its type
+    // is known when the trigger is one event and the path reads no deeper.
+    ValueType type = ValueType::kUnknown;
+    for (const ast::EventName& event : scope.trigger)
+      type = property_type(event.text, e.path[1].name, e.path[1].span);
+    return scope.trigger.size() == 1 && e.path.size() == 2 ? type : ValueType::kUnknown;
   }
   if (const auto c = const_types_.find(root.name); c != const_types_.end()) {
     if (e.path.size() > 1) {
@@ -355,7 +361,10 @@ ValueType Checker::path(const Expr& e, const Scope& scope) {
           e.path[1].span, "the candidate event's envelope is not reachable in a filter",
           "filter on the candidate's properties; `@time` and the like are not available");
     }
-    return ValueType::kUnknown;  // a property of the candidate event
+    if (envelope || scope.candidate == nullptr) return ValueType::kUnknown;
+    // A property of the candidate event.
+    const ValueType type = property_type(*scope.candidate, root.name, root.span);
+    return e.path.size() == 1 ? type : ValueType::kUnknown;
   }
   unknown_name(root, scope);
   return ValueType::kUnknown;
@@ -488,6 +497,7 @@ void Checker::filter(const Expr& e, const Scope& scope) {
   if (!e.has_filter) return;
   Scope inner = scope.operand();
   inner.in_filter = true;
+  inner.candidate = &e.event.text;
   boolean(e.children.front(), inner);
 }
 
@@ -497,8 +507,7 @@ bool Checker::temporal(const Expr& e, const Scope& scope) {
                        "filters test the candidate event's own properties");
     return false;
   }
-  if (e.event.text.empty()) diagnostics_.error(e.event.span, "an event name cannot be empty");
-  event_uses_.emplace_back(e.event.text, e.event.span);
+  use_event(e.event.text, e.event.span);
   if (e.window != ast::WindowKind::kSession && e.window_length.valid && e.window_length.ms <= 0) {
     diagnostics_.error(e.window_length.span, "a window must be longer than zero",
                        "write a positive duration such as `30m` or `24h`");
@@ -520,7 +529,9 @@ ValueType Checker::aggregate(const Expr& e, const Scope& scope) {
     diagnostics_.error(e.field.front().span, "`count` counts events and takes no property",
                        "write `count(" + e.event.text + " in last 7d)`, or `sum(" + e.event.text +
                            "." + e.field.front().text + " in last 7d)` to add it up");
-  } else if (!counts && e.field.empty()) {
+  } else if (!counts && !e.field.empty()) {
+    property_type(e.event.text, e.field.front().text, e.field.front().span);
+  } else if (!counts) {
     diagnostics_.error(
         e.name_span, std::string("`") + name + "` needs a property of the event",
         std::string("for example `") + name + "(" + e.event.text + ".amount in last 30d)`");

@@ -3,6 +3,7 @@
 // where patterns may stand, and obvious type clashes.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,8 +23,10 @@ struct Scope {
   Place place = Place::kRule;
   bool has_event = false;  // `event` and the alias name the trigger
   std::string_view alias;
-  bool in_filter = false;        // bare names are the candidate event's properties
-  bool objects_allowed = false;  // directly in an action value (or its lists/objects)
+  std::span<const ast::EventName> trigger;  // the events `event` may be; none for `decide`
+  bool in_filter = false;                   // bare names are the candidate event's properties
+  const std::string* candidate = nullptr;   // in a filter: the candidate event's name
+  bool objects_allowed = false;             // directly in an action value (or its lists/objects)
   enum class Under : uint8_t { kNothing, kOr, kNot };
   Under under = Under::kNothing;  // the nearest `or` or `not` above the expression
 
@@ -54,6 +57,7 @@ class Checker {
   void check_decl(const ast::Segment& s);
   void check_decl(const ast::Model& m);
   void check_decl(const ast::Rule& r);
+  void check_decl(const ast::EventDecl& e);
   void check_rule_options(const ast::Rule& r);
   void check_limit(const ast::Limit& limit);
   void check_cooldown(const ast::Duration& cooldown);
@@ -102,7 +106,7 @@ class Checker {
   const CheckContext& context_;
   RuleSetCounts counts_;
 
-  std::unordered_map<std::string, Span> consts_, groups_, segments_, models_, rules_;
+  std::unordered_map<std::string, Span> consts_, groups_, segments_, models_, rules_, events_;
   std::unordered_map<std::string, ValueType> const_types_;
   std::vector<std::string> const_names_, segment_names_, group_names_,
       model_names_;                               // declaration order
@@ -113,6 +117,22 @@ class Checker {
   // the used-once warning (language.md section 15).
   std::vector<std::pair<std::string, Span>> event_uses_;
   void warn_used_once();
+
+  // The event catalog (language.md section 15). Once it declares an event, every event
+  // used must be declared and only declared properties may be read.
+  struct CatalogEvent {
+    std::unordered_map<std::string, ValueType> properties;  // kUnknown: `any`, or a bad type
+    std::vector<std::string> property_names;                // declaration order, for hints
+  };
+  std::unordered_map<std::string, CatalogEvent> catalog_;
+  std::vector<std::string> catalog_names_;  // declaration order
+  void catalog_event(const ast::EventDecl& e);
+  // Records a use of an event name (trigger, pattern, aggregate, goal, emit) and, with a
+  // catalog, reports a name it does not declare.
+  void use_event(const std::string& name, Span span);
+  // The declared type of `property` of `event`, reporting a property the catalog's entry
+  // lacks. kUnknown when the event has no entry (no catalog, or not declared).
+  ValueType property_type(const std::string& event, const std::string& property, Span span);
 };
 
 }  // namespace spur

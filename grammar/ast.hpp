@@ -193,6 +193,20 @@ struct Model {
   Span span;
 };
 
+// One `name: type` line of an event declaration.
+struct EventProperty {
+  Name name;
+  Name type;  // as written; the checker knows the types (language.md section 15)
+};
+
+// `event NAME ["title"] ... end`: an entry of the event catalog (language.md section 15).
+struct EventDecl {
+  EventName name;
+  std::optional<std::string> title;
+  std::vector<EventProperty> properties;
+  Span span;
+};
+
 enum class RuleOptionKind : uint8_t {
   kPriority,
   kGroup,
@@ -264,7 +278,7 @@ struct Rule {
   Span span;
 };
 
-using Declaration = std::variant<Const, Group, Segment, Model, Rule>;
+using Declaration = std::variant<Const, Group, Segment, Model, Rule, EventDecl>;
 
 struct File {
   uint32_t source = 0;  // index in the SourceSet

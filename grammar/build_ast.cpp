@@ -98,6 +98,7 @@ class Builder {
   ast::Group group_decl_of(const Node& n);
   ast::Segment segment_decl_of(const Node& n);
   ast::Model model_decl_of(const Node& n);
+  ast::EventDecl event_decl_of(const Node& n);
   ast::Rule rule_decl_of(const Node& n);
   ast::RuleOption rule_option_of(const Node& n);
   ast::Trigger trigger_of(const Node& n);
@@ -557,6 +558,20 @@ ast::Model Builder::model_decl_of(const Node& n) {
   return m;
 }
 
+ast::EventDecl Builder::event_decl_of(const Node& n) {
+  ast::EventDecl e;
+  e.name = event_name(*n.children[0]);
+  e.span = span(n);
+  size_t next = 1;
+  e.title = title_of(n, next);
+  for (; next < n.children.size(); ++next) {
+    const Node& property = *n.children[next];
+    const ast::EventName property_name = event_name(*property.children[0]);
+    e.properties.push_back({{property_name.text, property_name.span}, name(*property.children[1])});
+  }
+  return e;
+}
+
 ast::RuleOption Builder::rule_option_of(const Node& n) {
   using ast::RuleOptionKind;
   ast::RuleOption o;
@@ -689,6 +704,7 @@ ast::Declaration Builder::declaration(const Node& n) {
   if (n.is_type<group_decl>()) return group_decl_of(n);
   if (n.is_type<segment_decl>()) return segment_decl_of(n);
   if (n.is_type<model_decl>()) return model_decl_of(n);
+  if (n.is_type<event_decl>()) return event_decl_of(n);
   return const_decl_of(n);
 }
 

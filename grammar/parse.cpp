@@ -27,7 +27,8 @@ struct control : tao::pegtl::normal<Rule> {
   }
 };
 
-constexpr std::string_view kDeclarationKeywords[] = {"rule", "group", "segment", "model", "const"};
+constexpr std::string_view kDeclarationKeywords[] = {"rule",  "group", "segment",
+                                                     "model", "const", "event"};
 
 std::string_view word_at(std::string_view text, size_t offset) {
   size_t end = offset;
@@ -38,6 +39,11 @@ std::string_view word_at(std::string_view text, size_t offset) {
 
 bool starts_declaration(std::string_view text, size_t offset) {
   const std::string_view word = word_at(text, offset);
+  // `event.sku ...` is a path, not a declaration: `event` is a keyword only when a name
+  // follows it.
+  const size_t after = offset + word.size();
+  if (word == "event" && (after >= text.size() || (text[after] != ' ' && text[after] != '\t')))
+    return false;
   for (const std::string_view keyword : kDeclarationKeywords) {
     if (word == keyword) return true;
   }
@@ -71,7 +77,8 @@ std::vector<std::string> quoted_keywords(std::string_view message) {
     const size_t close = message.find('`', open + 1);
     if (close == std::string_view::npos) break;
     const std::string_view word = message.substr(open + 1, close - open - 1);
-    if (lexical::is_keyword(word)) out.emplace_back(word);
+    // `event` is a keyword only where a declaration starts (language.md section 15).
+    if (lexical::is_keyword(word) || word == "event") out.emplace_back(word);
     open = close;
   }
   return out;

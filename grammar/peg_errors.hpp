@@ -21,7 +21,7 @@ struct error_text;  // no definition: every must<> point needs a specialization
   }
 
 // clang-format off
-SPUR_SYNTAX_ERROR(declaration, "expected a declaration: `rule`, `group`, `segment`, `model` or `const`", "");
+SPUR_SYNTAX_ERROR(declaration, "expected a declaration: `rule`, `group`, `segment`, `model`, `const` or `event`", "");
 SPUR_SYNTAX_ERROR(escape_code, "unknown escape sequence in string", "the escapes are \\\" \\\\ \\n \\t and \\uXXXX");
 SPUR_SYNTAX_ERROR(string_close, "unterminated string", "close the string with `\"` on the same line; strings do not span lines");
 SPUR_SYNTAX_ERROR(condition, "expected a condition or a value", "");
@@ -68,6 +68,9 @@ SPUR_SYNTAX_ERROR(features_word, "expected `features` after the model's name", "
 SPUR_SYNTAX_ERROR(features_open, "expected `{` after `features`", "");
 SPUR_SYNTAX_ERROR(feature, "expected a feature: `name: expression`", "");
 SPUR_SYNTAX_ERROR(features_close, "expected `,` or `}` in the features", "");
+SPUR_SYNTAX_ERROR(event_decl_name, "expected the event's name after `event`", "for example `event purchase` or `event \"Product Added\"`");
+SPUR_SYNTAX_ERROR(property_type, "expected a property type: `text`, `number`, `bool`, `time`, `duration`, `list`, `object` or `any`", "");
+SPUR_SYNTAX_ERROR(event_end, "expected a property `name: type` or `end`", "an event declaration lists its properties, one `name: type` per line, and ends with `end`");
 SPUR_SYNTAX_ERROR(model_end, "expected `end` to close the model", "");
 SPUR_SYNTAX_ERROR(time_of_day, "expected a time of day such as `22:00`", "");
 SPUR_SYNTAX_ERROR(quiet_dots, "expected `..` between the two times", "for example `quiet 22:00..08:00`");

@@ -144,6 +144,8 @@ struct kw_if : kw<'i','f'> {};
 struct kw_else : kw<'e','l','s','e'> {};
 // `features` is a word of the model declaration only, not a reserved keyword.
 struct kw_features : kw<'f','e','a','t','u','r','e','s'> {};
+// `event` is a word of the event declaration only: elsewhere it names the trigger.
+struct kw_event : kw<'e','v','e','n','t'> {};
 // clang-format on
 
 // ---- Literals --------------------------------------------------------------------------
@@ -348,6 +350,17 @@ struct model_decl
           must<feature>, star<comma, feature>, opt<comma>, must<features_close>, must<model_end>> {
 };
 
+// `event NAME ["title"] (property: type)... end` (language.md section 15): the catalog.
+// A property is any word but `end`, or a quoted name; its type is checked by the checker.
+struct property_name : tok<sor<seq<not_at<kw_end>, word>, string_literal>> {};
+struct property_type : tok<seq<not_at<kw_end>, word>> {};
+struct event_property : seq<property_name, must<colon>, must<property_type>> {};
+struct event_decl_name : tok<event_name> {};
+struct event_end : tok<kw_end> {};
+struct event_decl
+    : seq<tok<kw_event>, must<event_decl_name>, opt<title>, star<event_property>, must<event_end>> {
+};
+
 struct pending_mode : tok<word> {};
 struct group_ref : tok<ident> {};
 struct option_priority : seq<tok<kw_priority>, must<integer_value>> {};
@@ -414,7 +427,8 @@ struct rule_decl : seq<tok<kw_rule>, must<decl_name>, opt<title>, star<rule_opti
                        must<first_action>, star<action>, must<rule_end>> {};
 
 // One declaration; the parse driver calls it in a loop so it can recover after errors.
-struct declaration : sor<rule_decl, group_decl, segment_decl, model_decl, const_decl> {};
+struct declaration : sor<rule_decl, group_decl, segment_decl, model_decl, const_decl, event_decl> {
+};
 struct leading_layout : seq<opt<utf8::bom>, skip> {};
 
 }  // namespace spur::grammar::peg

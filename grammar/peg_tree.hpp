@@ -31,10 +31,10 @@ using selector = parse_tree::selector<
         pattern, no_pattern, filter, within_window, last_window, session_window, aggregate,
         // declarations
         const_decl, literal_list, group_decl, group_exclusive, group_cooldown, group_limit,
-        group_holdout, group_quiet, quiet_drop, segment_decl, model_decl, feature, rule_decl,
-        option_priority, option_group, option_cooldown, option_limit, option_pending,
-        option_disabled, option_quiet, option_holdout, option_goal, goal_pattern, decide_trigger,
-        event_trigger, alias, rule_condition, action_send, action_set, action_unset,
+        group_holdout, group_quiet, quiet_drop, segment_decl, model_decl, feature, event_decl,
+        event_property, rule_decl, option_priority, option_group, option_cooldown, option_limit,
+        option_pending, option_disabled, option_quiet, option_holdout, option_goal, goal_pattern,
+        decide_trigger, event_trigger, alias, rule_condition, action_send, action_set, action_unset,
         action_increment, increment_by, action_emit, action_respond, action_split, split_arm,
         action_if, else_if, else_branch>>;
 

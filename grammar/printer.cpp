@@ -312,6 +312,16 @@ class Printer {
     out += "  }\nend\n";
   }
 
+  void decl(const ast::EventDecl& e) {
+    out += "event " + event_text(e.name.text);
+    title(e.title);
+    out += '\n';
+    for (const ast::EventProperty& p : e.properties)
+      out += "  " + (p.name.text == "end" ? lexical::quote(p.name.text) : key_text(p.name.text)) +
+             ": " + p.type.text + "\n";
+    out += "end\n";
+  }
+
   static std::string clock(const ast::TimeOfDay& t) {
     const auto two_digits = [](int n) {
       return std::string(n < 10 ? "0" : "") + std::to_string(n);
