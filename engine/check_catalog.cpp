@@ -36,10 +36,6 @@ bool engine_event(std::string_view name) {
   return name == "identify" || name == "segment_entered" || name == "segment_exited";
 }
 
-std::string shown(const std::string& event) {
-  return lexical::is_plain_identifier(event) ? event : lexical::quote(event);
-}
-
 std::string listed(const std::vector<std::string>& names) {
   std::string out;
   for (size_t i = 0; i < names.size(); ++i)
@@ -66,10 +62,10 @@ void Checker::check_decl(const ast::EventDecl& e) {
   std::unordered_map<std::string, Span> seen;
   for (const ast::EventProperty& p : e.properties) {
     if (const auto [first, inserted] = seen.emplace(p.name.text, p.name.span); !inserted) {
-      diagnostics_.error(
-          p.name.span,
-          "property `" + p.name.text + "` is declared twice in event `" + shown(e.name.text) + "`",
-          "the first is at " + where(first->second) + "; keep one");
+      diagnostics_.error(p.name.span,
+                         "property `" + p.name.text + "` is declared twice in event `" +
+                             lexical::quote_if_needed(e.name.text) + "`",
+                         "the first is at " + where(first->second) + "; keep one");
     }
     const std::string& type = p.type.text;
     if (std::any_of(kPropertyTypes.begin(), kPropertyTypes.end(),
@@ -99,11 +95,11 @@ void Checker::use_event(const std::string& name, Span span) {
     return;
   }
   const std::string close = closest(name, catalog_names_);
-  diagnostics_.error(span, "event `" + shown(name) + "` is not in the event catalog",
-                     close.empty()
-                         ? "the rule set declares its events, so declare this one too: `event " +
-                               shown(name) + " ... end`"
-                         : "did you mean `" + shown(close) + "`?");
+  diagnostics_.error(
+      span, "event `" + lexical::quote_if_needed(name) + "` is not in the event catalog",
+      close.empty() ? "the rule set declares its events, so declare this one too: `event " +
+                          lexical::quote_if_needed(name) + " ... end`"
+                    : "did you mean `" + lexical::quote_if_needed(close) + "`?");
 }
 
 ValueType Checker::property_type(const std::string& event, const std::string& property, Span span) {
@@ -113,7 +109,8 @@ ValueType Checker::property_type(const std::string& event, const std::string& pr
   if (const auto it = properties.find(property); it != properties.end()) return it->second;
   const std::vector<std::string>& names = entry->second.property_names;
   const std::string close = closest(property, names);
-  const std::string declared = "`event " + shown(event) + "` at " + where(events_.at(event));
+  const std::string declared =
+      "`event " + lexical::quote_if_needed(event) + "` at " + where(events_.at(event));
   std::string hint;
   if (!close.empty()) {
     hint = "did you mean `" + close + "`?";
@@ -123,7 +120,9 @@ ValueType Checker::property_type(const std::string& event, const std::string& pr
     hint = "its properties are " + listed(names) + "; to read `" + property + "`, add `" +
            property + ": TYPE` to " + declared;
   }
-  diagnostics_.error(span, "event `" + shown(event) + "` has no property `" + property + "`", hint);
+  diagnostics_.error(
+      span, "event `" + lexical::quote_if_needed(event) + "` has no property `" + property + "`",
+      hint);
   return ValueType::kUnknown;
 }
 

@@ -171,12 +171,11 @@ void Checker::warn_used_once() {
       }
     }
     if (near == nullptr) continue;
-    const auto shown = [](const std::string& n) {
-      return lexical::is_plain_identifier(n) ? n : lexical::quote(n);
-    };
     diagnostics_.warning(
-        span, "`" + shown(name) + "` is used only here; did you mean `" + shown(*near) + "`?",
-        "an event name used once is often a typo; if `" + shown(name) +
+        span,
+        "`" + lexical::quote_if_needed(name) + "` is used only here; did you mean `" +
+            lexical::quote_if_needed(*near) + "`?",
+        "an event name used once is often a typo; if `" + lexical::quote_if_needed(name) +
             "` is right, the warning goes once a second rule uses it");
   }
 }
@@ -258,13 +257,7 @@ void Checker::check_quiet(const ast::Quiet& quiet, const Scope& zone_scope) {
     diagnostics_.error(quiet.to.span, "quiet hours must end at another time than they start",
                        "for example `quiet 22:00..08:00`, which wraps midnight");
   }
-  if (!quiet.zone) return;
-  expr(*quiet.zone, zone_scope);
-  if (quiet.zone->kind != ast::ExprKind::kString || zone_named(quiet.zone->text) != nullptr) return;
-  const std::string close = closest(quiet.zone->text, zone_names());
-  diagnostics_.error(quiet.zone->span, "unknown time zone " + lexical::quote(quiet.zone->text),
-                     close.empty() ? "write an IANA zone name such as \"Europe/Paris\""
-                                   : "did you mean \"" + close + "\"?");
+  if (quiet.zone) zone(*quiet.zone, zone_scope);
 }
 
 void Checker::check_decl(const ast::Group& g) {

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "engine/checker.hpp"
+#include "engine/quiet_hours.hpp"
 #include "engine/time_text.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/printer.hpp"
@@ -182,8 +183,12 @@ ValueType Checker::binary(const Expr& e, const Scope& scope) {
   }
   const Expr& left = e.children[0];
   const Expr& right = e.children[1];
-  const ValueType lt = expr(left, inner);
-  const ValueType rt = expr(right, inner);
+  // A bare word compared with `==` or looked up with `in` is most likely text without its
+  // quotes: `s.segment == high_value`.
+  const bool equality = e.op == BinaryOp::kEq || e.op == BinaryOp::kNe || e.op == BinaryOp::kIn ||
+                        e.op == BinaryOp::kNotIn || e.op == BinaryOp::kContains;
+  const ValueType lt = equality ? compared(left, inner) : expr(left, inner);
+  const ValueType rt = equality ? compared(right, inner) : expr(right, inner);
   switch (e.op) {
     case BinaryOp::kEq:
     case BinaryOp::kNe:
@@ -366,26 +371,66 @@ ValueType Checker::path(const Expr& e, const Scope& scope) {
     const ValueType type = property_type(*scope.candidate, root.name, root.span);
     return e.path.size() == 1 ? type : ValueType::kUnknown;
   }
-  unknown_name(root, scope);
+  unknown_name(e, scope);
   return ValueType::kUnknown;
 }
 
-void Checker::unknown_name(const ast::PathMember& root, const Scope& scope) {
-  std::vector<std::string> in_scope;
-  if (scope.has_event) in_scope.emplace_back("event");
-  if (!scope.alias.empty()) in_scope.emplace_back(scope.alias);
-  in_scope.emplace_back("profile");
-  in_scope.insert(in_scope.end(), const_names_.begin(), const_names_.end());
+std::vector<std::string> Checker::names_in_scope(const Scope& scope) const {
+  std::vector<std::string> names;
+  if (scope.has_event) names.emplace_back("event");
+  if (!scope.alias.empty()) names.emplace_back(scope.alias);
+  names.emplace_back("profile");
+  names.insert(names.end(), const_names_.begin(), const_names_.end());
+  return names;
+}
+
+bool Checker::names_nothing(const Expr& e, const Scope& scope) const {
+  if (e.kind != ExprKind::kPath || e.path.size() != 1 || scope.in_filter) return false;
+  const std::vector<std::string> in_scope = names_in_scope(scope);
+  return std::find(in_scope.begin(), in_scope.end(), e.path.front().name) == in_scope.end();
+}
+
+bool Checker::unquoted_text(const Expr& e, const Scope& scope) {
+  if (!names_nothing(e, scope)) return false;
+  const std::string& name = e.path.front().name;
+  if (!closest(name, names_in_scope(scope)).empty() || find_builtin(name) != nullptr) return false;
+  diagnostics_.error(e.span, "unknown name `" + name + "`",
+                     "text is written in quotes: `" + lexical::quote(name) + "`");
+  return true;
+}
+
+ValueType Checker::compared(const Expr& e, const Scope& scope) {
+  if (unquoted_text(e, scope)) return ValueType::kString;
+  if (e.kind != ExprKind::kList) return expr(e, scope);
+  for (const Expr& item : e.children)
+    compared(item, scope);
+  return ValueType::kList;
+}
+
+void Checker::unknown_name(const Expr& e, const Scope& scope) {
+  const ast::PathMember& root = e.path.front();
+  const std::vector<std::string> in_scope = names_in_scope(scope);
+  const std::string trigger = scope.alias.empty() ? "event" : std::string(scope.alias);
   std::string hint;
   if (const std::string close = closest(root.name, in_scope); !close.empty()) {
     hint = "did you mean `" + close + "`?";
+  } else if (const Builtin* function = find_builtin(root.name);
+             function != nullptr && e.path.size() == 1) {
+    hint = "`" + root.name + "` is a function: write `" + std::string(function->usage) + "`";
+  } else if (e.path.size() > 1 && !scope.trigger.empty()) {
+    // `cart.items` with no `as cart`: the name the marketer meant for the trigger.
+    const std::string property = e.path[1].envelope ? "@" + e.path[1].name : e.path[1].name;
+    hint = scope.alias.empty() ? "name the trigger `" + root.name + "` with `" +
+                                     lexical::quote_if_needed(scope.trigger.front().text) + " as " +
+                                     root.name + "`, or read `event." + property + "`"
+                               : "the trigger is named `" + trigger + "` here: write `" + trigger +
+                                     "." + property + "`";
   } else if (segments_.count(root.name)) {
     hint = "to test a segment, write `\"" + root.name + "\" in profile.segments`";
   } else if (event_names_.count(root.name)) {
     hint =
         "`" + root.name + "` is an event: write a pattern such as `" + root.name + " in last 1d`";
   } else if (scope.has_event) {
-    const std::string trigger = scope.alias.empty() ? "event" : std::string(scope.alias);
     hint =
         "properties of the trigger event are read through it: `" + trigger + "." + root.name + "`";
   } else {
@@ -398,9 +443,44 @@ void Checker::unknown_name(const ast::PathMember& root, const Scope& scope) {
   diagnostics_.error(root.span, "unknown name `" + root.name + "`", hint);
 }
 
+// `Europe/Paris` without quotes parses as a division of two names; the zone as written.
+std::string Checker::unquoted_zone(const Expr& e, const Scope& scope) const {
+  if (names_nothing(e, scope)) return e.path.front().name;
+  if (e.kind != ExprKind::kBinary || e.op != BinaryOp::kDiv) return {};
+  std::string zone;
+  for (const Expr& part : e.children) {
+    const std::string written = unquoted_zone(part, scope);
+    if (written.empty()) return {};
+    zone += (zone.empty() ? "" : "/") + written;
+  }
+  return zone;
+}
+
+void Checker::zone(const Expr& e, const Scope& scope) {
+  if (const std::string written = unquoted_zone(e, scope); !written.empty()) {
+    const std::string known = zone_named(written) ? written : closest(written, zone_names());
+    diagnostics_.error(e.span, "the time zone `" + written + "` must be quoted",
+                       "a zone is text: write " + lexical::quote(known.empty() ? written : known));
+    return;
+  }
+  expr(e, scope);
+  if (e.kind != ExprKind::kString || zone_named(e.text) != nullptr) return;
+  const std::string close = closest(e.text, zone_names());
+  diagnostics_.error(e.span, "unknown time zone " + lexical::quote(e.text),
+                     close.empty() ? "write an IANA zone name such as \"Europe/Paris\""
+                                   : "did you mean \"" + close + "\"?");
+}
+
 ValueType Checker::call(const Expr& e, const Scope& scope) {
-  for (const Expr& arg : e.children)
-    expr(arg, scope.operand());
+  const bool zoned = (e.text == "hour_of_day" || e.text == "day_of_week") && e.children.size() == 2;
+  for (size_t i = 0; i < e.children.size(); ++i) {
+    const Expr& arg = e.children[i];
+    if (zoned && i == 1) {
+      zone(arg, scope.operand());
+    } else if (e.text != "score" || i != 0 || arg.kind != ExprKind::kPath) {
+      expr(arg, scope.operand());  // score(churn) is reported once, below
+    }
+  }
   const Builtin* builtin = find_builtin(e.text);
   if (builtin == nullptr) {
     std::vector<std::string> names;
@@ -431,8 +511,11 @@ ValueType Checker::call(const Expr& e, const Scope& scope) {
   }
   const Expr* first = n > 0 ? &e.children.front() : nullptr;
   if (e.text == "score" && first->kind != ExprKind::kString) {
+    const std::string model = first->kind == ExprKind::kPath && first->path.size() == 1
+                                  ? first->path.front().name
+                                  : "churn";
     diagnostics_.error(first->span, "`score` takes the model's name as a string literal",
-                       "write score(\"churn\")");
+                       "write score(" + lexical::quote(model) + ")");
   } else if (e.text == "score" && !models_.count(first->text) &&
              !broken_names_.count(first->text) && !closest(first->text, model_names_).empty()) {
     // Not an error: without a declared model, score("x") reads profile.scores.x. But a

@@ -99,7 +99,18 @@ class Checker {
   void compare_types(const ast::Expr& e, const ast::Expr& left, ValueType lt,
                      const ast::Expr& right, ValueType rt);
   void segment_reference_in(const ast::Expr& name, const ast::Expr& list);
-  void unknown_name(const ast::PathMember& root, const Scope& scope);
+  void unknown_name(const ast::Expr& path, const Scope& scope);
+  std::vector<std::string> names_in_scope(const Scope& scope) const;
+  // An operand of `==`, `!=`, `in` or `contains`: a bare word that names nothing is
+  // reported as text without quotes (lists are looked into).
+  ValueType compared(const ast::Expr& e, const Scope& scope);
+  bool unquoted_text(const ast::Expr& e, const Scope& scope);
+  // A bare name that is not in scope (`high_value`, `Europe`).
+  bool names_nothing(const ast::Expr& e, const Scope& scope) const;
+  std::string unquoted_zone(const ast::Expr& e, const Scope& scope) const;
+  // A time zone argument (`hour_of_day`, `day_of_week`, `quiet ... in`): quoted, and a
+  // literal one in the tz database.
+  void zone(const ast::Expr& e, const Scope& scope);
 
   const SourceSet& sources_;
   Diagnostics& diagnostics_;

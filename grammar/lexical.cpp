@@ -114,6 +114,10 @@ std::optional<std::string> unescape(std::string_view body, size_t& error_offset,
   return out;
 }
 
+std::string quote_if_needed(std::string_view name) {
+  return is_plain_identifier(name) ? std::string(name) : quote(name);
+}
+
 std::string quote(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {

@@ -29,6 +29,9 @@ std::optional<std::string> unescape(std::string_view body, size_t& error_offset,
                                     std::string& error);
 // Writes `text` as a quoted string literal that unescape() reads back to `text`.
 std::string quote(std::string_view text);
+// A name as a rule file writes it: bare when it is a plain identifier, quoted otherwise
+// (`purchase`, `"Product Added"`).
+std::string quote_if_needed(std::string_view name);
 
 // The longest duration Spur takes: 36500d, about 100 years (docs/language.md). With
 // event times bounded too (engine/time_text.hpp), no time plus a duration overflows.

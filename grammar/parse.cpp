@@ -6,6 +6,7 @@
 #include "grammar/peg_errors.hpp"
 #include "grammar/peg_tree.hpp"
 #include "grammar/suggest.hpp"
+#include "grammar/syntax_hints.hpp"
 
 namespace spur {
 namespace {
@@ -84,19 +85,30 @@ std::vector<std::string> quoted_keywords(std::string_view message) {
   return out;
 }
 
-// A hint for operators and quotes from other languages, found where the error is.
-std::string symbol_hint(std::string_view at, std::string_view message) {
-  if (at.starts_with("=") && !at.starts_with("==")) return "use `==` to compare";
-  if (at.starts_with("&&")) return "write `and` to join conditions";
-  if (at.starts_with("||")) return "write `or` for either condition";
-  if (at.starts_with("!") && !at.starts_with("!=")) return "write `not` to negate a condition";
-  if (at.starts_with("'")) {
-    const size_t close = at.find('\'', 1);
-    const std::string inside(close == std::string_view::npos ? "cart" : at.substr(1, close - 1));
-    return "text is written in double quotes: `\"" + inside + "\"`";
+// A hint about a keyword found where the error is, or a misspelled one; "" for none.
+std::string keyword_hint(std::string_view word, std::string_view message) {
+  if (!lexical::is_keyword(word)) {
+    const auto close = closest(word, quoted_keywords(message));
+    return close.empty() ? std::string() : "did you mean `" + close + "`?";
   }
-  if (at.starts_with(",") && message.starts_with("expected `)`"))
-    return "a list is written in brackets, as in `x in [\"vip\", \"gold\"]`";
+  const std::string quoted = "`" + std::string(word) + "`";
+  const bool names = message.starts_with("expected a name");
+  const bool values =
+      message.starts_with("expected a condition") || message.starts_with("expected a value");
+  // Keywords since conditional actions and experiments (language.md sections 14-15): a
+  // file written before them may use them as names.
+  const bool new_keyword = word == "if" || word == "else" || word == "goal" || word == "drop";
+  if (new_keyword && (names || values)) {
+    return quoted +
+           " is now a keyword (conditional actions and experiments) and cannot be a name: "
+           "rename it, or read a property of that name as `event." +
+           std::string(word) + "`";
+  }
+  if (names) return quoted + " is a keyword and cannot be used as a name";
+  if (values) {
+    return quoted + " is a keyword; a property of that name is read with a path such as `event." +
+           std::string(word) + "`";
+  }
   return {};
 }
 
@@ -109,33 +121,25 @@ void report(const SourceFile& source, uint32_t file, size_t offset, const char* 
     const size_t last = text.find_last_not_of(" \t\r\n");
     offset = last == std::string_view::npos ? 0 : last + 1;
   }
-  std::string_view word = word_at(text, offset);
+  // A duration written another way (`24hours`) is shown whole, not from where its unit
+  // stopped making sense.
+  size_t token_start = offset;
+  while (token_start > 0 && lexical::is_identifier_char(text[token_start - 1]))
+    --token_start;
+  const std::string duration = grammar::duration_hint(
+      text.substr(token_start, offset - token_start + word_at(text, offset).size()));
+  if (!duration.empty()) offset = token_start;
+  const std::string_view word = word_at(text, offset);
   Span span{file, static_cast<uint32_t>(offset), static_cast<uint32_t>(offset + word.size())};
   if (word.empty() && offset < text.size()) span.end = span.begin + 1;
-  // A hint about the word found beats the rule's general hint.
-  if (lexical::is_keyword(word)) {
-    const std::string_view what(message);
-    // Keywords since conditional actions and experiments (language.md sections 14-15):
-    // a file written before them may use them as names.
-    const bool new_keyword = word == "if" || word == "else" || word == "goal" || word == "drop";
-    if (new_keyword &&
-        (what.find("expected a name") == 0 || what.find("expected a condition") == 0 ||
-         what.find("expected a value") == 0)) {
-      hint = "`" + std::string(word) +
-             "` is now a keyword (conditional actions and experiments) and cannot be a name: "
-             "rename it, or read a property of that name as `event." +
-             std::string(word) + "`";
-    } else if (what.find("expected a name") == 0) {
-      hint = "`" + std::string(word) + "` is a keyword and cannot be used as a name";
-    } else if (what.find("expected a condition") == 0 || what.find("expected a value") == 0) {
-      hint = "`" + std::string(word) +
-             "` is a keyword; a property of that name is read with a path such as `event." +
-             std::string(word) + "`";
-    }
-  } else if (const auto close = closest(word, quoted_keywords(message)); !close.empty()) {
-    hint = "did you mean `" + close + "`?";
+  // A hint about what was found beats the rule's general hint.
+  if (!duration.empty()) {
+    hint = duration;
+  } else if (std::string about_word = keyword_hint(word, message); !about_word.empty()) {
+    hint = std::move(about_word);
+  } else if (std::string habit = grammar::habit_hint(text, offset, message); !habit.empty()) {
+    hint = std::move(habit);
   }
-  if (hint.empty()) hint = symbol_hint(text.substr(offset), message);
   diagnostics.error(span, message, std::move(hint));
 }
 

@@ -46,10 +46,6 @@ int precedence(const Expr& e) {
   }
 }
 
-std::string event_text(const std::string& name) {
-  return lexical::is_plain_identifier(name) ? name : lexical::quote(name);
-}
-
 std::string key_text(const std::string& key) {
   const bool word =
       !key.empty() && lexical::is_identifier_start(key[0]) &&
@@ -201,12 +197,13 @@ class Printer {
         out += e.negated ? " is not null" : " is null";
         break;
       case ExprKind::kPattern:
-        out += event_text(e.event.text);
+        out += lexical::quote_if_needed(e.event.text);
         filter(e);
         window(e);
         break;
       case ExprKind::kAggregate:
-        out += std::string(aggregate_name(e.aggregate)) + "(" + event_text(e.event.text);
+        out +=
+            std::string(aggregate_name(e.aggregate)) + "(" + lexical::quote_if_needed(e.event.text);
         filter(e);
         for (const ast::Name& part : e.field)
           out += "." + part.text;
@@ -313,7 +310,7 @@ class Printer {
   }
 
   void decl(const ast::EventDecl& e) {
-    out += "event " + event_text(e.name.text);
+    out += "event " + lexical::quote_if_needed(e.name.text);
     title(e.title);
     out += '\n';
     for (const ast::EventProperty& p : e.properties)
@@ -373,7 +370,7 @@ class Printer {
     if (r.trigger.decide) out += "decide ";
     for (size_t i = 0; i < r.trigger.events.size(); ++i) {
       if (i) out += " | ";
-      out += event_text(r.trigger.events[i].text);
+      out += lexical::quote_if_needed(r.trigger.events[i].text);
     }
     if (r.trigger.alias) out += " as " + r.trigger.alias->text;
     out += '\n';
@@ -391,7 +388,7 @@ class Printer {
       case ActionKind::kSend:
       case ActionKind::kEmit:
         out += a.kind == ActionKind::kSend ? "send " + a.target.text
-                                           : "emit " + event_text(a.target.text);
+                                           : "emit " + lexical::quote_if_needed(a.target.text);
         if (a.value) {
           out += ' ';
           expr(*a.value);
