@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "engine/time_text.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::actions {
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "bench/workloads.hpp"
-#include "engine/check.hpp"
+#include "check/check.hpp"
 #include "engine/compile.hpp"
 #include "engine/engine.hpp"
 #include "engine/recent_ids.hpp"

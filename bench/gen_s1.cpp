@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/workloads.hpp"
-#include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
+#include "time/time_text.hpp"
 
 namespace {
 

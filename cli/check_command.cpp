@@ -2,8 +2,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "check/check.hpp"
 #include "cli/commands.hpp"
-#include "engine/check.hpp"
 #include "formats/diagnostic_json.hpp"
 #include "grammar/load.hpp"
 #include "server/config.hpp"

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
+#include "check/check.hpp"
 #include "cli/commands.hpp"
-#include "engine/check.hpp"
 #include "engine/compile.hpp"
 #include "grammar/load.hpp"
 #include "server/scorers.hpp"

@@ -7,8 +7,8 @@
 
 #include "cli/rule_loading.hpp"
 #include "engine/engine.hpp"
-#include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::cli {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "engine/firing.hpp"
 #include "engine/fnv.hpp"
+#include "grammar/lexical.hpp"
 #include "grammar/printer.hpp"
 
 namespace spur {
@@ -438,7 +439,8 @@ void Compiler::declaration(const ast::Group& g) {
       written.push_back(o.limit);
       keys.limits.push_back(by);
     }
-    if (o.kind == ast::GroupOptionKind::kHoldout) group.holdout_bp = basis_points(o.holdout);
+    if (o.kind == ast::GroupOptionKind::kHoldout)
+      group.holdout_bp = lexical::basis_points(o.holdout);
     if (o.kind == ast::GroupOptionKind::kQuiet) keys.quiet.push_back(&o.quiet);
   }
   group.limits = limits(written);
@@ -482,7 +484,7 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
   if (a.kind == ast::ActionKind::kSplit) {
     uint32_t end = 0;
     for (const ast::SplitArm& arm : a.arms) {
-      end += basis_points(arm.percent);
+      end += lexical::basis_points(arm.percent);
       out.arm_ends.push_back(end);
       std::vector<CompiledAction>& actions = out.arms.emplace_back();
       for (const ast::Action& inner : arm.actions)
@@ -553,7 +555,7 @@ void Compiler::declaration(const ast::Rule& r) {
         rule.disabled = true;
         break;
       case ast::RuleOptionKind::kHoldout:
-        rule.holdout_bp = basis_points(o.holdout);
+        rule.holdout_bp = lexical::basis_points(o.holdout);
         break;
       case ast::RuleOptionKind::kQuiet:
         quiet.push_back(&o.quiet);

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "engine/check.hpp"
+#include "check/check.hpp"
 #include "engine/program.hpp"
 
 namespace spur {

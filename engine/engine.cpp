@@ -6,10 +6,10 @@
 #include <cassert>
 #include <functional>
 
-#include "engine/quiet_hours.hpp"
 #include "engine/same_text.hpp"
-#include "engine/time_text.hpp"
 #include "grammar/lexical.hpp"
+#include "time/quiet_hours.hpp"
+#include "time/time_text.hpp"
 
 namespace spur {
 namespace {

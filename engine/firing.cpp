@@ -76,12 +76,4 @@ uint32_t bucket(std::string_view kind, std::string_view name, std::string_view u
   return static_cast<uint32_t>(fnv1a(user, hash) % 10000);
 }
 
-uint32_t basis_points(double percent) {
-  return static_cast<uint32_t>(std::llround(percent * 100));
-}
-
-bool whole_basis_points(double percent) {
-  return std::abs(percent * 100 - std::round(percent * 100)) < 1e-6;
-}
-
 }  // namespace spur

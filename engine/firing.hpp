@@ -117,9 +117,5 @@ struct FiringRecord {
 // bucket(kind, name, user) of language.md section 14: FNV-1a-64 of
 // kind + "\x1f" + name + "\x1f" + user, modulo 10000.
 uint32_t bucket(std::string_view kind, std::string_view name, std::string_view user);
-// A share written in percent (`12.5%`), in basis points (1250), rounded to the nearest.
-uint32_t basis_points(double percent);
-// Whether the percent is written with at most two decimals (the checker's rule).
-bool whole_basis_points(double percent);
 
 }  // namespace spur

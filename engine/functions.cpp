@@ -7,8 +7,8 @@
 
 #include <cmath>
 
-#include "engine/time_text.hpp"
 #include "grammar/source.hpp"
+#include "time/time_text.hpp"
 
 namespace spur {
 namespace {

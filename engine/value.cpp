@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "engine/same_text.hpp"
-#include "engine/time_text.hpp"
+#include "time/time_text.hpp"
 
 namespace spur {
 

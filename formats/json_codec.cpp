@@ -3,8 +3,8 @@
 #include <charconv>
 #include <cmath>
 
-#include "engine/time_text.hpp"
 #include "grammar/lexical.hpp"
+#include "time/time_text.hpp"
 
 namespace spur {
 namespace {

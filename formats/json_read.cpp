@@ -20,9 +20,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
 #include "grammar/source.hpp"
+#include "time/time_text.hpp"
 
 namespace spur {
 namespace {

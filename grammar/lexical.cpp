@@ -114,6 +114,14 @@ std::optional<std::string> unescape(std::string_view body, size_t& error_offset,
   return out;
 }
 
+uint32_t basis_points(double percent) {
+  return static_cast<uint32_t>(std::llround(percent * 100));
+}
+
+bool whole_basis_points(double percent) {
+  return std::abs(percent * 100 - std::round(percent * 100)) < 1e-6;
+}
+
 std::string quote_if_needed(std::string_view name) {
   return is_plain_identifier(name) ? std::string(name) : quote(name);
 }

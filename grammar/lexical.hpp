@@ -33,8 +33,13 @@ std::string quote(std::string_view text);
 // (`purchase`, `"Product Added"`).
 std::string quote_if_needed(std::string_view name);
 
+// A share written in percent (`12.5%`), in basis points (1250), rounded to the nearest.
+uint32_t basis_points(double percent);
+// Whether the percent is written with at most two decimals (the checker's rule).
+bool whole_basis_points(double percent);
+
 // The longest duration Spur takes: 36500d, about 100 years (docs/language.md). With
-// event times bounded too (engine/time_text.hpp), no time plus a duration overflows.
+// event times bounded too (time/time_text.hpp), no time plus a duration overflows.
 constexpr int64_t kMaxDurationMs = int64_t{36'500} * 86'400'000;
 
 // Reads a duration literal (`1h30m`). Units must come in decreasing order, each at most

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "engine/time_text.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::models {
 namespace {

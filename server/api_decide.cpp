@@ -6,10 +6,10 @@
 // an answer of a few hundred microseconds is the point of asking. The step is logged
 // with the shard's turn (storage mode disk), and its firings' sends go out once it is
 // durable, as every firing does (docs/server.md, "Decisions").
-#include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
 #include "server/api.hpp"
 #include "server/server.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::server {
 namespace {

@@ -3,12 +3,12 @@
 #include <unordered_map>
 
 #include "engine/experiment_figures.hpp"
-#include "engine/time_text.hpp"
 #include "formats/experiment_json.hpp"
 #include "server/api.hpp"
 #include "server/server.hpp"
 #include "storage/event_log.hpp"
 #include "storage/log_writer.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::server {
 namespace {

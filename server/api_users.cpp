@@ -2,10 +2,10 @@
 // a task on the user's shard, in order with that user's events.
 #include <algorithm>
 
-#include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
 #include "server/api.hpp"
 #include "server/server.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::server {
 namespace {

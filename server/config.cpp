@@ -7,10 +7,10 @@
 #include <string_view>
 
 #include "actions/webhook_adapter.hpp"
-#include "engine/quiet_hours.hpp"
 #include "formats/json_codec.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/suggest.hpp"
+#include "time/quiet_hours.hpp"
 
 namespace spur::server {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include "engine/time_text.hpp"
 #include "server/clock.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::server {
 

@@ -4,7 +4,7 @@
 #include <unordered_map>
 #include <variant>
 
-#include "engine/check.hpp"
+#include "check/check.hpp"
 #include "engine/compile.hpp"
 #include "formats/diagnostic_json.hpp"
 #include "grammar/load.hpp"

@@ -14,7 +14,6 @@
 #include <variant>
 
 #include "engine/fnv.hpp"
-#include "engine/time_text.hpp"
 #include "grammar/lexical.hpp"
 #include "server/event_loops.hpp"
 #include "server/failpoint.hpp"
@@ -24,6 +23,7 @@
 #include "server/scorers.hpp"
 #include "storage/event_log.hpp"
 #include "storage/log_writer.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::server {
 namespace {

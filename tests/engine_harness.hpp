@@ -11,9 +11,9 @@
 
 #include "engine/compile.hpp"
 #include "engine/engine.hpp"
-#include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
 #include "test_support.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::testing {
 

@@ -5,9 +5,9 @@
 // (03:00 -> 02:00); America/New_York on 8 March at 07:00Z and 1 November at 06:00Z.
 #include <doctest/doctest.h>
 
-#include "engine/quiet_hours.hpp"
 #include "engine/user_bytes.hpp"
 #include "engine_harness.hpp"
+#include "time/quiet_hours.hpp"
 
 namespace spur::testing {
 namespace {

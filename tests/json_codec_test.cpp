@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "engine/time_text.hpp"
+#include "time/time_text.hpp"
 
 namespace spur {
 

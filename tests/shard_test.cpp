@@ -7,9 +7,9 @@
 #include <future>
 
 #include "engine/compile.hpp"
-#include "engine/time_text.hpp"
 #include "formats/json_codec.hpp"
 #include "test_support.hpp"
+#include "time/time_text.hpp"
 
 namespace spur::server {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/check.hpp"
+#include "check/check.hpp"
 #include "grammar/diagnostic.hpp"
 #include "grammar/parse.hpp"
 #include "grammar/printer.hpp"

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine/check.hpp"
+#include "check/check.hpp"
 #include "grammar/parse.hpp"
 #include "grammar/printer.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/builtins.hpp"
+#include "check/builtins.hpp"
 
 namespace spur {
 namespace {

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "engine/checker.hpp"
-#include "engine/firing.hpp"
-#include "engine/quiet_hours.hpp"
+#include "check/checker.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/suggest.hpp"
+#include "time/quiet_hours.hpp"
 
 namespace spur {
 namespace {
@@ -207,7 +206,7 @@ void Checker::check_cooldown(const ast::Duration& cooldown) {
 }
 
 void Checker::check_holdout(double percent, Span span) {
-  if (percent <= 0 || percent >= 100 || !whole_basis_points(percent)) {
+  if (percent <= 0 || percent >= 100 || !lexical::whole_basis_points(percent)) {
     diagnostics_.error(span, "a holdout must be above 0% and below 100%, with at most two decimals",
                        "for example `holdout 10%` keeps a tenth of the users out");
   }
@@ -500,7 +499,7 @@ void Checker::check_split(const ast::Action& a, const Scope& scope, const ast::R
   double total = 0;
   for (const ast::SplitArm& arm : a.arms) {
     total += arm.percent;
-    if (arm.percent <= 0 || !whole_basis_points(arm.percent)) {
+    if (arm.percent <= 0 || !lexical::whole_basis_points(arm.percent)) {
       diagnostics_.error(arm.span, "an arm's share must be above 0% with at most two decimals",
                          "remove the arm, or give it a share such as `10%` or `12.5%`");
     }

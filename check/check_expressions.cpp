@@ -4,12 +4,12 @@
 
 #include <charconv>
 
-#include "engine/checker.hpp"
-#include "engine/quiet_hours.hpp"
-#include "engine/time_text.hpp"
+#include "check/checker.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/printer.hpp"
 #include "grammar/suggest.hpp"
+#include "time/quiet_hours.hpp"
+#include "time/time_text.hpp"
 
 namespace spur {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "engine/checker.hpp"
+#include "check/checker.hpp"
 #include "grammar/lexical.hpp"
 #include "grammar/suggest.hpp"
 

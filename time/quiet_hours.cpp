@@ -1,4 +1,4 @@
-#include "engine/quiet_hours.hpp"
+#include "time/quiet_hours.hpp"
 
 #include <date/tz.h>
 

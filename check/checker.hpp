@@ -1,4 +1,4 @@
-// The checker's passes, private to spur_engine. check_declarations.cpp checks the
+// The checker's passes, private to spur_check. check_declarations.cpp checks the
 // declarations and actions; check_expressions.cpp checks expressions: names, functions,
 // where patterns may stand, and obvious type clashes.
 #pragma once
@@ -10,8 +10,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/builtins.hpp"
-#include "engine/check.hpp"
+#include "check/builtins.hpp"
+#include "check/check.hpp"
 #include "grammar/parse.hpp"
 
 namespace spur {

@@ -1,4 +1,4 @@
-#include "engine/time_text.hpp"
+#include "time/time_text.hpp"
 
 #include <date/date.h>
 
