@@ -12,6 +12,7 @@ int check_command(std::span<const std::string> args);
 int replay_command(std::span<const std::string> args);
 int test_command(std::span<const std::string> args);
 int serve_command(std::span<const std::string> args);
+int fmt_command(std::span<const std::string> args);
 int help_command(std::span<const std::string> args);
 
 // Usage text of one command, or nullptr for an unknown command.

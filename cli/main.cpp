@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   if (command == "replay") return replay_command(rest);
   if (command == "test") return test_command(rest);
   if (command == "serve") return serve_command(rest);
+  if (command == "fmt") return fmt_command(rest);
   if (const char* text = usage(command)) {
     std::cerr << "spur " << command << ": not in this build yet\n\n" << text;
     return kExitUsage;

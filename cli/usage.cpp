@@ -55,8 +55,10 @@ constexpr Command kCommands[] = {
     {"fmt",
      "usage: spur fmt [--check] PATH...\n"
      "\n"
-     "Rewrite rule files in canonical form; `--check` only reports files that differ.\n"
-     "Not in this build yet.\n"},
+     "Rewrite rule files and folders (folders recursively, *.rules only) in the canonical\n"
+     "layout, comments kept where they stand. A file with syntax errors is left as it is\n"
+     "(exit 1). --check writes nothing: it lists the files that would change on stdout and\n"
+     "exits 1 if there are any.\n"},
     {"help",
      "usage: spur help [COMMAND]\n"
      "\n"

@@ -1,5 +1,6 @@
 #include "grammar/printer.hpp"
 
+#include "grammar/comments.hpp"
 #include "grammar/lexical.hpp"
 
 namespace spur {
@@ -57,6 +58,87 @@ std::string key_text(const std::string& key) {
 class Printer {
  public:
   std::string out;
+  // The source's comments, to put back where they stood (print_with_comments); none when
+  // printing an AST alone. Invariant: comments[next_comment..] are not printed yet.
+  std::string_view source;
+  std::vector<Comment> comments;
+  size_t next_comment = 0;
+
+  // The comments before offset `at` of the source, printed before the line of what starts
+  // there: a trailing one at the end of the line printed last, the others on lines of
+  // their own, indented by `indent`.
+  void comments_before(uint32_t at, std::string_view indent) {
+    for (; next_comment < comments.size() && comments[next_comment].offset < at; ++next_comment) {
+      const Comment& c = comments[next_comment];
+      if (c.trailing && out.ends_with('\n') && !out.ends_with("\n\n")) {
+        out.insert(out.size() - 1, "  " + c.text);
+        continue;
+      }
+      if (indent.empty() && c.blank_before && !out.empty() && !out.ends_with("\n\n")) out += '\n';
+      out += indent;
+      out += c.text;
+      out += '\n';
+    }
+  }
+
+  // After the line of an item that ends at offset `end`: the comments inside it, and the
+  // one that trails it on its last source line.
+  void comments_within(uint32_t end, std::string_view indent) {
+    comments_before(end, indent);
+    if (next_comment == comments.size() || !comments[next_comment].trailing) return;
+    // Only blanks and a separating comma between the item and the comment: no other code.
+    const Comment& c = comments[next_comment];
+    const std::string_view gap = source.substr(end, c.offset - std::min<size_t>(end, c.offset));
+    if (out.empty() || gap.find_first_not_of(" \t,") != std::string_view::npos) return;
+    out.insert(out.size() - 1, "  " + c.text);
+    ++next_comment;
+  }
+
+  // Before a declaration that starts at `at`: the trailing comment of the one before, the
+  // empty line between declarations, the comments above it, and the empty line after them
+  // when the source has one.
+  void comments_before_declaration(uint32_t at) {
+    for (; !out.empty() && next_comment < comments.size() && comments[next_comment].offset < at &&
+           comments[next_comment].trailing;
+         ++next_comment) {
+      out.insert(out.size() - 1, "  " + comments[next_comment].text);
+    }
+    if (at == UINT32_MAX && next_comment == comments.size()) return;  // end of file
+    if (!out.empty()) out += '\n';
+    const size_t first = next_comment;
+    comments_before(at, "");
+    if (next_comment > first && blank_line_between(source, comments[next_comment - 1].end, at)) {
+      out += '\n';
+    }
+  }
+
+  // Where the keyword of `length` bytes that ends the code before offset `at` starts
+  // (`when` before a trigger, `end` closing a declaration): blanks and comments between
+  // are skipped. Spans of declarations run on over the blanks and comments after `end`.
+  uint32_t keyword_before(uint32_t at, uint32_t length) const {
+    if (comments.empty()) return at;
+    size_t p = std::min<size_t>(at, source.size());
+    size_t c = comments.size();
+    while (p > 0) {
+      while (c > 0 && comments[c - 1].offset >= p)
+        --c;
+      if (c > 0 && comments[c - 1].end >= p) {
+        p = comments[c - 1].offset;
+      } else if (source[p - 1] == ' ' || source[p - 1] == '\t' || source[p - 1] == '\r' ||
+                 source[p - 1] == '\n') {
+        --p;
+      } else {
+        break;
+      }
+    }
+    return static_cast<uint32_t>(p >= length ? p - length : 0);
+  }
+
+  // The `end` line of a declaration, after the comments that stand before it.
+  void end_line(Span span) {
+    comments_before(keyword_before(span.end, 3), "  ");
+    out += "end\n";
+  }
 
   void expr(const Expr& e, int required = kOr) {
     const bool parens = e.parens || precedence(e) < required;
@@ -73,16 +155,20 @@ class Printer {
   void and_lines(const Expr& e, const char* first_prefix) {
     const bool chain = e.kind == ExprKind::kBinary && e.op == BinaryOp::kAnd && !e.parens;
     if (!chain) {
+      comments_before(e.span.begin, "  ");
       out += first_prefix;
       expr(e, kAnd);
       out += '\n';
+      comments_within(e.span.end, "  ");
       return;
     }
     const char* prefix = first_prefix;
     for (const Expr& operand : e.children) {
+      comments_before(operand.span.begin, "  ");
       out += prefix;
       expr(operand, kUnary);
       out += '\n';
+      comments_within(operand.span.end, "  ");
       prefix = "  and ";
     }
   }
@@ -246,6 +332,7 @@ class Printer {
     title(g.title);
     out += '\n';
     for (const ast::GroupOption& o : g.options) {
+      comments_before(o.span.begin, "  ");
       switch (o.kind) {
         case ast::GroupOptionKind::kExclusive:
           out += "  exclusive\n";
@@ -265,8 +352,9 @@ class Printer {
           out += "  holdout " + lexical::format_number(o.holdout) + "%\n";
           break;
       }
+      comments_within(o.span.end, "  ");
     }
-    out += "end\n";
+    end_line(g.span);
   }
 
   // Without the line's end, which key() writes after the `by` it may add.
@@ -294,7 +382,7 @@ class Printer {
     title(s.title);
     out += "\nwhen\n";
     and_lines(s.condition, "  ");
-    out += "end\n";
+    end_line(s.span);
   }
 
   void decl(const ast::Model& m) {
@@ -302,21 +390,26 @@ class Printer {
     title(m.title);
     out += "\n  features {\n";
     for (const ast::Feature& f : m.features) {
+      comments_before(f.name.span.begin, "    ");
       out += "    " + f.name.text + ": ";
       expr(f.value);
       out += ",\n";
+      comments_within(f.value.span.end, "    ");
     }
-    out += "  }\nend\n";
+    out += "  }\n";
+    end_line(m.span);
   }
 
   void decl(const ast::EventDecl& e) {
     out += "event " + lexical::quote_if_needed(e.name.text);
     title(e.title);
     out += '\n';
-    for (const ast::EventProperty& p : e.properties)
+    for (const ast::EventProperty& p : e.properties) {
+      comments_before(p.name.span.begin, "  ");
       out += "  " + (p.name.text == "end" ? lexical::quote(p.name.text) : key_text(p.name.text)) +
              ": " + p.type.text + "\n";
-    out += "end\n";
+    }
+    end_line(e.span);
   }
 
   static std::string clock(const ast::TimeOfDay& t) {
@@ -332,6 +425,7 @@ class Printer {
     title(r.title);
     out += '\n';
     for (const ast::RuleOption& o : r.options) {
+      comments_before(o.span.begin, "  ");
       switch (o.kind) {
         case RuleOptionKind::kPriority:
           out += "  priority " + std::to_string(o.priority) + "\n";
@@ -365,8 +459,12 @@ class Printer {
           out += "  holdout " + lexical::format_number(o.holdout) + "%\n";
           break;
       }
+      comments_within(o.span.end, "  ");
     }
-    out += "when\n  ";
+    comments_before(keyword_before(r.trigger.span.begin, 4), "");
+    out += "when\n";
+    comments_before(r.trigger.span.begin, "  ");
+    out += "  ";
     if (r.trigger.decide) out += "decide ";
     for (size_t i = 0; i < r.trigger.events.size(); ++i) {
       if (i) out += " | ";
@@ -374,15 +472,18 @@ class Printer {
     }
     if (r.trigger.alias) out += " as " + r.trigger.alias->text;
     out += '\n';
+    comments_within(r.trigger.span.end, "  ");
     if (r.condition) and_lines(*r.condition, "  and ");
+    comments_before(keyword_before(r.actions.front().span.begin, 4), "");
     out += "then\n";
     for (const ast::Action& a : r.actions)
       action(a, "  ");
-    out += "end\n";
+    end_line(r.span);
   }
 
   void action(const ast::Action& a, const std::string& indent) {
     using ast::ActionKind;
+    comments_before(a.span.begin, indent);
     out += indent;
     switch (a.kind) {
       case ActionKind::kSend:
@@ -419,7 +520,10 @@ class Printer {
       case ActionKind::kIf:
         for (size_t i = 0; i < a.branches.size(); ++i) {
           const ast::IfBranch& branch = a.branches[i];
-          if (i > 0) out += indent + "else";
+          if (i > 0) {
+            comments_before(branch.span.begin, indent + "  ");
+            out += indent + "else";
+          }
           if (branch.condition) {
             out += i > 0 ? " if " : "if ";
             expr(*branch.condition);
@@ -434,6 +538,7 @@ class Printer {
       case ActionKind::kSplit:
         out += "split {\n";
         for (const ast::SplitArm& arm : a.arms) {
+          comments_before(arm.span.begin, indent + "  ");
           out += indent + "  " + lexical::format_number(arm.percent) + "%:\n";
           for (const ast::Action& inner : arm.actions)
             action(inner, indent + "    ");
@@ -507,6 +612,18 @@ std::string print(const ast::File& file) {
     if (i) p.out += '\n';
     p.declaration(file.declarations[i]);
   }
+  return std::move(p.out);
+}
+
+std::string print_with_comments(const ast::File& file, std::string_view source) {
+  Printer p;
+  p.source = source;
+  p.comments = find_comments(source);
+  for (const ast::Declaration& d : file.declarations) {
+    p.comments_before_declaration(std::visit([](const auto& x) { return x.span.begin; }, d));
+    p.declaration(d);
+  }
+  if (p.next_comment < p.comments.size()) p.comments_before_declaration(UINT32_MAX);
   return std::move(p.out);
 }
 

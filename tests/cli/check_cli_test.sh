@@ -115,6 +115,24 @@ for command in check replay test serve fmt; do
 done
 expect "help after other options" "$("$spur" replay --rules x --help | head -1 | cut -d' ' -f1-3)" "usage: spur replay"
 
+# spur fmt: the examples are in canonical form; --check lists what would change and
+# writes nothing; fmt rewrites; a file with a syntax error is left as it is.
+"$spur" fmt --check "$root/rules/examples" >"$work/out" 2>&1; expect "fmt --check examples exit 0" "$?" 0
+mkdir "$work/fmt"
+printf '# keep me\nrule  r  when a   and profile.x>1 # and me\nthen send log end\n' > "$work/fmt/messy.rules"
+printf 'rule broken when a then\n' > "$work/fmt/broken.rules"
+cp "$work/fmt/messy.rules" "$work/messy.before"
+"$spur" fmt --check "$work/fmt/messy.rules" >"$work/out" 2>"$work/err"; status=$?
+expect "fmt --check messy exit 1" "$status" 1
+expect "fmt --check lists the file" "$(cat "$work/out")" "$work/fmt/messy.rules"
+cmp -s "$work/fmt/messy.rules" "$work/messy.before"; expect "fmt --check writes nothing" "$?" 0
+"$spur" fmt "$work/fmt/messy.rules" 2>"$work/err"; expect "fmt exit 0" "$?" 0
+expect "fmt layout and comments" "$(cat "$work/fmt/messy.rules")" "$(printf '# keep me\nrule r\nwhen\n  a\n  and profile.x > 1  # and me\nthen\n  send log\nend')"
+"$spur" fmt --check "$work/fmt/messy.rules" >/dev/null 2>&1; expect "fmt is idempotent" "$?" 0
+"$spur" fmt "$work/fmt" >/dev/null 2>"$work/err"; expect "fmt with a broken file exit 1" "$?" 1
+expect "broken file untouched" "$(cat "$work/fmt/broken.rules")" "rule broken when a then"
+contains "broken file named" "$(cat "$work/err")" "1 file has syntax errors and was left as it is"
+
 # serve --rules and --listen override the configuration.
 "$spur" serve --listen nonsense >/dev/null 2>"$work/err"; expect "bad --listen exit 1" "$?" 1
 contains "bad --listen says so" "$(cat "$work/err")" "--listen must be host:port such as 127.0.0.1:8080, not \`nonsense\`"

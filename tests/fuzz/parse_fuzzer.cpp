@@ -1,12 +1,14 @@
-// libFuzzer target for the whole front end: parse, check, render every diagnostic, and
-// print the AST. Any crash, sanitizer report, or a printed file that does not parse back
-// to the same text is a bug.
+// libFuzzer target for the whole front end: parse, check, render every diagnostic, print
+// the AST, and format with comments (`spur fmt`). Any crash, sanitizer report, a printed
+// file that does not parse back to the same text, or a formatted file that loses a
+// comment, means something else or is no fixed point, is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "check/check.hpp"
+#include "grammar/comments.hpp"
 #include "grammar/parse.hpp"
 #include "grammar/printer.hpp"
 
@@ -26,6 +28,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     spur::Diagnostics reparse_diagnostics;
     const spur::ParsedFile reparsed = spur::parse(again, 0, reparse_diagnostics);
     if (spur::print(reparsed.file) != printed) std::abort();
+  }
+
+  // `spur fmt` of a file that parses: the same AST, every comment, a fixed point.
+  spur::Diagnostics syntax;
+  const spur::ParsedFile parsed = spur::parse(sources, 0, syntax);
+  if (syntax.error_count() == 0) {
+    const std::string_view text = sources.file(0).text();
+    const std::string formatted = spur::print_with_comments(parsed.file, text);
+    spur::SourceSet again;
+    again.add("formatted.rules", formatted);
+    spur::Diagnostics reparse_diagnostics;
+    const spur::ParsedFile reparsed = spur::parse(again, 0, reparse_diagnostics);
+    if (reparse_diagnostics.error_count() != 0) std::abort();
+    if (spur::print(reparsed.file) != spur::print(parsed.file)) std::abort();
+    if (spur::find_comments(formatted).size() != spur::find_comments(text).size()) std::abort();
+    if (spur::print_with_comments(reparsed.file, formatted) != formatted) std::abort();
   }
   return 0;
 }
