@@ -1,9 +1,13 @@
-// Randomized differential test (fixed seeds): random conditions over random events, the
+// Randomized differential tests (fixed seeds): random conditions over random events, the
 // compiled evaluation (checker + compiler + engine) against a plain evaluation written
-// here from language.md sections 4 and 13, sharing no code with the engine's values.
+// here from language.md sections 4 and 13, sharing no code with the engine's values; and
+// random rules with the options of section 14 (split, holdout, cooldown and limit `by`,
+// goal) over random streams of many users, against a plain model of that section.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <random>
 #include <variant>
@@ -275,6 +279,165 @@ std::string properties_json(const std::map<std::string, RefValue>& props) {
   return json + "}";
 }
 
+// bucket(kind, name, user) of language.md section 14, written again from its text.
+uint32_t ref_bucket(const std::string& kind, const std::string& name, const std::string& user) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (const char c : kind + "\x1f" + name + "\x1f" + user) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return static_cast<uint32_t>(hash % 10000);
+}
+
+// A random rule with section 14's options, and a plain model of what it does.
+struct ExperimentRule {
+  int holdout_percent = 0;        // 0: none
+  std::vector<int> arm_percents;  // empty: no split
+  int restriction = 0;            // 0: none; 1: cooldown by e.k; 2: limit 2 per W by e.k
+  int64_t restriction_ms = 0;
+  bool goal = false;
+  bool goal_filtered = false;  // goal g[v > 1]
+  int64_t goal_ms = 0;
+  std::optional<Gen> condition;
+
+  std::string text() const {
+    std::string out = "rule r\n";
+    if (holdout_percent) out += "  holdout " + std::to_string(holdout_percent) + "%\n";
+    const std::string period = std::to_string(restriction_ms / 60000) + "m";
+    if (restriction == 1) out += "  cooldown " + period + " by e.k\n";
+    if (restriction == 2) out += "  limit 2 per " + period + " by e.k\n";
+    if (goal) {
+      out += std::string("  goal g") + (goal_filtered ? "[v > 1]" : "") + " within " +
+             std::to_string(goal_ms / 60000) + "m\n";
+    }
+    out += "when probe as e" + (condition ? " and " + condition->text() : std::string()) + "\n";
+    out += "then\n";
+    if (arm_percents.empty()) {
+      out += "  send log\n";
+    } else {
+      out += "  split {\n";
+      for (size_t i = 0; i < arm_percents.size(); ++i)
+        out +=
+            "    " + std::to_string(arm_percents[i]) + "%: send arm" + std::to_string(i + 1) + "\n";
+      out += "  }\n";
+    }
+    return out + "end\n";
+  }
+};
+
+// One firing or conversion as the model and the engine both describe it.
+struct Outcome14 {
+  std::string user;
+  int64_t fired_ms = 0;
+  int64_t converted_ms = -1;  // -1: a firing; else the goal event's time
+  bool holdout = false;
+  int arm = -1;  // -1: no arm drawn (no split, or held out)
+  bool operator==(const Outcome14&) const = default;
+};
+
+std::string describe(const Outcome14& o) {
+  return o.user + " fired " + std::to_string(o.fired_ms) +
+         (o.converted_ms >= 0 ? " converted " + std::to_string(o.converted_ms) : "") +
+         (o.holdout ? " holdout" : "") + " arm " + std::to_string(o.arm) + "\n";
+}
+
+class ExperimentModel {
+ public:
+  explicit ExperimentModel(const ExperimentRule& rule) : rule_(rule) {}
+
+  void probe(const std::string& user, int64_t t, const std::map<std::string, RefValue>& props,
+             std::vector<Outcome14>& out) {
+    if (rule_.condition && !rule_.condition->eval(props).is_true()) return;
+    const auto k = props.find("k");
+    const RefValue key = k == props.end() ? RefValue{} : k->second;
+    std::vector<int64_t>* times = nullptr;
+    if (rule_.restriction != 0) {
+      auto& keyed = keyed_[user];
+      auto it = std::find_if(keyed.begin(), keyed.end(),
+                             [&](const auto& entry) { return ref_equal(entry.first, key); });
+      if (it == keyed.end()) it = keyed.insert(keyed.end(), {key, {}});
+      times = &it->second;
+      // Section 13: a cooldown C blocks firings strictly before last + C; `limit n per W`
+      // blocks a firing at t when n firings lie in (t - W, t].
+      if (rule_.restriction == 1 && !times->empty() && t < times->back() + rule_.restriction_ms)
+        return;
+      if (rule_.restriction == 2 && std::count_if(times->begin(), times->end(), [&](int64_t f) {
+                                      return f > t - rule_.restriction_ms && f <= t;
+                                    }) >= 2) {
+        return;
+      }
+    }
+    if (times) times->push_back(t);
+    Outcome14 firing{user, t, -1, false, -1};
+    firing.holdout =
+        rule_.holdout_percent > 0 &&
+        ref_bucket("holdout", "r", user) < static_cast<uint32_t>(rule_.holdout_percent * 100);
+    if (!firing.holdout && !rule_.arm_percents.empty()) {
+      const uint32_t b = ref_bucket("split", "r", user);
+      uint32_t cumulative = 0;
+      firing.arm = 0;
+      for (size_t i = 0; i < rule_.arm_percents.size(); ++i) {
+        cumulative += static_cast<uint32_t>(rule_.arm_percents[i] * 100);
+        if (cumulative > b) {
+          firing.arm = static_cast<int>(i + 1);
+          break;
+        }
+      }
+    }
+    out.push_back(firing);
+    if (rule_.goal) awaiting_[user].push_back(firing);
+  }
+
+  void goal_event(const std::string& user, int64_t t, const std::map<std::string, RefValue>& props,
+                  std::vector<Outcome14>& out) {
+    if (!rule_.goal) return;
+    if (rule_.goal_filtered) {
+      const auto v = props.find("v");
+      if (v == props.end() || ref_compare(v->second, RefValue{1.0}) != 1) return;
+    }
+    auto& waiting = awaiting_[user];
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      if (t > it->fired_ms && t <= it->fired_ms + rule_.goal_ms) {
+        Outcome14 conversion = *it;
+        conversion.converted_ms = t;
+        out.push_back(conversion);
+        it = waiting.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+ private:
+  const ExperimentRule& rule_;
+  std::map<std::string, std::vector<std::pair<RefValue, std::vector<int64_t>>>> keyed_;
+  std::map<std::string, std::vector<Outcome14>> awaiting_;
+};
+
+// The engine's side: firings and conversions in the order they are reported.
+class ExperimentHarness : public Harness {
+ public:
+  using Harness::Harness;
+  void on_firing(const Firing& f) override {
+    Harness::on_firing(f);
+    const FiringRecord& r = firings.back();
+    Outcome14 o{r.user, r.time_ms, -1, r.holdout, -1};
+    if (!r.actions.empty() && r.actions.front().op == ActionOp::kSplit)
+      o.arm = static_cast<int>(r.actions.front().value.as_number());
+    fired_at[r.firing_id] = o;
+    outcomes.push_back(o);
+  }
+  void on_conversion(const Conversion& c) override {
+    Outcome14 o = fired_at.at(std::string(c.firing_id));
+    o.converted_ms = c.time_ms;
+    CHECK(o.holdout == c.holdout);
+    CHECK(o.arm == c.arm);
+    outcomes.push_back(o);
+  }
+  std::map<std::string, Outcome14> fired_at;
+  std::vector<Outcome14> outcomes;
+};
+
 }  // namespace
 
 TEST_CASE("differential: compiled conditions agree with a plain evaluation on random input") {
@@ -302,6 +465,68 @@ TEST_CASE("differential: compiled conditions agree with a plain evaluation on ra
   CHECK(true_cases > cases / 5);
   CHECK(true_cases < cases * 4 / 5);
   MESSAGE(true_cases << " of " << cases << " random cases were true");
+}
+
+TEST_CASE("differential: split, holdout, keyed cooldowns and limits, goals on random streams") {
+  size_t firings = 0, conversions = 0, held_out = 0, controls = 0;
+  for (const unsigned seed : {11u, 12u, 13u, 14u, 15u, 16u}) {
+    Generator gen(seed);
+    for (int round = 0; round < 20; ++round) {
+      ExperimentRule rule;
+      static const int kHoldouts[] = {0, 10, 25, 50};
+      rule.holdout_percent = kHoldouts[gen.pick(4)];
+      if (gen.pick(3) > 0)
+        rule.arm_percents = gen.pick(2) ? std::vector{30, 50} : std::vector{50, 50};
+      rule.restriction = gen.pick(3);
+      static const int64_t kPeriods[] = {30 * 60000, 2 * 3600000, 24 * 3600000};
+      rule.restriction_ms = kPeriods[gen.pick(3)];
+      rule.goal = gen.pick(4) > 0;
+      rule.goal_filtered = gen.pick(2) == 0;
+      rule.goal_ms = kPeriods[gen.pick(3)];
+      if (gen.pick(3) == 0) rule.condition = gen.condition(1);
+
+      const std::string text = rule.text();
+      ExperimentHarness h(text);
+      ExperimentModel model(rule);
+      std::vector<Outcome14> expected;
+      int64_t t = *parse_rfc3339("2026-01-01T00:00:00Z");
+      for (int i = 0; i < 300; ++i) {
+        t += 15 * 60000LL * gen.pick(6);  // sometimes 0: events at one instant; boundaries hit
+        const std::string user = "u" + std::to_string(gen.pick(12));
+        auto props = gen.event();
+        if (gen.pick(5) > 0) props["k"] = gen.scalar();
+        const bool goal = gen.pick(10) < 3;
+        if (goal) props["v"] = RefValue{static_cast<double>(gen.pick(4))};
+        h.send(ev(goal ? "g" : "probe", user, format_rfc3339(t), properties_json(props),
+                  "e" + std::to_string(i)));
+        if (goal) {
+          model.goal_event(user, t, props, expected);
+        } else {
+          model.probe(user, t, props, expected);
+        }
+      }
+      std::string want, got;
+      for (const Outcome14& o : expected)
+        want += describe(o);
+      for (const Outcome14& o : h.outcomes)
+        got += describe(o);
+      INFO("seed " << seed << ", rule:\n" << text);
+      REQUIRE(got == want);
+      for (const Outcome14& o : expected) {
+        firings += o.converted_ms < 0 ? 1 : 0;
+        conversions += o.converted_ms >= 0 ? 1 : 0;
+        held_out += o.holdout && o.converted_ms < 0 ? 1 : 0;
+        controls += o.arm == 0 && o.converted_ms < 0 ? 1 : 0;
+      }
+    }
+  }
+  // Every kind of outcome must be well represented, or agreement would prove little.
+  CHECK(firings > 2000);
+  CHECK(conversions > 300);
+  CHECK(held_out > 200);
+  CHECK(controls > 100);
+  MESSAGE(firings << " firings, " << conversions << " conversions, " << held_out << " held out, "
+                  << controls << " in control arms");
 }
 
 }  // namespace spur::testing
