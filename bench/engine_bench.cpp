@@ -106,6 +106,18 @@ void BM_S1(benchmark::State& state) {
 }
 BENCHMARK(BM_S1)->Apply(rule_counts);
 
+// Issue 20: S1 at 1,000 rules where every rule has a split, a holdout and a goal (1),
+// against the same rules without them (0). Read the ratio of the two in one run.
+void BM_S1Experiments(benchmark::State& state) {
+  std::mt19937 rng(42);
+  const auto rules = spur::bench::s1_rule_set(1000, rng);
+  run(state,
+      compile_text(state.range(0) ? spur::bench::s1_experiment_text(rules)
+                                  : spur::bench::s1_text(rules)),
+      0);
+}
+BENCHMARK(BM_S1Experiments)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
 void BM_S4(benchmark::State& state) {
   std::mt19937 rng(42);
   const int rules = static_cast<int>(state.range(0));

@@ -59,6 +59,18 @@ std::string s1_text(const std::vector<S1Rule>& rules) {
   return text;
 }
 
+std::string s1_experiment_text(const std::vector<S1Rule>& rules) {
+  std::string text;
+  for (const S1Rule& r : rules) {
+    text += "rule " + r.name + " priority " + std::to_string(r.priority) + " holdout 10% goal " +
+            r.event + " within 1h when " + r.event + " as e and e.amount > " +
+            std::to_string(r.amount) + " and (e.country == \"" + r.country +
+            "\" or e.device == \"" + r.device +
+            "\") then split { 50%: send log {} 50%: send log {} } end\n";
+  }
+  return text;
+}
+
 std::string s4_rules(int count, std::mt19937& rng) {
   std::string text;
   for (int i = 0; i < count; ++i) {

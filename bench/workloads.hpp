@@ -33,6 +33,9 @@ struct S1Rule {
 };
 std::vector<S1Rule> s1_rule_set(int count, std::mt19937& rng);
 std::string s1_text(const std::vector<S1Rule>& rules);
+// The same rules, each with a 10% holdout, a goal (its own event within 1h) and a 50/50
+// split of its send (language.md section 14): the cost of experiments (issue 20).
+std::string s1_experiment_text(const std::vector<S1Rule>& rules);
 inline std::string s1_rules(int count, std::mt19937& rng) {
   return s1_text(s1_rule_set(count, rng));
 }

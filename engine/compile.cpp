@@ -813,8 +813,12 @@ std::shared_ptr<const Program> Compiler::run() {
       if (const auto* r = std::get_if<ast::Rule>(&d)) declaration(*r);
     }
   }
-  for (CompiledRule& rule : p_.rules)
+  for (CompiledRule& rule : p_.rules) {
     list_constant_actions(rule);
+    p_.goal_checks.push_back(rule.goal ? Program::GoalCheck{fnv1a(rule.goal->event),
+                                                            rule.goal->within_ms, rule.goal->filter}
+                                       : Program::GoalCheck{});
+  }
   std::vector<uint32_t> order(p_.rules.size());
   for (uint32_t i = 0; i < order.size(); ++i)
     order[i] = i;

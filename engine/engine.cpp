@@ -6,6 +6,7 @@
 #include <cassert>
 #include <functional>
 
+#include "engine/fnv.hpp"
 #include "engine/same_text.hpp"
 #include "grammar/lexical.hpp"
 #include "time/quiet_hours.hpp"
@@ -1135,7 +1136,7 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   if (!rule.goal) return;
   UserState& u = user.second;
   u.active().goals.push_back(
-      {index, at, firing_id(rule.name, user.first, trigger.event->id, at), arm, holdout});
+      {index, at, firing_hash(rule.name, user.first, trigger.event->id, at), arm, holdout});
   note_numbered(u);
 }
 
@@ -1144,13 +1145,19 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at) {
   if (activity == nullptr || activity->goals.empty()) return;
   EvalContext c = context(user, {}, at);
   c.candidate = &event.properties;
+  const uint64_t name_hash = fnv1a(event.name);
   // In firing order: one event converts every firing it can, each at most once.
   std::erase_if(activity->goals, [&](const AwaitedGoal& g) {
+    const Program::GoalCheck& goal = program_->goal_checks[g.rule];
+    if (goal.within_ms == 0 || at > time_plus(g.fired_ms, goal.within_ms)) return true;  // over
+    if (at <= g.fired_ms || goal.event_hash != name_hash) return false;
     const CompiledRule& rule = program_->rules[g.rule];
-    if (!rule.goal || at > time_plus(g.fired_ms, rule.goal->within_ms)) return true;  // over
-    if (at <= g.fired_ms || event.name != rule.goal->event) return false;
-    if (rule.goal->filter != kNoNode && !holds(c, rule.goal->filter)) return false;
-    listener_.on_conversion({rule.name, user.first, at, g.firing_id, event.id, g.arm, g.holdout});
+    if (event.name != rule.goal->event) return false;
+    if (goal.filter != kNoNode && !holds(c, goal.filter)) return false;
+    char hex[16];
+    write_firing_hex(g.firing_hash, hex);
+    listener_.on_conversion(
+        {rule.name, user.first, at, std::string_view(hex, sizeof hex), event.id, g.arm, g.holdout});
     rule_counts_[g.rule].count(g.arm, g.holdout, true);
     return true;
   });

@@ -13,20 +13,39 @@ std::string firing_id(std::string_view rule, std::string_view user, std::string_
   return out;
 }
 
-void append_firing_id(std::string& out, std::string_view rule, std::string_view user,
-                      std::string_view trigger, int64_t time_ms) {
+uint64_t firing_hash(std::string_view rule, std::string_view user, std::string_view trigger,
+                     int64_t time_ms) {
   uint64_t h = kFnvOffset;
   for (const std::string_view part : {rule, user, trigger}) {
     h = fnv1a(part, h);
     h = fnv1a(std::string_view("\0", 1), h);
   }
   char digits[24];
-  h = fnv1a(std::string_view(digits, std::to_chars(digits, digits + sizeof digits, time_ms).ptr),
-            h);
+  return fnv1a(std::string_view(digits, std::to_chars(digits, digits + sizeof digits, time_ms).ptr),
+               h);
+}
+
+void write_firing_hex(uint64_t hash, char (&hex)[16]) {
   static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, hash >>= 4)
+    hex[i] = kHex[hash & 0xF];
+}
+
+std::optional<uint64_t> parse_firing_hex(std::string_view hex) {
+  uint64_t hash = 0;
+  if (hex.size() != 16) return std::nullopt;
+  for (const char c : hex) {
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (digit < 0) return std::nullopt;
+    hash = hash << 4 | static_cast<uint64_t>(digit);
+  }
+  return hash;
+}
+
+void append_firing_id(std::string& out, std::string_view rule, std::string_view user,
+                      std::string_view trigger, int64_t time_ms) {
   char hex[16];
-  for (int i = 15; i >= 0; --i, h >>= 4)
-    hex[i] = kHex[h & 0xF];
+  write_firing_hex(firing_hash(rule, user, trigger, time_ms), hex);
   out.append(hex, sizeof hex);
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +56,12 @@ struct Firing {
 std::string firing_id(std::string_view rule, std::string_view user, std::string_view trigger,
                       int64_t time_ms);
 // The same appended to `out` (no allocation once `out` has the capacity).
+// The 64 bits that a firing id writes as 16 lowercase hex digits.
+uint64_t firing_hash(std::string_view rule, std::string_view user, std::string_view trigger,
+                     int64_t time_ms);
+void write_firing_hex(uint64_t hash, char (&hex)[16]);
+// The firing id that 16 hex digits spell, or nullopt for other text.
+std::optional<uint64_t> parse_firing_hex(std::string_view hex);
 void append_firing_id(std::string& out, std::string_view rule, std::string_view user,
                       std::string_view trigger, int64_t time_ms);
 inline std::string firing_id(const Firing& f) {

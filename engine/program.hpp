@@ -278,6 +278,15 @@ struct Program {
   std::vector<PastPattern> past;
 
   std::vector<CompiledRule> rules;  // declaration order
+  // Per rule, what converting its awaited goals reads (CompiledRule::goal), apart from
+  // `rules` so that the scan of a user's awaited goals at every event stays in a few cache
+  // lines. within_ms == 0: the rule has no goal.
+  struct GoalCheck {
+    uint64_t event_hash = 0;  // fnv1a of the goal event's name
+    int64_t within_ms = 0;
+    uint32_t filter = kNoNode;
+  };
+  std::vector<GoalCheck> goal_checks;
   // The action records of the rules whose firings are always the same
   // (CompiledRule::constant_actions_first): they point into `rules`' actions.
   std::vector<ActionRecord> constant_actions;

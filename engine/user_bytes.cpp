@@ -4,6 +4,7 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/firing.hpp"
 #include "engine/value_bytes.hpp"
 
 namespace spur {
@@ -176,7 +177,9 @@ void append_user_bytes(std::string& out, const UserState& user) {
     for (const AwaitedGoal& g : a->goals) {
       append_varint(out, g.rule);
       append_int64(out, g.fired_ms);
-      append_text(out, g.firing_id);
+      char hex[16];
+      write_firing_hex(g.firing_hash, hex);
+      append_text(out, std::string_view(hex, sizeof hex));
       append_varint(out, static_cast<uint64_t>(g.arm + 1));  // -1 (none) is 0
       out.push_back(static_cast<char>(g.holdout ? 1 : 0));
     }
@@ -229,7 +232,9 @@ void read_user_bytes(std::string_view bytes, UserState& user, std::string& scrat
     for (AwaitedGoal& g : a.goals) {
       g.rule = in.number();
       g.fired_ms = in.int64();
-      g.firing_id = in.text();
+      const std::optional<uint64_t> hash = parse_firing_hex(in.text());
+      if (!hash) throw UserBytesError("an awaited goal's firing id is not 16 hex digits");
+      g.firing_hash = *hash;
       g.arm = static_cast<int32_t>(in.number()) - 1;
       g.holdout = in.byte() != 0;
     }

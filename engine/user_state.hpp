@@ -47,8 +47,8 @@ struct KeyedFiringTimes {
 struct AwaitedGoal {
   uint32_t rule = 0;
   int64_t fired_ms = 0;
-  std::string firing_id;
-  int32_t arm = -1;  // its split arm, 0 for control; -1: none drawn (no split, held out)
+  uint64_t firing_hash = 0;  // the firing's id is its 16 hex digits (firing.hpp)
+  int32_t arm = -1;          // its split arm, 0 for control; -1: none drawn (no split, held out)
   bool holdout = false;
 };
 
