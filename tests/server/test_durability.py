@@ -541,4 +541,45 @@ def test_a_full_disk_is_answered_503_reads_go_on_and_writes_resume():
         server.cleanup()
 
 
+def test_a_deferred_firing_survives_a_kill_and_fires_once_at_the_window_end():
+    # Quiet hours (language.md section 14) around the wall clock, in UTC: from this minute
+    # to the next (or the one after, when this one is nearly over). An event now is
+    # deferred to the window's end; the server is killed at once; the restarted server
+    # fires it at the end of the window, once, with `deferred`.
+    start = now_ms() // 60000 * 60000
+    end = start + (60000 if now_ms() - start < 40000 else 120000)
+    hhmm = lambda ms: time.strftime("%H:%M", time.gmtime(ms / 1000))
+    quiet = {"q.rules": f"""
+rule nightly_digest
+  quiet {hhmm(start)}..{hhmm(end)} in "UTC"
+when
+  ping
+then
+  send log
+end
+"""}
+    server = SpurServer(spur, quiet, BASE).start()
+    try:
+        t = now_ms() - 50
+        event = {"event": "ping", "user": "u1", "id": "q1", "time": iso(t)}
+        assert server.request("POST", "/v1/events", event).status == 202
+        listed = server.request("GET", "/v1/rules").json()["rules"]
+        assert [r["pending"] for r in listed if r["name"] == "nightly_digest"] == [1], listed
+        server.crash()
+        assert not server.firings()
+        server.start(restart=True)
+        wait_for(lambda: server.firings(), seconds=(end - now_ms()) / 1000 + 20,
+                 what="the deferred firing at the window's end")
+        time.sleep(1)
+        fired = server.firings()
+        assert len(fired) == 1, fired
+        assert fired[0]["rule"] == "nightly_digest" and fired[0]["trigger"] == "q1", fired
+        # Deferred from the activation (the step's time: the event's, or the server's clock
+        # when that is later) to the window's end.
+        assert iso(t) <= fired[0]["deferred"] < iso(end) and fired[0]["time"] == iso(end), fired
+    finally:
+        server.stop()
+        server.cleanup()
+
+
 run_tests([(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")])
