@@ -4,12 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "engine/compile.hpp"
+#include "golden_support.hpp"
 #include "grammar/comments.hpp"
 #include "grammar/load.hpp"
 #include "test_support.hpp"
@@ -18,13 +16,8 @@ namespace spur {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using testing::read_file;
+using testing::rule_files;
 
 // The text of `text` formatted; fails the test when it does not parse.
 std::string formatted(const std::string& text) {
@@ -40,15 +33,6 @@ std::vector<std::string> comment_texts(const std::string& text) {
   std::vector<std::string> out;
   for (const Comment& c : find_comments(text))
     out.push_back(c.text);
-  return out;
-}
-
-std::vector<fs::path> rule_files(const fs::path& folder) {
-  std::vector<fs::path> out;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    if (entry.path().extension() == ".rules") out.push_back(entry.path());
-  }
-  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -78,7 +62,7 @@ TEST_CASE("fmt keeps every comment, is a fixed point and keeps each file's meani
   CHECK(files.size() >= 12);
   for (const fs::path& file : files) {
     INFO("file: " << file.string());
-    const std::string original = read(file);
+    const std::string original = read_file(file);
     const std::string once = formatted(original);
     CHECK(comment_texts(once) == comment_texts(original));
     CHECK(formatted(once) == once);
@@ -90,7 +74,7 @@ TEST_CASE("fmt keeps every comment, is a fixed point and keeps each file's meani
 TEST_CASE("fmt: the examples compile to the same fingerprints once formatted") {
   std::vector<std::string> originals, formatted_texts;
   for (const fs::path& file : rule_files(fs::path(SPUR_TEST_DATA) / ".." / "rules" / "examples")) {
-    originals.push_back(read(file));
+    originals.push_back(read_file(file));
     formatted_texts.push_back(formatted(originals.back()));
   }
   const auto before = fingerprints(originals);
@@ -99,16 +83,8 @@ TEST_CASE("fmt: the examples compile to the same fingerprints once formatted") {
 }
 
 TEST_CASE("golden: fmt lays out and keeps comments as the .expected files") {
-  for (const fs::path& file : rule_files(fs::path(SPUR_TEST_DATA) / "golden" / "fmt")) {
-    const std::string actual = formatted(read(file));
-    fs::path expected_path = file;
-    expected_path.replace_extension(".expected");
-    if (std::getenv("SPUR_UPDATE_GOLDEN") != nullptr) {
-      std::ofstream(expected_path, std::ios::binary) << actual;
-    }
-    INFO("golden file: " << expected_path.string());
-    CHECK(actual == read(expected_path));
-  }
+  for (const fs::path& file : testing::golden_cases("fmt"))
+    testing::compare_with_golden(file, formatted(read_file(file)));
 }
 
 TEST_CASE("fmt: a comment's place, case by case") {
