@@ -119,11 +119,21 @@ std::string spaced_name_hint(std::string_view text, size_t offset) {
   if (!lexical::is_plain_identifier(word)) return {};
   for (const auto& [first, second] :
        {std::pair{word_before(text, offset), word}, std::pair{word, word_after(text, end)}}) {
-    if (lexical::is_plain_identifier(first) && lexical::is_plain_identifier(second) &&
-        (capitalized(first) || capitalized(second))) {
-      return "a name with a space is written in quotes: `\"" + std::string(first) + " " +
-             std::string(second) + "\"`";
+    if (!lexical::is_plain_identifier(first) || !lexical::is_plain_identifier(second) ||
+        (!capitalized(first) && !capitalized(second))) {
+      continue;
     }
+    const std::string spaced = std::string(first) + " " + std::string(second);
+    // A declaration's own name cannot be quoted: it is one word, and a title may follow.
+    const std::string_view keyword =
+        word_before(text, static_cast<size_t>(first.data() - text.data()));
+    if (keyword == "rule" || keyword == "group" || keyword == "segment" || keyword == "model") {
+      const std::string joined = std::string(first) + "_" + std::string(second);
+      return "a " + std::string(keyword) + "'s name is one word, such as `" + joined +
+             "`; a title in quotes may follow it: `" + std::string(keyword) + " " + joined + " \"" +
+             spaced + "\"`";
+    }
+    return "a name with a space is written in quotes: `\"" + spaced + "\"`";
   }
   return {};
 }
