@@ -4,7 +4,6 @@
 
 #include "engine/experiment_figures.hpp"
 #include "formats/experiment_json.hpp"
-#include "grammar/lexical.hpp"
 
 namespace spur::cli {
 namespace {
@@ -32,7 +31,7 @@ std::string row(const CohortFigures& c) {
 
 std::string goal_text(const CompiledRule& rule) {
   if (!rule.goal) return "no goal";
-  return "goal " + rule.goal->event + " within " + lexical::format_duration(rule.goal->within_ms);
+  return "goal " + rule.goal->event + " within " + rule.goal->within_text;
 }
 
 }  // namespace

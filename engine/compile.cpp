@@ -579,7 +579,7 @@ void Compiler::declaration(const ast::Rule& r) {
   if (goal != nullptr) {
     rule.goal = GoalSpec{goal->event.text,
                          goal->has_filter ? expr(goal->children.front(), Scope{"", true}) : kNoNode,
-                         goal->window_length.ms};
+                         goal->window_length.ms, goal->window_length.text};
   }
   for (const ast::Quiet* q : quiet) {
     rule.quiet.push_back(

@@ -159,6 +159,7 @@ struct GoalSpec {
   std::string event;
   uint32_t filter = kNoNode;  // over the goal event's properties
   int64_t within_ms = 0;
+  std::string within_text;  // as written (`14d`), for reports
 };
 
 enum class PendingMode : uint8_t { kLatest, kFirst, kEach };
