@@ -71,12 +71,16 @@ std::string s1_experiment_text(const std::vector<S1Rule>& rules) {
   return text;
 }
 
-std::string s4_rules(int count, std::mt19937& rng) {
+std::string s4_rules(int count, std::mt19937& rng, bool experiments) {
   std::string text;
   for (int i = 0; i < count; ++i) {
-    text += "rule r_" + std::to_string(i) + " when e" + std::to_string(i % kEventNames) +
-            " as e and e.campaign == \"c" + std::to_string(i) + "\" and e.amount > " +
-            std::to_string(rng() % 1000) + " then send log {} end\n";
+    const std::string event = "e" + std::to_string(i % kEventNames);
+    text += "rule r_" + std::to_string(i) +
+            (experiments ? " holdout 10% goal " + event + " within 1h" : std::string()) + " when " +
+            event + " as e and e.campaign == \"c" + std::to_string(i) + "\" and e.amount > " +
+            std::to_string(rng() % 1000) +
+            (experiments ? " then split { 50%: send log {} 50%: send log {} } end\n"
+                         : " then send log {} end\n");
   }
   return text;
 }

@@ -39,7 +39,9 @@ std::string s1_experiment_text(const std::vector<S1Rule>& rules);
 inline std::string s1_rules(int count, std::mt19937& rng) {
   return s1_text(s1_rule_set(count, rng));
 }
-std::string s4_rules(int count, std::mt19937& rng);
+// S4: selective rules, one campaign each. With `experiments`, each rule also has the
+// options of s1_experiment_text.
+std::string s4_rules(int count, std::mt19937& rng, bool experiments = false);
 
 // Events one millisecond apart, each with a unique id, for kUsers users.
 std::vector<Event> stateless_events(int count, std::mt19937& rng);
