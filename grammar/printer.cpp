@@ -64,6 +64,11 @@ class Printer {
   std::vector<Comment> comments;
   size_t next_comment = 0;
 
+  // Puts a trailing comment at the end of the line printed last (which ends with '\n').
+  void append_to_last_line(const std::string& comment) {
+    out.insert(out.size() - 1, "  " + comment);
+  }
+
   // The comments before offset `at` of the source, printed before the line of what starts
   // there: a trailing one at the end of the line printed last, the others on lines of
   // their own, indented by `indent`.
@@ -71,7 +76,7 @@ class Printer {
     for (; next_comment < comments.size() && comments[next_comment].offset < at; ++next_comment) {
       const Comment& c = comments[next_comment];
       if (c.trailing && out.ends_with('\n') && !out.ends_with("\n\n")) {
-        out.insert(out.size() - 1, "  " + c.text);
+        append_to_last_line(c.text);
         continue;
       }
       if (indent.empty() && c.blank_before && !out.empty() && !out.ends_with("\n\n")) out += '\n';
@@ -90,7 +95,7 @@ class Printer {
     const Comment& c = comments[next_comment];
     const std::string_view gap = source.substr(end, c.offset - std::min<size_t>(end, c.offset));
     if (out.empty() || gap.find_first_not_of(" \t,") != std::string_view::npos) return;
-    out.insert(out.size() - 1, "  " + c.text);
+    append_to_last_line(c.text);
     ++next_comment;
   }
 
@@ -101,7 +106,7 @@ class Printer {
     for (; !out.empty() && next_comment < comments.size() && comments[next_comment].offset < at &&
            comments[next_comment].trailing;
          ++next_comment) {
-      out.insert(out.size() - 1, "  " + comments[next_comment].text);
+      append_to_last_line(comments[next_comment].text);
     }
     if (at == UINT32_MAX && next_comment == comments.size()) return;  // end of file
     if (!out.empty()) out += '\n';
