@@ -31,6 +31,13 @@ constexpr std::pair<std::string_view, std::string_view> kForeignTypes[] = {
     {"datetime", "time"}, {"date", "time"},
 };
 
+// The type named `name`, or nullptr when the catalog has no such type.
+const std::pair<std::string_view, ValueType>* property_type_named(std::string_view name) {
+  const auto type = std::find_if(kPropertyTypes.begin(), kPropertyTypes.end(),
+                                 [&](const auto& t) { return t.first == name; });
+  return type == kPropertyTypes.end() ? nullptr : &*type;
+}
+
 // Events the engine produces itself (language.md section 6): a catalog need not list them.
 bool engine_event(std::string_view name) {
   return name == "identify" || name == "segment_entered" || name == "segment_exited";
@@ -49,9 +56,8 @@ void Checker::catalog_event(const ast::EventDecl& e) {
   catalog_names_.push_back(e.name.text);
   CatalogEvent& entry = catalog_[e.name.text];
   for (const ast::EventProperty& p : e.properties) {
-    const auto type = std::find_if(kPropertyTypes.begin(), kPropertyTypes.end(),
-                                   [&](const auto& t) { return t.first == p.type.text; });
-    const ValueType known = type == kPropertyTypes.end() ? ValueType::kUnknown : type->second;
+    const auto* type = property_type_named(p.type.text);
+    const ValueType known = type == nullptr ? ValueType::kUnknown : type->second;
     if (entry.properties.emplace(p.name.text, known).second)
       entry.property_names.push_back(p.name.text);
   }
@@ -68,10 +74,7 @@ void Checker::check_decl(const ast::EventDecl& e) {
                          "the first is at " + where(first->second) + "; keep one");
     }
     const std::string& type = p.type.text;
-    if (std::any_of(kPropertyTypes.begin(), kPropertyTypes.end(),
-                    [&](const auto& t) { return t.first == type; })) {
-      continue;
-    }
+    if (property_type_named(type) != nullptr) continue;
     std::vector<std::string> types;
     for (const auto& t : kPropertyTypes)
       types.emplace_back(t.first);
