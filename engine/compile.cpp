@@ -486,10 +486,12 @@ CompiledAction Compiler::action(const ast::Action& a, const Scope& scope) {
     for (const ast::SplitArm& arm : a.arms) {
       end += lexical::basis_points(arm.percent);
       out.arm_ends.push_back(end);
+      out.arm_numbers.push_back(Value::number(static_cast<double>(out.arm_numbers.size())));
       std::vector<CompiledAction>& actions = out.arms.emplace_back();
       for (const ast::Action& inner : arm.actions)
         actions.push_back(action(inner, scope));
     }
+    out.arm_numbers.push_back(Value::number(static_cast<double>(a.arms.size())));
     return out;
   }
   if (a.kind == ast::ActionKind::kIf) {
@@ -734,20 +736,59 @@ bool Compiler::equality_keys(uint32_t index, std::vector<IndexKey>& keys) const 
   return true;
 }
 
-// The records of a firing that is always the same, made once: they point into the
-// rule's actions, whose place stays when the program is moved (vectors keep their buffer).
+namespace {
+
+bool constant_send(const CompiledAction& a) {
+  return (a.op == ActionOp::kSend || a.op == ActionOp::kRespond) && a.constant;
+}
+
+}  // namespace
+
+// The records of a firing that is always the same, or the same per split arm, made once:
+// they point into the rule's actions, whose place stays when the program is moved
+// (vectors keep their buffer).
 void Compiler::list_constant_actions(CompiledRule& rule) {
+  const auto split = std::find_if(rule.actions.begin(), rule.actions.end(),
+                                  [](const CompiledAction& a) { return a.op == ActionOp::kSplit; });
+  size_t longest_arm = 0;
+  if (split != rule.actions.end()) {
+    for (const std::vector<CompiledAction>& arm : split->arms)
+      longest_arm = std::max(longest_arm, arm.size());
+  }
   const bool constant =
-      rule.scores.empty() && rule.holdout_bp == 0 && rule.group_holdout_bp == 0 && !rule.goal &&
-      rule.actions.size() <= UINT16_MAX &&
-      std::all_of(rule.actions.begin(), rule.actions.end(), [](const auto& a) {
-        return (a.op == ActionOp::kSend || a.op == ActionOp::kRespond) && a.constant;
+      rule.scores.empty() && rule.actions.size() + longest_arm <= UINT16_MAX &&
+      std::all_of(rule.actions.begin(), rule.actions.end(), [](const CompiledAction& a) {
+        return constant_send(a) || (a.op == ActionOp::kSplit &&
+                                    std::all_of(a.arms.begin(), a.arms.end(), [](const auto& arm) {
+                                      return std::all_of(arm.begin(), arm.end(), constant_send);
+                                    }));
       });
   if (!constant) return;
-  rule.constant_actions_first = static_cast<uint32_t>(p_.constant_actions.size());
-  rule.constant_actions_count = static_cast<uint16_t>(rule.actions.size());
-  for (const CompiledAction& a : rule.actions)
-    p_.constant_actions.push_back({a.op, a.target, &*a.constant, nullptr});
+  // Arm k's records; without a split, the rule's one list (k = 0).
+  const auto list = [&](size_t k) {
+    CompiledRule::ConstantArm span;
+    span.first = static_cast<uint32_t>(p_.constant_actions.size());
+    for (const CompiledAction& a : rule.actions) {
+      if (a.op != ActionOp::kSplit) {
+        p_.constant_actions.push_back({a.op, a.target, &*a.constant, nullptr});
+        continue;
+      }
+      p_.constant_actions.push_back({a.op, a.target, &a.arm_numbers[k], nullptr});
+      if (k == 0) continue;
+      span.end_bp = a.arm_ends[k - 1];
+      for (const CompiledAction& inner : a.arms[k - 1])
+        p_.constant_actions.push_back({inner.op, inner.target, &*inner.constant, nullptr});
+    }
+    span.count = static_cast<uint16_t>(p_.constant_actions.size() - span.first);
+    return span;
+  };
+  const CompiledRule::ConstantArm control = list(0);
+  rule.constant_actions_first = control.first;
+  rule.constant_actions_count = control.count;
+  if (split == rule.actions.end()) return;
+  rule.constant_arms.push_back(control);
+  for (size_t k = 1; k <= split->arms.size(); ++k)
+    rule.constant_arms.push_back(list(k));
 }
 
 void Compiler::add_heads(Program::EventPlan& plan) {
@@ -757,7 +798,7 @@ void Compiler::add_heads(Program::EventPlan& plan) {
     head.name = rule.name;
     head.priority = rule.priority;
     head.rule = index;
-    head.plain = !rule.tests_operands && !rule.waits && !rule.restricted &&
+    head.plain = !rule.tests_operands && !rule.waits && !rule.restricted && !rule.experiment &&
                  rule.constant_actions_first != kNoNode;
     if (head.plain)
       head.records = {p_.constant_actions.data() + rule.constant_actions_first,
@@ -813,11 +854,22 @@ std::shared_ptr<const Program> Compiler::run() {
       if (const auto* r = std::get_if<ast::Rule>(&d)) declaration(*r);
     }
   }
+  std::unordered_map<std::string, uint32_t> goal_events;  // name -> index in p_.goal_events
   for (CompiledRule& rule : p_.rules) {
     list_constant_actions(rule);
-    p_.goal_checks.push_back(rule.goal ? Program::GoalCheck{fnv1a(rule.goal->event),
-                                                            rule.goal->within_ms, rule.goal->filter}
-                                       : Program::GoalCheck{});
+    rule.holdout_prefix = bucket_prefix("holdout", rule.name);
+    if (rule.group >= 0)
+      rule.group_holdout_prefix =
+          bucket_prefix("holdout", p_.groups[static_cast<size_t>(rule.group)].name);
+    rule.split_prefix = bucket_prefix("split", rule.name);
+    rule.firing_prefix = firing_hash_prefix(rule.name);
+    Program::GoalCheck& check = p_.goal_checks.emplace_back();
+    if (rule.goal) {
+      const auto [known, added] =
+          goal_events.try_emplace(rule.goal->event, static_cast<uint32_t>(p_.goal_events.size()));
+      if (added) p_.goal_events.push_back(rule.goal->event);
+      check = {fnv1a(rule.goal->event), rule.goal->within_ms, rule.goal->filter, known->second};
+    }
   }
   std::vector<uint32_t> order(p_.rules.size());
   for (uint32_t i = 0; i < order.size(); ++i)

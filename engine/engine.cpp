@@ -403,9 +403,13 @@ Engine::Hint Engine::prefetch(const Event& upcoming) {
   const Hint hint = hint_of(upcoming);
   users_.prefetch(hint.user_hash);
   if (!upcoming.id_unique) recent_ids_.prefetch(hint.dedup);
-  uint64_t& two_before = hinted_users_[hints_++ % 2];
-  if (hints_ > 2) users_.prefetch_node(two_before);
-  two_before = hint.user_hash;
+  if (hints_ >= 2) users_.prefetch_node(hinted_users_[(hints_ + 1) % 3]);
+  if (hints_ >= 3) {
+    const Users::Node* three_before = users_.peek(hinted_users_[hints_ % 3]);
+    if (three_before && three_before->second.goal_events != 0 && three_before->second.activity)
+      __builtin_prefetch(&three_before->second.activity->goals);
+  }
+  hinted_users_[hints_++ % 3] = hint.user_hash;
   return hint;
 }
 
@@ -1011,11 +1015,25 @@ void Engine::defer(User& user, const Activation& a, TriggerView trigger, int64_t
   note_numbered(user.second);
 }
 
-bool Engine::held_out(const CompiledRule& rule, std::string_view user) const {
-  if (rule.holdout_bp != 0 && bucket("holdout", rule.name, user) < rule.holdout_bp) return true;
+namespace {
+
+// The split arm that bucket b draws (language.md section 14): the first k of 1..arms whose
+// cumulative share, end_of(k) in basis points, exceeds b; 0 (the control) when none does.
+template <typename EndOf>
+size_t drawn_arm(uint32_t b, size_t arms, EndOf end_of) {
+  for (size_t k = 1; k <= arms; ++k) {
+    if (end_of(k) > b) return k;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool Engine::held_out(const CompiledRule& rule, std::string_view user) {
+  if (rule.holdout_bp != 0 && bucket_after(rule.holdout_prefix, user) < rule.holdout_bp)
+    return true;
   return rule.group_holdout_bp != 0 &&
-         bucket("holdout", program_->groups[static_cast<size_t>(rule.group)].name, user) <
-             rule.group_holdout_bp;
+         bucket_after(rule.group_holdout_prefix, user) < rule.group_holdout_bp;
 }
 
 void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, int64_t deferred_ms,
@@ -1023,11 +1041,25 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   UserState& u = user.second;
   const CompiledRule& rule = program_->rules[index];
   if (rule.constant_actions_first != kNoNode) {
-    const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
-                            rule.constant_actions_count);
-    Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, false, &u.extension};
+    std::span records(program_->constant_actions.data() + rule.constant_actions_first,
+                      rule.constant_actions_count);
+    const bool holdout = rule.experiment && held_out(rule, user.first);
+    fired_arm_ = -1;
+    if (holdout) {
+      records = {};
+    } else if (!rule.constant_arms.empty()) {
+      // As the split action of the general path below draws it.
+      const size_t k =
+          drawn_arm(bucket_after(rule.split_prefix, user.first), rule.constant_arms.size() - 1,
+                    [&](size_t arm) { return rule.constant_arms[arm].end_bp; });
+      records = {program_->constant_actions.data() + rule.constant_arms[k].first,
+                 rule.constant_arms[k].count};
+      fired_arm_ = static_cast<int32_t>(k);
+    }
+    Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, holdout, &u.extension};
     made.deferred_ms = deferred_ms;
     fire_made(made, {rule.name, records, rule.priority, index, true});
+    note_experiment(user, index, trigger, at, holdout);
     return;
   }
   ++rule_counts_[index].fired;
@@ -1079,12 +1111,10 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
         case ActionOp::kSplit: {
           // The first arm whose cumulative share exceeds the user's bucket; none: the
           // control (0), which runs nothing (language.md section 14).
-          const uint32_t b = bucket("split", rule.name, user.first);
-          const auto arm = static_cast<size_t>(
-              std::upper_bound(action.arm_ends.begin(), action.arm_ends.end(), b) -
-              action.arm_ends.begin());
-          const size_t k = arm < action.arms.size() ? arm + 1 : 0;
-          r.value = &keep(Value::number(static_cast<double>(k)));
+          const size_t k =
+              drawn_arm(bucket_after(rule.split_prefix, user.first), action.arms.size(),
+                        [&](size_t arm) { return action.arm_ends[arm - 1]; });
+          r.value = &action.arm_numbers[k];
           action_records_.push_back(r);
           fired_arm_ = static_cast<int32_t>(k);
           if (k != 0) self(self, action.arms[k - 1]);
@@ -1135,32 +1165,53 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   rule_counts_[index].count(arm, holdout, false);
   if (!rule.goal) return;
   UserState& u = user.second;
-  u.active().goals.push_back(
-      {index, at, firing_hash(rule.name, user.first, trigger.event->id, at), arm, holdout});
+  std::vector<AwaitedGoal>& goals = u.active().goals;
+  // Goals whose event does not come are dropped here, not by a scan at every event: when
+  // the vector would grow, those past their window go first (amortized, the goals kept
+  // are at most twice those still awaited).
+  if (goals.size() == goals.capacity())
+    std::erase_if(goals, [&](const AwaitedGoal& g) { return goal_over(g, at); });
+  goals.push_back({index, at,
+                   firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at), arm,
+                   holdout});
+  u.goal_events |= goal_event_bit(program_->goal_checks[index].event_hash);
   note_numbered(u);
 }
 
+bool Engine::goal_over(const AwaitedGoal& g, int64_t at) const {
+  const Program::GoalCheck& goal = program_->goal_checks[g.rule];
+  return goal.within_ms == 0 || at > time_plus(g.fired_ms, goal.within_ms);
+}
+
 void Engine::convert_goals(User& user, const Event& event, int64_t at) {
-  UserActivity* activity = user.second.activity.get();
-  if (activity == nullptr || activity->goals.empty()) return;
+  UserState& u = user.second;
+  if (u.goal_events == 0) return;
+  const uint64_t name_hash = fnv1a(event.name);
+  if ((u.goal_events & goal_event_bit(name_hash)) == 0 || !u.activity) return;
   EvalContext c = context(user, {}, at);
   c.candidate = &event.properties;
-  const uint64_t name_hash = fnv1a(event.name);
-  // In firing order: one event converts every firing it can, each at most once.
-  std::erase_if(activity->goals, [&](const AwaitedGoal& g) {
-    const Program::GoalCheck& goal = program_->goal_checks[g.rule];
-    if (goal.within_ms == 0 || at > time_plus(g.fired_ms, goal.within_ms)) return true;  // over
+  const auto converts = [&](const AwaitedGoal& g, const Program::GoalCheck& goal) {
     if (at <= g.fired_ms || goal.event_hash != name_hash) return false;
-    const CompiledRule& rule = program_->rules[g.rule];
-    if (event.name != rule.goal->event) return false;
-    if (goal.filter != kNoNode && !holds(c, goal.filter)) return false;
+    if (event.name != program_->goal_events[goal.event]) return false;
+    return goal.filter == kNoNode || holds(c, goal.filter);
+  };
+  uint64_t awaited = 0;  // the bits of the goals kept
+  // In firing order: one event converts every firing it can, each at most once.
+  std::erase_if(u.activity->goals, [&](const AwaitedGoal& g) {
+    if (goal_over(g, at)) return true;
+    const Program::GoalCheck& goal = program_->goal_checks[g.rule];
+    if (!converts(g, goal)) {
+      awaited |= goal_event_bit(goal.event_hash);
+      return false;
+    }
     char hex[16];
     write_firing_hex(g.firing_hash, hex);
-    listener_.on_conversion(
-        {rule.name, user.first, at, std::string_view(hex, sizeof hex), event.id, g.arm, g.holdout});
+    listener_.on_conversion({program_->rules[g.rule].name, user.first, at,
+                             std::string_view(hex, sizeof hex), event.id, g.arm, g.holdout});
     rule_counts_[g.rule].count(g.arm, g.holdout, true);
     return true;
   });
+  u.goal_events = awaited;
 }
 
 void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {

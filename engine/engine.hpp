@@ -164,8 +164,9 @@ class Engine {
   SubmitResult submit(const Event& event, const Hint& hint);
   // hint_of(upcoming), for callers that hold events before they submit them (a shard's
   // batch, a replay's): called for each event in order, kPrefetchAhead events before
-  // its submit(), it also starts loading the event's user slot and dedup slot, and the
-  // user node of the event hinted two calls before, whose slot has arrived by then. The
+  // its submit(), it also starts loading the event's user slot and dedup slot, the user
+  // node of the event hinted two calls before, whose slot has arrived by then, and the
+  // awaited goals of the user hinted three calls before, whose node has arrived. The
   // cache misses that submit() would wait for (a third of its time at S1, perf) then
   // overlap with the work on the events before. Changes nothing else.
   static constexpr size_t kPrefetchAhead = 4;
@@ -374,7 +375,7 @@ class Engine {
     numbered_users_.push_back(&u);
   }
   // Whether `user` is held out of `rule` by its own or its group's `holdout` (section 14).
-  bool held_out(const CompiledRule& rule, std::string_view user) const;
+  static bool held_out(const CompiledRule& rule, std::string_view user);
   // Quiet hours (language.md section 14) for an activation of a rule that has some:
   // true when it is suppressed (reason `quiet`) or deferred, so nothing else is checked.
   bool quieted(User& user, const Activation& a, TriggerView trigger, int64_t at);
@@ -388,6 +389,8 @@ class Engine {
   void note_experiment(User& user, uint32_t rule, TriggerView trigger, int64_t at, bool holdout);
   // The conversions an input event handled at `at` makes (after its step's records).
   void convert_goals(User& user, const Event& event, int64_t at);
+  // Past its window at `at`, or of a rule that no longer has a goal.
+  bool goal_over(const AwaitedGoal& g, int64_t at) const;
   // What a pending match keeps of its trigger at `at` (engine/pending_match.hpp): the
   // event's id, name and time, the slots the rule reads, its past windows now.
   void keep_trigger(const CompiledRule& rule, TriggerView trigger, const EvalContext& c, int64_t at,
@@ -413,7 +416,7 @@ class Engine {
   EngineConfig config_;
   EngineListener& listener_;
   Users users_;
-  uint64_t hinted_users_[2] = {};  // user hashes of the last two prefetch() calls
+  uint64_t hinted_users_[3] = {};  // user hashes of the last three prefetch() calls
   size_t hints_ = 0;               // prefetch() calls so far
   // The users whose state holds rule, group, segment or node numbers (UserState::numbered):
   // a reload renumbers theirs and visits no other user, and waiting matches are counted

@@ -15,8 +15,17 @@ std::string firing_id(std::string_view rule, std::string_view user, std::string_
 
 uint64_t firing_hash(std::string_view rule, std::string_view user, std::string_view trigger,
                      int64_t time_ms) {
-  uint64_t h = kFnvOffset;
-  for (const std::string_view part : {rule, user, trigger}) {
+  return firing_hash_after(firing_hash_prefix(rule), user, trigger, time_ms);
+}
+
+uint64_t firing_hash_prefix(std::string_view rule) {
+  return fnv1a(std::string_view("\0", 1), fnv1a(rule));
+}
+
+uint64_t firing_hash_after(uint64_t rule_prefix, std::string_view user, std::string_view trigger,
+                           int64_t time_ms) {
+  uint64_t h = rule_prefix;
+  for (const std::string_view part : {user, trigger}) {
     h = fnv1a(part, h);
     h = fnv1a(std::string_view("\0", 1), h);
   }
@@ -88,11 +97,18 @@ Value recorded_score(const ScoreRecord& score) {
 }
 
 uint32_t bucket(std::string_view kind, std::string_view name, std::string_view user) {
+  return bucket_after(bucket_prefix(kind, name), user);
+}
+
+uint64_t bucket_prefix(std::string_view kind, std::string_view name) {
   uint64_t hash = fnv1a(kind);
   hash = fnv1a("\x1f", hash);
   hash = fnv1a(name, hash);
-  hash = fnv1a("\x1f", hash);
-  return static_cast<uint32_t>(fnv1a(user, hash) % 10000);
+  return fnv1a("\x1f", hash);
+}
+
+uint32_t bucket_after(uint64_t prefix, std::string_view user) {
+  return static_cast<uint32_t>(fnv1a(user, prefix) % 10000);
 }
 
 }  // namespace spur

@@ -56,14 +56,19 @@ struct Firing {
 std::string firing_id(std::string_view rule, std::string_view user, std::string_view trigger,
                       int64_t time_ms);
 // The same appended to `out` (no allocation once `out` has the capacity).
+void append_firing_id(std::string& out, std::string_view rule, std::string_view user,
+                      std::string_view trigger, int64_t time_ms);
 // The 64 bits that a firing id writes as 16 lowercase hex digits.
 uint64_t firing_hash(std::string_view rule, std::string_view user, std::string_view trigger,
                      int64_t time_ms);
+// The same in two parts: the hash state after the rule's name, which a rule computes once
+// (CompiledRule::firing_prefix), then the firing's own part.
+uint64_t firing_hash_prefix(std::string_view rule);
+uint64_t firing_hash_after(uint64_t rule_prefix, std::string_view user, std::string_view trigger,
+                           int64_t time_ms);
 void write_firing_hex(uint64_t hash, char (&hex)[16]);
 // The firing id that 16 hex digits spell, or nullopt for other text.
 std::optional<uint64_t> parse_firing_hex(std::string_view hex);
-void append_firing_id(std::string& out, std::string_view rule, std::string_view user,
-                      std::string_view trigger, int64_t time_ms);
 inline std::string firing_id(const Firing& f) {
   return firing_id(f.rule, f.user, f.trigger, f.time_ms);
 }
@@ -124,5 +129,9 @@ struct FiringRecord {
 // bucket(kind, name, user) of language.md section 14: FNV-1a-64 of
 // kind + "\x1f" + name + "\x1f" + user, modulo 10000.
 uint32_t bucket(std::string_view kind, std::string_view name, std::string_view user);
+// The same in two parts: the hash state after kind + "\x1f" + name + "\x1f", computed once
+// per rule or group (CompiledRule::holdout_prefix...), then the user's part.
+uint64_t bucket_prefix(std::string_view kind, std::string_view name);
+uint32_t bucket_after(uint64_t prefix, std::string_view user);
 
 }  // namespace spur

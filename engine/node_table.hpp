@@ -40,10 +40,23 @@ class NodeTable {
 
   // Starts loading the node of the key hashed `h` when its slot, loaded by now (by
   // prefetch), holds it: the second miss of a lookup, started before the lookup too.
+  // Every cache line of the node: it is not aligned to them.
   void prefetch_node(uint64_t h) const {
-    if (slots_.empty()) return;
+    const Node* node = peek(h);
+    if (node == nullptr) return;
+    const auto first = reinterpret_cast<uintptr_t>(node) & ~uintptr_t{63};
+    const auto last = (reinterpret_cast<uintptr_t>(node) + sizeof(Node) - 1) & ~uintptr_t{63};
+    for (uintptr_t line = first; line <= last; line += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(line));
+  }
+
+  // The node that the slot of the key hashed `h` holds when that slot's hash is `h`, or
+  // null: no key is compared, so it may be another key's (rarely), which is enough to
+  // start loading what a node points to.
+  const Node* peek(uint64_t h) const {
+    if (slots_.empty()) return nullptr;
     const Slot& slot = slots_[h & (slots_.size() - 1)];
-    if (slot.hash == h && slot.node) __builtin_prefetch(slot.node.get());
+    return slot.hash == h ? slot.node.get() : nullptr;
   }
 
   // The node of `key`, made (with a value-initialised V) when there is none.

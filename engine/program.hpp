@@ -178,6 +178,9 @@ struct CompiledAction {
   // branch's actions, and its condition (kNoNode for `else`).
   std::vector<std::vector<CompiledAction>> arms;
   std::vector<uint32_t> arm_ends;
+  // kSplit: the arm numbers 0 (the control) to arms.size(), which its `{"split": k}`
+  // records point to.
+  std::vector<Value> arm_numbers;
   std::vector<uint32_t> conditions;
 };
 
@@ -198,8 +201,9 @@ struct alignas(64) CompiledRule {
   // The same for the operand that put it in a bound index (EventPlan::bounds), or -1.
   int32_t bound_operand = -1;
   // Of a rule whose firings are always the same (every action a send or respond of a
-  // constant, no score read): its records in Program::constant_actions, from `first`;
-  // kNoNode for the others.
+  // constant, no score read), or the same per split arm: its records in
+  // Program::constant_actions, from `first` (with a split: the control's); kNoNode for
+  // the others.
   uint32_t constant_actions_first = kNoNode;
   uint16_t constant_actions_count = 0;
   PendingMode pending = PendingMode::kLatest;
@@ -232,6 +236,22 @@ struct alignas(64) CompiledRule {
   // held out. A rule with a holdout is never one of constant actions.
   uint32_t holdout_bp = 0;
   uint32_t group_holdout_bp = 0;  // its group's, with the group's name as bucket name
+  // The hash states of its bucket texts and of its firings' ids up to the user
+  // (firing.hpp), made once: a firing hashes only the user's part (and the rest of its id).
+  uint64_t holdout_prefix = 0;
+  uint64_t group_holdout_prefix = 0;
+  uint64_t split_prefix = 0;
+  uint64_t firing_prefix = 0;
+  // Of a rule of constant actions (constant_actions_first set) with a split: per arm k,
+  // 0 the control, its firing's records in Program::constant_actions (the actions before
+  // the split, `{"split": k}`, the arm's, those after) and, from k = 1, where its share
+  // ends (CompiledAction::arm_ends). Empty for the others.
+  struct ConstantArm {
+    uint32_t end_bp = 0;
+    uint32_t first = 0;
+    uint16_t count = 0;
+  };
+  std::vector<ConstantArm> constant_arms;
   std::vector<CompiledAction> actions;
   std::vector<std::string> scores;  // models of every score() in the chain and actions
   // Of a waiting rule: the trigger slots its conditions, filters and actions read, which
@@ -286,8 +306,10 @@ struct Program {
     uint64_t event_hash = 0;  // fnv1a of the goal event's name
     int64_t within_ms = 0;
     uint32_t filter = kNoNode;
+    uint32_t event = 0;  // the goal event's name in goal_events
   };
   std::vector<GoalCheck> goal_checks;
+  std::vector<std::string> goal_events;  // each goal event's name once
   // The action records of the rules whose firings are always the same
   // (CompiledRule::constant_actions_first): they point into `rules`' actions.
   std::vector<ActionRecord> constant_actions;

@@ -173,6 +173,9 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       remap_keyed(activity.rule_keyed_firings, swap.rules);
       remap_keyed(activity.group_keyed_firings, swap.groups);
       remap_goals(activity.goals, swap.rules);
+      // The goal events may have changed with the rules: every event looks until the next
+      // scan makes the set exact again.
+      u.goal_events = activity.goals.empty() ? 0 : ~uint64_t{0};
       std::vector<uint32_t> segments;
       for (const uint32_t s : activity.segments) {
         if (swap.segments[s] != kGone) segments.push_back(static_cast<uint32_t>(swap.segments[s]));

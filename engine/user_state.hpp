@@ -42,6 +42,12 @@ struct KeyedFiringTimes {
   FiringTimes times;
 };
 
+// The bit of UserState::goal_events for a goal event, from the FNV-1a hash of its name
+// (whose high bits are the best mixed).
+inline uint64_t goal_event_bit(uint64_t name_hash) {
+  return uint64_t{1} << (name_hash >> 58);
+}
+
 // A firing of a rule with a `goal`, waiting for its conversion (language.md section 14)
 // until fired_ms + the goal's window.
 struct AwaitedGoal {
@@ -95,6 +101,10 @@ struct UserState {
   bool numbered = false;
   // The last checkpoint pass that saved the user (Engine::save_some).
   uint32_t saved_pass = 0;
+  // A superset of the goal events that its awaited goals (UserActivity::goals) wait for,
+  // one bit per event name (goal_event_bit): an event whose bit is clear converts
+  // nothing, and the goals are not read.
+  uint64_t goal_events = 0;
 
   std::optional<int64_t> first_seen() const {
     return first_seen_ms == kNever ? std::nullopt : std::optional(first_seen_ms);
