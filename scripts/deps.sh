@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   tao-pegtl-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libboost-dev
   libhowardhinnant-date-dev doctest-dev libre2-dev librocksdb-dev librdkafka-dev
-  libssl-dev libbenchmark-dev libjemalloc-dev libxxhash-dev tzdata python3 curl
+  libssl-dev libbenchmark-dev libjemalloc-dev libxxhash-dev tzdata python3 curl openssl
 )
 if [ "${1:-}" = "--ci" ]; then
   packages+=(clang libclang-rt-14-dev)

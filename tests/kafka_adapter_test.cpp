@@ -16,70 +16,15 @@
 #include <thread>
 
 #include "test_support.hpp"
+#include "tests/kafka/mock_cluster.hpp"
 
 namespace spur::actions {
 namespace {
 
+using testing::MockCluster;
+using testing::read_back;
+
 constexpr int16_t kProduceRequest = 0;  // the Kafka protocol's ApiKey of Produce
-
-// A mock cluster of one broker, hosted by a client handle of its own.
-class MockCluster {
- public:
-  MockCluster() {
-    char error[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "0", error, sizeof error);
-    host_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    REQUIRE(host_ != nullptr);
-    cluster_ = rd_kafka_mock_cluster_new(host_, 1);
-    REQUIRE(cluster_ != nullptr);
-  }
-  ~MockCluster() {
-    rd_kafka_mock_cluster_destroy(cluster_);
-    rd_kafka_destroy(host_);
-  }
-  rd_kafka_mock_cluster_t* get() { return cluster_; }
-  std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
-
- private:
-  rd_kafka_t* host_ = nullptr;
-  rd_kafka_mock_cluster_t* cluster_ = nullptr;
-};
-
-// The messages of partition 0 of `topic` from the beginning, key -> value, until `count`
-// are read or 10 s pass; `end`: the partition's high watermark (how many it holds).
-std::multimap<std::string, std::string> read_back(const std::string& bootstrap,
-                                                  const std::string& topic, size_t count,
-                                                  int64_t& end) {
-  char error[256];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
-  rd_kafka_conf_set(conf, "group.id", "spur-test", error, sizeof error);
-  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-  REQUIRE(consumer != nullptr);
-  rd_kafka_topic_partition_list_t* partitions = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(partitions, topic.c_str(), 0)->offset =
-      RD_KAFKA_OFFSET_BEGINNING;
-  REQUIRE(rd_kafka_assign(consumer, partitions) == RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_topic_partition_list_destroy(partitions);
-  std::multimap<std::string, std::string> out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100);
-    if (message == nullptr) continue;
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      out.emplace(std::string(static_cast<const char*>(message->key), message->key_len),
-                  std::string(static_cast<const char*>(message->payload), message->len));
-    }
-    rd_kafka_message_destroy(message);
-  }
-  int64_t begin = 0;
-  REQUIRE(rd_kafka_query_watermark_offsets(consumer, topic.c_str(), 0, &begin, &end, 5000) ==
-          RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_consumer_close(consumer);
-  rd_kafka_destroy(consumer);
-  return out;
-}
 
 template <class Predicate>
 bool eventually(Predicate&& done) {

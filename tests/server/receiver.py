@@ -4,20 +4,23 @@ It verifies each request's X-Spur-Signature, deduplicates on Idempotency-Key, an
 misbehaves on demand: `script` is a list of what to do with the next requests, one entry
 each ("500", "429", "400", "close": drop the connection without an answer, "hang": answer
 after `hang_seconds`); once it is used up, every request is answered 200. `down()` makes
-every request fail with 503 until `up()`.
+every request fail with 503 until `up()`. With `tls=(certificate, key)` (PEM files) it
+speaks https, as `localhost`.
 """
 
 import hashlib
 import hmac
 import http.server
 import json
+import ssl
 import threading
 import time
 
 
 class Receiver:
-    def __init__(self, secret, port=0, hang_seconds=2.0):
+    def __init__(self, secret, port=0, hang_seconds=2.0, tls=None):
         self.secret = secret.encode()
+        self.tls = tls is not None
         self.hang_seconds = hang_seconds
         self.lock = threading.Lock()
         self.script = []
@@ -74,12 +77,18 @@ class Receiver:
 
         self.server = Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self):
+        if self.tls:
+            return f"https://localhost:{self.port}/hook"
         return f"http://127.0.0.1:{self.port}/hook"
 
     def down(self):

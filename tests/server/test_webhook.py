@@ -1,12 +1,15 @@
 """The webhook adapter against a real receiver on loopback (tests/server/receiver.py):
 signatures, exactly once by Idempotency-Key through 500s, timeouts, dropped connections
-and 429s, the dead letter, a dead receiver not holding up another adapter, and firings
+and 429s, the dead letter, https with certificate verification, a dead receiver not holding up another adapter, and firings
 not yet confirmed surviving kill -9 in storage mode disk."""
 
 import json
 import os
+import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 
 from harness import SpurServer, run_tests, wait_for
@@ -34,8 +37,9 @@ def config(url, extra="", storage="memory"):
             "  audit: {type: log, path: audit.ndjson}\n")
 
 
-def start(url, extra="", storage="memory"):
-    return SpurServer(spur, RULES, config(url, extra, storage), env={"HOOK_SECRET": SECRET}).start()
+def start(url, extra="", storage="memory", env=None):
+    return SpurServer(spur, RULES, config(url, extra, storage),
+                      env=dict({"HOOK_SECRET": SECRET}, **(env or {}))).start()
 
 
 def pings(users, prefix):
@@ -134,6 +138,51 @@ def test_after_the_last_retry_and_on_a_4xx_the_firing_goes_to_the_dead_letter():
         server.stop()
         server.cleanup()
         receiver.close()
+
+
+def self_signed_certificate(directory):
+    """A certificate for `localhost` and its key, made by the openssl command."""
+    certificate, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", key, "-out", certificate],
+                   check=True, capture_output=True)
+    return certificate, key
+
+
+def test_https_goes_to_a_receiver_the_ca_store_trusts_and_never_to_one_it_does_not():
+    directory = tempfile.mkdtemp(prefix="spur-tls-")
+    certificate, key = self_signed_certificate(directory)
+    receiver = Receiver(SECRET, tls=(certificate, key))
+    # OpenSSL's default verify paths, which the adapter uses, read SSL_CERT_FILE: the
+    # receiver's certificate stands for the system's CA store here.
+    trusting = start(receiver.url, ", retries: 1", env={"SSL_CERT_FILE": certificate})
+    try:
+        trusting.post_events(pings(20, "tls"))
+        wait_for(lambda: len(audit_ids(trusting)) == 20, what="the audit log's 20 firings")
+        expected = audit_ids(trusting)
+        wait_for(lambda: receiver.keys() == expected, what="all 20 firings over https")
+        assert receiver.bad_signatures == 0 and receiver.duplicates == 0
+        wait_for(lambda: metric(trusting, "spur_action_deliveries_total", "hook", "ok") == 20,
+                 what="20 deliveries counted")
+    finally:
+        trusting.stop()
+        trusting.cleanup()
+    # The same receiver, with the machine's own store, which does not know its certificate.
+    doubting = start(receiver.url, ", retries: 1, dead_letter: dead.ndjson")
+    try:
+        doubting.post_events(pings(1, "untrusted"))
+        path = os.path.join(doubting.dir, "dead.ndjson")
+        wait_for(lambda: os.path.exists(path) and open(path).read().strip(), what="the dead letter")
+        dead = json.loads(open(path).read().splitlines()[0])
+        assert "certificate verify failed" in dead["error"], dead
+        assert dead["firing"]["user"] == "untrusted-0", dead
+        assert len(receiver.keys()) == 20  # the first server's only
+    finally:
+        doubting.stop()
+        doubting.cleanup()
+        receiver.close()
+        shutil.rmtree(directory)
 
 
 def test_a_dead_receiver_holds_up_no_other_adapter_and_gets_everything_once_back():
