@@ -404,7 +404,8 @@ Engine::Hint Engine::prefetch(const Event& upcoming) {
   users_.prefetch(hint.user_hash);
   if (!upcoming.id_unique) recent_ids_.prefetch(hint.dedup);
   if (hints_ >= 2) users_.prefetch_node(hinted_users_[(hints_ + 1) % 3]);
-  if (hints_ >= 3) {
+  // Reading the node costs a rule set without goals about a tenth of its events/s (S1).
+  if (hints_ >= 3 && !program_->goal_events.empty()) {
     const Users::Node* three_before = users_.peek(hinted_users_[hints_ % 3]);
     if (three_before && three_before->second.goal_events != 0 && three_before->second.activity)
       __builtin_prefetch(&three_before->second.activity->goals);

@@ -40,14 +40,9 @@ class NodeTable {
 
   // Starts loading the node of the key hashed `h` when its slot, loaded by now (by
   // prefetch), holds it: the second miss of a lookup, started before the lookup too.
-  // Every cache line of the node: it is not aligned to them.
+  // Its first cache line only: all of them cost S1 about a tenth of its events/s.
   void prefetch_node(uint64_t h) const {
-    const Node* node = peek(h);
-    if (node == nullptr) return;
-    const auto first = reinterpret_cast<uintptr_t>(node) & ~uintptr_t{63};
-    const auto last = (reinterpret_cast<uintptr_t>(node) + sizeof(Node) - 1) & ~uintptr_t{63};
-    for (uintptr_t line = first; line <= last; line += 64)
-      __builtin_prefetch(reinterpret_cast<const void*>(line));
+    if (const Node* node = peek(h)) __builtin_prefetch(node);
   }
 
   // The node that the slot of the key hashed `h` holds when that slot's hash is `h`, or
