@@ -166,7 +166,7 @@ class Engine {
   // batch, a replay's): called for each event in order, kPrefetchAhead events before
   // its submit(), it also starts loading the event's user slot and dedup slot, the user
   // node of the event hinted two calls before, whose slot has arrived by then, and the
-  // awaited goals of the user hinted three calls before, whose node has arrived. The
+  // awaited goals of the users hinted three and four calls before. The
   // cache misses that submit() would wait for (a third of its time at S1, perf) then
   // overlap with the work on the events before. Changes nothing else.
   static constexpr size_t kPrefetchAhead = 4;
@@ -416,7 +416,7 @@ class Engine {
   EngineConfig config_;
   EngineListener& listener_;
   Users users_;
-  uint64_t hinted_users_[3] = {};  // user hashes of the last three prefetch() calls
+  uint64_t hinted_users_[4] = {};  // user hashes of the last four prefetch() calls
   size_t hints_ = 0;               // prefetch() calls so far
   // The users whose state holds rule, group, segment or node numbers (UserState::numbered):
   // a reload renumbers theirs and visits no other user, and waiting matches are counted
