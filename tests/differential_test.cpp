@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <random>
@@ -298,11 +299,24 @@ struct ExperimentRule {
   bool goal = false;
   bool goal_filtered = false;  // goal g[v > 1]
   int64_t goal_ms = 0;
+  // `quiet HH:MM..HH:MM [drop]` in minutes of the day, in UTC (engine.timezone's default);
+  // quiet_from < 0: none.
+  int quiet_from = -1, quiet_to = 0;
+  bool quiet_drop = false;
   std::optional<Gen> condition;
+
+  static std::string clock(int minutes) {
+    char text[6];
+    std::snprintf(text, sizeof text, "%02d:%02d", minutes / 60, minutes % 60);
+    return text;
+  }
 
   std::string text() const {
     std::string out = "rule r\n";
     if (holdout_percent) out += "  holdout " + std::to_string(holdout_percent) + "%\n";
+    if (quiet_from >= 0)
+      out += "  quiet " + clock(quiet_from) + ".." + clock(quiet_to) + (quiet_drop ? " drop" : "") +
+             "\n";
     const std::string period = std::to_string(restriction_ms / 60000) + "m";
     if (restriction == 1) out += "  cooldown " + period + " by e.k\n";
     if (restriction == 2) out += "  limit 2 per " + period + " by e.k\n";
@@ -331,12 +345,14 @@ struct Outcome14 {
   int64_t fired_ms = 0;
   int64_t converted_ms = -1;  // -1: a firing; else the goal event's time
   bool holdout = false;
-  int arm = -1;  // -1: no arm drawn (no split, or held out)
+  int arm = -1;              // -1: no arm drawn (no split, or held out)
+  int64_t deferred_ms = -1;  // a deferred firing's activation time; -1: not deferred
   bool operator==(const Outcome14&) const = default;
 };
 
 std::string describe(const Outcome14& o) {
   return o.user + " fired " + std::to_string(o.fired_ms) +
+         (o.deferred_ms >= 0 ? " deferred from " + std::to_string(o.deferred_ms) : "") +
          (o.converted_ms >= 0 ? " converted " + std::to_string(o.converted_ms) : "") +
          (o.holdout ? " holdout" : "") + " arm " + std::to_string(o.arm) + "\n";
 }
@@ -345,9 +361,46 @@ class ExperimentModel {
  public:
   explicit ExperimentModel(const ExperimentRule& rule) : rule_(rule) {}
 
+  // Before each event at t: the deferred firings due before t, in due order, then in the
+  // order they were deferred (events at an instant come before its timers).
+  void advance(int64_t t, std::vector<Outcome14>& out) {
+    while (!deferred_.empty() && deferred_.begin()->first.first < t) {
+      const auto [due_and_order, user] = *deferred_.begin();
+      deferred_.erase(deferred_.begin());
+      const Held held = held_.at(user);
+      held_.erase(user);
+      // Re-checked, then the agenda at the new time: the cooldown or limit there.
+      if (!rule_.condition || rule_.condition->eval(held.props).is_true())
+        admit(user, due_and_order.first, held.activated_ms, held.props, out);
+    }
+  }
+
   void probe(const std::string& user, int64_t t, const std::map<std::string, RefValue>& props,
              std::vector<Outcome14>& out) {
     if (rule_.condition && !rule_.condition->eval(props).is_true()) return;
+    // Section 14: one deferred firing per rule and user; while it is held, also at the
+    // instant it comes due, an activation is suppressed (quiet).
+    if (held_.count(user) != 0) return;
+    if (rule_.quiet_from >= 0) {
+      constexpr int64_t kDay = 86'400'000;
+      const int64_t of_day = ((t % kDay) + kDay) % kDay;
+      const int64_t from = rule_.quiet_from * 60'000LL, to = rule_.quiet_to * 60'000LL;
+      const bool inside = from < to ? of_day >= from && of_day < to : of_day >= from || of_day < to;
+      if (inside) {
+        if (rule_.quiet_drop) return;
+        const int64_t due = t - of_day + to + (to <= of_day ? kDay : 0);
+        held_[user] = {t, props};
+        deferred_.emplace(std::pair(due, next_order_++), user);
+        return;
+      }
+    }
+    admit(user, t, -1, props, out);
+  }
+
+  // An activation past quiet hours at t (deferred from `deferred_ms`, or -1), through its
+  // cooldown or limit.
+  void admit(const std::string& user, int64_t t, int64_t deferred_ms,
+             const std::map<std::string, RefValue>& props, std::vector<Outcome14>& out) {
     const auto k = props.find("k");
     const RefValue key = k == props.end() ? RefValue{} : k->second;
     std::vector<int64_t>* times = nullptr;
@@ -368,7 +421,7 @@ class ExperimentModel {
       }
     }
     if (times) times->push_back(t);
-    Outcome14 firing{user, t, -1, false, -1};
+    Outcome14 firing{user, t, -1, false, -1, deferred_ms};
     firing.holdout =
         rule_.holdout_percent > 0 &&
         ref_bucket("holdout", "r", user) < static_cast<uint32_t>(rule_.holdout_percent * 100);
@@ -409,9 +462,16 @@ class ExperimentModel {
   }
 
  private:
+  struct Held {
+    int64_t activated_ms = 0;
+    std::map<std::string, RefValue> props;
+  };
   const ExperimentRule& rule_;
   std::map<std::string, std::vector<std::pair<RefValue, std::vector<int64_t>>>> keyed_;
   std::map<std::string, std::vector<Outcome14>> awaiting_;
+  std::map<std::string, Held> held_;                              // user -> its deferred firing
+  std::map<std::pair<int64_t, uint64_t>, std::string> deferred_;  // (due, order) -> user
+  uint64_t next_order_ = 0;
 };
 
 // The engine's side: firings and conversions in the order they are reported.
@@ -421,7 +481,8 @@ class ExperimentHarness : public Harness {
   void on_firing(const Firing& f) override {
     Harness::on_firing(f);
     const FiringRecord& r = firings.back();
-    Outcome14 o{r.user, r.time_ms, -1, r.holdout, -1};
+    Outcome14 o{r.user,    r.time_ms, -1,
+                r.holdout, -1,        r.deferred_ms == Firing::kNotDeferred ? -1 : r.deferred_ms};
     if (!r.actions.empty() && r.actions.front().op == ActionOp::kSplit)
       o.arm = static_cast<int>(r.actions.front().value.as_number());
     fired_at[r.firing_id] = o;
@@ -467,8 +528,10 @@ TEST_CASE("differential: compiled conditions agree with a plain evaluation on ra
   MESSAGE(true_cases << " of " << cases << " random cases were true");
 }
 
-TEST_CASE("differential: split, holdout, keyed cooldowns and limits, goals on random streams") {
-  size_t firings = 0, conversions = 0, held_out = 0, controls = 0;
+TEST_CASE(
+    "differential: split, holdout, keyed cooldowns and limits, goals, quiet hours on random "
+    "streams") {
+  size_t firings = 0, conversions = 0, held_out = 0, controls = 0, deferred = 0;
   for (const unsigned seed : {11u, 12u, 13u, 14u, 15u, 16u}) {
     Generator gen(seed);
     for (int round = 0; round < 20; ++round) {
@@ -484,6 +547,11 @@ TEST_CASE("differential: split, holdout, keyed cooldowns and limits, goals on ra
       rule.goal_filtered = gen.pick(2) == 0;
       rule.goal_ms = kPeriods[gen.pick(3)];
       if (gen.pick(3) == 0) rule.condition = gen.condition(1);
+      if (gen.pick(3) == 0) {  // on the quarter hours that the events hit
+        rule.quiet_from = 15 * gen.pick(96);
+        rule.quiet_to = (rule.quiet_from + 15 * (1 + gen.pick(95))) % 1440;
+        rule.quiet_drop = gen.pick(4) == 0;
+      }
 
       const std::string text = rule.text();
       ExperimentHarness h(text);
@@ -499,6 +567,7 @@ TEST_CASE("differential: split, holdout, keyed cooldowns and limits, goals on ra
         if (goal) props["v"] = RefValue{static_cast<double>(gen.pick(4))};
         h.send(ev(goal ? "g" : "probe", user, format_rfc3339(t), properties_json(props),
                   "e" + std::to_string(i)));
+        model.advance(t, expected);
         if (goal) {
           model.goal_event(user, t, props, expected);
         } else {
@@ -517,6 +586,7 @@ TEST_CASE("differential: split, holdout, keyed cooldowns and limits, goals on ra
         conversions += o.converted_ms >= 0 ? 1 : 0;
         held_out += o.holdout && o.converted_ms < 0 ? 1 : 0;
         controls += o.arm == 0 && o.converted_ms < 0 ? 1 : 0;
+        deferred += o.deferred_ms >= 0 && o.converted_ms < 0 ? 1 : 0;
       }
     }
   }
@@ -525,8 +595,9 @@ TEST_CASE("differential: split, holdout, keyed cooldowns and limits, goals on ra
   CHECK(conversions > 300);
   CHECK(held_out > 200);
   CHECK(controls > 100);
+  CHECK(deferred > 100);
   MESSAGE(firings << " firings, " << conversions << " conversions, " << held_out << " held out, "
-                  << controls << " in control arms");
+                  << controls << " in control arms, " << deferred << " deferred");
 }
 
 }  // namespace spur::testing
