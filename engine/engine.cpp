@@ -1192,7 +1192,9 @@ bool Engine::goal_over(const AwaitedGoal& g, int64_t at) const {
 
 void Engine::convert_goals(User& user, const Event& event, int64_t at) {
   UserState& u = user.second;
-  if (u.goal_events == 0) return;
+  // The program first: without goals, the user's node is not read (its line with
+  // goal_events may not be in cache).
+  if (program_->goal_events.empty() || u.goal_events == 0) return;
   const uint64_t name_hash = fnv1a(event.name);
   if ((u.goal_events & goal_event_bit(name_hash)) == 0 || !u.activity) return;
   EvalContext c = context(user, {}, at);
