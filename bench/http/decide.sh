@@ -5,7 +5,9 @@
 # from mobile and desktop, one per POST, keep-alive, 64 connections:
 #   1. the peak rate, RUNS times, median;
 #   2. paced at half of that peak: p50 and p99 latency (wrk's, from request sent to
-#      answer read).
+#      answer read). wrk paces a connection in whole milliseconds (`delay`), so the paced
+#      run has each connection wait PACE_MS (default 2) after each answer, with as many
+#      connections as make half of the peak: peak / 2 x PACE_MS / 1000.
 # In storage mode disk (the default, fsync batch: a decision does not wait for the disk)
 # and in mode memory.
 #
@@ -71,13 +73,15 @@ YAML
     rps "$work/peak-$run.txt" >> "$work/peak.list"
   done
   peak=$(median < "$work/peak.list" | cut -d' ' -f1)
-  pace=$(( connections * 1000 * 2 / (peak > 0 ? peak : 1) ))
-  PACE_MS=$pace wrk -t2 -c$connections -d"${seconds}s" --latency -s bench/http/single.lua \
+  pace=${PACE_MS:-2}
+  paced=$(( peak * pace / 2000 > 2 ? peak * pace / 2000 : 2 ))
+  PACE_MS=$pace wrk -t2 -c$paced -d"${seconds}s" --latency -s bench/http/single.lua \
     http://127.0.0.1:18092/v1/decide > "$work/half.txt"
   p99=$(latency_ms 99 "$work/half.txt")
   met=$(awk -v p="$p99" 'BEGIN {print (p < 1) ? "yes" : "no"}')
   printf '%-10s %-26s %-30s %-22s %s\n' "$mode" "$(median < "$work/peak.list")" \
-    "$(latency_ms 50 "$work/half.txt") / $p99 ms at $(rps "$work/half.txt")/s" "< 1 ms" "$met"
+    "$(latency_ms 50 "$work/half.txt") / $p99 ms at $(rps "$work/half.txt")/s, $paced conns" \
+    "< 1 ms" "$met"
   if grep -q "Non-2xx" "$work/peak-1.txt" "$work/half.txt"; then
     echo "  answers other than 2xx:" $(grep -h "Non-2xx" "$work/peak-1.txt" "$work/half.txt")
   fi
