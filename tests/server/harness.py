@@ -175,6 +175,21 @@ class SpurServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def pings(users, prefix):
+    """`ping` events of users prefix-0 .. prefix-(users-1), one each, with `n`."""
+    return [{"event": "ping", "user": f"{prefix}-{u}", "id": f"{prefix}-{u}", "properties": {"n": u}}
+            for u in range(users)]
+
+
+def log_adapter_firings(server, name):
+    """The firings a log adapter wrote to `name` in the server's folder (none yet: [])."""
+    path = os.path.join(server.dir, name)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def wait_for(predicate, seconds=10, what="condition"):
     deadline = time.time() + seconds
     while time.time() < deadline:

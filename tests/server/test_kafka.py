@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from harness import SpurServer, run_tests, wait_for
+from harness import SpurServer, log_adapter_firings, pings, run_tests, wait_for
 
 spur = os.path.abspath(sys.argv[1])
 broker_program = os.path.abspath(sys.argv[2])
@@ -61,17 +61,8 @@ def start(broker, storage="memory", server=None):
     return SpurServer(spur, RULES, config).start()
 
 
-def pings(users, prefix):
-    return [{"event": "ping", "user": f"{prefix}-{u}", "id": f"{prefix}-{u}", "properties": {"n": u}}
-            for u in range(users)]
-
-
 def audit(server):
-    path = os.path.join(server.dir, "audit.ndjson")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return log_adapter_firings(server, "audit.ndjson")
 
 
 def test_every_firing_is_read_back_from_the_topic_once_keyed_by_its_user():

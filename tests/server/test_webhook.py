@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from harness import SpurServer, run_tests, wait_for
+from harness import SpurServer, log_adapter_firings, pings, run_tests, wait_for
 from receiver import Receiver
 
 spur = os.path.abspath(sys.argv[1])
@@ -42,17 +42,16 @@ def start(url, extra="", storage="memory", env=None):
                       env=dict({"HOOK_SECRET": SECRET}, **(env or {}))).start()
 
 
-def pings(users, prefix):
-    return [{"event": "ping", "user": f"{prefix}-{u}", "id": f"{prefix}-{u}", "properties": {"n": u}}
-            for u in range(users)]
-
-
 def audit_ids(server):
-    path = os.path.join(server.dir, "audit.ndjson")
-    if not os.path.exists(path):
-        return set()
-    with open(path) as f:
-        return {json.loads(line)["firing_id"] for line in f if line.strip()}
+    return {f["firing_id"] for f in log_adapter_firings(server, "audit.ndjson")}
+
+
+def dead_letters(server, count):
+    """The first `count` lines of the server's dead.ndjson, once it has them."""
+    path = os.path.join(server.dir, "dead.ndjson")
+    wait_for(lambda: os.path.exists(path) and len(open(path).read().splitlines()) >= count,
+             what=f"{count} lines in the dead letter")
+    return [json.loads(line) for line in open(path).read().splitlines()[:count]]
 
 
 def metric(server, name, adapter, outcome=None):
@@ -122,15 +121,12 @@ def test_after_the_last_retry_and_on_a_4xx_the_firing_goes_to_the_dead_letter():
     server = start(receiver.url, ", retries: 2, connections: 1, dead_letter: dead.ndjson")
     try:
         server.post_events(pings(1, "d"))
-        path = os.path.join(server.dir, "dead.ndjson")
-        wait_for(lambda: os.path.exists(path) and open(path).read().strip(), what="the dead letter")
-        dead = json.loads(open(path).read().splitlines()[0])
+        dead = dead_letters(server, 1)[0]
         assert dead["adapter"] == "hook" and dead["attempts"] == 3, dead
         assert "HTTP 500" in dead["error"], dead
         assert dead["firing"]["user"] == "d-0", dead
         server.post_events(pings(1, "e"))  # answered 400: no retry
-        wait_for(lambda: len(open(path).read().splitlines()) == 2, what="the 400 in the dead letter")
-        refused = json.loads(open(path).read().splitlines()[1])
+        refused = dead_letters(server, 2)[1]
         assert refused["attempts"] == 1 and "HTTP 400" in refused["error"], refused
         assert metric(server, "spur_action_deliveries_total", "hook", "dead_letter") == 2
         assert receiver.keys() == set()
@@ -172,9 +168,7 @@ def test_https_goes_to_a_receiver_the_ca_store_trusts_and_never_to_one_it_does_n
     doubting = start(receiver.url, ", retries: 1, dead_letter: dead.ndjson")
     try:
         doubting.post_events(pings(1, "untrusted"))
-        path = os.path.join(doubting.dir, "dead.ndjson")
-        wait_for(lambda: os.path.exists(path) and open(path).read().strip(), what="the dead letter")
-        dead = json.loads(open(path).read().splitlines()[0])
+        dead = dead_letters(doubting, 1)[0]
         assert "certificate verify failed" in dead["error"], dead
         assert dead["firing"]["user"] == "untrusted-0", dead
         assert len(receiver.keys()) == 20  # the first server's only
