@@ -1178,9 +1178,12 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   // are at most twice those still awaited).
   if (goals.size() == goals.capacity())
     std::erase_if(goals, [&](const AwaitedGoal& g) { return goal_over(g, at); });
-  goals.push_back({index, at,
-                   firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at), arm,
-                   holdout});
+  goals.push_back(
+      {.rule = index,
+       .arm = static_cast<int16_t>(arm),
+       .holdout = holdout,
+       .fired_ms = at,
+       .firing_hash = firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at)});
   u.goal_events |= goal_event_bit(program_->goal_checks[index].event_hash);
   note_numbered(u);
 }

@@ -235,7 +235,7 @@ void read_user_bytes(std::string_view bytes, UserState& user, std::string& scrat
       const std::optional<uint64_t> hash = parse_firing_hex(in.text());
       if (!hash) throw UserBytesError("an awaited goal's firing id is not 16 hex digits");
       g.firing_hash = *hash;
-      g.arm = static_cast<int32_t>(in.number()) - 1;
+      g.arm = static_cast<int16_t>(static_cast<int32_t>(in.number()) - 1);
       g.holdout = in.byte() != 0;
     }
     user.goal_events = ~uint64_t{0};  // every event looks until the first scan

@@ -50,12 +50,15 @@ inline uint64_t goal_event_bit(uint64_t name_hash) {
 
 // A firing of a rule with a `goal`, waiting for its conversion (language.md section 14)
 // until fired_ms + the goal's window.
+// 24 bytes: a user can await hundreds.
 struct AwaitedGoal {
   uint32_t rule = 0;
+  // Its split arm, 0 for control; -1: none drawn (no split, held out). Shares of at
+  // least 0.01 % make at most 10,000 arms.
+  int16_t arm = -1;
+  bool holdout = false;
   int64_t fired_ms = 0;
   uint64_t firing_hash = 0;  // the firing's id is its 16 hex digits (firing.hpp)
-  int32_t arm = -1;          // its split arm, 0 for control; -1: none drawn (no split, held out)
-  bool holdout = false;
 };
 
 // What only segments, windows over past events, sessions, cooldowns and limits keep

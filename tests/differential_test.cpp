@@ -306,7 +306,7 @@ struct ExperimentRule {
   std::optional<Gen> condition;
 
   static std::string clock(int minutes) {
-    char text[6];
+    char text[16];
     std::snprintf(text, sizeof text, "%02d:%02d", minutes / 60, minutes % 60);
     return text;
   }
