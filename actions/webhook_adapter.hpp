@@ -29,17 +29,11 @@
 #include <vector>
 
 #include "actions/dead_letter.hpp"
+#include "actions/http_client.hpp"
 #include "actions/queued_adapter.hpp"
 #include "actions/settings.hpp"
 
 namespace spur::actions {
-
-// Where a URL points; throws std::invalid_argument saying what is wrong with it.
-struct WebhookTarget {
-  bool tls = false;
-  std::string host, port, path;
-  static WebhookTarget parse(const std::string& url);
-};
 
 // hex(HMAC-SHA256(key, body)).
 std::string hmac_sha256_hex(std::string_view key, std::string_view body);
@@ -66,7 +60,6 @@ class WebhookAdapter final : public QueuedAdapter {
     std::string last_error;
     bool probe = false;  // sent by a half-open breaker: its outcome closes or reopens it
   };
-  class Connection;
   // The next firing this worker may send now, waiting for one; null once stopping and
   // nothing is left, or at the stop's deadline.
   std::unique_ptr<Pending> take();
@@ -81,7 +74,7 @@ class WebhookAdapter final : public QueuedAdapter {
 
   const std::string name_;
   const WebhookSettings settings_;
-  const WebhookTarget target_;
+  const HttpTarget target_;
   DeadLetter& dead_letter_;
 
   mutable std::mutex mutex_;

@@ -276,7 +276,7 @@ void read_webhook(const Section& section, const std::string& where, Secrets secr
   section.read("url", webhook.url);
   if (webhook.url.empty()) Section::fail(where + ".url", "is required: where to POST firings");
   try {
-    actions::WebhookTarget::parse(webhook.url);
+    actions::HttpTarget::parse(webhook.url);
   } catch (const std::invalid_argument& e) {
     Section::fail(where + ".url", std::string(e.what()) + "; write it as https://host[:port]/path");
   }
