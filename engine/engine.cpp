@@ -154,13 +154,45 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
 
 void Engine::use_scorers(std::shared_ptr<const Scorers> scorers) {
   config_.scorers = std::move(scorers);
+  bind_scorers();
+}
+
+void Engine::bind_scorers() {
   bound_models_ = bind_models(*program_, config_.scorers.get());
+  remote_models_ = std::any_of(bound_models_.begin(), bound_models_.end(), [](const BoundModel& m) {
+    return m.scorer != nullptr && m.scorer->remote();
+  });
   score_cache_.values.assign(program_->models.size(), std::nullopt);
 }
 
+std::vector<Engine::RemoteQuery> Engine::remote_queries(const std::string& event_name,
+                                                        const std::string& user) {
+  std::vector<RemoteQuery> out;
+  const Program::EventPlan* plan = remote_models_ ? program_->plan(event_name) : nullptr;
+  if (plan == nullptr) return out;
+  std::vector<size_t> models;
+  for (const uint32_t rule : plan->rules) {
+    for (const std::string& name : program_->rules[rule].scores) {
+      const int64_t m = program_->model_index(name);
+      if (m < 0 || bound_models_[static_cast<size_t>(m)].scorer == nullptr ||
+          !bound_models_[static_cast<size_t>(m)].scorer->remote())
+        continue;
+      if (std::find(models.begin(), models.end(), static_cast<size_t>(m)) == models.end())
+        models.push_back(static_cast<size_t>(m));
+    }
+  }
+  if (models.empty()) return out;
+  // A user not seen yet has the empty profile a first step would give it.
+  User* known = users_.find(user);
+  User fresh{user, UserState{}};
+  const EvalContext c = context(known ? *known : fresh, {}, clock_.value_or(0));
+  for (const size_t m : models)
+    out.push_back({program_->models[m].name, model_features(c, m)});
+  return out;
+}
+
 void Engine::size_scratch() {
-  bound_models_ = bind_models(*program_, config_.scorers.get());
-  score_cache_.values.assign(program_->models.size(), std::nullopt);
+  bind_scorers();
   slots_.assign(program_->slot_paths.size(), nullptr);
   slot_members_.assign(program_->slot_paths.size(), 0);
   held_slots_.assign(program_->slot_paths.size(), nullptr);

@@ -240,6 +240,15 @@ class Engine {
   SwapCounts replace_program(const ProgramSwap& swap);
   // Asks `scorers` from the next step on (a reload read the model files again).
   void use_scorers(std::shared_ptr<const Scorers> scorers);
+  // What the input step of an event named `event_name` by `user` may ask remote scorers
+  // (Scorer::remote): each such model that a rule the event triggers reads in its
+  // conditions or actions, with the features score() would send, evaluated now. A server
+  // fetches these before it runs the step (docs/models.md). Empty without remote scorers.
+  struct RemoteQuery {
+    std::string model;
+    std::vector<Value> features;
+  };
+  std::vector<RemoteQuery> remote_queries(const std::string& event_name, const std::string& user);
   const Program& program() const { return *program_; }
 
   const UserState* user(const std::string& id) const;
@@ -308,6 +317,8 @@ class Engine {
   void report(const Firing& firing);
   // Sizes the scratch buffers for program_.
   void size_scratch();
+  // bound_models_ (and remote_models_) for the program and config_.scorers.
+  void bind_scorers();
   EvalContext context(const User& user, TriggerView trigger, int64_t at) const;
   // Points `slots` at the event's properties that the plan's rules read; `member_hints`
   // (one per slot) remembers where each was found (member_at, engine.cpp).
@@ -457,6 +468,7 @@ class Engine {
   std::vector<Value> action_values_;  // what action_records_ point at; never grows
   std::vector<ScoreRecord> score_records_;
   std::vector<BoundModel> bound_models_;  // per program model: config_.scorers bound to it
+  bool remote_models_ = false;            // one of them is remote
   // Filled by evaluations (context() hands it out), emptied at each step and after each
   // action that changes the profile.
   mutable ScoreCache score_cache_;

@@ -186,8 +186,15 @@ Score score(const EvalContext& c, std::string_view model) {
                                      ? &c.score_cache->values[m]
                                      : nullptr;
   if (cached != nullptr && cached->has_value()) return **cached;
-  const BoundModel& bound = c.models[m];
-  const Program::Model& declared = c.program->models[m];
+  const std::vector<Value> values = model_features(c, m);
+  Score out = c.models[m].scorer->score({c.user_id, c.clock_ms, values});
+  if (cached != nullptr) *cached = out;
+  return out;
+}
+
+std::vector<Value> model_features(const EvalContext& c, size_t model) {
+  const BoundModel& bound = c.models[model];
+  const Program::Model& declared = c.program->models[model];
   // Features read the user, not the trigger (the checker's kFeature place).
   EvalContext features = c;
   features.trigger = {};
@@ -198,9 +205,7 @@ Score score(const EvalContext& c, std::string_view model) {
     values.push_back(input < 0 ? Value()
                                : evaluate(features, declared.features[static_cast<size_t>(input)]));
   }
-  Score out = bound.scorer->score({c.user_id, c.clock_ms, values});
-  if (cached != nullptr) *cached = out;
-  return out;
+  return values;
 }
 
 void freeze_past(const EvalContext& c, uint32_t index, FrozenValues& out) {

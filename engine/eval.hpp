@@ -67,6 +67,9 @@ void freeze_past(const EvalContext& context, uint32_t node, FrozenValues& out);
 // one, its scorer's score for the declared features evaluated now (null when no scorer
 // is bound or it cannot score), and whether it is the scorer's default.
 Score score(const EvalContext& context, std::string_view model);
+// The features that score() hands the scorer of the program's model `model` (an index),
+// evaluated now.
+std::vector<Value> model_features(const EvalContext& context, size_t model);
 
 // The session at `at`: the run of input events ending with the user's latest, when `at`
 // is within `gap_ms` of it, spanning from the first event of the run later than

@@ -43,6 +43,10 @@ class Scorer {
   // names).
   virtual const std::vector<std::string>& inputs() const = 0;
   virtual Score score(const ScoreQuery& query) const = 0;
+  // A remote scorer answers only what was fetched for the step before it began (a
+  // server asks Engine::remote_queries, fetches, then runs the step); the others score
+  // during the step.
+  virtual bool remote() const { return false; }
 };
 
 // Scorers by model name.
