@@ -257,6 +257,10 @@ void metrics_text(Server& server, Respond respond) {
                 m.decisions_rejected.load(), false);
     counter("spur_overloaded_total", "Requests refused with 503: queues full.",
             m.overloaded.load());
+    add_counter(out, "spur_http_scores_total", "Scores asked of http scorers by outcome.",
+                "outcome=\"ok\"", m.scores_fetched.load());
+    add_counter(out, "spur_http_scores_total", "", "outcome=\"default\"", m.score_defaults.load(),
+                false);
     add_counter(out, "spur_reloads_total", "Rule set reloads by outcome.", "outcome=\"ok\"",
                 m.reloads_ok.load());
     add_counter(out, "spur_reloads_total", "", "outcome=\"error\"", m.reloads_failed.load(), false);

@@ -50,8 +50,8 @@ struct ActionAdapter {
   }
 };
 
-// A model that `score("NAME")` asks (config.md, `scorers`). Only `file` scores in this
-// build; an `http` scorer is read and scores null (a warning at start says so).
+// A model that `score("NAME")` asks (config.md, `scorers`): a model file, or a remote
+// model that `spur serve` asks over HTTP before the steps that read it (docs/models.md).
 struct ScorerSettings {
   std::string type;  // file | http
   std::string path;  // file: the model file (docs/models.md)

@@ -35,6 +35,10 @@ struct Metrics {
   std::atomic<uint64_t> decisions{0};           // POST /v1/decide answered 200
   std::atomic<uint64_t> decisions_rejected{0};  // ... refused by the engine (time)
   std::atomic<uint64_t> overloaded{0};          // requests answered 503 because queues were full
+  // Scores fetched from http scorers before a step, and the times their default was
+  // used instead (timeout, error, an answer without a score).
+  std::atomic<uint64_t> scores_fetched{0};
+  std::atomic<uint64_t> score_defaults{0};
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
   // Recovery at start (storage mode disk): steps replayed so far, of how many, and how

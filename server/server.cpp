@@ -20,6 +20,7 @@
 #include "server/http_server.hpp"
 #include "server/log.hpp"
 #include "server/rule_watcher.hpp"
+#include "server/score_fetcher.hpp"
 #include "server/scorers.hpp"
 #include "storage/event_log.hpp"
 #include "storage/log_writer.hpp"
@@ -30,6 +31,9 @@ namespace {
 
 // Events a shard may hold queued before ingest answers 503.
 constexpr size_t kShardQueueEvents = 200'000;
+// Threads asking http scorers, each with a keep-alive connection per scorer: requests
+// wait on the network, not on a core.
+constexpr size_t kScoreFetchThreads = 8;
 // How long shutdown waits for requests in flight.
 constexpr auto kDrainTimeout = std::chrono::seconds(10);
 // How long a stop lets webhook and Kafka adapters deliver what they hold; what is left
@@ -156,7 +160,9 @@ Server::Server(Config config) : config_(std::move(config)) {
     config_.host = "127.0.0.1";
   }
   std::vector<std::string> notes;
-  config_.engine.scorers = load_scorers(config_, {}, notes);
+  remote_scores_ = std::make_shared<models::RemoteScores>();
+  score_fetcher_ = std::make_unique<ScoreFetcher>(config_.scorers, kScoreFetchThreads);
+  config_.engine.scorers = load_scorers(config_, {}, notes, nullptr, remote_scores_);
   for (const std::string& note : notes)
     log_line("warning", note);
   RuleSet set = load_rule_set(config_.rule_paths, wall_ms());
@@ -184,7 +190,10 @@ Server::Server(Config config) : config_(std::move(config)) {
   for (unsigned i = 0; i < shards; ++i) {
     shards_.push_back(std::make_unique<Shard>(
         rules_->program, config_.engine, *sink_, metrics_, kShardQueueEvents, http_->loops(), i,
-        Durability{log_.get(), writer_.get(), i, shards, config_.snapshot_interval_ms}));
+        Durability{log_.get(), writer_.get(), i, shards, config_.snapshot_interval_ms},
+        score_fetcher_->any()
+            ? RemoteScoring{remote_scores_.get(), score_fetcher_.get(), &config_.scorers}
+            : RemoteScoring{}));
   }
   char prefix[32];
   std::snprintf(prefix, sizeof prefix, "spur-%llx-", static_cast<unsigned long long>(wall_ms()));
@@ -308,7 +317,7 @@ ReloadReport Server::reload_now(const std::string& cause) {
   std::shared_ptr<const Scorers> scorers;
   try {
     std::vector<std::string> notes;
-    scorers = load_scorers(config_, {}, notes);
+    scorers = load_scorers(config_, {}, notes, nullptr, remote_scores_);
   } catch (const ConfigError& e) {
     set.diagnostics.push_back(
         {{"severity", "error"},
@@ -525,6 +534,7 @@ void Server::shut_down() {
     queued += shard->queued_events();
   for (const auto& shard : shards_)
     shard->stop();
+  score_fetcher_.reset();  // what it still fetches goes to stopped shards, unread
   // Writes the shards' last turns, answers them, delivers their firings.
   if (writer_) writer_->stop();
   sink_->flush();

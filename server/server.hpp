@@ -119,9 +119,13 @@ class Server {
   std::unique_ptr<storage::LogWriter> writer_;
   mutable std::mutex rules_mutex_;
   std::shared_ptr<const RuleSet> rules_;  // guarded by rules_mutex_
+  // http scorers (docs/models.md): what the shards fetched, which the scorers answer.
+  std::shared_ptr<models::RemoteScores> remote_scores_;
   // Before the shards: they run on its loops, which must outlive them.
   std::unique_ptr<HttpServer> http_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  // After the shards: destroyed first, its threads answer the shards no more.
+  std::unique_ptr<ScoreFetcher> score_fetcher_;
   std::atomic<bool> ready_{false};
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{0};

@@ -3,11 +3,26 @@
 #include <future>
 
 #include "formats/json_codec.hpp"
+#include "models/remote_scores.hpp"
 #include "server/log.hpp"
 #include "storage/log_writer.hpp"
 
 namespace spur::server {
 namespace {
+
+// A logged http score (storage::RecordKind::kScore) back where steps are answered from.
+void put_score(models::RemoteScores& scores, const std::string& user, const Value& logged) {
+  const Value* model = logged.find("model");
+  const Value* value = logged.find("value");
+  const Value* fallback = logged.find("default");
+  const Value* until = logged.find("until");
+  if (model == nullptr || model->kind() != Value::Kind::kString || value == nullptr) return;
+  scores.put(model->as_string(), user,
+             {*value, fallback != nullptr && fallback->is_true(),
+              until != nullptr && until->kind() == Value::Kind::kNumber
+                  ? static_cast<int64_t>(until->as_number())
+                  : INT64_MIN});
+}
 
 // The longest a shard's timer waits (see arm_timer).
 constexpr int64_t kMaxWaitMs = 1000;
@@ -133,6 +148,9 @@ void ShardState::replay(const storage::LogRecord& record) {
     case storage::RecordKind::kMergeAttributes:
       engine_.merge_attributes(record.user, record.attributes);
       break;
+    case storage::RecordKind::kScore:
+      if (remote_scores_ != nullptr) put_score(*remote_scores_, record.user, record.attributes);
+      break;
     case storage::RecordKind::kCheckpoint: {
       UserState& state = engine_.restore_user(record.user, record.engine_state);
       restore_record(record_in(state.extension), record.server_state);
@@ -164,7 +182,10 @@ SubmitResult ShardState::submit(
     const Event*& step;
     ~StepEnd() { step = nullptr; }
   } end{step_event_};
+  if (remote_scores_ != nullptr && durable() && !replaying_) log_scores(event.user);
   SubmitResult result = engine_.submit(event, hint);
+  if (remote_scores_ != nullptr)
+    remote_scores_->forget_step(event.user, engine_.clock().value_or(event.time_ms));
   // In wall-clock mode a step does not move the clock: it is the one the step ran at.
   if (result.outcome == Outcome::kAccepted && durable() && !replaying_)
     commit().add_event(engine_.clock().value_or(event.time_ms), event);
@@ -174,6 +195,20 @@ SubmitResult ShardState::submit(
     std::swap(last.outcomes, step_outcomes_);
   }
   return result;
+}
+
+void ShardState::log_scores(const std::string& user) {
+  const int64_t at = engine_.clock().value_or(0);
+  for (const auto& [model, entry] : remote_scores_->entries(user, at)) {
+    commit().add_attributes(
+        storage::RecordKind::kScore, at, user,
+        Value::object({{"model", Value::string(model)},
+                       {"value", entry.value},
+                       {"default", Value::boolean(entry.fallback)},
+                       {"until", entry.until_ms == INT64_MIN
+                                     ? Value()
+                                     : Value::number(static_cast<double>(entry.until_ms))}}));
+  }
 }
 
 SubmitResult ShardState::decide(const Event& request, Engine::Decision& answer) {
@@ -219,14 +254,16 @@ void ShardState::on_firing(const Firing& firing) {
 
 Shard::Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
              Metrics& metrics, size_t capacity_events, EventLoops& loops, size_t loop,
-             Durability durability)
+             Durability durability, RemoteScoring scoring)
     : state_(std::move(program), config, sink, durability),
       recovering_(durability.log != nullptr),
       metrics_(metrics),
       capacity_events_(capacity_events),
       loops_(loops),
       loop_(loop),
+      scoring_(scoring),
       timer_(loops, loop, [this] { on_timer(); }) {
+  state_.use_remote_scores(scoring.scores);
   loops_.post(loop_, [this] { arm_timer(); });
 }
 
@@ -305,11 +342,15 @@ void Shard::handle(EventPart& part) {
   IngestBatch& batch = *part.batch;
   Engine& engine = state_.engine();
   const auto hint = [&part, &engine](size_t i) { return engine.prefetch(part.events[i].second); };
+  std::shared_ptr<WaitingPart> waiting;  // made when one of the part's events waits
   submit_hinted(part.events.size(), hint, [&](size_t i, const Engine::Hint& made) {
     auto& [index, event] = part.events[i];
     const int64_t start = steady_ns();
     IngestBatch::Result& out = batch.results[index];
     try {
+      if (scoring_.fetcher != nullptr && !recovering_.load(std::memory_order_acquire) &&
+          wait_for_scores(index, event, waiting, part.batch))
+        return;
       state_.advance_to(wall_ms());
       SubmitResult result = state_.submit(std::move(event), made);
       out = {result.outcome, std::string(result.code), std::move(result.error)};
@@ -321,7 +362,11 @@ void Shard::handle(EventPart& part) {
     metrics_.evaluation.observe(steady_ns() - start);
   });
   queued_events_.fetch_sub(part.events.size(), std::memory_order_relaxed);
-  state_.when_durable([batch = part.batch](const std::string& error) {
+  if (!waiting) finish(part.batch);
+}
+
+void Shard::finish(const std::shared_ptr<IngestBatch>& batch) {
+  state_.when_durable([batch](const std::string& error) {
     if (!error.empty()) batch->not_durable.store(true, std::memory_order_relaxed);
     if (batch->parts_left.fetch_sub(1, std::memory_order_acq_rel) == 1) batch->done(*batch);
   });

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,12 +19,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "engine/engine.hpp"
 #include "engine/user_bytes.hpp"
 #include "server/clock.hpp"
+#include "server/config.hpp"
 #include "server/event_loops.hpp"
 #include "server/firing_log.hpp"
 #include "server/firing_sink.hpp"
@@ -32,6 +35,9 @@
 
 namespace spur::storage {
 class LogWriter;
+}
+namespace spur::models {
+class RemoteScores;
 }
 
 namespace spur::server {
@@ -171,14 +177,20 @@ class ShardState : private EngineListener {
   SubmitResult submit(Event event, const Engine::Hint& hint);
   // Handles a decision request (POST /v1/decide, Engine::decide), logged in mode disk.
   SubmitResult decide(const Event& request, Engine::Decision& answer);
+  // The http scores the shard's users' steps are answered from (null without http
+  // scorers): logged before each step that may ask them, and put back by a replay.
+  void use_remote_scores(models::RemoteScores* scores) { remote_scores_ = scores; }
 
  private:
   void on_firing(const Firing& firing) override;
   // True for a firing or suppression of the input step being handled.
   bool in_step(std::string_view trigger, std::string_view user) const;
   void on_suppressed(const Suppression& suppression) override;
+  // Mode disk: logs the user's http scores that the step about to run may ask.
+  void log_scores(const std::string& user);
 
   FiringSink& sink_;
+  models::RemoteScores* remote_scores_ = nullptr;
   Durability durability_;
   std::unique_ptr<storage::Commit> commit_;  // made when first needed in a turn
   // Whether a replayed firing of `user` goes to the adapters again.
@@ -217,6 +229,16 @@ class ShardState : private EngineListener {
   std::vector<std::pair<std::string, std::string>> step_outcomes_;
 };
 
+class ScoreFetcher;
+
+// What a shard needs to fetch http scores before a step (docs/models.md, "http
+// scorers"); all null without http scorers. They must outlive the shard's work.
+struct RemoteScoring {
+  models::RemoteScores* scores = nullptr;
+  ScoreFetcher* fetcher = nullptr;
+  const std::map<std::string, ScorerSettings>* settings = nullptr;  // config.scorers
+};
+
 class Shard {
  public:
   using Task = std::function<void(ShardState&)>;
@@ -226,7 +248,7 @@ class Shard {
   // still, moved by the replayed steps only, until end_recovery().
   Shard(std::shared_ptr<const Program> program, const EngineConfig& config, FiringSink& sink,
         Metrics& metrics, size_t capacity_events, EventLoops& loops, size_t loop,
-        Durability durability = {});
+        Durability durability = {}, RemoteScoring scoring = {});
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
@@ -258,6 +280,36 @@ class Shard {
   // On the loop: the items queued so far, then the timers due; re-arms the timer.
   void drain();
   void handle(EventPart& part);
+  // The part's events are all handled: answered once they are durable.
+  void finish(const std::shared_ptr<IngestBatch>& batch);
+
+  // Input steps that wait for http scores (shard_scores.cpp). A user's events wait in
+  // order behind the first whose step asks a score that is not fetched yet; other users
+  // go on. A part of a batch is finished when its last waiting event is handled.
+  struct WaitingPart {
+    std::shared_ptr<IngestBatch> batch;
+    size_t events = 0;  // of the part, still waiting
+  };
+  struct WaitingEvent {
+    Event event;
+    uint32_t index = 0;  // in the batch's results
+    std::shared_ptr<WaitingPart> part;
+  };
+  struct WaitingUser {
+    std::deque<WaitingEvent> events;
+    size_t fetches = 0;  // for the first event, not answered yet
+  };
+  // Queues the event when its user waits, or when its step asks scores not fetched yet
+  // (then fetched); false: handle it now.
+  bool wait_for_scores(uint32_t index, Event& event, std::shared_ptr<WaitingPart>& part,
+                       const std::shared_ptr<IngestBatch>& batch);
+  // Fetches what the step of `event` would ask and is not fresh; false when nothing is.
+  bool fetch_scores(const Event& event, WaitingUser& waiting);
+  // On the loop: a fetch answered (or gave up).
+  void on_score(const std::string& user, const std::string& model, std::optional<double> score,
+                const std::string& error);
+  // Handles the user's waiting events in order until one must wait again.
+  void resume(const std::string& user);
   void on_timer();
   // After a drain or a timer: a chunk of checkpoint, the turn's commit, the timer armed.
   void end_turn();
@@ -276,7 +328,10 @@ class Shard {
   bool drain_posted_ = false;  // guarded by mutex_: a drain is on its way to the loop
   bool stopped_ = false;       // guarded by mutex_
 
+  const RemoteScoring scoring_;
+
   // On the loop's thread only.
+  std::unordered_map<std::string, WaitingUser> waiting_;
   std::vector<Item> draining_;
   LoopTimer timer_;
   int64_t armed_ms_ = INT64_MAX;  // when the timer goes off; INT64_MAX: not armed

@@ -351,7 +351,8 @@ bool decode_step_value(uint8_t tag, std::string_view value, LogRecord& record, s
       break;
     }
     case RecordKind::kSetAttributes:
-    case RecordKind::kMergeAttributes: {
+    case RecordKind::kMergeAttributes:
+    case RecordKind::kScore: {
       auto attributes = json_rest(v.rest(), error);
       if (!attributes) return false;
       record.attributes = std::move(*attributes);

@@ -60,6 +60,9 @@ enum class RecordKind : uint8_t {
   kProgram = 5,          // shard `shard` of `shards` switched to program `version`
   kCheckpoint = 6,       // the user's whole state after step `seq`, under `version`
   kDecision = 7,         // POST /v1/decide: `event` is the request (name: the placement)
+  // What an http scorer answered for the user, logged before the steps that may ask it:
+  // `attributes` is {"model", "value", "default": bool, "until": ms or null (one step)}.
+  kScore = 8,
 };
 
 // One step of the log, decoded.

@@ -83,7 +83,7 @@ expect "recorded scores" "$(echo "$out" | grep -o '"scores":{[^}]*}*' | tr '\n' 
 expect "the payload gets the default's value" "$(echo "$out" | head -1 | grep -o '"payload":{[^}]*}')" '"payload":{"churn":0.5}'
 out=$("$spur" replay --rules "$work/churn.rules" --config "$work/http.yaml" "$work/pings.ndjson" 2>"$work/err")
 expect "no scores file: every score is the default" "$(echo "$out" | grep -c '"default":true')" 5
-expect "no scores file: a warning says so" "$(grep -c 'scorers.churn: this build does not call http scorers yet' "$work/err")" 1
+expect "no scores file: a warning says so" "$(grep -c 'scorers.churn: http scorers are not called here' "$work/err")" 1
 "$spur" replay --rules "$work/churn.rules" --scores "$work/scores.ndjson" "$work/pings.ndjson" >/dev/null 2>&1
 expect "--scores without --config exit 2" "$?" 2
 echo '{"user": "u1", "model": "churn", "time": "yesterday", "score": 1}' > "$work/bad-scores.ndjson"

@@ -1,0 +1,100 @@
+// A shard's input steps that wait for http scores (docs/models.md, "http scorers"): the
+// scores a step may ask (Engine::remote_queries) are fetched before it runs, on the
+// fetcher's threads; meanwhile the user's later events wait behind it, in order, and the
+// shard goes on with other users. The step then runs at the shard's clock when the last
+// score came, as an event arriving then would, and its scores are the ones fetched (or
+// the scorer's default, marked as such, after a timeout or an error).
+#include <limits>
+
+#include "models/remote_scores.hpp"
+#include "server/log.hpp"
+#include "server/score_fetcher.hpp"
+#include "server/shard.hpp"
+
+namespace spur::server {
+
+bool Shard::wait_for_scores(uint32_t index, Event& event, std::shared_ptr<WaitingPart>& part,
+                            const std::shared_ptr<IngestBatch>& batch) {
+  auto found = waiting_.find(event.user);
+  if (found == waiting_.end()) {
+    WaitingUser fresh;
+    if (!fetch_scores(event, fresh)) return false;
+    found = waiting_.emplace(event.user, std::move(fresh)).first;
+  }
+  if (!part) part = std::make_shared<WaitingPart>(WaitingPart{batch, 0});
+  ++part->events;
+  found->second.events.push_back({std::move(event), index, part});
+  return true;
+}
+
+bool Shard::fetch_scores(const Event& event, WaitingUser& waiting) {
+  Engine& engine = state_.engine();
+  const int64_t at = engine.clock().value_or(wall_ms());
+  std::vector<Engine::RemoteQuery> queries = engine.remote_queries(event.name, event.user);
+  std::erase_if(queries, [&](const Engine::RemoteQuery& q) {
+    return scoring_.scores->fresh(q.model, event.user, at);
+  });
+  if (queries.empty()) return false;
+  waiting.fetches = queries.size();
+  for (Engine::RemoteQuery& query : queries) {
+    // The answer comes back to this shard's loop as a task: only the loop touches
+    // waiting_ and the engine.
+    scoring_.fetcher->fetch(
+        query.model, event.user, std::move(query.features),
+        [this, user = event.user, model = query.model](ScoreFetcher::Answer answer) {
+          post([this, user, model, answer = std::move(answer)](ShardState&) {
+            on_score(user, model, answer.score, answer.error);
+          });
+        });
+  }
+  return true;
+}
+
+void Shard::on_score(const std::string& user, const std::string& model, std::optional<double> score,
+                     const std::string& error) {
+  const ScorerSettings& settings = scoring_.settings->at(model);
+  const int64_t now = state_.engine().clock().value_or(wall_ms());
+  models::RemoteScores::Entry entry;
+  if (score) {
+    metrics_.scores_fetched.fetch_add(1, std::memory_order_relaxed);
+    entry.value = Value::number(*score);
+    if (settings.cache_ms > 0) entry.until_ms = now + settings.cache_ms;
+  } else {
+    entry.value = settings.default_score ? Value::number(*settings.default_score) : Value();
+    entry.fallback = true;
+    metrics_.score_defaults.fetch_add(1, std::memory_order_relaxed);
+    log_line("warning", "an http scorer gave no score: its default is used",
+             {{"scorer", model}, {"user", user}, {"error", error}});
+  }
+  scoring_.scores->put(model, user, std::move(entry));
+  const auto found = waiting_.find(user);
+  if (found == waiting_.end() || --found->second.fetches > 0) return;
+  resume(user);
+}
+
+void Shard::resume(const std::string& user) {
+  for (;;) {
+    const auto found = waiting_.find(user);
+    WaitingUser& waiting = found->second;
+    if (waiting.events.empty()) {
+      waiting_.erase(found);
+      return;
+    }
+    state_.advance_to(wall_ms());
+    WaitingEvent& head = waiting.events.front();
+    // A later event's step may ask other scores, or its cached ones may have gone stale.
+    if (fetch_scores(head.event, waiting)) return;
+    IngestBatch::Result& out = head.part->batch->results[head.index];
+    try {
+      SubmitResult result = state_.submit(std::move(head.event));
+      out = {result.outcome, std::string(result.code), std::move(result.error)};
+    } catch (const std::exception& e) {
+      log_line("error", "an event failed in its shard", {{"what", e.what()}});
+      out = {Outcome::kRejected, "internal_error", std::string("internal error: ") + e.what()};
+    }
+    if (--head.part->events == 0) finish(head.part->batch);
+    waiting.events.pop_front();
+  }
+}
+
+}  // namespace spur::server

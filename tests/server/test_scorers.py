@@ -1,0 +1,232 @@
+"""http scorers in `spur serve` (docs/models.md, "http scorers") against a real model
+server on loopback (Python's standard library): the score fetched before the step and
+recorded in the firing, the default (marked as such) after a timeout or an error, the
+per-user cache, and a user waiting for a slow score holding up neither the other users
+nor the order of its own events."""
+
+import http.server
+import json
+import os
+import sys
+import threading
+import time
+
+from harness import SpurServer, run_tests, wait_for
+
+spur = os.path.abspath(sys.argv[1])
+RULES = {"churn.rules": """
+model churn
+  features { ltv: profile.ltv, plan: profile.plan }
+end
+
+rule save_them "A visit by a customer likely to leave"
+when
+  visit as v
+  and score("churn") > 0.5
+then
+  send log { churn: score("churn"), n: v.n }
+end
+
+rule every_visit "Every visit, scored or not"
+when
+  visit as v
+then
+  send log { n: v.n }
+end
+"""}
+
+
+class ModelServer:
+    """Answers POST {"model", "user", "features"} with {"score": scores[user]}; a user in
+    `slow` is answered after that many seconds, one in `broken` with a 500."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.scores, self.slow, self.broken = {}, {}, set()
+        self.asked = []  # (user, features) in the order asked
+        model = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                user = body["user"]
+                with model.lock:
+                    model.asked.append((user, body["features"], body["model"]))
+                    delay = model.slow.get(user, 0)
+                    broken = user in model.broken
+                    score = model.scores.get(user, 0.9)
+                time.sleep(delay)
+                answer = b'{"error": "down"}' if broken else json.dumps({"score": score}).encode()
+                try:
+                    self.send_response(500 if broken else 200)
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the server gave up waiting
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/score"
+
+    def asked_for(self, user):
+        with self.lock:
+            return [a for a in self.asked if a[0] == user]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start(model, scorer_extra="", default=0.25):
+    # One shard: the users that must not wait are the waiting user's shard-mates.
+    config = ("server: {listen: 127.0.0.1:0}\nengine: {rules: [rules], shards: 1}\n"
+              "storage: {mode: memory}\n"
+              f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: 300ms, "
+              f"default: {default}{scorer_extra}}}\n")
+    return SpurServer(spur, RULES, config).start()
+
+
+def visit(user, n):
+    return {"event": "visit", "user": user, "id": f"{user}-{n}", "properties": {"n": n}}
+
+
+def firings_of(server, user, rule=None):
+    return [f for f in server.firings() if f["user"] == user and (rule is None or f["rule"] == rule)]
+
+
+def test_the_fetched_score_decides_and_is_recorded_with_the_features_sent():
+    model = ModelServer()
+    model.scores = {"keen": 0.1, "leaving": 0.8}
+    server = start(model)
+    try:
+        server.request("PUT", "/v1/profiles/leaving", {"ltv": 120, "plan": "pro"})
+        assert server.post_events([visit("keen", 1), visit("leaving", 1)]).status == 202
+        wait_for(lambda: len(server.firings()) == 3, what="three firings")
+        saved = firings_of(server, "leaving", "save_them")
+        assert len(saved) == 1 and saved[0]["scores"] == {"churn": 0.8}, saved
+        assert saved[0]["actions"][0]["payload"] == {"churn": 0.8, "n": 1}, saved
+        assert firings_of(server, "keen", "save_them") == []
+        assert model.asked_for("leaving") == [("leaving", [120, "pro"], "churn")]
+        metrics = server.request("GET", "/metrics").body
+        assert 'spur_http_scores_total{outcome="ok"} 2' in metrics, metrics
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
+def test_a_timeout_or_an_error_gives_the_default_marked_as_such():
+    model = ModelServer()
+    model.slow = {"late": 1.0}  # past the 300 ms timeout
+    model.broken = {"down"}
+    server = start(model, default=0.75)
+    try:
+        assert server.post_events([visit("late", 1), visit("down", 1)]).status == 202
+        wait_for(lambda: len(server.firings()) == 4, what="four firings")
+        for user in ("late", "down"):
+            saved = firings_of(server, user, "save_them")
+            assert len(saved) == 1, saved
+            assert saved[0]["scores"] == {"churn": {"value": 0.75, "default": True}}, saved
+        metrics = server.request("GET", "/metrics").body
+        assert 'spur_http_scores_total{outcome="default"} 2' in metrics, metrics
+        assert "an http scorer gave no score" in server.stderr_text()
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
+def times_asked_for_three_visits(user, scorer_extra):
+    """How many times the model is asked for `user`'s three visits, one request each."""
+    model = ModelServer()
+    server = start(model, scorer_extra)
+    try:
+        for n in range(1, 4):
+            assert server.post_events([visit(user, n)]).status == 202
+        wait_for(lambda: len(firings_of(server, user, "save_them")) == 3, what="three saves")
+        return len(model.asked_for(user))
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
+def test_the_cache_answers_later_steps_of_the_user_without_asking_again():
+    assert times_asked_for_three_visits("cached", ", cache: 10m") == 1
+    assert times_asked_for_three_visits("uncached", "") == 3  # without a cache, each step asks
+
+
+def test_a_user_waiting_for_its_score_holds_up_no_one_else_and_keeps_its_order():
+    model = ModelServer()
+    model.slow = {"slow": 0.25}  # within the timeout
+    server = start(model)
+    try:
+        # One batch: the slow user's three visits, among other users'.
+        batch = [visit("slow", 1), visit("quick-a", 1), visit("slow", 2), visit("quick-b", 1),
+                 visit("slow", 3)]
+        posted = []
+        thread = threading.Thread(target=lambda: posted.append(server.post_events(batch)))
+        thread.start()
+        # The other users' firings come while the slow user's score is still on its way.
+        wait_for(lambda: firings_of(server, "quick-a") and firings_of(server, "quick-b"),
+                 seconds=5, what="the quick users' firings")
+        assert firings_of(server, "slow") == [], "the slow user's steps ran before its score"
+        thread.join()
+        assert posted[0].status == 202
+        wait_for(lambda: len(firings_of(server, "slow")) == 6, what="the slow user's six firings")
+        # Its steps in its events' order, each with the score fetched for it.
+        order = [f["actions"][0]["payload"]["n"] for f in firings_of(server, "slow", "every_visit")]
+        assert order == [1, 2, 3], order
+        assert len(model.asked_for("slow")) == 3
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
+def test_after_kill_9_recovery_answers_steps_with_the_scores_they_had():
+    model = ModelServer()
+    model.scores = {"leaving": 0.8}
+    rules = {"churn.rules": """
+model churn
+  features { ltv: profile.ltv }
+end
+
+rule save_them
+when
+  visit as v
+  and score("churn") > 0.5
+then
+  set profile.saved = v.n
+end
+"""}
+    config = ("server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
+              "storage: {mode: disk, path: data}\n"
+              f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: 300ms, default: 0.25}}\n")
+    server = SpurServer(spur, rules, config).start()
+    try:
+        assert server.post_events([visit("leaving", 7)]).status == 202  # durable when answered
+        profile = server.request("GET", "/v1/profiles/leaving").json()
+        assert profile["attributes"]["saved"] == 7, profile
+        server.crash()
+        model.close()  # a replay that asked again would get the default, and not save
+        server.start(restart=True)
+        assert server.request("GET", "/readyz").status == 200
+        profile = server.request("GET", "/v1/profiles/leaving").json()
+        assert profile["attributes"].get("saved") == 7, profile
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+run_tests([(name, fn) for name, fn in list(globals().items()) if name.startswith("test_")])
