@@ -82,10 +82,12 @@ void Shard::resume(const std::string& user) {
     }
     state_.advance_to(wall_ms());
     WaitingEvent& head = waiting.events.front();
-    // A later event's step may ask other scores, or its cached ones may have gone stale.
-    if (fetch_scores(head.event, waiting)) return;
     IngestBatch::Result& out = head.part->batch->results[head.index];
     try {
+      // A later event's step may ask other scores, or its cached ones may have gone
+      // stale. (Inside the try: a waiting event is always handled, or the user's
+      // events would wait for ever.)
+      if (fetch_scores(head.event, waiting)) return;
       SubmitResult result = state_.submit(std::move(head.event));
       out = {result.outcome, std::string(result.code), std::move(result.error)};
     } catch (const std::exception& e) {
