@@ -166,9 +166,11 @@ void Engine::bind_scorers() {
 }
 
 std::vector<Engine::RemoteQuery> Engine::remote_queries(const std::string& event_name,
-                                                        const std::string& user) {
+                                                        const std::string& user, bool decision) {
   std::vector<RemoteQuery> out;
-  const Program::EventPlan* plan = remote_models_ ? program_->plan(event_name) : nullptr;
+  const Program::EventPlan* plan = !remote_models_ ? nullptr
+                                   : decision      ? program_->decide_plan(event_name)
+                                                   : program_->plan(event_name);
   if (plan == nullptr) return out;
   std::vector<size_t> models;
   for (const uint32_t rule : plan->rules) {

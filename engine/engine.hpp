@@ -248,7 +248,9 @@ class Engine {
     std::string model;
     std::vector<Value> features;
   };
-  std::vector<RemoteQuery> remote_queries(const std::string& event_name, const std::string& user);
+  // `decision`: of a decision request for the placement `event_name` (its decide rules).
+  std::vector<RemoteQuery> remote_queries(const std::string& event_name, const std::string& user,
+                                          bool decision = false);
   const Program& program() const { return *program_; }
 
   const UserState* user(const std::string& id) const;

@@ -63,18 +63,18 @@ void post_decide(Server& server, const Request& request, Respond respond) {
     r.headers.emplace_back("Retry-After", "1");
     return respond(std::move(r));
   }
-  shard.post([&shard, &metrics = server.metrics(), decision = std::move(decision),
-              respond = std::move(respond)](ShardState& state) {
-    shard.release(1);
-    Engine::Decision answer;
-    const SubmitResult result = state.decide(decision, answer);
-    if (result.outcome == Outcome::kRejected) {
-      metrics.decisions_rejected.fetch_add(1, std::memory_order_relaxed);
-      return respond(error_response(422, std::string(result.code), result.error));
-    }
-    metrics.decisions.fetch_add(1, std::memory_order_relaxed);
-    respond(json_response(200, answer_json(decision, answer)));
-  });
+  shard.post_decision(
+      std::move(decision), [&metrics = server.metrics(), respond = std::move(respond)](
+                               ShardState& state, const Event& decision) {
+        Engine::Decision answer;
+        const SubmitResult result = state.decide(decision, answer);
+        if (result.outcome == Outcome::kRejected) {
+          metrics.decisions_rejected.fetch_add(1, std::memory_order_relaxed);
+          return respond(error_response(422, std::string(result.code), result.error));
+        }
+        metrics.decisions.fetch_add(1, std::memory_order_relaxed);
+        respond(json_response(200, answer_json(decision, answer)));
+      });
 }
 
 }  // namespace spur::server

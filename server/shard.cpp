@@ -212,7 +212,10 @@ void ShardState::log_scores(const std::string& user) {
 }
 
 SubmitResult ShardState::decide(const Event& request, Engine::Decision& answer) {
+  if (remote_scores_ != nullptr && durable() && !replaying_) log_scores(request.user);
   const SubmitResult result = engine_.decide(request, answer);
+  if (remote_scores_ != nullptr)
+    remote_scores_->forget_step(request.user, engine_.clock().value_or(request.time_ms));
   if (result.outcome == Outcome::kAccepted && durable() && !replaying_)
     commit().add_decision(engine_.clock().value_or(request.time_ms), request);
   return result;

@@ -261,6 +261,11 @@ class Shard {
                    std::vector<std::pair<uint32_t, Event>> events);
   // Control work (reads, profile writes, swaps): always taken, never counted as events.
   void post(Task task);
+  // A decision request (POST /v1/decide), for which the caller reserved room for one
+  // event (given back when it reaches the loop): `answer` runs it on the loop, in its
+  // user's order, once the http scores its decide rules read are fetched (docs/models.md).
+  using Decision = std::function<void(ShardState&, const Event& request)>;
+  void post_decision(Event request, Decision answer);
   // Finishes every queued item and waits for it; the shard then takes no more work.
   // REQUIRES: the loop is running; not called on it.
   void stop();
@@ -294,6 +299,7 @@ class Shard {
     Event event;
     uint32_t index = 0;  // in the batch's results
     std::shared_ptr<WaitingPart> part;
+    Decision decision;  // set for a decision request, which has no part
   };
   struct WaitingUser {
     std::deque<WaitingEvent> events;
@@ -303,8 +309,11 @@ class Shard {
   // (then fetched); false: handle it now.
   bool wait_for_scores(uint32_t index, Event& event, std::shared_ptr<WaitingPart>& part,
                        const std::shared_ptr<IngestBatch>& batch);
-  // Fetches what the step of `event` would ask and is not fresh; false when nothing is.
-  bool fetch_scores(const Event& event, WaitingUser& waiting);
+  // Fetches what the step of `event` (a decision request's with `decision`) would ask
+  // and is not fresh; false when nothing is.
+  bool fetch_scores(const Event& event, bool decision, WaitingUser& waiting);
+  // On the loop: a decision request, waiting as an event would.
+  void decide(Event request, Decision& answer);
   // On the loop: a fetch answered (or gave up).
   void on_score(const std::string& user, const std::string& model, std::optional<double> score,
                 const std::string& error);

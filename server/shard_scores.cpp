@@ -18,19 +18,40 @@ bool Shard::wait_for_scores(uint32_t index, Event& event, std::shared_ptr<Waitin
   auto found = waiting_.find(event.user);
   if (found == waiting_.end()) {
     WaitingUser fresh;
-    if (!fetch_scores(event, fresh)) return false;
+    if (!fetch_scores(event, false, fresh)) return false;
     found = waiting_.emplace(event.user, std::move(fresh)).first;
   }
   if (!part) part = std::make_shared<WaitingPart>(WaitingPart{batch, 0});
   ++part->events;
-  found->second.events.push_back({std::move(event), index, part});
+  found->second.events.push_back({std::move(event), index, part, nullptr});
   return true;
 }
 
-bool Shard::fetch_scores(const Event& event, WaitingUser& waiting) {
+void Shard::post_decision(Event request, Decision answer) {
+  post([this, request = std::move(request), answer = std::move(answer)](ShardState&) mutable {
+    release(1);  // the room the caller reserved while the request was queued
+    decide(std::move(request), answer);
+  });
+}
+
+void Shard::decide(Event request, Decision& answer) {
+  if (scoring_.fetcher != nullptr) {
+    auto found = waiting_.find(request.user);
+    WaitingUser fresh;
+    if (found != waiting_.end() || fetch_scores(request, true, fresh)) {
+      if (found == waiting_.end()) found = waiting_.emplace(request.user, std::move(fresh)).first;
+      found->second.events.push_back({std::move(request), 0, nullptr, std::move(answer)});
+      return;
+    }
+  }
+  answer(state_, request);
+}
+
+bool Shard::fetch_scores(const Event& event, bool decision, WaitingUser& waiting) {
   Engine& engine = state_.engine();
   const int64_t at = engine.clock().value_or(wall_ms());
-  std::vector<Engine::RemoteQuery> queries = engine.remote_queries(event.name, event.user);
+  std::vector<Engine::RemoteQuery> queries =
+      engine.remote_queries(event.name, event.user, decision);
   std::erase_if(queries, [&](const Engine::RemoteQuery& q) {
     return scoring_.scores->fresh(q.model, event.user, at);
   });
@@ -82,12 +103,25 @@ void Shard::resume(const std::string& user) {
     }
     state_.advance_to(wall_ms());
     WaitingEvent& head = waiting.events.front();
+    if (head.decision) {
+      // Its answer is given whatever happens: a decision never waits for ever.
+      bool asked = false;
+      try {
+        asked = fetch_scores(head.event, true, waiting);
+      } catch (const std::exception& e) {
+        log_line("error", "a decision's scores could not be asked", {{"what", e.what()}});
+      }
+      if (asked) return;
+      head.decision(state_, head.event);
+      waiting.events.pop_front();
+      continue;
+    }
     IngestBatch::Result& out = head.part->batch->results[head.index];
     try {
       // A later event's step may ask other scores, or its cached ones may have gone
       // stale. (Inside the try: a waiting event is always handled, or the user's
       // events would wait for ever.)
-      if (fetch_scores(head.event, waiting)) return;
+      if (fetch_scores(head.event, false, waiting)) return;
       SubmitResult result = state_.submit(std::move(head.event));
       out = {result.outcome, std::string(result.code), std::move(result.error)};
     } catch (const std::exception& e) {

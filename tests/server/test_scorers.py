@@ -27,6 +27,14 @@ then
   send log { churn: score("churn"), n: v.n }
 end
 
+rule winback "A homepage decision for a customer likely to leave"
+when
+  decide homepage
+  and score("churn") > 0.5
+then
+  respond { module: "winback", churn: score("churn") }
+end
+
 rule every_visit "Every visit, scored or not"
 when
   visit as v
@@ -188,6 +196,34 @@ def test_a_user_waiting_for_its_score_holds_up_no_one_else_and_keeps_its_order()
         order = [f["actions"][0]["payload"]["n"] for f in firings_of(server, "slow", "every_visit")]
         assert order == [1, 2, 3], order
         assert len(model.asked_for("slow")) == 3
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
+def test_a_decision_is_answered_with_the_score_fetched_for_it_after_the_users_waiting_events():
+    model = ModelServer()
+    model.scores = {"leaving": 0.8, "keen": 0.2}
+    model.slow = {"leaving": 0.25}
+    server = start(model)
+    try:
+        r = server.request("POST", "/v1/decide", {"user": "keen", "placement": "homepage"})
+        assert r.status == 200 and r.json()["rule"] is None, r
+        # A visit that waits for its score, then a decision of the same user: the decision
+        # is answered after the visit's step, with a score fetched for it.
+        posted = []
+        thread = threading.Thread(target=lambda: posted.append(server.post_events([visit("leaving", 1)])))
+        thread.start()
+        time.sleep(0.05)
+        r = server.request("POST", "/v1/decide", {"user": "leaving", "placement": "homepage"})
+        thread.join()
+        assert r.status == 200 and r.json()["rule"] == "winback", r
+        assert r.json()["content"] == {"module": "winback", "churn": 0.8}, r
+        assert posted[0].status == 202
+        rules = [f["rule"] for f in firings_of(server, "leaving")]
+        assert rules[:2] == ["save_them", "every_visit"] and rules[2] == "winback", rules
+        assert len(model.asked_for("leaving")) == 2  # the visit's step, then the decision's
     finally:
         server.stop()
         server.cleanup()
