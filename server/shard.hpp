@@ -312,6 +312,9 @@ class Shard {
   // Fetches what the step of `event` (a decision request's with `decision`) would ask
   // and is not fresh; false when nothing is.
   bool fetch_scores(const Event& event, bool decision, WaitingUser& waiting);
+  // The same for a decision request, which is answered whatever happens: false (answer
+  // it now, from the cache or the defaults) also when its scores cannot be asked.
+  bool fetch_decision_scores(const Event& request, WaitingUser& waiting);
   // On the loop: a decision request, waiting as an event would.
   void decide(Event request, Decision& answer);
   // On the loop: a fetch answered (or gave up).

@@ -38,13 +38,22 @@ void Shard::decide(Event request, Decision& answer) {
   if (scoring_.fetcher != nullptr) {
     auto found = waiting_.find(request.user);
     WaitingUser fresh;
-    if (found != waiting_.end() || fetch_scores(request, true, fresh)) {
+    if (found != waiting_.end() || fetch_decision_scores(request, fresh)) {
       if (found == waiting_.end()) found = waiting_.emplace(request.user, std::move(fresh)).first;
       found->second.events.push_back({std::move(request), 0, nullptr, std::move(answer)});
       return;
     }
   }
   answer(state_, request);
+}
+
+bool Shard::fetch_decision_scores(const Event& request, WaitingUser& waiting) {
+  try {
+    return fetch_scores(request, true, waiting);
+  } catch (const std::exception& e) {
+    log_line("error", "a decision's scores could not be asked", {{"what", e.what()}});
+    return false;
+  }
 }
 
 bool Shard::fetch_scores(const Event& event, bool decision, WaitingUser& waiting) {
@@ -104,14 +113,7 @@ void Shard::resume(const std::string& user) {
     state_.advance_to(wall_ms());
     WaitingEvent& head = waiting.events.front();
     if (head.decision) {
-      // Its answer is given whatever happens: a decision never waits for ever.
-      bool asked = false;
-      try {
-        asked = fetch_scores(head.event, true, waiting);
-      } catch (const std::exception& e) {
-        log_line("error", "a decision's scores could not be asked", {{"what", e.what()}});
-      }
-      if (asked) return;
+      if (fetch_decision_scores(head.event, waiting)) return;
       head.decision(state_, head.event);
       waiting.events.pop_front();
       continue;
