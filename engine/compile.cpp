@@ -619,6 +619,7 @@ void Compiler::declaration(const ast::Rule& r) {
             .push_back(static_cast<uint32_t>(rule.operands.size() - 1));
       }
     }
+    rule.unscored_operands = static_cast<uint32_t>(rule.test_order.size());
     rule.test_order.insert(rule.test_order.end(), scored.begin(), scored.end());
   }
   for (const ast::Action& a : r.actions) {

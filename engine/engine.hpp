@@ -240,17 +240,18 @@ class Engine {
   SwapCounts replace_program(const ProgramSwap& swap);
   // Asks `scorers` from the next step on (a reload read the model files again).
   void use_scorers(std::shared_ptr<const Scorers> scorers);
-  // What the input step of an event named `event_name` by `user` may ask remote scorers
-  // (Scorer::remote): each such model that a rule the event triggers reads in its
-  // conditions or actions, with the features score() would send, evaluated now. A server
-  // fetches these before it runs the step (docs/models.md). Empty without remote scorers.
+  // What the input step of `event` may ask remote scorers (Scorer::remote): each such
+  // model read in the conditions or actions of a rule the event triggers and whose
+  // conditions that ask no scorer hold now, with the features score() would send,
+  // evaluated now. A server fetches these before it runs the step (docs/models.md).
+  // Empty without remote scorers.
   struct RemoteQuery {
     std::string model;
     std::vector<Value> features;
   };
-  // `decision`: of a decision request for the placement `event_name` (its decide rules).
-  std::vector<RemoteQuery> remote_queries(const std::string& event_name, const std::string& user,
-                                          bool decision = false);
+  // `decision`: `event` is a decision request for the placement `event.name` (its decide
+  // rules).
+  std::vector<RemoteQuery> remote_queries(const Event& event, bool decision = false);
   const Program& program() const { return *program_; }
 
   const UserState* user(const std::string& id) const;

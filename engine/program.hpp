@@ -220,6 +220,7 @@ struct alignas(64) CompiledRule {
   // scorer last (language.md section 11: after the cheaper conditions), the others as
   // written. The result is the same in any order; the cost is not.
   std::vector<uint32_t> test_order;
+  uint32_t unscored_operands = 0;  // the first of test_order, which ask no scorer
   std::vector<FuturePattern> futures;
   std::optional<int64_t> cooldown_ms;
   std::vector<LimitSpec> limits;

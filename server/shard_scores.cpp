@@ -60,7 +60,7 @@ bool Shard::fetch_scores(const Event& event, bool decision, WaitingUser& waiting
   Engine& engine = state_.engine();
   const int64_t at = engine.clock().value_or(wall_ms());
   std::vector<Engine::RemoteQuery> queries =
-      engine.remote_queries(event.name, event.user, decision);
+      engine.remote_queries(event, decision);
   std::erase_if(queries, [&](const Engine::RemoteQuery& q) {
     return scoring_.scores->fresh(q.model, event.user, at);
   });

@@ -35,6 +35,16 @@ then
   respond { module: "winback", churn: score("churn") }
 end
 
+rule big_checkout "A big checkout by a pro likely to leave: the score is asked last"
+when
+  checkout as c
+  and c.amount > 100
+  and profile.plan == "pro"
+  and score("churn") > 0.5
+then
+  send log { amount: c.amount }
+end
+
 rule every_visit "Every visit, scored or not"
 when
   visit as v
@@ -127,6 +137,27 @@ def test_the_fetched_score_decides_and_is_recorded_with_the_features_sent():
         assert model.asked_for("leaving") == [("leaving", [120, "pro"], "churn")]
         metrics = server.request("GET", "/metrics").body
         assert 'spur_http_scores_total{outcome="ok"} 2' in metrics, metrics
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
+def test_the_score_is_asked_only_when_the_cheaper_conditions_hold():
+    model = ModelServer()
+    server = start(model)
+    try:
+        for user, plan in [("small", "pro"), ("basic", "basic"), ("big", "pro")]:
+            server.request("PUT", f"/v1/profiles/{user}", {"ltv": 10, "plan": plan})
+        checkouts = [{"event": "checkout", "user": user, "id": f"{user}-1",
+                      "properties": {"amount": amount}}
+                     for user, amount in [("small", 50), ("basic", 500), ("big", 500)]]
+        assert server.post_events(checkouts).status == 202
+        wait_for(lambda: len(server.firings()) == 1, what="the big checkout's firing")
+        assert [(f["user"], f["scores"]) for f in server.firings()] == [("big", {"churn": 0.9})]
+        # The amount rules out "small", the profile "basic": neither was asked about.
+        with model.lock:
+            assert [a[0] for a in model.asked] == ["big"], model.asked
     finally:
         server.stop()
         server.cleanup()
