@@ -163,6 +163,18 @@ void Engine::bind_scorers() {
     return m.scorer != nullptr && m.scorer->remote();
   });
   score_cache_.values.assign(program_->models.size(), std::nullopt);
+  remote_models_of_.assign(program_->rules.size(), {});
+  if (!remote_models_) return;
+  for (size_t rule = 0; rule < program_->rules.size(); ++rule) {
+    for (const std::string& name : program_->rules[rule].scores) {
+      const int64_t m = program_->model_index(name);
+      std::vector<uint32_t>& mine = remote_models_of_[rule];
+      if (m >= 0 && bound_models_[static_cast<size_t>(m)].scorer != nullptr &&
+          bound_models_[static_cast<size_t>(m)].scorer->remote() &&
+          std::find(mine.begin(), mine.end(), m) == mine.end())
+        mine.push_back(static_cast<uint32_t>(m));
+    }
+  }
 }
 
 void Engine::size_scratch() {
@@ -319,6 +331,11 @@ void Engine::push_timer(const Timer& timer) {
   if (timers_.size() >= timers_limit_) compact_timers();
   timers_.push_back(timer);
   std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
+  if (!remote_models_) return;
+  const PendingMatch* match = match_of(timer);
+  if (match == nullptr || remote_models_of_[match->rule()].empty()) return;
+  remote_timers_.push_back({timer.deadline_ms, timer.match, timer.user->first});
+  std::push_heap(remote_timers_.begin(), remote_timers_.end(), std::greater<>{});
 }
 
 void Engine::compact_timers() {

@@ -252,6 +252,19 @@ class Engine {
   // `decision`: `event` is a decision request for the placement `event.name` (its decide
   // rules).
   std::vector<RemoteQuery> remote_queries(const Event& event, bool decision = false);
+  // What the timer steps due by `through_ms` may ask remote scorers: per waiting match or
+  // deferred firing whose rule reads such a model in its conditions or actions, each
+  // model with the features evaluated now. Each timer is handed out once, by the first
+  // call whose `through_ms` reaches its deadline, so that a server calling it with its
+  // clock plus a lead fetches every such score ahead of its step (docs/models.md).
+  struct DueQuery {
+    std::string user;
+    int64_t due_ms = 0;  // the timer's deadline
+    RemoteQuery query;
+  };
+  std::vector<DueQuery> remote_queries_due(int64_t through_ms);
+  // The earliest deadline remote_queries_due() has not handed out yet, if any.
+  std::optional<int64_t> next_remote_deadline() const;
   const Program& program() const { return *program_; }
 
   const UserState* user(const std::string& id) const;
@@ -320,8 +333,11 @@ class Engine {
   void report(const Firing& firing);
   // Sizes the scratch buffers for program_.
   void size_scratch();
-  // bound_models_ (and remote_models_) for the program and config_.scorers.
+  // bound_models_ (and remote_models_, remote_models_of_) for the program and
+  // config_.scorers.
   void bind_scorers();
+  // Adds the models that a rule reads from remote scorers to `models`, once each.
+  void add_remote_models(uint32_t rule, std::vector<uint32_t>& models) const;
   EvalContext context(const User& user, TriggerView trigger, int64_t at) const;
   // Points `slots` at the event's properties that the plan's rules read; `member_hints`
   // (one per slot) remembers where each was found (member_at, engine.cpp).
@@ -472,6 +488,20 @@ class Engine {
   std::vector<ScoreRecord> score_records_;
   std::vector<BoundModel> bound_models_;  // per program model: config_.scorers bound to it
   bool remote_models_ = false;            // one of them is remote
+  // Per rule, the models bound to remote scorers that it reads (CompiledRule::scores).
+  std::vector<std::vector<uint32_t>> remote_models_of_;
+  // The timers of the rules that read remote models, not yet handed out by
+  // remote_queries_due(): a min-heap like timers_, naming the user by its id (a user
+  // erased meanwhile is not found, and its timers are skipped).
+  struct RemoteTimer {
+    int64_t deadline_ms;
+    uint64_t match;
+    std::string user;
+    bool operator>(const RemoteTimer& o) const {
+      return deadline_ms != o.deadline_ms ? deadline_ms > o.deadline_ms : match > o.match;
+    }
+  };
+  std::vector<RemoteTimer> remote_timers_;
   // Filled by evaluations (context() hands it out), emptied at each step and after each
   // action that changes the profile.
   mutable ScoreCache score_cache_;

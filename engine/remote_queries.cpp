@@ -1,6 +1,7 @@
 // What the steps of `spur serve` may ask remote scorers (Scorer::remote), for the
 // server to fetch before the steps run (docs/models.md, "http scorers").
 #include <algorithm>
+#include <span>
 
 #include "engine/engine.hpp"
 
@@ -8,10 +9,9 @@ namespace spur {
 
 std::vector<Engine::RemoteQuery> Engine::remote_queries(const Event& event, bool decision) {
   std::vector<RemoteQuery> out;
-  const Program::EventPlan* plan = !remote_models_ ? nullptr
-                                   : decision      ? program_->decide_plan(event.name)
-                                                   : program_->plan(event.name);
-  if (plan == nullptr) return out;
+  if (!remote_models_) return out;
+  const Program::EventPlan* plan =
+      decision ? program_->decide_plan(event.name) : program_->plan(event.name);
   // A user not seen yet has the empty profile a first step would give it.
   User* known = users_.find(event.user);
   User fresh{event.user, UserState{}};
@@ -25,33 +25,72 @@ std::vector<Engine::RemoteQuery> Engine::remote_queries(const Event& event, bool
   const Event& trigger_event = event.has_time ? event : timed;
   std::vector<const Value*> slots(program_->slot_paths.size(), nullptr);
   std::vector<uint32_t> member_hints(program_->slot_paths.size(), 0);
-  point_slots(trigger_event, *program_, *plan, slots.data(), member_hints);
+  if (plan != nullptr) point_slots(trigger_event, *program_, *plan, slots.data(), member_hints);
   const EvalContext c = context(known ? *known : fresh, {&trigger_event, slots.data()}, at);
-  std::vector<size_t> models;
-  for (const uint32_t rule : plan->rules) {
+  std::vector<uint32_t> models;
+  const std::span<const uint32_t> triggered =
+      plan != nullptr ? std::span<const uint32_t>(plan->rules) : std::span<const uint32_t>();
+  for (const uint32_t rule : triggered) {
     const CompiledRule& r = program_->rules[rule];
-    const auto remote = [&](const std::string& name) {
-      const int64_t m = program_->model_index(name);
-      return m >= 0 && bound_models_[static_cast<size_t>(m)].scorer != nullptr &&
-             bound_models_[static_cast<size_t>(m)].scorer->remote();
-    };
-    if (std::none_of(r.scores.begin(), r.scores.end(), remote)) continue;
+    if (remote_models_of_[rule].empty()) continue;
     // Section 11: score() is asked after the cheaper conditions of its `and` chain, so a
     // rule that one of them rules out asks nothing. They are tested as the step would,
     // on the user's state now (the user's earlier events are done).
     bool ruled_out = false;
     for (uint32_t k = 0; k < r.unscored_operands && !ruled_out; ++k)
       ruled_out = !holds(c, r.operands[r.test_order[k]]);
-    if (ruled_out) continue;
-    for (const std::string& name : r.scores) {
-      const auto m = static_cast<size_t>(program_->model_index(name));
-      if (remote(name) && std::find(models.begin(), models.end(), m) == models.end())
-        models.push_back(m);
+    if (!ruled_out) add_remote_models(rule, models);
+  }
+  // A waiting match that the event may complete fires in this step too.
+  const PendingList none;
+  for (const PendingMatch& m : known != nullptr && !decision ? known->second.pending : none) {
+    if (m.deferred() || remote_models_of_[m.rule()].empty()) continue;
+    const std::vector<FuturePattern>& futures = program_->rules[m.rule()].futures;
+    for (size_t p = 0; p < futures.size(); ++p) {
+      if (!m.held(p) && !futures[p].absence && futures[p].event == event.name)
+        add_remote_models(m.rule(), models);
     }
   }
-  for (const size_t m : models)
+  for (const uint32_t m : models)
     out.push_back({program_->models[m].name, model_features(c, m)});
   return out;
+}
+
+void Engine::add_remote_models(uint32_t rule, std::vector<uint32_t>& models) const {
+  for (const uint32_t m : remote_models_of_[rule]) {
+    if (std::find(models.begin(), models.end(), m) == models.end()) models.push_back(m);
+  }
+}
+
+std::vector<Engine::DueQuery> Engine::remote_queries_due(int64_t through_ms) {
+  std::vector<DueQuery> out;
+  while (!remote_timers_.empty() && remote_timers_.front().deadline_ms <= through_ms) {
+    std::pop_heap(remote_timers_.begin(), remote_timers_.end(), std::greater<>{});
+    const RemoteTimer timer = std::move(remote_timers_.back());
+    remote_timers_.pop_back();
+    User* user = users_.find(timer.user);
+    if (user == nullptr) continue;
+    const auto pending = user->second.pending.begin();
+    const auto match =
+        std::find_if(pending, user->second.pending.end(),
+                     [&timer](const PendingMatch& m) { return m.id() == timer.match; });
+    if (match == user->second.pending.end()) continue;  // resolved or dropped since
+    const EvalContext c = context(*user, {}, clock_.value_or(timer.deadline_ms));
+    for (const uint32_t m : remote_models_of_[match->rule()]) {
+      const std::string& model = program_->models[m].name;
+      const auto asked = [&](const DueQuery& q) {
+        return q.user == timer.user && q.due_ms == timer.deadline_ms && q.query.model == model;
+      };
+      if (std::none_of(out.begin(), out.end(), asked))
+        out.push_back({timer.user, timer.deadline_ms, {model, model_features(c, m)}});
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> Engine::next_remote_deadline() const {
+  if (remote_timers_.empty()) return std::nullopt;
+  return remote_timers_.front().deadline_ms;
 }
 
 }  // namespace spur

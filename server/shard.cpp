@@ -27,6 +27,27 @@ void put_score(models::RemoteScores& scores, const std::string& user, const Valu
 // The longest a shard's timer waits (see arm_timer).
 constexpr int64_t kMaxWaitMs = 1000;
 
+// What a timer step's scores are asked ahead by (Shard::timer_lead_ms_).
+int64_t lead_for(const RemoteScoring& scoring) {
+  constexpr int64_t kMarginMs = 100;
+  int64_t longest = 0;
+  if (scoring.settings != nullptr) {
+    for (const auto& [name, settings] : *scoring.settings)
+      longest = std::max(longest, settings.timeout_ms);
+  }
+  return longest + kMarginMs;
+}
+
+// The kScore record of a user's http score (put_score reads it back).
+Value logged_score(const std::string& model, const models::RemoteScores::Entry& entry) {
+  return Value::object({{"model", Value::string(model)},
+                        {"value", entry.value},
+                        {"default", Value::boolean(entry.fallback)},
+                        {"until", entry.until_ms == INT64_MIN
+                                      ? Value()
+                                      : Value::number(static_cast<double>(entry.until_ms))}});
+}
+
 }  // namespace
 
 void LastStep::remember(const Event& event, int64_t at_ms) {
@@ -199,15 +220,16 @@ SubmitResult ShardState::submit(
 
 void ShardState::log_scores(const std::string& user) {
   const int64_t at = engine_.clock().value_or(0);
-  for (const auto& [model, entry] : remote_scores_->entries(user, at)) {
-    commit().add_attributes(
-        storage::RecordKind::kScore, at, user,
-        Value::object({{"model", Value::string(model)},
-                       {"value", entry.value},
-                       {"default", Value::boolean(entry.fallback)},
-                       {"until", entry.until_ms == INT64_MIN
-                                     ? Value()
-                                     : Value::number(static_cast<double>(entry.until_ms))}}));
+  for (const auto& [model, entry] : remote_scores_->entries(user, at))
+    commit().add_attributes(storage::RecordKind::kScore, at, user, logged_score(model, entry));
+}
+
+void ShardState::put_timer_score(const std::string& user, const std::string& model,
+                                 const models::RemoteScores::Entry& entry) {
+  remote_scores_->put(model, user, entry);
+  if (durable() && !replaying_) {
+    commit().add_attributes(storage::RecordKind::kScore, engine_.clock().value_or(0), user,
+                            logged_score(model, entry));
   }
 }
 
@@ -265,6 +287,7 @@ Shard::Shard(std::shared_ptr<const Program> program, const EngineConfig& config,
       loops_(loops),
       loop_(loop),
       scoring_(scoring),
+      timer_lead_ms_(lead_for(scoring)),
       timer_(loops, loop, [this] { on_timer(); }) {
   state_.use_remote_scores(scoring.scores);
   loops_.post(loop_, [this] { arm_timer(); });
@@ -315,7 +338,10 @@ void Shard::drain() {
     draining_.swap(queue_);
     drain_posted_ = false;
   }
-  if (!recovering_.load(std::memory_order_acquire)) state_.advance_to(wall_ms());
+  if (!recovering_.load(std::memory_order_acquire)) {
+    fetch_timer_scores();
+    state_.advance_to(wall_ms());
+  }
   for (Item& item : draining_) {
     if (auto* part = std::get_if<EventPart>(&item)) {
       handle(*part);
@@ -381,7 +407,10 @@ void Shard::on_timer() {
     const std::lock_guard lock(mutex_);
     if (stopped_) return;
   }
-  if (!recovering_.load(std::memory_order_acquire)) state_.advance_to(wall_ms());
+  if (!recovering_.load(std::memory_order_acquire)) {
+    fetch_timer_scores();
+    state_.advance_to(wall_ms());
+  }
   end_turn();
 }
 
@@ -393,6 +422,10 @@ void Shard::arm_timer() {
   const int64_t now = wall_ms();
   int64_t at = now + kMaxWaitMs;
   if (const auto next = state_.engine().next_deadline()) at = std::min(at, *next);
+  if (scoring_.fetcher != nullptr) {
+    if (const auto next = state_.engine().next_remote_deadline())
+      at = std::min(at, *next - timer_lead_ms_);
+  }
   if (armed_ms_ != INT64_MAX && armed_ms_ <= at) return;
   armed_ms_ = at;
   timer_.arm_at(at);

@@ -25,19 +25,18 @@
 
 #include "engine/engine.hpp"
 #include "engine/user_bytes.hpp"
+#include "models/remote_scores.hpp"
 #include "server/clock.hpp"
 #include "server/config.hpp"
 #include "server/event_loops.hpp"
 #include "server/firing_log.hpp"
 #include "server/firing_sink.hpp"
 #include "server/metrics.hpp"
+#include "server/score_fetcher.hpp"
 #include "storage/commit.hpp"
 
 namespace spur::storage {
 class LogWriter;
-}
-namespace spur::models {
-class RemoteScores;
 }
 
 namespace spur::server {
@@ -180,6 +179,11 @@ class ShardState : private EngineListener {
   // The http scores the shard's users' steps are answered from (null without http
   // scorers): logged before each step that may ask them, and put back by a replay.
   void use_remote_scores(models::RemoteScores* scores) { remote_scores_ = scores; }
+  // A score fetched ahead of a timer step (Engine::remote_queries_due), which answers the
+  // user's steps through entry.until_ms; logged in mode disk, so that a recovery's timer
+  // step reads it too.
+  void put_timer_score(const std::string& user, const std::string& model,
+                       const models::RemoteScores::Entry& entry);
 
  private:
   void on_firing(const Firing& firing) override;
@@ -228,8 +232,6 @@ class ShardState : private EngineListener {
   const Event* step_event_ = nullptr;
   std::vector<std::pair<std::string, std::string>> step_outcomes_;
 };
-
-class ScoreFetcher;
 
 // What a shard needs to fetch http scores before a step (docs/models.md, "http
 // scorers"); all null without http scorers. They must outlive the shard's work.
@@ -320,6 +322,21 @@ class Shard {
   // On the loop: a fetch answered (or gave up).
   void on_score(const std::string& user, const std::string& model, std::optional<double> score,
                 const std::string& error);
+  // What a fetch's answer puts in the scores, counted in the metrics (a failure warned
+  // of in the log): the score, or the scorer's default marked as such.
+  models::RemoteScores::Entry entry_of(const std::string& user, const std::string& model,
+                                       std::optional<double> score, const std::string& error);
+  // Sends the fetch; its answer comes back to the loop as a task running `then`.
+  void ask(const std::string& user, Engine::RemoteQuery query,
+           std::function<void(ScoreFetcher::Answer)> then);
+  // On the loop, before the clock moves: fetches the scores of the timer steps due
+  // within timer_lead_ms_ (Engine::remote_queries_due) that are not fresh, so that each
+  // step finds its scores when it comes, on time.
+  void fetch_timer_scores();
+  // On the loop: a timer step's fetch answered. A score answers the user's steps until
+  // the timer's deadline at least; a failure puts nothing (the step gets the default).
+  void on_timer_score(const std::string& user, const std::string& model, int64_t due_ms,
+                      const ScoreFetcher::Answer& answer);
   // Handles the user's waiting events in order until one must wait again.
   void resume(const std::string& user);
   void on_timer();
@@ -341,6 +358,9 @@ class Shard {
   bool stopped_ = false;       // guarded by mutex_
 
   const RemoteScoring scoring_;
+  // How long before a timer step its scores are asked: the longest http timeout and a
+  // margin for the answer to reach the loop, so that a score or its timeout comes first.
+  const int64_t timer_lead_ms_;
 
   // On the loop's thread only.
   std::unordered_map<std::string, WaitingUser> waiting_;

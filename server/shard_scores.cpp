@@ -59,29 +59,34 @@ bool Shard::fetch_decision_scores(const Event& request, WaitingUser& waiting) {
 bool Shard::fetch_scores(const Event& event, bool decision, WaitingUser& waiting) {
   Engine& engine = state_.engine();
   const int64_t at = engine.clock().value_or(wall_ms());
-  std::vector<Engine::RemoteQuery> queries =
-      engine.remote_queries(event, decision);
+  std::vector<Engine::RemoteQuery> queries = engine.remote_queries(event, decision);
   std::erase_if(queries, [&](const Engine::RemoteQuery& q) {
     return scoring_.scores->fresh(q.model, event.user, at);
   });
   if (queries.empty()) return false;
   waiting.fetches = queries.size();
   for (Engine::RemoteQuery& query : queries) {
-    // The answer comes back to this shard's loop as a task: only the loop touches
-    // waiting_ and the engine.
-    scoring_.fetcher->fetch(
-        query.model, event.user, std::move(query.features),
-        [this, user = event.user, model = query.model](ScoreFetcher::Answer answer) {
-          post([this, user, model, answer = std::move(answer)](ShardState&) {
-            on_score(user, model, answer.score, answer.error);
-          });
+    const std::string model = query.model;
+    ask(event.user, std::move(query),
+        [this, user = event.user, model](ScoreFetcher::Answer answer) {
+          on_score(user, model, answer.score, answer.error);
         });
   }
   return true;
 }
 
-void Shard::on_score(const std::string& user, const std::string& model, std::optional<double> score,
-                     const std::string& error) {
+void Shard::ask(const std::string& user, Engine::RemoteQuery query,
+                std::function<void(ScoreFetcher::Answer)> then) {
+  // The answer comes back to this shard's loop as a task: only the loop touches
+  // waiting_, the engine and the log.
+  scoring_.fetcher->fetch(query.model, user, std::move(query.features),
+                          [this, then = std::move(then)](ScoreFetcher::Answer answer) {
+                            post([then, answer = std::move(answer)](ShardState&) { then(answer); });
+                          });
+}
+
+models::RemoteScores::Entry Shard::entry_of(const std::string& user, const std::string& model,
+                                            std::optional<double> score, const std::string& error) {
   const ScorerSettings& settings = scoring_.settings->at(model);
   const int64_t now = state_.engine().clock().value_or(wall_ms());
   models::RemoteScores::Entry entry;
@@ -96,10 +101,36 @@ void Shard::on_score(const std::string& user, const std::string& model, std::opt
     log_line("warning", "an http scorer gave no score: its default is used",
              {{"scorer", model}, {"user", user}, {"error", error}});
   }
-  scoring_.scores->put(model, user, std::move(entry));
+  return entry;
+}
+
+void Shard::on_score(const std::string& user, const std::string& model, std::optional<double> score,
+                     const std::string& error) {
+  scoring_.scores->put(model, user, entry_of(user, model, score, error));
   const auto found = waiting_.find(user);
   if (found == waiting_.end() || --found->second.fetches > 0) return;
   resume(user);
+}
+
+void Shard::fetch_timer_scores() {
+  if (scoring_.fetcher == nullptr) return;
+  Engine& engine = state_.engine();
+  for (Engine::DueQuery& due : engine.remote_queries_due(wall_ms() + timer_lead_ms_)) {
+    if (scoring_.scores->fresh(due.query.model, due.user, due.due_ms)) continue;
+    const std::string model = due.query.model;
+    ask(due.user, std::move(due.query),
+        [this, user = due.user, model, due_ms = due.due_ms](const ScoreFetcher::Answer& answer) {
+          on_timer_score(user, model, due_ms, answer);
+        });
+  }
+}
+
+void Shard::on_timer_score(const std::string& user, const std::string& model, int64_t due_ms,
+                           const ScoreFetcher::Answer& answer) {
+  models::RemoteScores::Entry entry = entry_of(user, model, answer.score, answer.error);
+  if (entry.fallback) return;
+  entry.until_ms = std::max(entry.until_ms, due_ms);  // INT64_MIN (no cache) is below any
+  state_.put_timer_score(user, model, entry);
 }
 
 void Shard::resume(const std::string& user) {

@@ -45,6 +45,22 @@ then
   send log { amount: c.amount }
 end
 
+rule cart_left "A cart left for a second: the score is read at the timer's step"
+when
+  add_to_cart as c
+  and no purchase within 1s
+then
+  send log { churn: score("churn") }
+end
+
+rule viewed_then_basket "A view, then a basket within 10s: the basket's step completes it"
+when
+  view as v
+  and basket within 10s
+then
+  send log { churn: score("churn") }
+end
+
 rule every_visit "Every visit, scored or not"
 when
   visit as v
@@ -164,6 +180,44 @@ def test_the_score_is_asked_only_when_the_cheaper_conditions_hold():
         model.close()
 
 
+def test_a_timer_step_finds_the_score_fetched_ahead_of_it():
+    model = ModelServer()
+    model.scores = {"cart": 0.8}
+    server = start(model)
+    try:
+        event = {"event": "add_to_cart", "user": "cart", "id": "cart-1", "properties": {}}
+        assert server.post_events([event]).status == 202
+        wait_for(lambda: firings_of(server, "cart", "cart_left"), what="the left cart's firing")
+        [fired] = firings_of(server, "cart", "cart_left")
+        # Fetched before the timer came due (without it: {"value": 0.25, "default": true}).
+        assert fired["scores"] == {"churn": 0.8}, fired
+        assert fired["actions"][0]["payload"] == {"churn": 0.8}, fired
+        # Once for the add_to_cart step (its rule reads the model), once ahead of the timer.
+        assert len(model.asked_for("cart")) == 2, model.asked_for("cart")
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
+def test_an_event_completing_a_waiting_match_fetches_the_score_the_match_reads():
+    model = ModelServer()
+    model.scores = {"viewer": 0.7}
+    server = start(model)
+    try:
+        view = {"event": "view", "user": "viewer", "id": "viewer-1", "properties": {}}
+        assert server.post_events([view]).status == 202
+        basket = {"event": "basket", "user": "viewer", "id": "viewer-2", "properties": {}}
+        assert server.post_events([basket]).status == 202
+        wait_for(lambda: firings_of(server, "viewer"), what="the completed match's firing")
+        [fired] = firings_of(server, "viewer")
+        assert fired["rule"] == "viewed_then_basket" and fired["scores"] == {"churn": 0.7}, fired
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
 def test_a_timeout_or_an_error_gives_the_default_marked_as_such():
     model = ModelServer()
     model.slow = {"late": 1.0}  # past the 300 ms timeout
@@ -276,12 +330,26 @@ when
 then
   set profile.saved = v.n
 end
+
+rule cart_left
+when
+  add_to_cart as c
+  and no purchase within 1s
+  and score("churn") > 0.5
+then
+  set profile.cart_saved = c.n
+end
 """}
     config = ("server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
               "storage: {mode: disk, path: data}\n"
               f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: 300ms, default: 0.25}}\n")
     server = SpurServer(spur, rules, config).start()
     try:
+        cart = {"event": "add_to_cart", "user": "leaving", "id": "cart-3", "properties": {"n": 3}}
+        assert server.post_events([cart]).status == 202
+        # The timer step a second later reads the score fetched ahead of it (logged too).
+        wait_for(lambda: server.request("GET", "/v1/profiles/leaving").json()["attributes"]
+                 .get("cart_saved") == 3, what="the timer step's profile change")
         assert server.post_events([visit("leaving", 7)]).status == 202  # durable when answered
         profile = server.request("GET", "/v1/profiles/leaving").json()
         assert profile["attributes"]["saved"] == 7, profile
@@ -291,6 +359,7 @@ end
         assert server.request("GET", "/readyz").status == 200
         profile = server.request("GET", "/v1/profiles/leaving").json()
         assert profile["attributes"].get("saved") == 7, profile
+        assert profile["attributes"].get("cart_saved") == 3, profile
     finally:
         server.stop()
         server.cleanup()
