@@ -64,6 +64,23 @@ void RemoteScores::forget_step(std::string_view user, int64_t at_ms) {
   if (found->second.empty()) by_user_.erase(found);
 }
 
+void RemoteScores::forget_stale(int64_t at_ms, size_t buckets) {
+  const std::lock_guard lock(mutex_);
+  std::vector<std::string> gone;
+  for (size_t n = 0; n < buckets && n < by_user_.bucket_count(); ++n) {
+    const size_t bucket = sweep_bucket_++ % by_user_.bucket_count();
+    for (auto it = by_user_.begin(bucket); it != by_user_.end(bucket); ++it) {
+      // An entry for the next step only (INT64_MIN) is its waiting step's: kept.
+      const bool stale = std::all_of(it->second.begin(), it->second.end(), [&](const auto& e) {
+        return e.second.until_ms != INT64_MIN && at_ms > e.second.until_ms;
+      });
+      if (stale) gone.push_back(it->first);
+    }
+  }
+  for (const std::string& user : gone)
+    by_user_.erase(user);
+}
+
 std::vector<std::pair<std::string, RemoteScores::Entry>> RemoteScores::entries(
     std::string_view user, int64_t at_ms) const {
   const std::lock_guard lock(mutex_);

@@ -42,11 +42,18 @@ class RemoteScores {
   void forget_step(std::string_view user, int64_t at_ms);
   // The user's entries that a step at `at_ms` would be answered from, by model.
   std::vector<std::pair<std::string, Entry>> entries(std::string_view user, int64_t at_ms) const;
+  // Drops the cached entries past their time at `at_ms` of the users in the next
+  // `buckets` buckets of the table, from where the last call stopped: called again and
+  // again (a shard does at each turn), it visits every user, so that the entries of users
+  // who never come back do not stay. A rehash meanwhile may make a pass skip a user,
+  // whom a later pass visits.
+  void forget_stale(int64_t at_ms, size_t buckets);
 
  private:
   using Entries = std::vector<std::pair<std::string, Entry>>;  // per model, a few
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entries> by_user_;
+  size_t sweep_bucket_ = 0;  // where forget_stale goes on
 };
 
 // The scorer of the http model `model`: what `scores` holds for the step, else `fallback`

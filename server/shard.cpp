@@ -27,6 +27,10 @@ void put_score(models::RemoteScores& scores, const std::string& user, const Valu
 // The longest a shard's timer waits (see arm_timer).
 constexpr int64_t kMaxWaitMs = 1000;
 
+// The buckets of the http scores' table a shard sweeps of stale entries at each turn
+// (models::RemoteScores::forget_stale): a few microseconds under the table's lock.
+constexpr size_t kSweptBuckets = 64;
+
 // What a timer step's scores are asked ahead by (Shard::timer_lead_ms_).
 int64_t lead_for(const RemoteScoring& scoring) {
   constexpr int64_t kMarginMs = 100;
@@ -363,6 +367,7 @@ void Shard::end_turn() {
     // holds the shard for more than a chunk.
     post([](ShardState&) {});
   }
+  if (scoring_.scores != nullptr) scoring_.scores->forget_stale(wall_ms(), kSweptBuckets);
   state_.end_turn();
   arm_timer();
 }
@@ -372,14 +377,17 @@ void Shard::handle(EventPart& part) {
   Engine& engine = state_.engine();
   const auto hint = [&part, &engine](size_t i) { return engine.prefetch(part.events[i].second); };
   std::shared_ptr<WaitingPart> waiting;  // made when one of the part's events waits
+  size_t waited = 0;  // their room in the queue is given back when they are handled
   submit_hinted(part.events.size(), hint, [&](size_t i, const Engine::Hint& made) {
     auto& [index, event] = part.events[i];
     const int64_t start = steady_ns();
     IngestBatch::Result& out = batch.results[index];
     try {
       if (scoring_.fetcher != nullptr && !recovering_.load(std::memory_order_acquire) &&
-          wait_for_scores(index, event, waiting, part.batch))
+          wait_for_scores(index, event, waiting, part.batch)) {
+        ++waited;
         return;
+      }
       state_.advance_to(wall_ms());
       SubmitResult result = state_.submit(std::move(event), made);
       out = {result.outcome, std::string(result.code), std::move(result.error)};
@@ -390,7 +398,7 @@ void Shard::handle(EventPart& part) {
     }
     metrics_.evaluation.observe(steady_ns() - start);
   });
-  queued_events_.fetch_sub(part.events.size(), std::memory_order_relaxed);
+  queued_events_.fetch_sub(part.events.size() - waited, std::memory_order_relaxed);
   if (!waiting) finish(part.batch);
 }
 

@@ -29,7 +29,6 @@ bool Shard::wait_for_scores(uint32_t index, Event& event, std::shared_ptr<Waitin
 
 void Shard::post_decision(Event request, Decision answer) {
   post([this, request = std::move(request), answer = std::move(answer)](ShardState&) mutable {
-    release(1);  // the room the caller reserved while the request was queued
     decide(std::move(request), answer);
   });
 }
@@ -44,6 +43,7 @@ void Shard::decide(Event request, Decision& answer) {
       return;
     }
   }
+  release(1);  // the room the caller reserved, held while the request was queued
   answer(state_, request);
 }
 
@@ -145,6 +145,7 @@ void Shard::resume(const std::string& user) {
     WaitingEvent& head = waiting.events.front();
     if (head.decision) {
       if (fetch_decision_scores(head.event, waiting)) return;
+      release(1);
       head.decision(state_, head.event);
       waiting.events.pop_front();
       continue;
@@ -161,6 +162,7 @@ void Shard::resume(const std::string& user) {
       log_line("error", "an event failed in its shard", {{"what", e.what()}});
       out = {Outcome::kRejected, "internal_error", std::string("internal error: ") + e.what()};
     }
+    release(1);
     if (--head.part->events == 0) finish(head.part->batch);
     waiting.events.pop_front();
   }

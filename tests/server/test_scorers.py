@@ -7,6 +7,7 @@ nor the order of its own events."""
 import http.server
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -132,6 +133,11 @@ def start(model, scorer_extra="", default=0.25):
 
 def visit(user, n):
     return {"event": "visit", "user": user, "id": f"{user}-{n}", "properties": {"n": n}}
+
+
+def queued_events(server):
+    metrics = server.request("GET", "/metrics").body
+    return int(re.search(r'spur_shard_queue_events\{shard="0"\} (\d+)', metrics).group(1))
 
 
 def firings_of(server, user, rule=None):
@@ -274,8 +280,12 @@ def test_a_user_waiting_for_its_score_holds_up_no_one_else_and_keeps_its_order()
         wait_for(lambda: firings_of(server, "quick-a") and firings_of(server, "quick-b"),
                  seconds=5, what="the quick users' firings")
         assert firings_of(server, "slow") == [], "the slow user's steps ran before its score"
+        # Its waiting events hold their room in the shard's queue (a flood behind a slow
+        # scorer meets the queue's bound), and give it back once handled.
+        assert queued_events(server) > 0
         thread.join()
         assert posted[0].status == 202
+        assert queued_events(server) == 0
         wait_for(lambda: len(firings_of(server, "slow")) == 6, what="the slow user's six firings")
         # Its steps in its events' order, each with the score fetched for it.
         order = [f["actions"][0]["payload"]["n"] for f in firings_of(server, "slow", "every_visit")]
