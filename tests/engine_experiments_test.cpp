@@ -104,6 +104,27 @@ TEST_CASE("holdout: a group's holdout holds its users out of every rule of the g
 
 namespace spur::testing {
 
+TEST_CASE("a rule of constant sends with a split fires in agenda order, queued or not") {
+  // `ab` tests nothing and sends constants (its firings are made at compile time, one
+  // list per arm): it still takes its turn in the agenda behind a higher-priority
+  // activation, and before a lower one.
+  const std::string rules =
+      "rule ab\n  priority 2\nwhen\n  ping\nthen\n  split { 30%: send email }\nend\n"
+      "rule checked\n  priority 3\nwhen\n  ping as p\n  and (p.n > 0 or p.force == true)\nthen\n  "
+      "send log\nend\n"
+      "rule after\n  priority 1\nwhen\n  ping as p\n  and (p.n > 0 or p.force == true)\nthen\n  "
+      "send log\nend\n";
+  Harness h(rules);
+  h.send(ev("ping", "u1", "2026-01-01T10:00:00Z", R"({"n": 1})", "p1"));  // `checked` queued
+  h.send(ev("ping", "u1", "2026-01-01T10:01:00Z", R"({"n": 0})", "p2"));  // nothing queued
+  CHECK(h.text() == Harness::join({
+                        "checked u1 2026-01-01T10:00:00.000Z p1",
+                        "ab u1 2026-01-01T10:00:00.000Z p1",
+                        "after u1 2026-01-01T10:00:00.000Z p1",
+                        "ab u1 2026-01-01T10:01:00.000Z p2",
+                    }));
+}
+
 TEST_CASE("limit N per session counts the firings of the session the trigger sees") {
   // Sessions end after 30 minutes without an input event (engine.session_gap).
   Harness h(
