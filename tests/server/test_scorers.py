@@ -4,6 +4,7 @@ recorded in the firing, the default (marked as such) after a timeout or an error
 per-user cache, and a user waiting for a slow score holding up neither the other users
 nor the order of its own events."""
 
+import contextlib
 import http.server
 import json
 import os
@@ -122,6 +123,18 @@ class ModelServer:
         self.server.server_close()
 
 
+@contextlib.contextmanager
+def serving(model, scorer_extra="", default=0.25):
+    """`spur serve` asking `model`; both stopped at the end."""
+    server = start(model, scorer_extra, default)
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.cleanup()
+        model.close()
+
+
 def start(model, scorer_extra="", default=0.25):
     # One shard: the users that must not wait are the waiting user's shard-mates.
     config = ("server: {listen: 127.0.0.1:0}\nengine: {rules: [rules], shards: 1}\n"
@@ -131,8 +144,12 @@ def start(model, scorer_extra="", default=0.25):
     return SpurServer(spur, RULES, config).start()
 
 
+def event(name, user, seq, /, **properties):
+    return {"event": name, "user": user, "id": f"{user}-{seq}", "properties": properties}
+
+
 def visit(user, n):
-    return {"event": "visit", "user": user, "id": f"{user}-{n}", "properties": {"n": n}}
+    return event("visit", user, n, n=n)
 
 
 def queued_events(server):
@@ -147,8 +164,7 @@ def firings_of(server, user, rule=None):
 def test_the_fetched_score_decides_and_is_recorded_with_the_features_sent():
     model = ModelServer()
     model.scores = {"keen": 0.1, "leaving": 0.8}
-    server = start(model)
-    try:
+    with serving(model) as server:
         server.request("PUT", "/v1/profiles/leaving", {"ltv": 120, "plan": "pro"})
         assert server.post_events([visit("keen", 1), visit("leaving", 1)]).status == 202
         wait_for(lambda: len(server.firings()) == 3, what="three firings")
@@ -159,20 +175,14 @@ def test_the_fetched_score_decides_and_is_recorded_with_the_features_sent():
         assert model.asked_for("leaving") == [("leaving", [120, "pro"], "churn")]
         metrics = server.request("GET", "/metrics").body
         assert 'spur_http_scores_total{outcome="ok"} 2' in metrics, metrics
-    finally:
-        server.stop()
-        server.cleanup()
-        model.close()
 
 
 def test_the_score_is_asked_only_when_the_cheaper_conditions_hold():
     model = ModelServer()
-    server = start(model)
-    try:
+    with serving(model) as server:
         for user, plan in [("small", "pro"), ("basic", "basic"), ("big", "pro")]:
             server.request("PUT", f"/v1/profiles/{user}", {"ltv": 10, "plan": plan})
-        checkouts = [{"event": "checkout", "user": user, "id": f"{user}-1",
-                      "properties": {"amount": amount}}
+        checkouts = [event("checkout", user, 1, amount=amount)
                      for user, amount in [("small", 50), ("basic", 500), ("big", 500)]]
         assert server.post_events(checkouts).status == 202
         wait_for(lambda: len(server.firings()) == 1, what="the big checkout's firing")
@@ -180,19 +190,13 @@ def test_the_score_is_asked_only_when_the_cheaper_conditions_hold():
         # The amount rules out "small", the profile "basic": neither was asked about.
         with model.lock:
             assert [a[0] for a in model.asked] == ["big"], model.asked
-    finally:
-        server.stop()
-        server.cleanup()
-        model.close()
 
 
 def test_a_timer_step_finds_the_score_fetched_ahead_of_it():
     model = ModelServer()
     model.scores = {"cart": 0.8}
-    server = start(model)
-    try:
-        event = {"event": "add_to_cart", "user": "cart", "id": "cart-1", "properties": {}}
-        assert server.post_events([event]).status == 202
+    with serving(model) as server:
+        assert server.post_events([event("add_to_cart", "cart", 1)]).status == 202
         wait_for(lambda: firings_of(server, "cart", "cart_left"), what="the left cart's firing")
         [fired] = firings_of(server, "cart", "cart_left")
         # Fetched before the timer came due (without it: {"value": 0.25, "default": true}).
@@ -200,36 +204,24 @@ def test_a_timer_step_finds_the_score_fetched_ahead_of_it():
         assert fired["actions"][0]["payload"] == {"churn": 0.8}, fired
         # Once for the add_to_cart step (its rule reads the model), once ahead of the timer.
         assert len(model.asked_for("cart")) == 2, model.asked_for("cart")
-    finally:
-        server.stop()
-        server.cleanup()
-        model.close()
 
 
 def test_an_event_completing_a_waiting_match_fetches_the_score_the_match_reads():
     model = ModelServer()
     model.scores = {"viewer": 0.7}
-    server = start(model)
-    try:
-        view = {"event": "view", "user": "viewer", "id": "viewer-1", "properties": {}}
-        assert server.post_events([view]).status == 202
-        basket = {"event": "basket", "user": "viewer", "id": "viewer-2", "properties": {}}
-        assert server.post_events([basket]).status == 202
+    with serving(model) as server:
+        assert server.post_events([event("view", "viewer", 1)]).status == 202
+        assert server.post_events([event("basket", "viewer", 2)]).status == 202
         wait_for(lambda: firings_of(server, "viewer"), what="the completed match's firing")
         [fired] = firings_of(server, "viewer")
         assert fired["rule"] == "viewed_then_basket" and fired["scores"] == {"churn": 0.7}, fired
-    finally:
-        server.stop()
-        server.cleanup()
-        model.close()
 
 
 def test_a_timeout_or_an_error_gives_the_default_marked_as_such():
     model = ModelServer()
     model.slow = {"late": 1.0}  # past the 300 ms timeout
     model.broken = {"down"}
-    server = start(model, default=0.75)
-    try:
+    with serving(model, default=0.75) as server:
         assert server.post_events([visit("late", 1), visit("down", 1)]).status == 202
         wait_for(lambda: len(server.firings()) == 4, what="four firings")
         for user in ("late", "down"):
@@ -239,25 +231,16 @@ def test_a_timeout_or_an_error_gives_the_default_marked_as_such():
         metrics = server.request("GET", "/metrics").body
         assert 'spur_http_scores_total{outcome="default"} 2' in metrics, metrics
         assert "an http scorer gave no score" in server.stderr_text()
-    finally:
-        server.stop()
-        server.cleanup()
-        model.close()
 
 
 def times_asked_for_three_visits(user, scorer_extra):
     """How many times the model is asked for `user`'s three visits, one request each."""
     model = ModelServer()
-    server = start(model, scorer_extra)
-    try:
+    with serving(model, scorer_extra) as server:
         for n in range(1, 4):
             assert server.post_events([visit(user, n)]).status == 202
         wait_for(lambda: len(firings_of(server, user, "save_them")) == 3, what="three saves")
         return len(model.asked_for(user))
-    finally:
-        server.stop()
-        server.cleanup()
-        model.close()
 
 
 def test_the_cache_answers_later_steps_of_the_user_without_asking_again():
@@ -268,8 +251,7 @@ def test_the_cache_answers_later_steps_of_the_user_without_asking_again():
 def test_a_user_waiting_for_its_score_holds_up_no_one_else_and_keeps_its_order():
     model = ModelServer()
     model.slow = {"slow": 0.25}  # within the timeout
-    server = start(model)
-    try:
+    with serving(model) as server:
         # One batch: the slow user's three visits, among other users'.
         batch = [visit("slow", 1), visit("quick-a", 1), visit("slow", 2), visit("quick-b", 1),
                  visit("slow", 3)]
@@ -291,18 +273,13 @@ def test_a_user_waiting_for_its_score_holds_up_no_one_else_and_keeps_its_order()
         order = [f["actions"][0]["payload"]["n"] for f in firings_of(server, "slow", "every_visit")]
         assert order == [1, 2, 3], order
         assert len(model.asked_for("slow")) == 3
-    finally:
-        server.stop()
-        server.cleanup()
-        model.close()
 
 
 def test_a_decision_is_answered_with_the_score_fetched_for_it_after_the_users_waiting_events():
     model = ModelServer()
     model.scores = {"leaving": 0.8, "keen": 0.2}
     model.slow = {"leaving": 0.25}
-    server = start(model)
-    try:
+    with serving(model) as server:
         r = server.request("POST", "/v1/decide", {"user": "keen", "placement": "homepage"})
         assert r.status == 200 and r.json()["rule"] is None, r
         # A visit that waits for its score, then a decision of the same user: the decision
@@ -319,10 +296,6 @@ def test_a_decision_is_answered_with_the_score_fetched_for_it_after_the_users_wa
         rules = [f["rule"] for f in firings_of(server, "leaving")]
         assert rules[:2] == ["save_them", "every_visit"] and rules[2] == "winback", rules
         assert len(model.asked_for("leaving")) == 2  # the visit's step, then the decision's
-    finally:
-        server.stop()
-        server.cleanup()
-        model.close()
 
 
 def test_after_kill_9_recovery_answers_steps_with_the_scores_they_had():
@@ -355,8 +328,7 @@ end
               f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: 300ms, default: 0.25}}\n")
     server = SpurServer(spur, rules, config).start()
     try:
-        cart = {"event": "add_to_cart", "user": "leaving", "id": "cart-3", "properties": {"n": 3}}
-        assert server.post_events([cart]).status == 202
+        assert server.post_events([event("add_to_cart", "leaving", 3, n=3)]).status == 202
         # The timer step a second later reads the score fetched ahead of it (logged too).
         wait_for(lambda: server.request("GET", "/v1/profiles/leaving").json()["attributes"]
                  .get("cart_saved") == 3, what="the timer step's profile change")
