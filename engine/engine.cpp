@@ -163,18 +163,7 @@ void Engine::bind_scorers() {
     return m.scorer != nullptr && m.scorer->remote();
   });
   score_cache_.values.assign(program_->models.size(), std::nullopt);
-  remote_models_of_.assign(program_->rules.size(), {});
-  if (!remote_models_) return;
-  for (size_t rule = 0; rule < program_->rules.size(); ++rule) {
-    for (const std::string& name : program_->rules[rule].scores) {
-      const int64_t m = program_->model_index(name);
-      std::vector<uint32_t>& mine = remote_models_of_[rule];
-      if (m >= 0 && bound_models_[static_cast<size_t>(m)].scorer != nullptr &&
-          bound_models_[static_cast<size_t>(m)].scorer->remote() &&
-          std::find(mine.begin(), mine.end(), m) == mine.end())
-        mine.push_back(static_cast<uint32_t>(m));
-    }
-  }
+  bind_remote_models();
 }
 
 void Engine::size_scratch() {

@@ -336,6 +336,8 @@ class Engine {
   // bound_models_ (and remote_models_, remote_models_of_) for the program and
   // config_.scorers.
   void bind_scorers();
+  // remote_models_of_ for the program and bound_models_.
+  void bind_remote_models();
   // Adds the models that a rule reads from remote scorers to `models`, once each.
   void add_remote_models(uint32_t rule, std::vector<uint32_t>& models) const;
   EvalContext context(const User& user, TriggerView trigger, int64_t at) const;
@@ -488,7 +490,9 @@ class Engine {
   std::vector<ScoreRecord> score_records_;
   std::vector<BoundModel> bound_models_;  // per program model: config_.scorers bound to it
   bool remote_models_ = false;            // one of them is remote
-  // Per rule, the models bound to remote scorers that it reads (CompiledRule::scores).
+  // Per rule, the models bound to remote scorers that its firing's step may read: its
+  // own (CompiledRule::scores), and those of the rules that the events it emits trigger,
+  // through every chain of emits.
   std::vector<std::vector<uint32_t>> remote_models_of_;
   // The timers of the rules that read remote models, not yet handed out by
   // remote_queries_due(): a min-heap like timers_, naming the user by its id (a user

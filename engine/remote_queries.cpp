@@ -2,10 +2,61 @@
 // server to fetch before the steps run (docs/models.md, "http scorers").
 #include <algorithm>
 #include <span>
+#include <string_view>
 
 #include "engine/engine.hpp"
 
 namespace spur {
+namespace {
+
+// The events that a rule's actions may emit, in split arms and `if` branches too.
+void add_emits(const std::vector<CompiledAction>& actions, std::vector<std::string_view>& out) {
+  for (const CompiledAction& action : actions) {
+    if (action.op == ActionOp::kEmit) out.push_back(action.target);
+    for (const std::vector<CompiledAction>& arm : action.arms)
+      add_emits(arm, out);
+  }
+}
+
+}  // namespace
+
+void Engine::bind_remote_models() {
+  const size_t rules = program_->rules.size();
+  remote_models_of_.assign(rules, {});
+  if (!remote_models_) return;
+  std::vector<std::vector<uint32_t>> own(rules);
+  std::vector<std::vector<std::string_view>> emits(rules);
+  for (size_t rule = 0; rule < rules; ++rule) {
+    for (const std::string& name : program_->rules[rule].scores) {
+      const int64_t m = program_->model_index(name);
+      if (m >= 0 && bound_models_[static_cast<size_t>(m)].scorer != nullptr &&
+          bound_models_[static_cast<size_t>(m)].scorer->remote() &&
+          std::find(own[rule].begin(), own[rule].end(), m) == own[rule].end())
+        own[rule].push_back(static_cast<uint32_t>(m));
+    }
+    add_emits(program_->rules[rule].actions, emits[rule]);
+  }
+  // A firing's emitted events are handled in its step (section 7): the rules they
+  // trigger are reached through the chains of emits from each rule.
+  for (uint32_t rule = 0; rule < rules; ++rule) {
+    std::vector<uint32_t> reached{rule};
+    for (size_t next = 0; next < reached.size(); ++next) {
+      const uint32_t at = reached[next];
+      for (const uint32_t m : own[at]) {
+        std::vector<uint32_t>& mine = remote_models_of_[rule];
+        if (std::find(mine.begin(), mine.end(), m) == mine.end()) mine.push_back(m);
+      }
+      for (const std::string_view event : emits[at]) {
+        const Program::EventPlan* plan = program_->plan(std::string(event));
+        for (const uint32_t triggered : plan != nullptr ? std::span<const uint32_t>(plan->rules)
+                                                        : std::span<const uint32_t>()) {
+          if (std::find(reached.begin(), reached.end(), triggered) == reached.end())
+            reached.push_back(triggered);
+        }
+      }
+    }
+  }
+}
 
 std::vector<Engine::RemoteQuery> Engine::remote_queries(const Event& event, bool decision) {
   std::vector<RemoteQuery> out;

@@ -63,6 +63,20 @@ then
   send log { churn: score("churn") }
 end
 
+rule relay "A signup emits a check, which a scored rule handles in the same step"
+when
+  signup
+then
+  emit welcome_check
+end
+
+rule welcome_scored "Triggered by the emitted event: reads the score"
+when
+  welcome_check
+then
+  send log { churn: score("churn") }
+end
+
 rule every_visit "Every visit, scored or not"
 when
   visit as v
@@ -215,6 +229,18 @@ def test_an_event_completing_a_waiting_match_fetches_the_score_the_match_reads()
         wait_for(lambda: firings_of(server, "viewer"), what="the completed match's firing")
         [fired] = firings_of(server, "viewer")
         assert fired["rule"] == "viewed_then_basket" and fired["scores"] == {"churn": 0.7}, fired
+
+
+def test_a_rule_triggered_by_an_emitted_event_reads_the_score_fetched_for_the_step():
+    model = ModelServer()
+    model.scores = {"newbie": 0.6}
+    with serving(model) as server:
+        assert server.post_events([event("signup", "newbie", 1)]).status == 202
+        wait_for(lambda: firings_of(server, "newbie", "welcome_scored"), what="the scored firing")
+        [fired] = firings_of(server, "newbie", "welcome_scored")
+        # Asked before the signup's step, as the step's emits reach the rule that reads it.
+        assert fired["scores"] == {"churn": 0.6}, fired
+        assert len(model.asked_for("newbie")) == 1, model.asked_for("newbie")
 
 
 def test_a_timeout_or_an_error_gives_the_default_marked_as_such():
