@@ -171,6 +171,13 @@ def queued_events(server):
     return int(re.search(r'spur_shard_queue_events\{shard="0"\} (\d+)', metrics).group(1))
 
 
+def the_firing(server, user, rule):
+    """The one firing of `rule` for `user`, once it has come."""
+    wait_for(lambda: firings_of(server, user, rule), what=f"{rule}'s firing for {user}")
+    [fired] = firings_of(server, user, rule)
+    return fired
+
+
 def firings_of(server, user, rule=None):
     return [f for f in server.firings() if f["user"] == user and (rule is None or f["rule"] == rule)]
 
@@ -211,8 +218,7 @@ def test_a_timer_step_finds_the_score_fetched_ahead_of_it():
     model.scores = {"cart": 0.8}
     with serving(model) as server:
         assert server.post_events([event("add_to_cart", "cart", 1)]).status == 202
-        wait_for(lambda: firings_of(server, "cart", "cart_left"), what="the left cart's firing")
-        [fired] = firings_of(server, "cart", "cart_left")
+        fired = the_firing(server, "cart", "cart_left")
         # Fetched before the timer came due (without it: {"value": 0.25, "default": true}).
         assert fired["scores"] == {"churn": 0.8}, fired
         assert fired["actions"][0]["payload"] == {"churn": 0.8}, fired
@@ -226,9 +232,9 @@ def test_an_event_completing_a_waiting_match_fetches_the_score_the_match_reads()
     with serving(model) as server:
         assert server.post_events([event("view", "viewer", 1)]).status == 202
         assert server.post_events([event("basket", "viewer", 2)]).status == 202
-        wait_for(lambda: firings_of(server, "viewer"), what="the completed match's firing")
-        [fired] = firings_of(server, "viewer")
-        assert fired["rule"] == "viewed_then_basket" and fired["scores"] == {"churn": 0.7}, fired
+        fired = the_firing(server, "viewer", "viewed_then_basket")
+        assert fired["scores"] == {"churn": 0.7}, fired
+        assert len(firings_of(server, "viewer")) == 1
 
 
 def test_a_rule_triggered_by_an_emitted_event_reads_the_score_fetched_for_the_step():
@@ -236,8 +242,7 @@ def test_a_rule_triggered_by_an_emitted_event_reads_the_score_fetched_for_the_st
     model.scores = {"newbie": 0.6}
     with serving(model) as server:
         assert server.post_events([event("signup", "newbie", 1)]).status == 202
-        wait_for(lambda: firings_of(server, "newbie", "welcome_scored"), what="the scored firing")
-        [fired] = firings_of(server, "newbie", "welcome_scored")
+        fired = the_firing(server, "newbie", "welcome_scored")
         # Asked before the signup's step, as the step's emits reach the rule that reads it.
         assert fired["scores"] == {"churn": 0.6}, fired
         assert len(model.asked_for("newbie")) == 1, model.asked_for("newbie")
