@@ -494,6 +494,9 @@ class Engine {
   // own (CompiledRule::scores), and those of the rules that the events it emits trigger,
   // through every chain of emits.
   std::vector<std::vector<uint32_t>> remote_models_of_;
+  // Per event or decide plan, its rules (in agenda order) whose
+  // remote_models_of_ is not empty; plans without such rules are not in it.
+  std::unordered_map<const Program::EventPlan*, std::vector<uint32_t>> remote_rules_of_plan_;
   // The timers of the rules that read remote models, not yet handed out by
   // remote_queries_due(): a min-heap like timers_, naming the user by its id (a user
   // erased meanwhile is not found, and its timers are skipped).

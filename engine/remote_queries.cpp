@@ -1,6 +1,7 @@
 // What the steps of `spur serve` may ask remote scorers (Scorer::remote), for the
 // server to fetch before the steps run (docs/models.md, "http scorers").
 #include <algorithm>
+#include <iterator>
 #include <span>
 #include <string_view>
 
@@ -36,6 +37,7 @@ void Engine::bind_remote_models() {
     }
     add_emits(program_->rules[rule].actions, emits[rule]);
   }
+  remote_rules_of_plan_.clear();
   // A firing's emitted events are handled in its step (section 7): the rules they
   // trigger are reached through the chains of emits from each rule.
   for (uint32_t rule = 0; rule < rules; ++rule) {
@@ -56,6 +58,14 @@ void Engine::bind_remote_models() {
       }
     }
   }
+  for (const auto* plans : {&program_->event_plans, &program_->decide_plans}) {
+    for (const auto& [name, plan] : *plans) {
+      std::vector<uint32_t> remote;
+      std::copy_if(plan.rules.begin(), plan.rules.end(), std::back_inserter(remote),
+                   [this](uint32_t rule) { return !remote_models_of_[rule].empty(); });
+      if (!remote.empty()) remote_rules_of_plan_.emplace(&plan, std::move(remote));
+    }
+  }
 }
 
 std::vector<Engine::RemoteQuery> Engine::remote_queries(const Event& event, bool decision) {
@@ -63,8 +73,22 @@ std::vector<Engine::RemoteQuery> Engine::remote_queries(const Event& event, bool
   if (!remote_models_) return out;
   const Program::EventPlan* plan =
       decision ? program_->decide_plan(event.name) : program_->plan(event.name);
+  const auto remote_rules = remote_rules_of_plan_.find(plan);
   // A user not seen yet has the empty profile a first step would give it.
   User* known = users_.find(event.user);
+  const auto completes = [&](const PendingMatch& m) {
+    if (m.deferred() || remote_models_of_[m.rule()].empty()) return false;
+    const std::vector<FuturePattern>& futures = program_->rules[m.rule()].futures;
+    for (size_t p = 0; p < futures.size(); ++p) {
+      if (!m.held(p) && !futures[p].absence && futures[p].event == event.name) return true;
+    }
+    return false;
+  };
+  const PendingList none;
+  const PendingList& pending = known != nullptr && !decision ? known->second.pending : none;
+  if (remote_rules == remote_rules_of_plan_.end() &&
+      std::none_of(pending.begin(), pending.end(), completes))
+    return out;
   User fresh{event.user, UserState{}};
   const int64_t at = clock_.value_or(event.time_ms);
   Event timed;  // an event without a time is stepped at the clock
@@ -79,11 +103,11 @@ std::vector<Engine::RemoteQuery> Engine::remote_queries(const Event& event, bool
   if (plan != nullptr) point_slots(trigger_event, *program_, *plan, slots.data(), member_hints);
   const EvalContext c = context(known ? *known : fresh, {&trigger_event, slots.data()}, at);
   std::vector<uint32_t> models;
-  const std::span<const uint32_t> triggered =
-      plan != nullptr ? std::span<const uint32_t>(plan->rules) : std::span<const uint32_t>();
+  const std::span<const uint32_t> triggered = remote_rules != remote_rules_of_plan_.end()
+                                                  ? std::span<const uint32_t>(remote_rules->second)
+                                                  : std::span<const uint32_t>();
   for (const uint32_t rule : triggered) {
     const CompiledRule& r = program_->rules[rule];
-    if (remote_models_of_[rule].empty()) continue;
     // Section 11: score() is asked after the cheaper conditions of its `and` chain, so a
     // rule that one of them rules out asks nothing. They are tested as the step would,
     // on the user's state now (the user's earlier events are done).
@@ -93,14 +117,8 @@ std::vector<Engine::RemoteQuery> Engine::remote_queries(const Event& event, bool
     if (!ruled_out) add_remote_models(rule, models);
   }
   // A waiting match that the event may complete fires in this step too.
-  const PendingList none;
-  for (const PendingMatch& m : known != nullptr && !decision ? known->second.pending : none) {
-    if (m.deferred() || remote_models_of_[m.rule()].empty()) continue;
-    const std::vector<FuturePattern>& futures = program_->rules[m.rule()].futures;
-    for (size_t p = 0; p < futures.size(); ++p) {
-      if (!m.held(p) && !futures[p].absence && futures[p].event == event.name)
-        add_remote_models(m.rule(), models);
-    }
+  for (const PendingMatch& m : pending) {
+    if (completes(m)) add_remote_models(m.rule(), models);
   }
   for (const uint32_t m : models)
     out.push_back({program_->models[m].name, model_features(c, m)});
