@@ -139,11 +139,8 @@ std::vector<Engine::DueQuery> Engine::remote_queries_due(int64_t through_ms) {
     remote_timers_.pop_back();
     User* user = users_.find(timer.user);
     if (user == nullptr) continue;
-    const auto pending = user->second.pending.begin();
-    const auto match =
-        std::find_if(pending, user->second.pending.end(),
-                     [&timer](const PendingMatch& m) { return m.id() == timer.match; });
-    if (match == user->second.pending.end()) continue;  // resolved or dropped since
+    const PendingMatch* match = match_of({timer.deadline_ms, timer.match, user});
+    if (match == nullptr) continue;  // resolved or dropped since
     const EvalContext c = context(*user, {}, clock_.value_or(timer.deadline_ms));
     for (const uint32_t m : remote_models_of_[match->rule()]) {
       const std::string& model = program_->models[m].name;
