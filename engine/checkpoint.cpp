@@ -19,12 +19,14 @@ UserState& Engine::restore_user(const std::string& user, std::string_view bytes)
   User& node = state(user);
   UserState& u = node.second;
   read_user_bytes(bytes, u, match_bytes_);
+  for (AwaitedGoal& g : u.goals)
+    g.event_slot = goal_event_slot(program_->goal_checks[g.rule].event_hash);
   // Matches keep their creation order; those made from here on come after them.
   for (const PendingMatch& match : u.pending) {
     next_order_ = std::max(next_order_, match.id() + 1);
     push_timer({next_deadline_of(match), match.id(), &node});
   }
-  if (!u.pending.empty() || u.activity) note_numbered(u);
+  if (u.holds_numbers()) note_numbered(u);
   return u;
 }
 

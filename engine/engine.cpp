@@ -402,6 +402,9 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
     clock_ = at;
   }
   User& user = users_.get_or_add(event.user, hint.user_hash);
+  // The awaited goals are read last in the step (convert_goals): their load overlaps
+  // with its matching. A program without goals does not read the node's line for them.
+  if (!program_->goal_events.empty()) user.second.goals.prefetch();
   Cascade cascade;
   cascade.user = &user;
   cascade.step_id = event.id;
@@ -417,17 +420,6 @@ Engine::Hint Engine::prefetch(const Event& upcoming) {
   if (!upcoming.id_unique) recent_ids_.prefetch(hint.dedup);
   // hinted_users_[(hints_ + k) % 4]: the user hinted 4 - k calls before.
   if (hints_ >= 2) users_.prefetch_node(hinted_users_[(hints_ + 2) % 4]);
-  // Awaited goals, in two steps behind the node: the activity, whose node has arrived,
-  // then the goals' buffer, whose activity has (the user submitted next; they are read
-  // last in its step). A rule set without goals reads no node here.
-  if (hints_ >= 4 && !program_->goal_events.empty()) {
-    const Users::Node* three_before = users_.peek(hinted_users_[(hints_ + 1) % 4]);
-    if (three_before && three_before->second.goal_events != 0 && three_before->second.activity)
-      __builtin_prefetch(&three_before->second.activity->goals);
-    const Users::Node* four_before = users_.peek(hinted_users_[hints_ % 4]);
-    if (four_before && four_before->second.goal_events != 0 && four_before->second.activity)
-      __builtin_prefetch(four_before->second.activity->goals.data());
-  }
   hinted_users_[hints_++ % 4] = hint.user_hash;
   return hint;
 }
@@ -1182,21 +1174,23 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   if (!rule.experiment) return;
   const int32_t arm = holdout ? -1 : fired_arm_;
   rule_counts_[index].count(arm, holdout, false);
-  if (!rule.goal) return;
+  // A rule without a goal has a check of no window (goal_over).
+  const Program::GoalCheck& goal = program_->goal_checks[index];
+  if (goal.within_ms == 0) return;
   UserState& u = user.second;
-  std::vector<AwaitedGoal>& goals = u.active().goals;
+  AwaitedGoals& goals = u.goals;
   // Goals whose event does not come are dropped here, not by a scan at every event: when
-  // the vector would grow, those past their window go first (amortized, the goals kept
+  // the block would grow, those past their window go first (amortized, the goals kept
   // are at most twice those still awaited).
-  if (goals.size() == goals.capacity())
-    std::erase_if(goals, [&](const AwaitedGoal& g) { return goal_over(g, at); });
+  if (goals.full()) goals.erase_if([&](const AwaitedGoal& g) { return goal_over(g, at); });
   goals.push_back(
       {.rule = index,
        .arm = static_cast<int16_t>(arm),
        .holdout = holdout,
+       .event_slot = goal_event_slot(goal.event_hash),
        .fired_ms = at,
        .firing_hash = firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at)});
-  u.goal_events |= goal_event_bit(program_->goal_checks[index].event_hash);
+  u.goal_events |= goal_event_bit(goal.event_hash);
   note_numbered(u);
 }
 
@@ -1211,7 +1205,7 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at) {
   // goal_events may not be in cache).
   if (program_->goal_events.empty() || u.goal_events == 0) return;
   const uint64_t name_hash = fnv1a(event.name);
-  if ((u.goal_events & goal_event_bit(name_hash)) == 0 || !u.activity) return;
+  if ((u.goal_events & goal_event_bit(name_hash)) == 0) return;
   EvalContext c = context(user, {}, at);
   c.candidate = &event.properties;
   const auto converts = [&](const AwaitedGoal& g, const Program::GoalCheck& goal) {
@@ -1219,23 +1213,32 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at) {
     if (event.name != program_->goal_events[goal.event]) return false;
     return goal.filter == kNoNode || holds(c, goal.filter);
   };
+  const uint8_t slot = goal_event_slot(name_hash);
   uint64_t awaited = 0;  // the bits of the goals kept
-  // In firing order: one event converts every firing it can, each at most once.
-  std::erase_if(u.activity->goals, [&](const AwaitedGoal& g) {
-    if (goal_over(g, at)) return true;
-    const Program::GoalCheck& goal = program_->goal_checks[g.rule];
-    if (!converts(g, goal)) {
-      awaited |= goal_event_bit(goal.event_hash);
-      return false;
+  // In firing order: one event converts every firing it can, each at most once. The
+  // goals of other events are kept without reading their rules' goals, also past their
+  // window: their bit then stays set until an event of theirs (or a full block, in
+  // note_experiment) drops them.
+  u.goals.erase_if([&](const AwaitedGoal& g) {
+    if (g.event_slot == slot) {
+      if (goal_over(g, at)) return true;
+      if (converts(g, program_->goal_checks[g.rule])) {
+        convert(user, g, event, at);
+        return true;
+      }
     }
-    char hex[16];
-    write_firing_hex(g.firing_hash, hex);
-    listener_.on_conversion({program_->rules[g.rule].name, user.first, at,
-                             std::string_view(hex, sizeof hex), event.id, g.arm, g.holdout});
-    rule_counts_[g.rule].count(g.arm, g.holdout, true);
-    return true;
+    awaited |= uint64_t{1} << g.event_slot;
+    return false;
   });
   u.goal_events = awaited;
+}
+
+void Engine::convert(const User& user, const AwaitedGoal& g, const Event& event, int64_t at) {
+  char hex[16];
+  write_firing_hex(g.firing_hash, hex);
+  listener_.on_conversion({program_->rules[g.rule].name, user.first, at,
+                           std::string_view(hex, sizeof hex), event.id, g.arm, g.holdout});
+  rule_counts_[g.rule].count(g.arm, g.holdout, true);
 }
 
 void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {

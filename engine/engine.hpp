@@ -164,9 +164,8 @@ class Engine {
   SubmitResult submit(const Event& event, const Hint& hint);
   // hint_of(upcoming), for callers that hold events before they submit them (a shard's
   // batch, a replay's): called for each event in order, kPrefetchAhead events before
-  // its submit(), it also starts loading the event's user slot and dedup slot, the user
-  // node of the event hinted two calls before, whose slot has arrived by then, and the
-  // awaited goals of the users hinted three and four calls before. The
+  // its submit(), it also starts loading the event's user slot and dedup slot, and the
+  // user node of the event hinted two calls before, whose slot has arrived by then. The
   // cache misses that submit() would wait for (a third of its time at S1, perf) then
   // overlap with the work on the events before. Changes nothing else.
   static constexpr size_t kPrefetchAhead = 4;
@@ -423,6 +422,8 @@ class Engine {
   void convert_goals(User& user, const Event& event, int64_t at);
   // Past its window at `at`, or of a rule that no longer has a goal.
   bool goal_over(const AwaitedGoal& g, int64_t at) const;
+  // Reports and counts the conversion of `g` by `event`.
+  void convert(const User& user, const AwaitedGoal& g, const Event& event, int64_t at);
   // What a pending match keeps of its trigger at `at` (engine/pending_match.hpp): the
   // event's id, name and time, the slots the rule reads, its past windows now.
   void keep_trigger(const CompiledRule& rule, TriggerView trigger, const EvalContext& c, int64_t at,

@@ -221,18 +221,12 @@ struct alignas(64) CompiledRule {
   // written. The result is the same in any order; the cost is not.
   std::vector<uint32_t> test_order;
   uint32_t unscored_operands = 0;  // the first of test_order, which ask no scorer
-  std::vector<FuturePattern> futures;
-  std::optional<int64_t> cooldown_ms;
-  std::vector<LimitSpec> limits;
-  RestrictionKeys keys;
-  // The keys of its group's cooldown and limits, compiled in this rule's scope: each rule
-  // of the group evaluates them over its own trigger.
-  RestrictionKeys group_keys;
-  std::vector<QuietSpec> quiet;  // its own windows, then its group's
-  std::optional<GoalSpec> goal;
+  // What a firing of an experiment reads, on a cache line of its own that only those
+  // firings load, next to the operands that its candidates have just read.
+  //
   // A goal, a split or a holdout (its own or its group's): its firings are counted per
   // cohort (RuleCounts::cohorts).
-  bool experiment = false;
+  alignas(64) bool experiment = false;
   // `holdout P%` in basis points (0: none): a user whose holdout bucket is below it is
   // held out. A rule with a holdout is never one of constant actions.
   uint32_t holdout_bp = 0;
@@ -240,7 +234,6 @@ struct alignas(64) CompiledRule {
   // The hash states of its bucket texts and of its firings' ids up to the user
   // (firing.hpp), made once: a firing hashes only the user's part (and the rest of its id).
   uint64_t holdout_prefix = 0;
-  uint64_t group_holdout_prefix = 0;
   uint64_t split_prefix = 0;
   uint64_t firing_prefix = 0;
   // Of a rule of constant actions (constant_actions_first set) with a split: per arm k,
@@ -253,6 +246,16 @@ struct alignas(64) CompiledRule {
     uint16_t count = 0;
   };
   std::vector<ConstantArm> constant_arms;
+  uint64_t group_holdout_prefix = 0;
+  std::vector<FuturePattern> futures;
+  std::optional<int64_t> cooldown_ms;
+  std::vector<LimitSpec> limits;
+  RestrictionKeys keys;
+  // The keys of its group's cooldown and limits, compiled in this rule's scope: each rule
+  // of the group evaluates them over its own trigger.
+  RestrictionKeys group_keys;
+  std::vector<QuietSpec> quiet;  // its own windows, then its group's
+  std::optional<GoalSpec> goal;
   std::vector<CompiledAction> actions;
   std::vector<std::string> scores;  // models of every score() in the chain and actions
   // Of a waiting rule: the trigger slots its conditions, filters and actions read, which

@@ -79,11 +79,14 @@ std::string experiment_of(const CompiledRule& rule) {
   return out;
 }
 
-// Awaited goals follow their rule by name; those of removed rules are dropped.
-void remap_goals(std::vector<AwaitedGoal>& goals, const std::vector<int64_t>& map) {
-  std::erase_if(goals, [&](const AwaitedGoal& g) { return map[g.rule] == kGone; });
-  for (AwaitedGoal& g : goals)
+// Awaited goals follow their rule by name, and wait for its goal event as it is now;
+// those of removed rules are dropped.
+void remap_goals(AwaitedGoals& goals, const std::vector<int64_t>& map, const Program& after) {
+  goals.erase_if([&](const AwaitedGoal& g) { return map[g.rule] == kGone; });
+  for (AwaitedGoal& g : goals) {
     g.rule = static_cast<uint32_t>(map[g.rule]);
+    g.event_slot = goal_event_slot(after.goal_checks[g.rule].event_hash);
+  }
 }
 
 }  // namespace
@@ -172,10 +175,6 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       remap_times(activity.group_firings, swap.groups);
       remap_keyed(activity.rule_keyed_firings, swap.rules);
       remap_keyed(activity.group_keyed_firings, swap.groups);
-      remap_goals(activity.goals, swap.rules);
-      // The goal events may have changed with the rules: every event looks until the next
-      // scan makes the set exact again.
-      u.goal_events = activity.goals.empty() ? 0 : ~uint64_t{0};
       std::vector<uint32_t> segments;
       for (const uint32_t s : activity.segments) {
         if (swap.segments[s] != kGone) segments.push_back(static_cast<uint32_t>(swap.segments[s]));
@@ -183,7 +182,11 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
       std::sort(segments.begin(), segments.end());
       activity.segments = std::move(segments);
     }
-    u.numbered = !u.pending.empty() || (u.activity && u.activity->holds_numbers());
+    remap_goals(u.goals, swap.rules, after);
+    // The goal events may have changed with the rules: every event looks until the next
+    // scan makes the set exact again.
+    u.goal_events = u.goals.empty() ? 0 : ~uint64_t{0};
+    u.numbered = u.holds_numbers();
     return !u.numbered;
   });
 

@@ -147,7 +147,7 @@ void append_user_bytes(std::string& out, const UserState& user) {
   const UserActivity* a = user.activity.get();
   const bool keyed =
       a != nullptr && (!a->rule_keyed_firings.empty() || !a->group_keyed_firings.empty());
-  const bool goals = a != nullptr && !a->goals.empty();
+  const bool goals = !user.goals.empty();
   out.push_back(static_cast<char>((a != nullptr ? kHasActivity : 0) | (keyed ? kHasKeyedTimes : 0) |
                                   (deferrals.empty() ? 0 : kHasDeferrals) |
                                   (goals ? kHasGoals : 0)));
@@ -173,8 +173,8 @@ void append_user_bytes(std::string& out, const UserState& user) {
     append_keyed_times(out, a->group_keyed_firings);
   }
   if (goals) {
-    append_varint(out, a->goals.size());
-    for (const AwaitedGoal& g : a->goals) {
+    append_varint(out, user.goals.size());
+    for (const AwaitedGoal& g : user.goals) {
       append_varint(out, g.rule);
       append_int64(out, g.fired_ms);
       char hex[16];
@@ -227,9 +227,8 @@ void read_user_bytes(std::string_view bytes, UserState& user, std::string& scrat
     read_keyed_times(in, a.group_keyed_firings);
   }
   if ((parts & kHasGoals) != 0) {
-    UserActivity& a = user.active();
-    a.goals.resize(in.count());
-    for (AwaitedGoal& g : a.goals) {
+    for (size_t n = in.count(); n > 0; --n) {
+      AwaitedGoal g;
       g.rule = in.number();
       g.fired_ms = in.int64();
       const std::optional<uint64_t> hash = parse_firing_hex(in.text());
@@ -237,6 +236,7 @@ void read_user_bytes(std::string_view bytes, UserState& user, std::string& scrat
       g.firing_hash = *hash;
       g.arm = static_cast<int16_t>(static_cast<int32_t>(in.number()) - 1);
       g.holdout = in.byte() != 0;
+      user.goals.push_back(g);
     }
     user.goal_events = ~uint64_t{0};  // every event looks until the first scan
   }

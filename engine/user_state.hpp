@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/awaited_goals.hpp"
 #include "engine/event.hpp"
 #include "engine/fifo.hpp"
 #include "engine/pending_match.hpp"
@@ -42,24 +43,14 @@ struct KeyedFiringTimes {
   FiringTimes times;
 };
 
-// The bit of UserState::goal_events for a goal event, from the FNV-1a hash of its name
-// (whose high bits are the best mixed).
-inline uint64_t goal_event_bit(uint64_t name_hash) {
-  return uint64_t{1} << (name_hash >> 58);
+// The bit of UserState::goal_events (0-63) for a goal event, from the FNV-1a hash of its
+// name (whose high bits are the best mixed).
+inline uint8_t goal_event_slot(uint64_t name_hash) {
+  return static_cast<uint8_t>(name_hash >> 58);
 }
-
-// A firing of a rule with a `goal`, waiting for its conversion (language.md section 14)
-// until fired_ms + the goal's window.
-// 24 bytes: a user can await hundreds.
-struct AwaitedGoal {
-  uint32_t rule = 0;
-  // Its split arm, 0 for control; -1: none drawn (no split, held out). Shares of at
-  // least 0.01 % make at most 10,000 arms.
-  int16_t arm = -1;
-  bool holdout = false;
-  int64_t fired_ms = 0;
-  uint64_t firing_hash = 0;  // the firing's id is its 16 hex digits (firing.hpp)
-};
+inline uint64_t goal_event_bit(uint64_t name_hash) {
+  return uint64_t{1} << goal_event_slot(name_hash);
+}
 
 // What only segments, windows over past events, sessions, cooldowns and limits keep
 // about a user: made when first needed, so that a user whom no such rule has seen (every
@@ -74,10 +65,9 @@ struct UserActivity {
   TimesByOwner group_firings;                        // group -> times
   std::vector<KeyedFiringTimes> rule_keyed_firings;  // for cooldowns and limits with `by`
   std::vector<KeyedFiringTimes> group_keyed_firings;
-  std::vector<AwaitedGoal> goals;  // firing order
   bool holds_numbers() const {
     return !rule_firings.empty() || !group_firings.empty() || !rule_keyed_firings.empty() ||
-           !group_keyed_firings.empty() || !segments.empty() || !goals.empty();
+           !group_keyed_firings.empty() || !segments.empty();
   }
 };
 
@@ -104,10 +94,17 @@ struct UserState {
   bool numbered = false;
   // The last checkpoint pass that saved the user (Engine::save_some).
   uint32_t saved_pass = 0;
-  // A superset of the goal events that its awaited goals (UserActivity::goals) wait for,
-  // one bit per event name (goal_event_bit): an event whose bit is clear converts
-  // nothing, and the goals are not read.
+  // A superset of the goal events that its awaited goals wait for, one bit per event
+  // name (goal_event_bit): an event whose bit is clear converts nothing, and the goals
+  // are not read.
   uint64_t goal_events = 0;
+  AwaitedGoals goals;
+
+  // Whether the state holds rule, group, segment or node numbers, which a reload
+  // renumbers.
+  bool holds_numbers() const {
+    return !pending.empty() || !goals.empty() || (activity && activity->holds_numbers());
+  }
 
   std::optional<int64_t> first_seen() const {
     return first_seen_ms == kNever ? std::nullopt : std::optional(first_seen_ms);
