@@ -390,6 +390,10 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
   if (!event.has_time) return submit_at_clock(event, hint);
   int64_t at = 0;
   if (SubmitResult rejected; !step_time(event, at, rejected)) return rejected;
+  // The members that the plan's slots point at, read once the user is found (its vector
+  // was loaded by prefetch()).
+  if (event.properties.kind() == Value::Kind::kObject)
+    __builtin_prefetch(event.properties.as_object().data());
   // The user's slot is asked for before the dedup table is read: the two cache misses
   // overlap instead of following each other.
   users_.prefetch(hint.user_hash);
@@ -417,9 +421,21 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
 Engine::Hint Engine::prefetch(const Event& upcoming) {
   const Hint hint = hint_of(upcoming);
   users_.prefetch(hint.user_hash);
+  // The event's members, in two steps: their vector here, its array in submit().
+  if (upcoming.properties.kind() == Value::Kind::kObject)
+    __builtin_prefetch(&upcoming.properties.as_object());
   if (!upcoming.id_unique) recent_ids_.prefetch(hint.dedup);
   // hinted_users_[(hints_ + k) % 4]: the user hinted 4 - k calls before.
-  if (hints_ >= 2) users_.prefetch_node(hinted_users_[(hints_ + 2) % 4]);
+  if (hints_ >= 2) {
+    const uint64_t two_before = hinted_users_[(hints_ + 2) % 4];
+    users_.prefetch_node(two_before);
+    // With goals in the program, also the node's line of goal_events and the goals'
+    // pointer, read at every event (convert_goals), which is not its first.
+    if (!program_->goal_events.empty()) {
+      if (const Users::Node* node = users_.peek(two_before))
+        __builtin_prefetch(&node->second.goal_events);
+    }
+  }
   hinted_users_[hints_++ % 4] = hint.user_hash;
   return hint;
 }
@@ -1206,12 +1222,16 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at) {
   if (program_->goal_events.empty() || u.goal_events == 0) return;
   const uint64_t name_hash = fnv1a(event.name);
   if ((u.goal_events & goal_event_bit(name_hash)) == 0) return;
-  EvalContext c = context(user, {}, at);
-  c.candidate = &event.properties;
+  std::optional<EvalContext> c;  // made for the first filter
   const auto converts = [&](const AwaitedGoal& g, const Program::GoalCheck& goal) {
     if (at <= g.fired_ms || goal.event_hash != name_hash) return false;
     if (event.name != program_->goal_events[goal.event]) return false;
-    return goal.filter == kNoNode || holds(c, goal.filter);
+    if (goal.filter == kNoNode) return true;
+    if (!c) {
+      c = context(user, {}, at);
+      c->candidate = &event.properties;
+    }
+    return holds(*c, goal.filter);
   };
   const uint8_t slot = goal_event_slot(name_hash);
   uint64_t awaited = 0;  // the bits of the goals kept
