@@ -15,7 +15,7 @@ namespace {
 constexpr uint8_t kHasActivity = 1;
 constexpr uint8_t kHasKeyedTimes = 2;  // firing times per `by` key (in the activity)
 constexpr uint8_t kHasDeferrals = 4;   // deferred firings among the matches (quiet hours)
-constexpr uint8_t kHasGoals = 8;       // firings awaiting their goal (in the activity)
+constexpr uint8_t kHasGoals = 8;       // firings awaiting their goal (UserState::goals)
 
 void append_times(std::string& out, const Fifo<int64_t>& times) {
   append_varint(out, times.size());
