@@ -8,7 +8,7 @@
 namespace spur {
 
 void Engine::begin_save_pass() {
-  ++save_pass_;
+  save_pass_ = save_pass_ == kLastSavePass ? 1 : save_pass_ + 1;
   save_cursor_ = 0;
   save_growths_ = users_.growths();
   users_.track_moves(true);

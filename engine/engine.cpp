@@ -429,11 +429,11 @@ Engine::Hint Engine::prefetch(const Event& upcoming) {
   if (hints_ >= 2) {
     const uint64_t two_before = hinted_users_[(hints_ + 2) % 4];
     users_.prefetch_node(two_before);
-    // With goals in the program, also the node's line of goal_events and the goals'
-    // pointer, read at every event (convert_goals), which is not its first.
+    // With goals in the program, also the node's line of the goals' pointer and
+    // goal_events, read at every event (convert_goals), which is not its first.
     if (!program_->goal_events.empty()) {
       if (const Users::Node* node = users_.peek(two_before))
-        __builtin_prefetch(&node->second.goal_events);
+        __builtin_prefetch(&node->second.goals);
     }
   }
   hinted_users_[hints_++ % 4] = hint.user_hash;
@@ -1234,7 +1234,7 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at) {
     return holds(*c, goal.filter);
   };
   const uint8_t slot = goal_event_slot(name_hash);
-  uint64_t awaited = 0;  // the bits of the goals kept
+  uint32_t awaited = 0;  // the bits of the goals kept
   // In firing order: one event converts every firing it can, each at most once. The
   // goals of other events are kept without reading their rules' goals, also past their
   // window: their bit then stays set until an event of theirs (or a full block, in
@@ -1247,7 +1247,7 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at) {
         return true;
       }
     }
-    awaited |= uint64_t{1} << g.event_slot;
+    awaited |= uint32_t{1} << g.event_slot;
     return false;
   });
   u.goal_events = awaited;

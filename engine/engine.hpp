@@ -467,7 +467,10 @@ class Engine {
   std::vector<std::unique_ptr<User>> erased_users_;
   RecentIds recent_ids_;
   // The checkpoint pass under way: its number (UserState::saved_pass), the next slot of
-  // the user table to visit, and the table's growths when the walk (re)started.
+  // the user table to visit, and the table's growths when the walk (re)started. Passes
+  // are numbered from 1 (0: a user no pass has saved) to the largest saved_pass holds,
+  // then from 1 again.
+  static constexpr uint32_t kLastSavePass = (uint32_t{1} << 31) - 1;
   uint32_t save_pass_ = 0;
   size_t save_cursor_ = 0;
   uint64_t save_growths_ = 0;

@@ -185,7 +185,7 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
     remap_goals(u.goals, swap.rules, after);
     // The goal events may have changed with the rules: every event looks until the next
     // scan makes the set exact again.
-    u.goal_events = u.goals.empty() ? 0 : ~uint64_t{0};
+    u.goal_events = u.goals.empty() ? 0 : ~uint32_t{0};
     u.numbered = u.holds_numbers();
     return !u.numbered;
   });

@@ -238,7 +238,7 @@ void read_user_bytes(std::string_view bytes, UserState& user, std::string& scrat
       g.holdout = in.byte() != 0;
       user.goals.push_back(g);
     }
-    user.goal_events = ~uint64_t{0};  // every event looks until the first scan
+    user.goal_events = ~uint32_t{0};  // every event looks until the first scan
   }
   if ((parts & kHasDeferrals) != 0) {
     for (size_t n = in.count(); n > 0; --n) {

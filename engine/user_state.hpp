@@ -43,13 +43,13 @@ struct KeyedFiringTimes {
   FiringTimes times;
 };
 
-// The bit of UserState::goal_events (0-63) for a goal event, from the FNV-1a hash of its
+// The bit of UserState::goal_events (0-31) for a goal event, from the FNV-1a hash of its
 // name (whose high bits are the best mixed).
 inline uint8_t goal_event_slot(uint64_t name_hash) {
-  return static_cast<uint8_t>(name_hash >> 58);
+  return static_cast<uint8_t>(name_hash >> 59);
 }
-inline uint64_t goal_event_bit(uint64_t name_hash) {
-  return uint64_t{1} << goal_event_slot(name_hash);
+inline uint32_t goal_event_bit(uint64_t name_hash) {
+  return uint32_t{1} << goal_event_slot(name_hash);
 }
 
 // What only segments, windows over past events, sessions, cooldowns and limits keep
@@ -86,20 +86,23 @@ struct UserState {
   // Handled times of the user's first and latest input events; kNever before the first.
   int64_t first_seen_ms = kNever, last_seen_ms = kNever;
   // Outside UserActivity: the users a waiting rule has matched need nothing else.
-  PendingList pending;                       // creation order
-  std::unique_ptr<UserActivity> activity;    // null until needed
-  std::unique_ptr<UserExtension> extension;  // the application's; null until it sets one
-  // In the engine's list of the users whose state holds rule, group, segment or node
-  // numbers (waiting matches, firing times, segments), the only ones a reload renumbers.
-  bool numbered = false;
-  // The last checkpoint pass that saved the user (Engine::save_some).
-  uint32_t saved_pass = 0;
-  // A superset of the goal events that its awaited goals wait for, one bit per event
-  // name (goal_event_bit): an event whose bit is clear converts nothing, and the goals
-  // are not read. The two are 16 bytes at a multiple of 16 in the node, so one cache
-  // line, which Engine::prefetch loads when the program has goals: keep them together.
-  uint64_t goal_events = 0;
+  PendingList pending;                     // creation order
+  std::unique_ptr<UserActivity> activity;  // null until needed
+  // The awaited goals, and a superset of the goal events they wait for, one bit per
+  // event name (goal_event_bit): an event whose bit is clear converts nothing, and the
+  // goals are not read. With the two fields after them, they fill 16 bytes at a
+  // multiple of 16 in the node, so one cache line, which Engine::prefetch loads when
+  // the program has goals: keep them there.
   AwaitedGoals goals;
+  uint32_t goal_events = 0;
+  // The last checkpoint pass that saved the user (Engine::save_some): 31 bits, and the
+  // bit left says whether the user is in the engine's list of the users whose state
+  // holds rule, group, segment or node numbers (waiting matches, firing times,
+  // segments, goals), the only ones a reload renumbers. Packed so that the node is 120
+  // bytes, a malloc chunk of 128.
+  uint32_t saved_pass : 31 = 0;
+  bool numbered : 1 = false;
+  std::unique_ptr<UserExtension> extension;  // the application's; null until it sets one
 
   // Whether the state holds rule, group, segment or node numbers, which a reload
   // renumbers.
