@@ -1222,16 +1222,10 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at) {
   if (program_->goal_events.empty() || u.goal_events == 0) return;
   const uint64_t name_hash = fnv1a(event.name);
   if ((u.goal_events & goal_event_bit(name_hash)) == 0) return;
-  std::optional<EvalContext> c;  // made for the first filter
   const auto converts = [&](const AwaitedGoal& g, const Program::GoalCheck& goal) {
     if (at <= g.fired_ms || goal.event_hash != name_hash) return false;
     if (event.name != program_->goal_events[goal.event]) return false;
-    if (goal.filter == kNoNode) return true;
-    if (!c) {
-      c = context(user, {}, at);
-      c->candidate = &event.properties;
-    }
-    return holds(*c, goal.filter);
+    return goal.filter == kNoNode || goal_filter_holds(user, event, at, goal.filter);
   };
   const uint8_t slot = goal_event_slot(name_hash);
   uint32_t awaited = 0;  // the bits of the goals kept
@@ -1251,6 +1245,13 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at) {
     return false;
   });
   u.goal_events = awaited;
+}
+
+bool Engine::goal_filter_holds(const User& user, const Event& event, int64_t at,
+                               uint32_t filter) const {
+  EvalContext c = context(user, {}, at);
+  c.candidate = &event.properties;
+  return holds(c, filter);
 }
 
 void Engine::convert(const User& user, const AwaitedGoal& g, const Event& event, int64_t at) {

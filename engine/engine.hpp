@@ -422,6 +422,9 @@ class Engine {
   void convert_goals(User& user, const Event& event, int64_t at);
   // Past its window at `at`, or of a rule that no longer has a goal.
   bool goal_over(const AwaitedGoal& g, int64_t at) const;
+  // Whether `event` passes a goal's filter. Apart from convert_goals, so that a scan
+  // makes no evaluation context (GCC zeroes its storage) unless a goal has a filter.
+  bool goal_filter_holds(const User& user, const Event& event, int64_t at, uint32_t filter) const;
   // Reports and counts the conversion of `g` by `event`.
   void convert(const User& user, const AwaitedGoal& g, const Event& event, int64_t at);
   // What a pending match keeps of its trigger at `at` (engine/pending_match.hpp): the
