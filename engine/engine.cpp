@@ -425,9 +425,9 @@ Engine::Hint Engine::prefetch(const Event& upcoming) {
   if (upcoming.properties.kind() == Value::Kind::kObject)
     __builtin_prefetch(&upcoming.properties.as_object());
   if (!upcoming.id_unique) recent_ids_.prefetch(hint.dedup);
-  // hinted_users_[(hints_ + k) % 4]: the user hinted 4 - k calls before.
+  // hinted_users_[hints_ % 2]: the user hinted two calls before.
   if (hints_ >= 2) {
-    const uint64_t two_before = hinted_users_[(hints_ + 2) % 4];
+    const uint64_t two_before = hinted_users_[hints_ % 2];
     users_.prefetch_node(two_before);
     // With goals in the program, also the node's line of the goals' pointer and
     // goal_events, read at every event (convert_goals), which is not its first.
@@ -436,7 +436,7 @@ Engine::Hint Engine::prefetch(const Event& upcoming) {
         __builtin_prefetch(&node->second.goals);
     }
   }
-  hinted_users_[hints_++ % 4] = hint.user_hash;
+  hinted_users_[hints_++ % 2] = hint.user_hash;
   return hint;
 }
 

@@ -452,7 +452,7 @@ class Engine {
   EngineConfig config_;
   EngineListener& listener_;
   Users users_;
-  uint64_t hinted_users_[4] = {};  // user hashes of the last four prefetch() calls
+  uint64_t hinted_users_[2] = {};  // user hashes of the last two prefetch() calls
   size_t hints_ = 0;               // prefetch() calls so far
   // The users whose state holds rule, group, segment or node numbers (UserState::numbered):
   // a reload renumbers theirs and visits no other user, and waiting matches are counted
