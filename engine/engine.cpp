@@ -419,11 +419,13 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
 }
 
 Engine::Hint Engine::prefetch(const Event& upcoming) {
-  const Hint hint = hint_of(upcoming);
+  Hint hint = hint_of(upcoming);
   users_.prefetch(hint.user_hash);
-  // The event's members, in two steps: their vector here, its array in submit().
-  if (upcoming.properties.kind() == Value::Kind::kObject)
-    __builtin_prefetch(&upcoming.properties.as_object());
+  // The event's members, in two steps: their vector here, its array in prefetch_members().
+  if (upcoming.properties.kind() == Value::Kind::kObject) {
+    hint.members = &upcoming.properties.as_object();
+    __builtin_prefetch(hint.members);
+  }
   if (!upcoming.id_unique) recent_ids_.prefetch(hint.dedup);
   // hinted_users_[hints_ % 2]: the user hinted two calls before.
   if (hints_ >= 2) {
@@ -438,6 +440,14 @@ Engine::Hint Engine::prefetch(const Event& upcoming) {
   }
   hinted_users_[hints_++ % 2] = hint.user_hash;
   return hint;
+}
+
+void Engine::prefetch_members(const Hint& hint) {
+  if (hint.members == nullptr || hint.members->empty()) return;
+  const char* begin = reinterpret_cast<const char*>(hint.members->data());
+  const char* end = reinterpret_cast<const char*>(hint.members->data() + hint.members->size());
+  for (const char* line = begin; line < end; line += 64)
+    __builtin_prefetch(line);
 }
 
 // Apart from submit, so that the copy's storage is not made (zeroed, by GCC) for every
