@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,22 +32,13 @@
 #include <deque>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using Nanos = std::chrono::nanoseconds;
-
-// One keep-alive connection with at most one request in flight.
-struct Connection {
-  int fd = -1;
-  bool busy = false;
-  Clock::time_point due;  // when the request in flight was due (latency starts here)
-  std::string out;        // bytes of the request not yet written
-  size_t written = 0;
-  std::string in;  // bytes of the answer read so far
-};
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "paced_load: %s: %s\n", what, std::strerror(errno));
@@ -89,56 +81,105 @@ double percentile_ms(const std::vector<int64_t>& sorted_ns, double p) {
   return static_cast<double>(sorted_ns[index]) / 1e6;
 }
 
-}  // namespace
+// One keep-alive connection with at most one request in flight.
+struct Connection {
+  int fd = -1;
+  bool busy = false;
+  Clock::time_point due;  // when the request in flight was due (its latency starts here)
+  std::string out;        // the request in flight; `written` of its bytes are sent
+  size_t written = 0;
+  std::string in;  // bytes of the answer read so far
+};
 
-int main(int argc, char** argv) {
-  if (argc < 6) {
-    std::fprintf(stderr, "usage: %s PORT PATH BODIES RATE SECONDS [CONNECTIONS=64]\n", argv[0]);
-    return 2;
+// The load: `total` requests due `interval` apart from the start, the answers' latencies.
+// Single-threaded.
+class OpenLoopLoad {
+ public:
+  OpenLoopLoad(int port, int connections, std::vector<std::string> requests, double rate,
+               double seconds)
+      : requests_(std::move(requests)),
+        connections_(static_cast<size_t>(connections)),
+        interval_(static_cast<int64_t>(1e9 / rate)),
+        total_(static_cast<int64_t>(rate * seconds)) {
+    epoll_ = epoll_create1(0);
+    for (Connection& connection : connections_) {
+      connection.fd = connect_loopback(port);
+      epoll_event event{};
+      event.events = EPOLLIN | EPOLLOUT | EPOLLET;
+      event.data.ptr = &connection;
+      if (epoll_ctl(epoll_, EPOLL_CTL_ADD, connection.fd, &event) != 0) fail("epoll_ctl");
+      idle_.push_back(&connection);
+    }
+    latencies_ns_.reserve(static_cast<size_t>(total_));
   }
-  const int port = std::atoi(argv[1]);
-  const std::string path = argv[2];
-  const double rate = std::atof(argv[4]);
-  const double seconds = std::atof(argv[5]);
-  const int connection_count = argc > 6 ? std::atoi(argv[6]) : 64;
-
-  std::vector<std::string> requests;
-  std::ifstream bodies(argv[3]);
-  for (std::string line; std::getline(bodies, line);) {
-    if (line.empty()) continue;
-    requests.push_back("POST " + path +
-                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                       "Content-Length: " +
-                       std::to_string(line.size()) + "\r\n\r\n" + line);
-  }
-  if (requests.empty() || rate <= 0 || seconds <= 0 || connection_count <= 0) {
-    std::fprintf(stderr, "paced_load: no bodies in %s, or RATE, SECONDS or CONNECTIONS <= 0\n",
-                 argv[3]);
-    return 2;
-  }
-
-  int epoll = epoll_create1(0);
-  std::vector<Connection> connections(static_cast<size_t>(connection_count));
-  std::vector<Connection*> idle;
-  for (auto& connection : connections) {
-    connection.fd = connect_loopback(port);
-    epoll_event event{};
-    event.events = EPOLLIN | EPOLLOUT | EPOLLET;
-    event.data.ptr = &connection;
-    if (epoll_ctl(epoll, EPOLL_CTL_ADD, connection.fd, &event) != 0) fail("epoll_ctl");
-    idle.push_back(&connection);
+  ~OpenLoopLoad() {
+    for (const Connection& connection : connections_)
+      close(connection.fd);
+    close(epoll_);
   }
 
-  const Nanos interval(static_cast<int64_t>(1e9 / rate));
-  const int64_t total = static_cast<int64_t>(rate * seconds);
-  std::vector<int64_t> latencies_ns;
-  latencies_ns.reserve(static_cast<size_t>(total));
-  std::deque<Clock::time_point> waiting;  // due, with no idle connection yet
-  int64_t issued = 0, non_2xx = 0;
-  size_t next_request = 0;
-  const Clock::time_point start = Clock::now();
+  // Until every request is answered; false if the server closed a connection.
+  bool run() {
+    start_ = Clock::now();
+    std::vector<epoll_event> events(connections_.size());
+    while (static_cast<int64_t>(latencies_ns_.size()) < total_) {
+      const Clock::time_point now = Clock::now();
+      send_due(now);
+      timespec timeout = wait_until_next(now);
+      int ready =
+          epoll_pwait2(epoll_, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
+      if (ready < 0 && errno != EINTR) fail("epoll_pwait2");
+      for (int i = 0; i < ready; ++i) {
+        auto& connection = *static_cast<Connection*>(events[i].data.ptr);
+        if ((events[i].events & (EPOLLERR | EPOLLHUP)) != 0) return false;
+        if ((events[i].events & EPOLLOUT) != 0) flush(connection);
+        if ((events[i].events & EPOLLIN) != 0 && !receive(connection)) return false;
+      }
+    }
+    elapsed_s_ = std::chrono::duration<double>(Clock::now() - start_).count();
+    return true;
+  }
 
-  auto flush = [](Connection& connection) {
+  void report(double rate) {
+    std::sort(latencies_ns_.begin(), latencies_ns_.end());
+    std::printf(
+        "rate %.0f/s (asked %.0f/s); latency ms p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f; "
+        "%zu answers, %lld not 2xx\n",
+        static_cast<double>(latencies_ns_.size()) / elapsed_s_, rate,
+        percentile_ms(latencies_ns_, 0.50), percentile_ms(latencies_ns_, 0.90),
+        percentile_ms(latencies_ns_, 0.99), percentile_ms(latencies_ns_, 0.999),
+        percentile_ms(latencies_ns_, 1.0), latencies_ns_.size(), static_cast<long long>(non_2xx_));
+  }
+
+ private:
+  Clock::time_point due(int64_t request) const { return start_ + request * interval_; }
+
+  // Queues the requests due by `now`, then sends the queued ones on the idle connections.
+  void send_due(Clock::time_point now) {
+    for (; issued_ < total_ && due(issued_) <= now; ++issued_)
+      waiting_.push_back(due(issued_));
+    while (!waiting_.empty() && !idle_.empty()) {
+      Connection& connection = *idle_.back();
+      idle_.pop_back();
+      connection.busy = true;
+      connection.due = waiting_.front();
+      waiting_.pop_front();
+      connection.out = requests_[next_body_];
+      next_body_ = (next_body_ + 1) % requests_.size();
+      connection.written = 0;
+      flush(connection);
+    }
+  }
+
+  // How long epoll may wait: until the next request is due, unless some are queued.
+  timespec wait_until_next(Clock::time_point now) const {
+    if (issued_ >= total_) return {1, 0};  // answers only
+    if (!waiting_.empty()) return {0, 0};
+    const int64_t wait = std::max(Nanos(0), due(issued_) - now).count();
+    return {wait / 1'000'000'000, wait % 1'000'000'000};
+  }
+
+  static void flush(Connection& connection) {
     while (connection.written < connection.out.size()) {
       ssize_t n = write(connection.fd, connection.out.data() + connection.written,
                         connection.out.size() - connection.written);
@@ -148,79 +189,81 @@ int main(int argc, char** argv) {
       }
       connection.written += static_cast<size_t>(n);
     }
-  };
-  auto send = [&](Connection& connection, Clock::time_point due) {
-    connection.busy = true;
-    connection.due = due;
-    connection.out = requests[next_request];
-    next_request = (next_request + 1) % requests.size();
-    connection.written = 0;
-    flush(connection);
-  };
-
-  std::vector<epoll_event> events(connections.size());
-  while (static_cast<int64_t>(latencies_ns.size()) < total) {
-    Clock::time_point now = Clock::now();
-    for (; issued < total && start + issued * interval <= now; ++issued)
-      waiting.push_back(start + issued * interval);
-    while (!waiting.empty() && !idle.empty()) {
-      Connection* connection = idle.back();
-      idle.pop_back();
-      send(*connection, waiting.front());
-      waiting.pop_front();
-    }
-    timespec timeout{0, 0};
-    if (issued < total && waiting.empty()) {
-      auto wait = std::max(Nanos(0), start + issued * interval - now);
-      timeout.tv_sec = wait.count() / 1000000000;
-      timeout.tv_nsec = wait.count() % 1000000000;
-    } else if (issued >= total) {
-      timeout.tv_sec = 1;
-    }
-    int ready = epoll_pwait2(epoll, events.data(), static_cast<int>(events.size()), &timeout,
-                             nullptr);
-    if (ready < 0 && errno != EINTR) fail("epoll_pwait2");
-    for (int i = 0; i < ready; ++i) {
-      auto& connection = *static_cast<Connection*>(events[i].data.ptr);
-      if (events[i].events & (EPOLLERR | EPOLLHUP)) {
-        std::fprintf(stderr, "paced_load: the server closed a connection\n");
-        return 1;
-      }
-      if (events[i].events & EPOLLOUT) flush(connection);
-      if (!(events[i].events & EPOLLIN)) continue;
-      char buffer[16384];
-      for (;;) {
-        ssize_t n = read(connection.fd, buffer, sizeof buffer);
-        if (n > 0) {
-          connection.in.append(buffer, static_cast<size_t>(n));
-        } else if (n < 0 && errno == EAGAIN) {
-          break;
-        } else {
-          std::fprintf(stderr, "paced_load: the server closed a connection\n");
-          return 1;
-        }
-      }
-      if (size_t size = complete_answer(connection.in); size != 0 && connection.busy) {
-        latencies_ns.push_back(std::chrono::duration_cast<Nanos>(Clock::now() - connection.due)
-                                   .count());
-        if (connection.in.compare(9, 1, "2") != 0) ++non_2xx;
-        connection.in.erase(0, size);
-        connection.busy = false;
-        idle.push_back(&connection);
-      }
-    }
   }
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
-  std::sort(latencies_ns.begin(), latencies_ns.end());
-  std::printf(
-      "rate %.0f/s (asked %.0f/s); latency ms p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f; "
-      "%zu answers, %lld not 2xx\n",
-      static_cast<double>(latencies_ns.size()) / elapsed, rate, percentile_ms(latencies_ns, 0.50),
-      percentile_ms(latencies_ns, 0.90), percentile_ms(latencies_ns, 0.99),
-      percentile_ms(latencies_ns, 0.999), percentile_ms(latencies_ns, 1.0), latencies_ns.size(),
-      static_cast<long long>(non_2xx));
-  for (auto& connection : connections) close(connection.fd);
-  close(epoll);
+  // Reads what came; an answer complete frees its connection. False when closed.
+  bool receive(Connection& connection) {
+    char buffer[16384];
+    for (;;) {
+      ssize_t n = read(connection.fd, buffer, sizeof buffer);
+      if (n > 0) {
+        connection.in.append(buffer, static_cast<size_t>(n));
+      } else if (n < 0 && errno == EAGAIN) {
+        break;
+      } else {
+        return false;
+      }
+    }
+    const size_t size = complete_answer(connection.in);
+    if (size == 0 || !connection.busy) return true;
+    latencies_ns_.push_back(
+        std::chrono::duration_cast<Nanos>(Clock::now() - connection.due).count());
+    if (connection.in.compare(9, 1, "2") != 0) ++non_2xx_;  // "HTTP/1.1 2.."
+    connection.in.erase(0, size);
+    connection.busy = false;
+    idle_.push_back(&connection);
+    return true;
+  }
+
+  const std::vector<std::string> requests_;
+  std::vector<Connection> connections_;  // not resized: epoll holds their addresses
+  std::vector<Connection*> idle_;
+  const Nanos interval_;
+  const int64_t total_;
+  int epoll_ = -1;
+  Clock::time_point start_;
+  int64_t issued_ = 0;                     // requests queued or sent
+  std::deque<Clock::time_point> waiting_;  // due times of the requests with no idle connection
+  size_t next_body_ = 0;
+  std::vector<int64_t> latencies_ns_;
+  int64_t non_2xx_ = 0;
+  double elapsed_s_ = 0;
+};
+
+std::vector<std::string> post_requests(const char* bodies_path, const std::string& path) {
+  std::vector<std::string> requests;
+  std::ifstream bodies(bodies_path);
+  for (std::string line; std::getline(bodies, line);) {
+    if (line.empty()) continue;
+    requests.push_back("POST " + path +
+                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Content-Length: " +
+                       std::to_string(line.size()) + "\r\n\r\n" + line);
+  }
+  return requests;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: %s PORT PATH BODIES RATE SECONDS [CONNECTIONS=64]\n", argv[0]);
+    return 2;
+  }
+  const double rate = std::atof(argv[4]);
+  const double seconds = std::atof(argv[5]);
+  const int connections = argc > 6 ? std::atoi(argv[6]) : 64;
+  std::vector<std::string> requests = post_requests(argv[3], argv[2]);
+  if (requests.empty() || rate <= 0 || seconds <= 0 || connections <= 0) {
+    std::fprintf(stderr, "paced_load: no bodies in %s, or RATE, SECONDS or CONNECTIONS <= 0\n",
+                 argv[3]);
+    return 2;
+  }
+  OpenLoopLoad load(std::atoi(argv[1]), connections, std::move(requests), rate, seconds);
+  if (!load.run()) {
+    std::fprintf(stderr, "paced_load: the server closed a connection\n");
+    return 1;
+  }
+  load.report(rate);
   return 0;
 }
