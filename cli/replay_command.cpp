@@ -58,12 +58,12 @@ class Output : public EngineListener {
     buffer_ += suppression_json(suppression);
     buffer_ += '\n';
   }
-  // The answer to a decision request, after the firings of its step.
   void on_conversion(const Conversion& conversion) override {
     if (!options_.conversions) return;
     buffer_ += conversion_json(conversion);
     buffer_ += '\n';
   }
+  // The answer to a decision request, after the firings of its step.
   void on_decision(const Event& request, const Engine::Decision& answer, int64_t at_ms) {
     ++decisions;
     if (!options_.streams()) return;

@@ -1265,10 +1265,8 @@ bool Engine::goal_filter_holds(const User& user, const Event& event, int64_t at,
 }
 
 void Engine::convert(const User& user, const AwaitedGoal& g, const Event& event, int64_t at) {
-  char hex[16];
-  write_firing_hex(g.firing_hash, hex);
-  listener_.on_conversion({program_->rules[g.rule].name, user.first, at,
-                           std::string_view(hex, sizeof hex), event.id, g.arm, g.holdout});
+  listener_.on_conversion(
+      {program_->rules[g.rule].name, user.first, at, g.firing_hash, event.id, g.arm, g.holdout});
   rule_counts_[g.rule].count(g.arm, g.holdout, true);
 }
 

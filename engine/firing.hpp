@@ -78,7 +78,9 @@ struct Conversion {
   std::string_view rule;
   std::string_view user;
   int64_t time_ms = 0;  // the goal event's handled time
-  std::string_view firing_id;
+  // The converted firing's id as its 64 bits (write_firing_hex spells it): a listener
+  // that only counts conversions, as `spur serve` does, formats nothing.
+  uint64_t firing_hash = 0;
   std::string_view trigger;  // the goal event's id
   int32_t arm = -1;          // the firing's split arm; -1: null
   bool holdout = false;

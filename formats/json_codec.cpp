@@ -221,8 +221,11 @@ std::string conversion_json(const Conversion& c) {
   append_quoted(out, c.user);
   out += ",\"time\":\"";
   append_rfc3339(out, c.time_ms);
-  out += "\",\"firing_id\":";
-  append_quoted(out, c.firing_id);
+  char hex[16];
+  write_firing_hex(c.firing_hash, hex);
+  out += "\",\"firing_id\":\"";
+  out.append(hex, sizeof hex);
+  out += '"';
   out += ",\"trigger\":";
   append_quoted(out, c.trigger);
   out += ",\"arm\":";

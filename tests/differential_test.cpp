@@ -489,7 +489,9 @@ class ExperimentHarness : public Harness {
     outcomes.push_back(o);
   }
   void on_conversion(const Conversion& c) override {
-    Outcome14 o = fired_at.at(std::string(c.firing_id));
+    char hex[16];
+    write_firing_hex(c.firing_hash, hex);
+    Outcome14 o = fired_at.at(std::string(hex, sizeof hex));
     o.converted_ms = c.time_ms;
     CHECK(o.holdout == c.holdout);
     CHECK(o.arm == c.arm);
