@@ -235,10 +235,12 @@ std::vector<std::string> post_requests(const char* bodies_path, const std::strin
   std::ifstream bodies(bodies_path);
   for (std::string line; std::getline(bodies, line);) {
     if (line.empty()) continue;
-    requests.push_back("POST " + path +
-                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                       "Content-Length: " +
-                       std::to_string(line.size()) + "\r\n\r\n" + line);
+    std::string& request = requests.emplace_back("POST ");
+    request += path;
+    request += " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ";
+    request += std::to_string(line.size());
+    request += "\r\n\r\n";
+    request += line;
   }
   return requests;
 }
