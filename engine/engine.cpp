@@ -390,8 +390,9 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
   if (!event.has_time) return submit_at_clock(event, hint);
   int64_t at = 0;
   if (SubmitResult rejected; !step_time(event, at, rejected)) return rejected;
-  // The members that the plan's slots point at, read once the user is found (its vector
-  // was loaded by prefetch()).
+  // The members that the plan's slots point at, read once the user is found: for a
+  // caller that did not load them ahead (submit_hinted does, through prefetch_members,
+  // and this then finds them in cache).
   if (event.properties.kind() == Value::Kind::kObject)
     __builtin_prefetch(event.properties.as_object().data());
   // The user's slot is asked for before the dedup table is read: the two cache misses
