@@ -60,6 +60,12 @@ awk 'BEGIN {
 }' > "$work/high_value.ndjson"
 split -l 1000 "$work/high_value.ndjson" "$work/high_value.part."
 
+# A percentile of a paced_load line ("rate R/s (asked A/s); latency ms p50 X p90 X p99 X
+# p99.9 X max X; N answers, M not 2xx"), $1 its name, from file $2, in microseconds.
+paced_us() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) * 1000}' "$2"; }
+# median of microseconds on stdin, in milliseconds: "median (min-max)".
+median_ms() { median | awk '{gsub(/[()-]/, " "); printf "%.2f (%.2f-%.2f)", $1 / 1000, $2 / 1000, $3 / 1000}'; }
+
 export EVENTS="$work/decide.ndjson" TARGET=/v1/decide
 connections=64
 
@@ -79,7 +85,7 @@ YAML
     curl -sf -H 'Content-Type: application/x-ndjson' --data-binary @"$part" \
       http://127.0.0.1:18092/v1/events >/dev/null
   done
-  rm -f "$work/peak.list" "$work/p50.list" "$work/p99.list" "$work/p999.list"
+  rm -f "$work"/*.list
   for run in $(seq "$runs"); do
     "${client_cpu[@]}" wrk -t$wrk_threads -c$connections -d"${seconds}s" -s bench/http/single.lua \
       http://127.0.0.1:18092/v1/decide > "$work/peak-$run.txt"
@@ -92,19 +98,14 @@ YAML
   for run in $(seq "$runs"); do
     "${client_cpu[@]}" build/bench/paced_load 18092 /v1/decide "$work/decide.ndjson" "$half" \
       "$seconds" "$connections" > "$work/paced.txt"
-    # "rate R/s (asked A/s); latency ms p50 X p90 X p99 X p99.9 X max X; N answers, M not 2xx"
-    awk '{for (i = 1; i < NF; i++) if ($i == "p50") print $(i + 1) * 1000}' "$work/paced.txt" >> "$work/p50.list"
-    awk '{for (i = 1; i < NF; i++) if ($i == "p99") print $(i + 1) * 1000}' "$work/paced.txt" >> "$work/p99.list"
-    awk '{for (i = 1; i < NF; i++) if ($i == "p99.9") print $(i + 1) * 1000}' "$work/paced.txt" >> "$work/p999.list"
+    for p in p50 p99 p99.9; do paced_us "$p" "$work/paced.txt" >> "$work/$p.list"; done
     if ! grep -q ", 0 not 2xx" "$work/paced.txt"; then echo "  paced run: $(cat "$work/paced.txt")"; fi
   done
-  # The lists hold microseconds; printed in milliseconds.
-  ms() { median | awk '{gsub(/[()-]/, " "); printf "%.2f (%.2f-%.2f)", $1 / 1000, $2 / 1000, $3 / 1000}'; }
   p99_us=$(median < "$work/p99.list" | cut -d' ' -f1)
   met=$(awk -v p="$p99_us" 'BEGIN {print (p < 1000) ? "yes" : "no"}')
   printf '%-8s %-24s %-16s %-22s %-22s %s\n' "$mode" "$(median < "$work/peak.list")" "$half/s" \
-    "$(median < "$work/p50.list" | awk '{printf "%.2f", $1 / 1000}') / $(median < "$work/p999.list" | awk '{printf "%.2f", $1 / 1000}')" \
-    "$(ms < "$work/p99.list")" "$met"
+    "$(median_ms < "$work/p50.list" | cut -d' ' -f1) / $(median_ms < "$work/p99.9.list" | cut -d' ' -f1)" \
+    "$(median_ms < "$work/p99.list")" "$met"
   stop_spur
   spur_pid=
 done
