@@ -22,6 +22,8 @@ const char* escape_of(unsigned char c) {
   return nullptr;
 }
 
+}  // namespace
+
 // Runs of bytes that need no escape are copied whole.
 void append_quoted(std::string& out, std::string_view text) {
   out.push_back('"');
@@ -36,6 +38,8 @@ void append_quoted(std::string& out, std::string_view text) {
   out.append(text.data() + run, text.size() - run);
   out.push_back('"');
 }
+
+namespace {
 
 void append_number(std::string& out, double x) {
   char buf[32];

@@ -81,6 +81,8 @@ std::optional<Value> parse_json_value(std::string_view json, std::string& error,
 std::string to_json(const Value& value);
 // The same appended to `out`.
 void append_json(std::string& out, const Value& value);
+// `text` as a JSON string, quoted and escaped, appended to `out`.
+void append_quoted(std::string& out, std::string_view text);
 
 // One line of firing or suppression JSON, keys in the order of formats.md.
 std::string firing_json(const Firing& firing);

@@ -9,26 +9,27 @@
 #include "formats/json_codec.hpp"
 #include "server/api.hpp"
 #include "server/server.hpp"
-#include "time/time_text.hpp"
 
 namespace spur::server {
 namespace {
 
-nlohmann::ordered_json json_of(const Value& value) {
-  return nlohmann::ordered_json::parse(to_json(value));
-}
-
-nlohmann::ordered_json answer_json(const Event& request, const Engine::Decision& answer) {
+// {"placement", "content", "rule", "firing_id"} (http-api.md), written straight from the
+// answer: the content is a Value, already in the form of formats.md.
+std::string answer_json(const Event& request, const Engine::Decision& answer) {
+  std::string out = "{\"placement\":";
+  append_quoted(out, request.name);
   if (answer.rule.empty()) {
-    return {{"placement", request.name},
-            {"content", nullptr},
-            {"rule", nullptr},
-            {"firing_id", nullptr}};
+    out += ",\"content\":null,\"rule\":null,\"firing_id\":null}";
+    return out;
   }
-  return {{"placement", request.name},
-          {"content", json_of(answer.content)},
-          {"rule", answer.rule},
-          {"firing_id", firing_id(answer.rule, request.user, answer.trigger, answer.time_ms)}};
+  out += ",\"content\":";
+  append_json(out, answer.content);
+  out += ",\"rule\":";
+  append_quoted(out, answer.rule);
+  out += ",\"firing_id\":\"";
+  append_firing_id(out, answer.rule, request.user, answer.trigger, answer.time_ms);
+  out += "\"}";
+  return out;
 }
 
 }  // namespace
@@ -73,7 +74,9 @@ void post_decide(Server& server, const Request& request, Respond respond) {
           return respond(error_response(422, std::string(result.code), result.error));
         }
         metrics.decisions.fetch_add(1, std::memory_order_relaxed);
-        respond(json_response(200, answer_json(decision, answer)));
+        Response r;
+        r.body = answer_json(decision, answer);
+        respond(std::move(r));
       });
 }
 
