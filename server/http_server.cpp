@@ -129,6 +129,40 @@ std::optional<Response> framing_refusal(const http::request<http::string_body>& 
                             "uncompressed, with Content-Length or `chunked` alone");
 }
 
+// The bytes of an answer, as Beast's serializer writes an http::response that has Server,
+// Content-Type, the extra headers, keep_alive() and prepare_payload() (a 204 has neither
+// body nor Content-Type nor Content-Length), built in one string: Beast's serializer
+// walks its fields through chains of buffer views, which cost a decision as much as its
+// evaluation (docs/performance.md, "Decisions over HTTP"). The handlers' extra headers
+// have distinct names, so appending them is what setting them would be.
+void append_response(std::string& out, const Response& r, bool keep_alive) {
+  const bool no_content = r.status == 204;
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out += view(http::obsolete_reason(http::int_to_status(static_cast<unsigned>(r.status))));
+  out += "\r\nServer: spur\r\n";
+  if (!no_content) {
+    out += "Content-Type: ";
+    out += r.content_type;
+    out += "\r\n";
+  }
+  for (const auto& [name, value] : r.headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (!keep_alive) out += "Connection: close\r\n";
+  if (!no_content) {
+    out += "Content-Length: ";
+    out += std::to_string(r.body.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  if (!no_content) out += r.body;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -300,20 +334,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void send(Response r) {
-    auto response = std::make_shared<http::response<http::string_body>>();
-    response->version(11);
-    response->result(static_cast<unsigned>(r.status));
-    response->set(http::field::server, "spur");
-    if (r.status != 204) response->set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers)
-      response->set(name, value);
-    if (r.status != 204) response->body() = std::move(r.body);
-    response->keep_alive(keep_alive_);
-    response->prepare_payload();
+    out_.clear();
+    append_response(out_, r, keep_alive_);
     stream_.expires_after(std::chrono::milliseconds(impl_.limits.request_timeout_ms));
-    http::async_write(
-        stream_, *response,
-        [self = shared_from_this(), response](beast::error_code ec, size_t) { self->written(ec); });
+    net::async_write(
+        stream_, net::buffer(out_),
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->written(ec); });
   }
 
   // A request is in flight from its first byte until its answer is written or the
@@ -371,6 +397,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<Request> head_;  // the request being read, from its header
+  std::string out_;              // the answer being written; its capacity is kept for the next one
   bool keep_alive_ = true;
   bool linger_ = false;     // the answer went out before the request was read whole
   bool answering_ = false;  // a request is in flight (counted in impl_.in_flight)
