@@ -6,7 +6,15 @@
 // of small objects made at once: at recovery, page faults on fresh 4 KiB pages were a
 // third of the time, and 1,000,000 users came back in 4-6 s instead of 11-13 s
 // (docs/performance.md).
+//
+// dirty_decay_ms:-1: memory freed is kept for the next allocation instead of being given
+// back to the kernel on a timer. Given back, it comes back as page faults on the loop that
+// next allocates it, a whole huge page at a time, and on a virtual machine that reports
+// free pages to its host each fault waits for the host too: 20 ms for 2 MiB on the
+// benchmark's machine, the decisions' p99 at half of the peak 6-9 ms instead of 0.4-0.6
+// ms in storage mode disk (docs/performance.md, "Decisions over HTTP"). The price: the
+// process keeps its peak footprint.
 extern "C" {
 // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): jemalloc's interface
-const char* malloc_conf = "thp:always";
+const char* malloc_conf = "thp:always,dirty_decay_ms:-1";
 }
