@@ -12,9 +12,11 @@
 # In storage mode disk (the default, fsync batch: a decision does not wait for the disk)
 # and in mode memory.
 #
-# WAIT=spin (default): paced_load polls epoll without sleeping, so that the latencies it
+# WAIT=spin (the default with LAYOUT=split): paced_load polls epoll without sleeping, so that the latencies it
 #   measures do not include its own wake-ups (an interprocessor interrupt on this VM:
-#   p50 0.20 ms sleeping, 0.05 ms spinning). WAIT=sleep: it sleeps between requests.
+#   p50 0.20 ms sleeping, 0.05 ms spinning). WAIT=sleep (the default with LAYOUT=shared,
+#   where a spinning generator would take a core from the server): it sleeps between
+#   requests.
 # LAYOUT=split (default): the server on core 0 with one event loop and one shard, the
 #   load generators on core 1, as a client on another host would be; the peak is then
 #   the peak of one core.
@@ -28,12 +30,11 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-5}
 runs=${2:-3}
 layout=${LAYOUT:-split}
-wait_mode=${WAIT:-spin}
 command -v wrk >/dev/null || { echo "bench/http/decide.sh needs wrk: apt-get install -y wrk" >&2; exit 2; }
 [ -x build/spur ] && [ -x build/bench/paced_load ] || { echo "run scripts/build.sh first" >&2; exit 2; }
 case "$layout" in
-  split) server_cpu=(taskset -c 0) client_cpu=(taskset -c 1) loops=1 wrk_threads=1 ;;
-  shared) server_cpu=() client_cpu=() loops=0 wrk_threads=2 ;;
+  split) server_cpu=(taskset -c 0) client_cpu=(taskset -c 1) loops=1 wrk_threads=1 wait_mode=${WAIT:-spin} ;;
+  shared) server_cpu=() client_cpu=() loops=0 wrk_threads=2 wait_mode=${WAIT:-sleep} ;;
   *) echo "LAYOUT is split or shared, not $layout" >&2; exit 2 ;;
 esac
 
