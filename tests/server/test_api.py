@@ -1,5 +1,6 @@
 """Every endpoint of http-api.md against a real server, with the answers it documents."""
 
+import http.client
 import os
 import sys
 import time
@@ -73,6 +74,36 @@ def test_profiles_get_patch_put_delete():
     assert r.status == 204 and r.body == "", r
     assert server.request("GET", "/v1/profiles/prof-1").status == 404
     assert server.request("GET", "/v1/users/prof-1/firings").status == 404
+
+
+def test_answers_on_one_keep_alive_connection_are_framed_exactly():
+    # The server writes its answers' bytes itself: each must end where its Content-Length
+    # says (a 204 has none and no body), or the next answer on the connection is misread.
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    json_headers = {"Content-Type": "application/json"}
+    seen = []
+    for method, path, body in [("GET", "/healthz", None),
+                               ("PATCH", "/v1/profiles/frame-1", '{"ltv": 5}'),
+                               ("DELETE", "/v1/profiles/frame-1", None),
+                               ("GET", "/v1/profiles/frame-1", None),
+                               ("POST", "/v1/decide", '{"user": "frame-1", "placement": "none"}')]:
+        conn.request(method, path, body=body, headers=json_headers if body else {})
+        r = conn.getresponse()
+        payload = r.read()
+        seen.append((r.status, r.reason))
+        assert r.getheader("Server") == "spur" and r.getheader("Connection") is None, r.getheaders()
+        if r.status == 204:
+            assert payload == b"" and r.getheader("Content-Length") is None, r.getheaders()
+            assert r.getheader("Content-Type") is None, r.getheaders()
+        else:
+            assert r.getheader("Content-Type") == "application/json", r.getheaders()
+            assert int(r.getheader("Content-Length")) == len(payload) > 0, r.getheaders()
+    assert seen == [(200, "OK"), (200, "OK"), (204, "No Content"), (404, "Not Found"), (200, "OK")], seen
+    conn.request("GET", "/healthz", headers={"Connection": "close"})
+    r = conn.getresponse()
+    assert r.status == 200 and r.getheader("Connection") == "close", r.getheaders()
+    r.read()
+    conn.close()
 
 
 def test_user_firings_newest_first_with_limit():
