@@ -203,6 +203,8 @@ constexpr size_t kLineRoom = 64 * 1024;
 // client reads the answer instead of a reset.
 constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr size_t kLingerBytes = size_t{64} << 20;
+// The most of an answer's buffer a connection keeps between answers.
+constexpr size_t kKeptAnswerBytes = 64 * 1024;
 
 // One connection. Its handlers run on its strand; responses computed elsewhere (shards)
 // are posted back to it.
@@ -358,6 +360,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void written(beast::error_code ec) {
+    // The buffer's capacity is kept for the next answer, unless a large one (a listing
+    // of rules, /metrics) grew it: idle connections do not each hold megabytes.
+    if (out_.capacity() > kKeptAnswerBytes) std::string().swap(out_);
     if (answering_) impl_.server.metrics().http.observe(steady_ns() - started_ns_);
     end_request();
     if (ec) return close();
