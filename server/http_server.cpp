@@ -228,6 +228,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void start() {
+    // For send()'s direct write: would_block instead of a wait when the buffer is full.
+    beast::error_code ignored;
+    stream_.socket().non_blocking(true, ignored);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->await_request(); });
   }
 
@@ -343,12 +346,19 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // An answer usually fits in the socket's buffer: it is written at once, without arming
+  // the stream's timer (timer-queue work, and often a timerfd_settime call) or a reactor
+  // operation. What does not fit is written asynchronously, under the request timeout.
   void send(Response r) {
     out_.clear();
     append_response(out_, r, keep_alive_);
+    beast::error_code ec;
+    const size_t sent = stream_.socket().write_some(net::buffer(out_), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    if (ec || sent == out_.size()) return written(ec);
     stream_.expires_after(std::chrono::milliseconds(impl_.limits.request_timeout_ms));
     net::async_write(
-        stream_, net::buffer(out_),
+        stream_, net::buffer(out_.data() + sent, out_.size() - sent),
         [self = shared_from_this()](beast::error_code ec, size_t) { self->written(ec); });
   }
 
