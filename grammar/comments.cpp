@@ -3,8 +3,10 @@
 namespace spur {
 namespace {
 
+// White space as the grammar's `space` has it (PEGTL: also vertical tab and form feed),
+// but for the newline, which ends a line here.
 bool blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r';
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
 }  // namespace

@@ -99,6 +99,9 @@ TEST_CASE("fmt: a comment's place, case by case") {
   // Comments after the last declaration, and a file of comments only.
   CHECK(formatted("const A = 1\n\n# end of file\n") == "const A = 1\n\n# end of file\n");
   CHECK(formatted("# only\n# comments\n") == "# only\n# comments\n");
+  // Vertical tabs and form feeds are white space to the grammar, so to comments too: a
+  // comment after them on its own line stays on its own line (found by the parse fuzzer).
+  CHECK(formatted("# one\n\v  # two\n\f# three\n") == "# one\n# two\n# three\n");
   CHECK(formatted("") == "");
   // Declarations are one empty line apart, with or without comments.
   CHECK(formatted("const A = 1\nconst B = 2\n\n\n\nconst C = 3\n") ==
