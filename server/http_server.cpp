@@ -349,7 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // An answer usually fits in the socket's buffer: it is written at once, without arming
   // the stream's timer (timer-queue work, and often a timerfd_settime call) or a reactor
   // operation. What does not fit is written asynchronously, under the request timeout.
-  void send(Response r) {
+  void send(const Response& r) {
     out_.clear();
     append_response(out_, r, keep_alive_);
     beast::error_code ec;
