@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -41,7 +42,8 @@ using tcp = net::ip::tcp;
 // operation.
 using Strand = net::strand<net::io_context::executor_type>;
 using Socket = net::basic_stream_socket<tcp, Strand>;
-using Stream = beast::basic_stream<tcp, Strand>;
+using Clock = std::chrono::steady_clock;
+using DeadlineTimer = net::basic_waitable_timer<Clock, net::wait_traits<Clock>, Strand>;
 
 namespace {
 
@@ -216,12 +218,23 @@ constexpr size_t kLingerBytes = size_t{64} << 20;
 // The most of an answer's buffer a connection keeps between answers.
 constexpr size_t kKeptAnswerBytes = 64 * 1024;
 
+// The shortest time limit a connection is given (Session::check_deadline).
+Clock::duration shortest_limit(const Limits& limits) {
+  return std::min<Clock::duration>({std::chrono::milliseconds(limits.idle_timeout_ms),
+                                    std::chrono::milliseconds(limits.request_timeout_ms),
+                                    kLingerTime});
+}
+
 // One connection. Its handlers run on its strand; responses computed elsewhere (shards)
 // are posted back to it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Socket socket, HttpServer::Impl& impl)
-      : stream_(std::move(socket)), impl_(impl), buffer_(impl.limits.header_bytes + kLineRoom) {}
+      : socket_(std::move(socket)),
+        deadline_timer_(socket_.get_executor()),
+        check_period_(shortest_limit(impl.limits)),
+        impl_(impl),
+        buffer_(impl.limits.header_bytes + kLineRoom) {}
   ~Session() {
     end_request();
     impl_.connections.fetch_sub(1, std::memory_order_relaxed);
@@ -230,19 +243,42 @@ class Session : public std::enable_shared_from_this<Session> {
   void start() {
     // For send()'s direct write: would_block instead of a wait when the buffer is full.
     beast::error_code ignored;
-    stream_.socket().non_blocking(true, ignored);
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->await_request(); });
+    socket_.non_blocking(true, ignored);
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      self->check_deadline();
+      self->await_request();
+    });
   }
 
  private:
   using Message = http::request<http::string_body>;
 
+  // Time limits without a timer operation per request. Setting a deadline only stores
+  // it; one timer per connection checks it, at the deadline or check_period_ after its
+  // last check, whichever comes first, and closes the socket once it has passed (the
+  // pending operations then end with operation_aborted). No check comes late: a deadline
+  // is set check_period_ (the shortest limit) or more after the moment it is set, so at
+  // or after the check armed before it. Per request, arming and cancelling a timer at
+  // every read (Beast's basic_stream) cost timer-queue work and often a timerfd_settime
+  // call (docs/performance.md, "Decisions over HTTP").
+  void expire_after(Clock::duration limit) { deadline_ = Clock::now() + limit; }
+  void expire_never() { deadline_ = Clock::time_point::max(); }
+  void check_deadline() {
+    deadline_timer_.expires_at(std::min(deadline_, Clock::now() + check_period_));
+    deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->socket_.is_open()) return;  // cancelled: the connection closed
+      if (Clock::now() < self->deadline_) return self->check_deadline();
+      beast::error_code ignored;
+      self->socket_.close(ignored);
+    });
+  }
+
   // An idle keep-alive connection may wait idle_timeout for its next request; once its
   // first byte is in, the whole request must arrive within request_timeout.
   void await_request() {
     if (buffer_.size() > 0) return read_header();
-    stream_.expires_after(std::chrono::milliseconds(impl_.limits.idle_timeout_ms));
-    stream_.async_read_some(buffer_.prepare(4096),
+    expire_after(std::chrono::milliseconds(impl_.limits.idle_timeout_ms));
+    socket_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return self->close();
                               self->buffer_.commit(n);
@@ -255,8 +291,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(impl_.limits.header_bytes));
     parser_->body_limit(impl_.limits.body_bytes);
-    stream_.expires_after(std::chrono::milliseconds(impl_.limits.request_timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
+    expire_after(std::chrono::milliseconds(impl_.limits.request_timeout_ms));
+    http::async_read_header(socket_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) {
                               if (ec) return self->refuse(ec);
                               self->read_body();
@@ -271,7 +307,7 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = request_head(header);
     if (auto refusal = screen_request(impl_.server, *head_)) return refuse_early(*refusal);
     const auto body = [self = shared_from_this()] {
-      http::async_read(self->stream_, self->buffer_, *self->parser_,
+      http::async_read(self->socket_, self->buffer_, *self->parser_,
                        [self](beast::error_code ec, size_t) {
                          if (ec) return self->refuse(ec);
                          self->dispatch();
@@ -279,7 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
     };
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      return net::async_write(stream_, net::buffer(kContinue),
+      return net::async_write(socket_, net::buffer(kContinue),
                               [body](beast::error_code ec, size_t) {
                                 if (!ec) body();
                               });
@@ -296,9 +332,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // A request that could not be read: answer what can be answered, then close.
   void refuse(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
       return close();
     }
     keep_alive_ = false;
@@ -337,11 +372,11 @@ class Session : public std::enable_shared_from_this<Session> {
       r.headers.emplace_back("Retry-After", "1");
       return send(std::move(r));
     }
-    stream_.expires_never();  // the shards take their time; the write sets its own
+    expire_never();  // the shards take their time; the write sets its own
     Request request = std::move(*head_);
     request.body = std::move(message.body());
     handle_request(impl_.server, std::move(request), [self = shared_from_this()](Response r) {
-      net::post(self->stream_.get_executor(),
+      net::post(self->socket_.get_executor(),
                 [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
     });
   }
@@ -353,12 +388,12 @@ class Session : public std::enable_shared_from_this<Session> {
     out_.clear();
     append_response(out_, r, keep_alive_);
     beast::error_code ec;
-    const size_t sent = stream_.socket().write_some(net::buffer(out_), ec);
+    const size_t sent = socket_.write_some(net::buffer(out_), ec);
     if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
     if (ec || sent == out_.size()) return written(ec);
-    stream_.expires_after(std::chrono::milliseconds(impl_.limits.request_timeout_ms));
+    expire_after(std::chrono::milliseconds(impl_.limits.request_timeout_ms));
     net::async_write(
-        stream_, net::buffer(out_.data() + sent, out_.size() - sent),
+        socket_, net::buffer(out_.data() + sent, out_.size() - sent),
         [self = shared_from_this()](beast::error_code ec, size_t) { self->written(ec); });
   }
 
@@ -391,8 +426,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void close() {
     end_request();
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    closed();
+  }
+  void closed() {
+    beast::error_code ignored;
+    socket_.close(ignored);
+    deadline_timer_.cancel();
   }
 
   // Closes after reading and dropping what the client still sends, up to kLingerTime and
@@ -400,22 +440,24 @@ class Session : public std::enable_shared_from_this<Session> {
   // could lose the answer it has not read yet.
   void linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTime);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    expire_after(kLingerTime);
     discard_ = std::make_unique<std::array<char, 16 * 1024>>();
     discard();
   }
   void discard() {
-    stream_.async_read_some(net::buffer(*discard_),
+    socket_.async_read_some(net::buffer(*discard_),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->lingered_ += n;
-                              if (ec || self->lingered_ > kLingerBytes)
-                                return self->stream_.close();
+                              if (ec || self->lingered_ > kLingerBytes) return self->closed();
                               self->discard();
                             });
   }
 
-  Stream stream_;
+  Socket socket_;
+  DeadlineTimer deadline_timer_;
+  const Clock::duration check_period_;
+  Clock::time_point deadline_ = Clock::time_point::max();
   HttpServer::Impl& impl_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -82,6 +82,27 @@ def test_keep_alive_serves_many_requests_on_one_connection():
     s.close()
 
 
+def test_a_request_timeout_shorter_than_the_idle_one_is_kept():
+    # The request's deadline comes long before the idle deadline set just before it: the
+    # connection's one timer must not wait for the later one.
+    patient = SpurServer(spur, rules.ALL, CONFIG.replace("connections: 4, idle_timeout: 1s",
+                                                         "connections: 4, idle_timeout: 30s")).start()
+    try:
+        s = socket.create_connection(("127.0.0.1", patient.port))
+        s.settimeout(2)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")
+        time.sleep(0.5)  # idle, well within idle_timeout
+        start = time.time()
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        assert closed_within(s, 5), "the server kept a request that did not arrive in time"
+        assert 0.5 < time.time() - start < 3
+        s.close()
+    finally:
+        patient.stop()
+        patient.cleanup()
+
+
 def test_connections_over_the_limit_get_503():
     # A server of its own: no connection of another test may still be counted.
     limited = SpurServer(spur, rules.ALL, CONFIG.replace("connections: 4, idle_timeout: 1s",
