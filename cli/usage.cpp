@@ -24,7 +24,8 @@ constexpr Command kCommands[] = {
     {"replay",
      "usage: spur replay --rules PATH [--rules PATH]... [--profiles FILE]\n"
      "                   [--config spur.yaml [--scores FILE]]\n"
-     "                   [--until TIME | --drain] [--suppressed | --stats] [EVENTS]\n"
+     "                   [--until TIME | --drain] [--suppressed | --stats]\n"
+     "                   [--conversions] [--report[=table|json]] [EVENTS]\n"
      "\n"
      "Run the rules over an NDJSON event file (or stdin, also as `-`) with the clock\n"
      "driven by event times, and print the firings as NDJSON on stdout, in firing order;\n"
@@ -35,6 +36,10 @@ constexpr Command kCommands[] = {
      "of the firings. --config: the engine settings and scorers of a configuration;\n"
      "--scores FILE: NDJSON {\"user\", \"model\", \"time\", \"score\"}, what its http\n"
      "scorers answer (the latest score at or before each step; else their default).\n"
+     "--conversions: also print the conversion records of rules with a `goal`.\n"
+     "--report: after the run, firings, conversions, rates and lift per rule with a\n"
+     "`goal`, `split` or `holdout`, as a table on stderr; --report=json: as one JSON\n"
+     "object on stdout instead of the firings (see docs/cli.md).\n"
      "Malformed lines are reported with their number and skipped. Exit 0,\n"
      "1 when the rules have errors, 2 on usage errors or unreadable files.\n"},
     {"test",

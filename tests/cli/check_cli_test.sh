@@ -114,6 +114,10 @@ for command in check replay test serve fmt; do
   done
 done
 expect "help after other options" "$("$spur" replay --rules x --help | head -1 | cut -d' ' -f1-3)" "usage: spur replay"
+# Every option of replay's is in its usage (formats.md: --conversions and --report).
+for option in --profiles --config --scores --until --drain --suppressed --stats --conversions --report; do
+  "$spur" replay --help | grep -q -- "$option"; expect "replay usage names $option" "$?" 0
+done
 
 # spur fmt: the examples are in canonical form; --check lists what would change and
 # writes nothing; fmt rewrites; a file with a syntax error is left as it is.
