@@ -489,7 +489,11 @@ ast::Quiet Builder::quiet_of(const Node& option) {
     std::from_chars(text.data() + colon + 1, text.data() + text.size(), minutes);
     if (hours > 23 || minutes > 59) {
       diagnostics_.error(span(*option.children[i]), "not a time of day",
-                         "write hours 0-23 and minutes 00-59, such as `22:00`");
+                         "write hours 00-23 and minutes 00-59, such as `22:00`");
+    } else if (colon != 2) {
+      // The grammar reads one digit too, so that `9:00` gets this hint, not a syntax error.
+      diagnostics_.error(span(*option.children[i]), "a time of day is written `HH:MM`",
+                         "write the hour with two digits: `0" + std::string(text) + "`");
     }
     (i == 0 ? q.from : q.to) = ast::TimeOfDay{hours * 60 + minutes, span(*option.children[i])};
   }
