@@ -189,7 +189,7 @@ std::string run_case(const YAML::Node& test, const std::shared_ptr<const Program
 }  // namespace
 
 void run_test_file(const std::string& path, std::ostream& out, std::ostream& err,
-                   TestTotals& totals) {
+                   TestTotals& totals, const EngineConfig& fallback) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -216,7 +216,7 @@ void run_test_file(const std::string& path, std::ostream& out, std::ostream& err
   // `config:` (relative to the test file) gives the engine settings and scorers; model
   // paths in it are relative to its own folder. `scores:` (relative to the test file)
   // holds what its http scorers answer, as `spur replay --scores`.
-  EngineConfig config;
+  EngineConfig config = fallback;
   if (const YAML::Node config_node = root["config"]) {
     const fs::path config_path = folder / config_node.as<std::string>();
     const YAML::Node scores = root["scores"];

@@ -4,6 +4,10 @@
 #include <iosfwd>
 #include <string>
 
+namespace spur {
+struct EngineConfig;
+}
+
 namespace spur::cli {
 
 struct TestTotals {
@@ -13,8 +17,9 @@ struct TestTotals {
 };
 
 // Runs every case of one *.test.yaml file, printing PASS/FAIL lines (with a diff for
-// failures) to `out` and problems with the file to `err`.
+// failures) to `out` and problems with the file to `err`. The file's own `config:`
+// gives its engine settings and scorers; a file without one uses `fallback`.
 void run_test_file(const std::string& path, std::ostream& out, std::ostream& err,
-                   TestTotals& totals);
+                   TestTotals& totals, const EngineConfig& fallback);
 
 }  // namespace spur::cli

@@ -6,18 +6,53 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/rule_loading.hpp"
 #include "cli/rule_tests.hpp"
 
 namespace spur::cli {
 
+namespace {
+
+int usage_error(const std::string& message) {
+  std::cerr << "spur test: " << message << "\n\n" << usage("test");
+  return kExitUsage;
+}
+
+}  // namespace
+
 int test_command(std::span<const std::string> args) {
   namespace fs = std::filesystem;
-  if (args.empty()) {
-    std::cerr << "spur test: no test files or folders given\n\n" << usage("test");
-    return kExitUsage;
+  std::string config_path, scores_path;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--config" || arg == "--scores") {
+      if (i + 1 == args.size()) {
+        return usage_error(
+            arg == "--config"
+                ? "--config needs a configuration file (spur.yaml)"
+                : "--scores needs a scores file (NDJSON of user, model, time, score)");
+      }
+      (arg == "--config" ? config_path : scores_path) = args[++i];
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return usage_error("unknown option `" + arg + "`");
+    } else {
+      paths.push_back(arg);
+    }
+  }
+  if (paths.empty()) return usage_error("no test files or folders given");
+  if (!scores_path.empty() && config_path.empty())
+    return usage_error("--scores needs --config: the configuration names the http scorers");
+  // For the test files that name no `config:` of their own.
+  EngineConfig fallback;
+  if (!config_path.empty()) {
+    int status = kExitOk;
+    auto configured = engine_config(config_path, {}, "spur test", status, scores_path);
+    if (!configured) return status;
+    fallback = std::move(*configured);
   }
   std::vector<std::string> files;
-  for (const std::string& arg : args) {
+  for (const std::string& arg : paths) {
     std::error_code ec;
     if (fs::is_directory(arg, ec)) {
       std::vector<std::string> found;
@@ -42,7 +77,7 @@ int test_command(std::span<const std::string> args) {
   }
   TestTotals totals;
   for (const std::string& file : files)
-    run_test_file(file, std::cout, std::cerr, totals);
+    run_test_file(file, std::cout, std::cerr, totals, fallback);
   std::cout << totals.passed << " passed, " << totals.failed << " failed";
   if (totals.broken > 0) std::cout << " (" << totals.broken << " test file(s) could not run)";
   std::cout << "\n";

@@ -43,12 +43,14 @@ constexpr Command kCommands[] = {
      "Malformed lines are reported with their number and skipped. Exit 0,\n"
      "1 when the rules have errors, 2 on usage errors or unreadable files.\n"},
     {"test",
-     "usage: spur test PATH...\n"
+     "usage: spur test [--config spur.yaml [--scores FILE]] PATH...\n"
      "\n"
      "Run rule tests: *.test.yaml files, or folders searched recursively for them. Each\n"
      "case starts from empty state; PASS or FAIL is printed per case, with the expected\n"
-     "and actual firings for failures, then `N passed, M failed`. Exit 0 when all pass,\n"
-     "1 on any failure or broken test file, 2 on usage errors.\n"},
+     "and actual firings for failures, then `N passed, M failed`. --config and --scores:\n"
+     "the engine settings and scorers of the test files that name no `config:` of their\n"
+     "own, as in `spur replay`. Exit 0 when all pass, 1 on any failure or broken test\n"
+     "file, 2 on usage errors or a configuration that cannot be used.\n"},
     {"serve",
      "usage: spur serve [--config spur.yaml] [--rules PATH]... [--listen HOST:PORT]\n"
      "\n"

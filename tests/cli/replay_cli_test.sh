@@ -106,6 +106,19 @@ tests:
       - {rule: scored, user: u2, scores: {churn: {value: 0.5, default: true}}}
 EOF2
 expect "spur test with scores" "$("$spur" test "$work/churn.test.yaml" 2>&1 | tail -1)" "1 passed, 0 failed"
+# ... or through --config and --scores, as spur replay, for a file that names no config.
+grep -v '^config:\|^scores:' "$work/churn.test.yaml" > "$work/bare.test.yaml"
+expect "spur test without a config: the default" "$("$spur" test "$work/bare.test.yaml" 2>&1 | tail -1)" "0 passed, 1 failed"
+expect "spur test --config --scores" \
+  "$("$spur" test --config "$work/http.yaml" --scores "$work/scores.ndjson" "$work/bare.test.yaml" 2>&1 | tail -1)" "1 passed, 0 failed"
+expect "a file's own config wins over --config" \
+  "$("$spur" test --config "$work/http.yaml" "$work/churn.test.yaml" 2>&1 | tail -1)" "1 passed, 0 failed"
+"$spur" test --scores "$work/scores.ndjson" "$work/bare.test.yaml" >/dev/null 2>&1
+expect "spur test --scores without --config exit 2" "$?" 2
+"$spur" test --config "$work/missing.yaml" "$work/bare.test.yaml" >/dev/null 2>&1
+expect "spur test --config unreadable exit 2" "$?" 2
+"$spur" test --frobnicate "$work/bare.test.yaml" >/dev/null 2>&1
+expect "spur test unknown option exit 2" "$?" 2
 
 # Experiments: conversions interleaved after the step that made them, and the report.
 # u1 draws arm 2, u3 arm 1, u2 is held out (experiment.test.yaml); u1 and u2 convert.
