@@ -23,6 +23,10 @@
 # LAYOUT=shared: the server with its defaults (a loop and a shard per core) and the load
 #   generators on the same cores.
 #
+# MODES="disk memory" (default): the storage modes to run. SNAPSHOT=60s (default): the
+#   checkpoint interval in mode disk; SNAPSHOT=5s puts a checkpoint pass of the 100,000
+#   users into every paced run.
+# SPUR=build/spur (default): the binary to run.
 # usage: bench/http/decide.sh [SECONDS=5] [RUNS=3]   (needs scripts/build.sh and wrk)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,7 +35,8 @@ seconds=${1:-5}
 runs=${2:-3}
 layout=${LAYOUT:-split}
 command -v wrk >/dev/null || { echo "bench/http/decide.sh needs wrk: apt-get install -y wrk" >&2; exit 2; }
-[ -x build/spur ] && [ -x build/bench/paced_load ] || { echo "run scripts/build.sh first" >&2; exit 2; }
+spur=${SPUR:-build/spur}
+[ -x "$spur" ] && [ -x build/bench/paced_load ] || { echo "run scripts/build.sh first" >&2; exit 2; }
 case "$layout" in
   split) server_cpu=(taskset -c 0) client_cpu=(taskset -c 1) loops=1 wrk_threads=1 wait_mode=${WAIT:-spin} ;;
   shared) server_cpu=() client_cpu=() loops=0 wrk_threads=2 wait_mode=${WAIT:-sleep} ;;
@@ -76,14 +81,14 @@ connections=64
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); layout $layout; generator $wait_mode; ${seconds}s per run, medians of $runs (min-max); $connections connections"
 printf '%-8s %-24s %-16s %-22s %-22s %s\n' "storage" "peak decisions/s" "paced at" "p50 / p99.9 ms" "p99 ms (goal < 1)" "met"
-for mode in disk memory; do
+for mode in ${MODES:-disk memory}; do
   rm -rf "$work/data"
   cat > "$work/spur.yaml" <<YAML
 server: {listen: 127.0.0.1:18092, threads: $loops}
 engine: {rules: [rules/examples], watch: false, shards: $loops}
-storage: {mode: $mode, path: $work/data}
+storage: {mode: $mode, path: $work/data, snapshot_interval: ${SNAPSHOT:-60s}}
 YAML
-  "${server_cpu[@]}" build/spur serve --config "$work/spur.yaml" >/dev/null 2>"$work/spur.log" &
+  "${server_cpu[@]}" "$spur" serve --config "$work/spur.yaml" >/dev/null 2>"$work/spur.log" &
   spur_pid=$!
   wait_ready 18092 30
   for part in "$work"/high_value.part.*; do
