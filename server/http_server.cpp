@@ -330,10 +330,13 @@ class Session : public std::enable_shared_from_this<Session> {
     send(std::move(r));
   }
 
-  // A request that could not be read: answer what can be answered, then close.
+  // A request that could not be read: answer what can be answered, then close. The
+  // deadline timer closes the socket: a read under way then ends with operation_aborted,
+  // and one that a composed read starts after it with bad_descriptor.
   void refuse(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
+        ec == net::error::bad_descriptor || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
       return close();
     }
     keep_alive_ = false;
