@@ -1,6 +1,8 @@
 // The shard's side of checkpoints (docs/architecture.md, "Checkpoints"): a pass saves the
 // dedup window's ids, then every user (the engine's state and the server's record), a
-// chunk per turn, then says it ended; the writer then trims the log behind it.
+// chunk at a time with rests between them, then says it ended; the writer then trims the
+// log behind it.
+#include <algorithm>
 #include <ctime>
 
 #include "engine/user_bytes.hpp"
@@ -23,6 +25,10 @@ int64_t thread_cpu_ns() {
 // core busy (docs/performance.md).
 constexpr size_t kIdsPerChunk = 8'192;
 constexpr size_t kSlotsPerChunk = 1'024;
+// A pass's next chunk is due 1 + kCheckpointRest times the CPU time of the last one after
+// that one began (at least 1 ms): a pass takes at most a fifth of its thread
+// (ShardState::next_chunk_ms).
+constexpr int64_t kCheckpointRest = 4;
 
 }  // namespace
 
@@ -92,17 +98,18 @@ void ShardState::merge_recent_ids(const std::vector<storage::RecentId>& ids) {
   engine_.merge_recent_ids(std::move(entries));
 }
 
-bool ShardState::checkpoint_some(int64_t now_ms, Metrics& metrics) {
-  if (!durable() || replaying_) return false;
+void ShardState::checkpoint_some(int64_t now_ms, Metrics& metrics) {
+  if (!durable() || replaying_) return;
   if (!pass_) {
     if (next_pass_ms_ == 0) next_pass_ms_ = now_ms + durability_.checkpoint_interval_ms;
-    if (now_ms < next_pass_ms_) return false;
+    if (now_ms < next_pass_ms_) return;
     // The program record that begins the pass names it: a recovery from this pass's
     // checkpoints replays from there under that program.
     pass_ = Pass{.began_at = log_program(), .started_ns = steady_ns()};
     engine_.begin_save_pass();
   }
   Pass& pass = *pass_;
+  if (pass.resting(now_ms)) return;
   // The chunk's time on its thread's CPU: what it costs the shard, without the time the
   // thread waited for a core (on a busy machine, tens of milliseconds either way).
   const int64_t start = thread_cpu_ns();
@@ -130,7 +137,11 @@ bool ShardState::checkpoint_some(int64_t now_ms, Metrics& metrics) {
          !metrics.checkpoint_longest_chunk_ns.compare_exchange_weak(
              longest, static_cast<uint64_t>(chunk_ns), std::memory_order_relaxed)) {
   }
-  if (!ended) return true;
+  if (!ended) {
+    pass.rest_from_ms = now_ms;
+    pass.rest_ms = std::max<int64_t>(1, (1 + kCheckpointRest) * chunk_ns / 1'000'000);
+    return;
+  }
   commit().end_pass(
       {.shard = durability_.shard, .shards = durability_.shards, .began_at = pass.began_at});
   metrics.checkpoint_passes.fetch_add(1, std::memory_order_relaxed);
@@ -143,7 +154,6 @@ bool ShardState::checkpoint_some(int64_t now_ms, Metrics& metrics) {
             {"ms", (steady_ns() - pass.started_ns) / 1'000'000}});
   pass_.reset();
   next_pass_ms_ = now_ms + durability_.checkpoint_interval_ms;
-  return false;
 }
 
 }  // namespace spur::server

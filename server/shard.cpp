@@ -362,11 +362,8 @@ void Shard::drain() {
 }
 
 void Shard::end_turn() {
-  if (!recovering_.load(std::memory_order_acquire) && state_.checkpoint_some(wall_ms(), metrics_)) {
-    // The next chunk after the work queued meanwhile, through the queue: a pass never
-    // holds the shard for more than a chunk.
-    post([](ShardState&) {});
-  }
+  // A pass holds the shard for one chunk at most; the timer brings the next one.
+  if (!recovering_.load(std::memory_order_acquire)) state_.checkpoint_some(wall_ms(), metrics_);
   if (scoring_.scores != nullptr) scoring_.scores->forget_stale(wall_ms(), kSweptBuckets);
   state_.end_turn();
   arm_timer();
@@ -430,6 +427,7 @@ void Shard::arm_timer() {
   const int64_t now = wall_ms();
   int64_t at = now + kMaxWaitMs;
   if (const auto next = state_.engine().next_deadline()) at = std::min(at, *next);
+  at = std::min(at, state_.next_chunk_ms());
   if (scoring_.fetcher != nullptr) {
     if (const auto next = state_.engine().next_remote_deadline())
       at = std::min(at, *next - timer_lead_ms_);

@@ -163,11 +163,15 @@ class ShardState : private EngineListener {
   void merge_recent_ids(const std::vector<storage::RecentId>& ids);
 
   // Checkpoints (mode disk; docs/architecture.md, "Checkpoints"), on the shard's thread
-  // between turns: starts a pass when one is due at `now_ms`, then saves one chunk of the
-  // pass under way (a chunk of the dedup window's ids, or of the users), its time and
-  // what it saved counted in `metrics`. Returns true while a pass is under way: the
-  // caller comes back once the work queued meanwhile is done.
-  bool checkpoint_some(int64_t now_ms, Metrics& metrics);
+  // between turns: starts a pass when one is due at `now_ms`, then, when the pass under
+  // way is not resting, saves one chunk of it (a chunk of the dedup window's ids, or of
+  // the users), its time and what it saved counted in `metrics`.
+  void checkpoint_some(int64_t now_ms, Metrics& metrics);
+  // When the pass under way is due to save its next chunk (wall ms); INT64_MAX without
+  // one. A pass rests between chunks (checkpoint.cpp, kCheckpointRest), so that it
+  // takes at most a fifth of the thread: running its chunks back to back, a pass took
+  // every spare cycle of a busy core for a second or more, and requests queued behind it.
+  int64_t next_chunk_ms() const { return pass_ ? pass_->rest_from_ms + pass_->rest_ms : INT64_MAX; }
   void set_late(bool on) { late_ = on; }
   // Handles one input event, remembering the step for explain when it is taken. The
   // event is taken by value so that it is freed here, while it is still in cache.
@@ -217,6 +221,12 @@ class ShardState : private EngineListener {
     uint32_t chunks = 0;      // of ids written
     uint64_t users = 0, bytes = 0;
     int64_t started_ns = 0;
+    // Resting from its last chunk (next_chunk_ms); over, too, if the wall clock went
+    // back before its start.
+    int64_t rest_from_ms = 0, rest_ms = 0;
+    bool resting(int64_t now_ms) const {
+      return now_ms >= rest_from_ms && now_ms < rest_from_ms + rest_ms;
+    }
   };
   std::optional<Pass> pass_;
   int64_t next_pass_ms_ = 0;  // 0: at the first turn after recovery
