@@ -209,14 +209,14 @@ namespace {
 // Room in a connection's buffer beyond the header limit: a chunk's size line with its
 // extensions must fit there whole, and a longer one is refused (400), so that no line a
 // client sends grows the buffer without bound.
-constexpr size_t kLineRoom = 64 * 1024;
+constexpr size_t kLineRoom = size_t{64} * 1024;
 // Lingering close (as nginx's): after an early answer the server stops sending and reads
 // what the client is still sending, for at most this long and this much, so that the
 // client reads the answer instead of a reset.
 constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr size_t kLingerBytes = size_t{64} << 20;
 // The most of an answer's buffer a connection keeps between answers.
-constexpr size_t kKeptAnswerBytes = 64 * 1024;
+constexpr size_t kKeptAnswerBytes = size_t{64} * 1024;
 
 // The shortest time limit a connection is given (Session::check_deadline).
 Clock::duration shortest_limit(const Limits& limits) {
@@ -324,10 +324,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // An answer given before the request was read whole; the connection then closes.
-  void refuse_early(Response r) {
+  void refuse_early(const Response& r) {
     keep_alive_ = false;
     linger_ = true;
-    send(std::move(r));
+    send(r);
   }
 
   // A request that could not be read: answer what can be answered, then close. The
@@ -373,14 +373,13 @@ class Session : public std::enable_shared_from_this<Session> {
                                   "the server is shutting down; nothing of this request was "
                                   "taken; send it again to another instance or after restart");
       r.headers.emplace_back("Retry-After", "1");
-      return send(std::move(r));
+      return send(r);
     }
     expire_never();  // the shards take their time; the write sets its own
     Request request = std::move(*head_);
     request.body = std::move(message.body());
-    handle_request(impl_.server, std::move(request), [self = shared_from_this()](Response r) {
-      net::post(self->socket_.get_executor(),
-                [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
+    handle_request(impl_.server, request, [self = shared_from_this()](Response r) {
+      net::post(self->socket_.get_executor(), [self, r = std::move(r)] { self->send(r); });
     });
   }
 
@@ -445,7 +444,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     expire_after(kLingerTime);
-    discard_ = std::make_unique<std::array<char, 16 * 1024>>();
+    discard_ = std::make_unique<std::array<char, size_t{16} * 1024>>();
     discard();
   }
   void discard() {
@@ -469,8 +468,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool linger_ = false;     // the answer went out before the request was read whole
   bool answering_ = false;  // a request is in flight (counted in impl_.in_flight)
-  std::unique_ptr<std::array<char, 16 * 1024>> discard_;  // what lingering reads into
-  size_t lingered_ = 0;                                   // bytes read while lingering
+  std::unique_ptr<std::array<char, size_t{16} * 1024>> discard_;  // what lingering reads into
+  size_t lingered_ = 0;                                           // bytes read while lingering
   int64_t started_ns_ = 0;
 };
 
