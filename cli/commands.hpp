@@ -19,6 +19,8 @@ int help_command(std::span<const std::string> args);
 const char* usage(std::string_view command);
 // Usage of all commands, for `spur help`.
 std::string overview();
+// Prints `spur COMMAND: message` and the command's usage on stderr; returns kExitUsage.
+int usage_error(std::string_view command, const std::string& message);
 
 // Exit statuses shared by the commands.
 inline constexpr int kExitOk = 0;

@@ -95,8 +95,7 @@ class Output : public EngineListener {
 };
 
 int usage_error(const std::string& message) {
-  std::cerr << "spur replay: " << message << "\n\n" << usage("replay");
-  return kExitUsage;
+  return cli::usage_error("replay", message);
 }
 
 bool load_profiles(const std::string& path, Engine& engine) {
@@ -135,12 +134,11 @@ int replay_command(std::span<const std::string> args) {
       options.rules.push_back(*v);
     } else if (arg == "--config") {
       const std::string* v = value();
-      if (!v) return usage_error("--config needs a configuration file (spur.yaml)");
+      if (!v) return usage_error(kConfigNeedsFile);
       options.config = *v;
     } else if (arg == "--scores") {
       const std::string* v = value();
-      if (!v)
-        return usage_error("--scores needs a scores file (NDJSON of user, model, time, score)");
+      if (!v) return usage_error(kScoresNeedsFile);
       options.scores = *v;
     } else if (arg == "--profiles") {
       const std::string* v = value();
@@ -175,8 +173,7 @@ int replay_command(std::span<const std::string> args) {
   if (options.rules.empty()) return usage_error("give the rules with --rules PATH");
   if (options.drain && options.until_ms)
     return usage_error("--until and --drain cannot be used together");
-  if (!options.scores.empty() && options.config.empty())
-    return usage_error("--scores needs --config: the configuration names the http scorers");
+  if (!options.scores.empty() && options.config.empty()) return usage_error(kScoresNeedsConfig);
   if (options.suppressed && options.stats)
     return usage_error("--suppressed and --stats cannot be used together");
   if (options.conversions && options.stats)

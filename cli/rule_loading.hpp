@@ -19,6 +19,13 @@ namespace spur::cli {
 std::shared_ptr<const Program> load_program(const std::vector<std::string>& paths,
                                             const std::string& command, int& status);
 
+// The usage errors of --config and --scores, which replay and test share.
+inline constexpr const char* kConfigNeedsFile = "--config needs a configuration file (spur.yaml)";
+inline constexpr const char* kScoresNeedsFile =
+    "--scores needs a scores file (NDJSON of user, model, time, score)";
+inline constexpr const char* kScoresNeedsConfig =
+    "--scores needs --config: the configuration names the http scorers";
+
 // The engine settings and scorers of the configuration at `config_path` (config.md),
 // for a replay or a rule test: the clock driven by event times, `file` scorers loaded
 // with relative paths taken from `base` (the working directory when empty), `http`

@@ -11,15 +11,6 @@
 
 namespace spur::cli {
 
-namespace {
-
-int usage_error(const std::string& message) {
-  std::cerr << "spur test: " << message << "\n\n" << usage("test");
-  return kExitUsage;
-}
-
-}  // namespace
-
 int test_command(std::span<const std::string> args) {
   namespace fs = std::filesystem;
   std::string config_path, scores_path;
@@ -28,21 +19,17 @@ int test_command(std::span<const std::string> args) {
     const std::string& arg = args[i];
     if (arg == "--config" || arg == "--scores") {
       if (i + 1 == args.size()) {
-        return usage_error(
-            arg == "--config"
-                ? "--config needs a configuration file (spur.yaml)"
-                : "--scores needs a scores file (NDJSON of user, model, time, score)");
+        return usage_error("test", arg == "--config" ? kConfigNeedsFile : kScoresNeedsFile);
       }
       (arg == "--config" ? config_path : scores_path) = args[++i];
     } else if (arg.size() > 1 && arg[0] == '-') {
-      return usage_error("unknown option `" + arg + "`");
+      return usage_error("test", "unknown option `" + arg + "`");
     } else {
       paths.push_back(arg);
     }
   }
-  if (paths.empty()) return usage_error("no test files or folders given");
-  if (!scores_path.empty() && config_path.empty())
-    return usage_error("--scores needs --config: the configuration names the http scorers");
+  if (paths.empty()) return usage_error("test", "no test files or folders given");
+  if (!scores_path.empty() && config_path.empty()) return usage_error("test", kScoresNeedsConfig);
   // For the test files that name no `config:` of their own.
   EngineConfig fallback;
   if (!config_path.empty()) {

@@ -1,3 +1,4 @@
+#include <iostream>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -79,6 +80,11 @@ const char* usage(std::string_view command) {
     if (c.name == command) return c.usage;
   }
   return nullptr;
+}
+
+int usage_error(std::string_view command, const std::string& message) {
+  std::cerr << "spur " << command << ": " << message << "\n\n" << usage(command);
+  return kExitUsage;
 }
 
 std::string overview() {
