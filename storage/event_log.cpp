@@ -14,6 +14,8 @@
 #include <map>
 #include <thread>
 
+#include "storage/background_priority.hpp"
+
 namespace spur::storage {
 
 namespace {
@@ -65,6 +67,7 @@ struct EventLog::Db {
     rocksdb::DB* opened = nullptr;
     rocksdb::Status status = rocksdb::DB::Open(options, path, &opened);
     db.reset(opened);
+    if (status.ok()) lower_background_priority();
     return status;
   }
 };

@@ -2,12 +2,17 @@
 // outbox and erasure, and folders it must refuse. A real RocksDB in a temporary folder.
 #include <doctest/doctest.h>
 #include <rocksdb/db.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "engine/fnv.hpp"
+#include "storage/background_priority.hpp"
 #include "storage/event_log.hpp"
 #include "storage/log_writer.hpp"
 #include "test_support.hpp"
@@ -181,6 +186,27 @@ TEST_CASE("the log keeps every step of a commit across a reopen, in seq order pe
   // New steps are numbered after every seq in the folder.
   CHECK(log.next_seq() > steps.back().seq);
 }
+
+#ifdef __linux__
+TEST_CASE("RocksDB's flush and compaction threads run nicer than the thread that opened it") {
+  Folder folder;
+  const int opener_nice = getpriority(PRIO_PROCESS, 0);
+  REQUIRE(opener_nice < kBackgroundNice);
+  EventLog log(folder.path, ignore_warning);
+  int background = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string name;
+    std::getline(std::ifstream(task.path() / "comm"), name);
+    if (!name.starts_with("rocksdb:")) continue;
+    ++background;
+    CAPTURE(name);
+    CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(std::stoul(task.path().filename()))) >=
+          kBackgroundNice);
+  }
+  CHECK(background >= 2);  // at least the flush pool's thread and the compaction pool's
+  CHECK(getpriority(PRIO_PROCESS, 0) == opener_nice);
+}
+#endif
 
 TEST_CASE("an erasure removes the user's earlier steps, and only those, in order") {
   Folder folder;
