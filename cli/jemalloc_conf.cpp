@@ -5,7 +5,8 @@
 // default, `madvise`, gives them only to memory that asks). A server's state is millions
 // of small objects made at once: at recovery, page faults on fresh 4 KiB pages were a
 // third of the time, and 1,000,000 users came back in 4-6 s instead of 11-13 s
-// (docs/performance.md).
+// (docs/performance.md). Once recovered, `spur serve` asks the kernel for no more huge
+// pages (server/huge_pages.hpp): a request must not wait for a 2 MiB page's first touch.
 //
 // dirty_decay_ms:-1: memory freed is kept for the next allocation instead of being given
 // back to the kernel on a timer. Given back, it comes back as page faults on the loop that

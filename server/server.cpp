@@ -18,6 +18,7 @@
 #include "server/event_loops.hpp"
 #include "server/failpoint.hpp"
 #include "server/http_server.hpp"
+#include "server/huge_pages.hpp"
 #include "server/log.hpp"
 #include "server/rule_watcher.hpp"
 #include "server/score_fetcher.hpp"
@@ -484,6 +485,11 @@ int Server::run() {
       reload("watch", [](const ReloadReport&) {});
     });
   }
+  if (const std::string refused = stop_new_huge_pages(); !refused.empty())
+    log_line("warning",
+             "the kernel may still give the server huge pages, whose first touch "
+             "stalls a request (" +
+                 refused + "); nothing else changes");
   ready_.store(true, std::memory_order_release);
   const std::shared_ptr<const RuleSet> set = rules();
   log_line("info", "spur serve started",

@@ -233,7 +233,13 @@ def test_a_restart_reads_checkpoints_and_the_log_is_trimmed_behind_them():
         server.cleanup()
 
 
-def test_while_it_recovers_it_is_not_ready_and_takes_no_write():
+def thp_enabled(pid):
+    """The process's THP_enabled flag (0 once it has asked for no more huge pages)."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("THP_enabled:"))
+
+
+def test_while_it_recovers_it_is_not_ready_takes_no_write_and_may_use_huge_pages():
     server = SpurServer(spur, RULES, BASE, env={"SPUR_FAILPOINTS": "slow_recovery"})
     try:
         # Started by hand: the harness waits for "spur serve started", which comes after
@@ -253,7 +259,10 @@ def test_while_it_recovers_it_is_not_ready_and_takes_no_write():
         assert refused.status == 503 and refused.json()["error"]["code"] == "not_ready", refused.body
         assert server.request("PUT", "/v1/profiles/r1", {"ltv": 1}).status == 503
         assert server.request("POST", "/v1/rules/reload").status == 503
+        # Huge pages speed the recovery up; a request must not wait for one's first touch.
+        assert thp_enabled(server.proc.pid) == 1
         wait_for(lambda: server.request("GET", "/readyz").status == 200, what="ready")
+        assert thp_enabled(server.proc.pid) == 0
         assert server.request("POST", "/v1/events", ev).status == 202
     finally:
         server.stop()
