@@ -191,7 +191,6 @@ TEST_CASE("the log keeps every step of a commit across a reopen, in seq order pe
 TEST_CASE("RocksDB's flush and compaction threads run nicer than the thread that opened it") {
   Folder folder;
   const int opener_nice = getpriority(PRIO_PROCESS, 0);
-  REQUIRE(opener_nice < kBackgroundNice);
   EventLog log(folder.path, ignore_warning);
   int background = 0;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
@@ -201,7 +200,7 @@ TEST_CASE("RocksDB's flush and compaction threads run nicer than the thread that
     ++background;
     CAPTURE(name);
     CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(std::stoul(task.path().filename()))) >=
-          kBackgroundNice);
+          std::max(opener_nice, kBackgroundNice));
   }
   CHECK(background >= 2);  // at least the flush pool's thread and the compaction pool's
   CHECK(getpriority(PRIO_PROCESS, 0) == opener_nice);
