@@ -14,8 +14,8 @@ inline constexpr int kBackgroundNice = 10;
 
 // Sets every RocksDB thread of this process that is less nice than kBackgroundNice to
 // it. Linux only (a thread's nice value is its own there); elsewhere it does nothing.
-// Returns how many threads it changed. Call after opening a database: its pools have
-// their threads by then, and later opens that grow a pool call it again.
-int lower_background_priority();
+// Call after opening a database: its pools have their threads by then, and later opens
+// that grow a pool call it again.
+void lower_background_priority();
 
 }  // namespace spur::storage
