@@ -42,6 +42,8 @@ class Counter final : public spur::EngineListener {
  public:
   void on_firing(const spur::Firing&) override { ++firings; }
   void on_suppressed(const spur::Suppression&) override {}
+  // Counts conversions no more than the server does (its rule counts).
+  bool wants_conversion_ids() const override { return false; }
   uint64_t firings = 0;
 };
 

@@ -32,7 +32,9 @@ struct AwaitedGoal {
   // goals of other events over without reading their rule's goal.
   uint8_t event_slot = 0;
   int64_t fired_ms = 0;
-  uint64_t firing_hash = 0;  // the firing's id is its 16 hex digits (firing.hpp)
+  // The firing's id is its 16 hex digits (firing.hpp); 0 when the engine's listener
+  // wants no conversion ids (EngineListener::wants_conversion_ids).
+  uint64_t firing_hash = 0;
 };
 
 class AwaitedGoals {

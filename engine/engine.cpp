@@ -147,6 +147,7 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
     : program_(std::move(program)),
       config_(std::move(config)),
       listener_(listener),
+      conversion_ids_(listener.wants_conversion_ids()),
       rule_counts_(program_->rules.size()),
       default_zone_(config_.timezone == "UTC" ? nullptr : zone_named(config_.timezone)) {
   size_scratch();
@@ -1216,7 +1217,9 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
        .holdout = holdout,
        .event_slot = goal_event_slot(goal.event_hash),
        .fired_ms = at,
-       .firing_hash = firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at)});
+       .firing_hash = conversion_ids_
+                          ? firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at)
+                          : 0});
   u.goal_events |= goal_event_bit(goal.event_hash);
   note_numbered(u);
 }

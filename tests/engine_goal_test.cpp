@@ -114,3 +114,49 @@ TEST_CASE("lift: the treated's rate less the held out's, with the Wald 95% inter
 }
 
 }  // namespace spur::testing
+
+namespace spur::testing {
+namespace {
+
+// Records each conversion's rule, trigger and firing hash, and wants the ids or not.
+class HashHarness : public Harness {
+ public:
+  HashHarness(const std::string& rules, bool wants) : Harness(rules, {}, {}, wants) {}
+  void on_conversion(const Conversion& c) override {
+    seen.push_back(std::string(c.rule) + " " + std::string(c.trigger));
+    hashes.push_back(c.firing_hash);
+  }
+  std::vector<std::string> seen;
+  std::vector<uint64_t> hashes;
+};
+
+}  // namespace
+
+TEST_CASE("goal: a listener that wants no conversion ids gets the same conversions and counts") {
+  const std::string rules =
+      "rule ab holdout 50%\n  goal purchase within 1d\nwhen view then send log end\n";
+  HashHarness with(rules, true), without(rules, false);
+  for (HashHarness* h : {&with, &without}) {
+    for (int i = 0; i < 20; ++i)
+      h->send(ev("view", "u" + std::to_string(i), "2026-01-01T10:00:00Z", "{}",
+                 "v" + std::to_string(i)));
+    for (int i = 1; i < 20; i += 3) {
+      for (const int user : {i, i + 1})
+        h->send(ev("purchase", "u" + std::to_string(user), "2026-01-01T11:00:00Z", "{}",
+                   "p" + std::to_string(user)));
+    }
+  }
+  CHECK(with.seen.size() == 13);
+  CHECK(without.seen == with.seen);
+  CHECK(with.hashes[0] == firing_hash("ab", "u1", "v1", *parse_rfc3339("2026-01-01T10:00:00Z")));
+  CHECK(std::ranges::all_of(without.hashes, [](uint64_t h) { return h == 0; }));
+  for (const bool holdout : {false, true}) {
+    const size_t cohort = RuleCounts::cohort_of(-1, holdout);
+    CHECK(without.engine->counts(0).cohorts.at(cohort).conversions ==
+          with.engine->counts(0).cohorts.at(cohort).conversions);
+    CHECK(without.engine->counts(0).cohorts.at(cohort).firings ==
+          with.engine->counts(0).cohorts.at(cohort).firings);
+  }
+}
+
+}  // namespace spur::testing
