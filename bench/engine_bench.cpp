@@ -43,7 +43,7 @@ class Counter final : public spur::EngineListener {
   void on_firing(const spur::Firing&) override { ++firings; }
   void on_suppressed(const spur::Suppression&) override {}
   // Counts conversions no more than the server does (its rule counts).
-  bool wants_conversion_ids() const override { return false; }
+  bool wants_conversions() const override { return false; }
   uint64_t firings = 0;
 };
 

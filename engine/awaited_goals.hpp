@@ -33,7 +33,7 @@ struct AwaitedGoal {
   uint8_t event_slot = 0;
   int64_t fired_ms = 0;
   // The firing's id is its 16 hex digits (firing.hpp); 0 when the engine's listener
-  // wants no conversion ids (EngineListener::wants_conversion_ids).
+  // reads no conversions (EngineListener::wants_conversions).
   uint64_t firing_hash = 0;
 };
 

@@ -147,7 +147,7 @@ Engine::Engine(std::shared_ptr<const Program> program, EngineConfig config,
     : program_(std::move(program)),
       config_(std::move(config)),
       listener_(listener),
-      conversion_ids_(listener.wants_conversion_ids()),
+      conversions_(listener.wants_conversions()),
       rule_counts_(program_->rules.size()),
       default_zone_(config_.timezone == "UTC" ? nullptr : zone_named(config_.timezone)) {
   size_scratch();
@@ -1211,15 +1211,14 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   // the block would grow, those past their window go first (amortized, the goals kept
   // are at most twice those still awaited).
   if (goals.full()) goals.erase_if([&](const AwaitedGoal& g) { return goal_over(g, at); });
-  goals.push_back(
-      {.rule = index,
-       .arm = static_cast<int16_t>(arm),
-       .holdout = holdout,
-       .event_slot = goal_event_slot(goal.event_hash),
-       .fired_ms = at,
-       .firing_hash = conversion_ids_
-                          ? firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at)
-                          : 0});
+  goals.push_back({.rule = index,
+                   .arm = static_cast<int16_t>(arm),
+                   .holdout = holdout,
+                   .event_slot = goal_event_slot(goal.event_hash),
+                   .fired_ms = at,
+                   .firing_hash = conversions_ ? firing_hash_after(rule.firing_prefix, user.first,
+                                                                   trigger.event->id, at)
+                                               : 0});
   u.goal_events |= goal_event_bit(goal.event_hash);
   note_numbered(u);
 }
@@ -1269,8 +1268,10 @@ bool Engine::goal_filter_holds(const User& user, const Event& event, int64_t at,
 }
 
 void Engine::convert(const User& user, const AwaitedGoal& g, const Event& event, int64_t at) {
-  listener_.on_conversion(
-      {program_->rules[g.rule].name, user.first, at, g.firing_hash, event.id, g.arm, g.holdout});
+  if (conversions_) {
+    listener_.on_conversion(
+        {program_->rules[g.rule].name, user.first, at, g.firing_hash, event.id, g.arm, g.holdout});
+  }
   rule_counts_[g.rule].count(g.arm, g.holdout, true);
 }
 

@@ -73,12 +73,13 @@ class EngineListener {
   virtual void on_suppressed(const Suppression& suppression) = 0;
   // After the records of the step whose input event converted the firing.
   virtual void on_conversion(const Conversion& /*conversion*/) {}
-  // Whether on_conversion reads Conversion::firing_hash. Keeping it costs each firing of
-  // a rule with a goal the hash of its id's text (about 40 ns); a listener that only
-  // counts conversions, as the server does, answers false and gets 0 there. Asked once,
-  // when the engine is made (a listener that owns its engine answers it from its own
-  // constructor's member initialization: a constant, not state).
-  virtual bool wants_conversion_ids() const { return true; }
+  // Whether the listener reads conversions. One that only counts them, as the server does
+  // (Engine::counts), answers false: on_conversion is then not called, and a firing of a
+  // rule with a goal keeps no id to name its conversion with. That saves each such firing
+  // the hash of its id's text (about 40 ns) and each conversion the loads of its rule's
+  // name. Asked once, when the engine is made (a listener that owns its engine answers it
+  // from its own constructor's member initialization: a constant, not state).
+  virtual bool wants_conversions() const { return true; }
 };
 
 enum class Outcome : uint8_t { kAccepted, kDuplicate, kRejected };
@@ -465,7 +466,7 @@ class Engine {
   std::shared_ptr<const Program> program_;
   EngineConfig config_;
   EngineListener& listener_;
-  const bool conversion_ids_;  // listener_.wants_conversion_ids()
+  const bool conversions_;  // listener_.wants_conversions()
   Users users_;
   uint64_t hinted_users_[2] = {};  // user hashes of the last two prefetch() calls
   size_t hints_ = 0;               // prefetch() calls so far

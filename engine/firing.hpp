@@ -78,8 +78,7 @@ struct Conversion {
   std::string_view rule;
   std::string_view user;
   int64_t time_ms = 0;  // the goal event's handled time
-  // The converted firing's id as its 64 bits (write_firing_hex spells it); 0 for a
-  // listener that does not want them (EngineListener::wants_conversion_ids).
+  // The converted firing's id as its 64 bits (write_firing_hex spells it).
   uint64_t firing_hash = 0;
   std::string_view trigger;  // the goal event's id
   int32_t arm = -1;          // the firing's split arm; -1: null

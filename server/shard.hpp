@@ -195,7 +195,7 @@ class ShardState : private EngineListener {
   bool in_step(std::string_view trigger, std::string_view user) const;
   void on_suppressed(const Suppression& suppression) override;
   // The server counts conversions (the engine's rule counts) and writes none.
-  bool wants_conversion_ids() const override { return false; }
+  bool wants_conversions() const override { return false; }
   // Mode disk: logs the user's http scores that the step about to run may ask.
   void log_scores(const std::string& user);
 

@@ -20,8 +20,8 @@ namespace spur::testing {
 class Harness : public EngineListener {
  public:
   explicit Harness(const std::string& rules, EngineConfig config = {}, CompileOptions options = {},
-                   bool wants_conversion_ids = true)
-      : wants_conversion_ids_(wants_conversion_ids) {
+                   bool wants_conversions = true)
+      : wants_conversions_(wants_conversions) {
     const auto f = check_text(rules);
     INFO(f.rendered());
     REQUIRE(f.diagnostics.error_count() == 0);
@@ -66,7 +66,7 @@ class Harness : public EngineListener {
     const FiringRecord& r = firings.emplace_back(f);
     lines.push_back(r.rule + " " + r.user + " " + format_rfc3339(r.time_ms) + " " + r.trigger);
   }
-  bool wants_conversion_ids() const override { return wants_conversion_ids_; }
+  bool wants_conversions() const override { return wants_conversions_; }
   void on_suppressed(const Suppression& s) override {
     lines.push_back(std::string("suppressed:") + reason_name(s.reason) + " " + std::string(s.rule) +
                     " " + std::string(s.user) + " " + format_rfc3339(s.time_ms) + " " +
@@ -91,7 +91,7 @@ class Harness : public EngineListener {
 
  private:
   int count_ = 0;
-  bool wants_conversion_ids_;  // set before the engine is made: its constructor asks
+  bool wants_conversions_;  // set before the engine is made: its constructor asks
 };
 
 // A Harness that also keeps each firing as its JSON line (formats.md).
