@@ -11,6 +11,8 @@
 # tick and measures the bursts' queueing, not the server's: see docs/performance.md.
 # In storage mode disk (the default, fsync batch: a decision does not wait for the disk)
 # and in mode memory.
+# Each paced run also prints the hypervisor's steal on the server's cores during it: on a
+# virtual machine, a run with steal measures the host, not the server.
 #
 # WAIT=spin (the default with LAYOUT=split): paced_load polls epoll without sleeping, so that the latencies it
 #   measures do not include its own wake-ups (an interprocessor interrupt on this VM:
@@ -37,9 +39,10 @@ layout=${LAYOUT:-split}
 command -v wrk >/dev/null || { echo "bench/http/decide.sh needs wrk: apt-get install -y wrk" >&2; exit 2; }
 spur=${SPUR:-build/spur}
 [ -x "$spur" ] && [ -x build/bench/paced_load ] || { echo "run scripts/build.sh first" >&2; exit 2; }
+# server_stat: the /proc/stat line of the server's cores (steal_ms reads it).
 case "$layout" in
-  split) server_cpu=(taskset -c 0) client_cpu=(taskset -c 1) loops=1 wrk_threads=1 wait_mode=${WAIT:-spin} ;;
-  shared) server_cpu=() client_cpu=() loops=0 wrk_threads=2 wait_mode=${WAIT:-sleep} ;;
+  split) server_cpu=(taskset -c 0) client_cpu=(taskset -c 1) loops=1 wrk_threads=1 wait_mode=${WAIT:-spin} server_stat=cpu0 ;;
+  shared) server_cpu=() client_cpu=() loops=0 wrk_threads=2 wait_mode=${WAIT:-sleep} server_stat=cpu ;;
   *) echo "LAYOUT is split or shared, not $layout" >&2; exit 2 ;;
 esac
 
@@ -73,6 +76,11 @@ split -l 1000 "$work/high_value.ndjson" "$work/high_value.part."
 # A percentile of a paced_load line ("rate R/s (asked A/s); latency ms p50 X p90 X p99 X
 # p99.9 X max X; N answers, M not 2xx"), $1 its name, from file $2, in microseconds.
 paced_us() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) * 1000}' "$2"; }
+# The time the hypervisor has given the server's cores to others (steal, the 8th field of
+# /proc/stat, in clock ticks), in ms since boot. A paced run's steal is time in which the
+# server could not run at all: every request due then waits it out, so a run with more
+# than a few ms of it says nothing about the server's tail.
+steal_ms() { awk -v cpu="$server_stat" -v hz="$(getconf CLK_TCK)" '$1 == cpu {print int($9 * 1000 / hz)}' /proc/stat; }
 # median of microseconds on stdin, in milliseconds: "median (min-max)".
 median_ms() { median | awk '{gsub(/[()-]/, " "); printf "%.2f (%.2f-%.2f)", $1 / 1000, $2 / 1000, $3 / 1000}'; }
 
@@ -106,9 +114,12 @@ YAML
   done
   half=$(( $(median < "$work/peak.list" | cut -d' ' -f1) / 2 ))
   for run in $(seq "$runs"); do
+    steal_before=$(steal_ms)
     "${client_cpu[@]}" build/bench/paced_load 18092 /v1/decide "$work/decide.ndjson" "$half" \
       "$seconds" "$connections" "$wait_mode" > "$work/paced.txt"
+    steal=$(($(steal_ms) - steal_before))
     for p in p50 p99 p99.9; do paced_us "$p" "$work/paced.txt" >> "$work/$p.list"; done
+    echo "  $mode paced run $run: p99 $(paced_us p99 "$work/paced.txt" | awk '{printf "%.2f", $1 / 1000}') ms; steal on the server's cores ${steal} ms"
     if ! grep -q ", 0 not 2xx" "$work/paced.txt"; then echo "  paced run: $(cat "$work/paced.txt")"; fi
   done
   p99_us=$(median < "$work/p99.list" | cut -d' ' -f1)
