@@ -12,7 +12,8 @@
 # In storage mode disk (the default, fsync batch: a decision does not wait for the disk)
 # and in mode memory.
 # Each paced run also prints the hypervisor's steal on the server's cores during it: on a
-# virtual machine, a run with steal measures the host, not the server.
+# virtual machine, a run with steal measures the host, not the server. The runs with at
+# most STEAL_MS (default 20) ms of it are summed up apart, after each mode's row.
 #
 # WAIT=spin (the default with LAYOUT=split): paced_load polls epoll without sleeping, so that the latencies it
 #   measures do not include its own wake-ups (an interprocessor interrupt on this VM:
@@ -81,6 +82,8 @@ paced_us() { awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) print $(i + 1
 # server could not run at all: every request due then waits it out, so a run with more
 # than a few ms of it says nothing about the server's tail.
 steal_ms() { awk -v cpu="$server_stat" -v hz="$(getconf CLK_TCK)" '$1 == cpu {print int($9 * 1000 / hz)}' /proc/stat; }
+# Runs with at most this much steal are summed up apart (STEAL_MS, default 20: two ticks).
+steal_limit=${STEAL_MS:-20}
 # median of microseconds on stdin, in milliseconds: "median (min-max)".
 median_ms() { median | awk '{gsub(/[()-]/, " "); printf "%.2f (%.2f-%.2f)", $1 / 1000, $2 / 1000, $3 / 1000}'; }
 
@@ -120,6 +123,7 @@ YAML
     steal=$(($(steal_ms) - steal_before))
     for p in p50 p99 p99.9; do paced_us "$p" "$work/paced.txt" >> "$work/$p.list"; done
     echo "  $mode paced run $run: p99 $(paced_us p99 "$work/paced.txt" | awk '{printf "%.2f", $1 / 1000}') ms; steal on the server's cores ${steal} ms"
+    if [ "$steal" -le "$steal_limit" ]; then paced_us p99 "$work/paced.txt" >> "$work/p99-unstolen.list"; fi
     if ! grep -q ", 0 not 2xx" "$work/paced.txt"; then echo "  paced run: $(cat "$work/paced.txt")"; fi
   done
   p99_us=$(median < "$work/p99.list" | cut -d' ' -f1)
@@ -127,6 +131,12 @@ YAML
   printf '%-8s %-24s %-16s %-22s %-22s %s\n' "$mode" "$(median < "$work/peak.list")" "$half/s" \
     "$(median_ms < "$work/p50.list" | cut -d' ' -f1) / $(median_ms < "$work/p99.9.list" | cut -d' ' -f1)" \
     "$(median_ms < "$work/p99.list")" "$met"
+  if [ -s "$work/p99-unstolen.list" ]; then
+    echo "  $mode, the $(wc -l < "$work/p99-unstolen.list") runs with at most ${steal_limit} ms of steal: p99 $(median_ms < "$work/p99-unstolen.list") ms," \
+      "$(awk '$1 < 1000' "$work/p99-unstolen.list" | wc -l) under 1 ms"
+  else
+    echo "  $mode: no run with at most ${steal_limit} ms of steal"
+  fi
   stop_spur
   spur_pid=
 done
