@@ -122,8 +122,9 @@ YAML
       "$seconds" "$connections" "$wait_mode" > "$work/paced.txt"
     steal=$(($(steal_ms) - steal_before))
     for p in p50 p99 p99.9; do paced_us "$p" "$work/paced.txt" >> "$work/$p.list"; done
-    echo "  $mode paced run $run: p99 $(paced_us p99 "$work/paced.txt" | awk '{printf "%.2f", $1 / 1000}') ms; steal on the server's cores ${steal} ms"
-    if [ "$steal" -le "$steal_limit" ]; then paced_us p99 "$work/paced.txt" >> "$work/p99-unstolen.list"; fi
+    run_p99_us=$(tail -1 "$work/p99.list")
+    echo "  $mode paced run $run: p99 $(awk -v us="$run_p99_us" 'BEGIN {printf "%.2f", us / 1000}') ms; steal on the server's cores ${steal} ms"
+    if [ "$steal" -le "$steal_limit" ]; then echo "$run_p99_us" >> "$work/p99-unstolen.list"; fi
     if ! grep -q ", 0 not 2xx" "$work/paced.txt"; then echo "  paced run: $(cat "$work/paced.txt")"; fi
   done
   p99_us=$(median < "$work/p99.list" | cut -d' ' -f1)
