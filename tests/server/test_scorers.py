@@ -149,11 +149,17 @@ def serving(model, scorer_extra="", default=0.25):
         model.close()
 
 
+# The scorer's timeout. A slow answer (0.25-0.6 s) is within it, even on a loaded CI
+# machine running tests side by side; a late one (LATE_S) is well past it.
+TIMEOUT_MS = 1000
+LATE_S = 2.0
+
+
 def start(model, scorer_extra="", default=0.25):
     # One shard: the users that must not wait are the waiting user's shard-mates.
     config = ("server: {listen: 127.0.0.1:0}\nengine: {rules: [rules], shards: 1}\n"
               "storage: {mode: memory}\n"
-              f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: 300ms, "
+              f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: {TIMEOUT_MS}ms, "
               f"default: {default}{scorer_extra}}}\n")
     return SpurServer(spur, RULES, config).start()
 
@@ -250,7 +256,7 @@ def test_a_rule_triggered_by_an_emitted_event_reads_the_score_fetched_for_the_st
 
 def test_a_timeout_or_an_error_gives_the_default_marked_as_such():
     model = ModelServer()
-    model.slow = {"late": 1.0}  # past the 300 ms timeout
+    model.slow = {"late": LATE_S}  # past the timeout
     model.broken = {"down"}
     with serving(model, default=0.75) as server:
         assert server.post_events([visit("late", 1), visit("down", 1)]).status == 202
@@ -281,7 +287,7 @@ def test_the_cache_answers_later_steps_of_the_user_without_asking_again():
 
 def test_a_user_waiting_for_its_score_holds_up_no_one_else_and_keeps_its_order():
     model = ModelServer()
-    model.slow = {"slow": 0.25}  # within the timeout
+    model.slow = {"slow": 0.6}  # within the timeout, and long enough to see the others pass
     with serving(model) as server:
         # One batch: the slow user's three visits, among other users'.
         batch = [visit("slow", 1), visit("quick-a", 1), visit("slow", 2), visit("quick-b", 1),
@@ -318,7 +324,7 @@ def test_a_decision_is_answered_with_the_score_fetched_for_it_after_the_users_wa
         posted = []
         thread = threading.Thread(target=lambda: posted.append(server.post_events([visit("leaving", 1)])))
         thread.start()
-        time.sleep(0.05)
+        wait_for(lambda: model.asked_for("leaving"), what="the visit's score to be asked")
         r = server.request("POST", "/v1/decide", {"user": "leaving", "placement": "homepage"})
         thread.join()
         assert r.status == 200 and r.json()["rule"] == "winback", r
