@@ -47,14 +47,7 @@ case "$layout" in
   *) echo "LAYOUT is split or shared, not $layout" >&2; exit 2 ;;
 esac
 
-work=$(mktemp -d)
-spur_pid=
-cleanup() {
-  [ -n "$spur_pid" ] && kill "$spur_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work_dir
 
 awk 'BEGIN {
   srand(19);

@@ -1,6 +1,19 @@
 # Sourced by the HTTP benchmarks: waiting for a `spur serve` they started, stopping it,
 # and reading wrk's output. Uses the caller's $spur_pid and $work/spur.log.
 
+# Makes the scratch folder $work and, when the script exits, stops the server of
+# $spur_pid (if one runs) and removes the folder.
+make_work_dir() {
+  work=$(mktemp -d)
+  spur_pid=
+  trap remove_work_dir EXIT
+}
+remove_work_dir() {
+  [ -n "$spur_pid" ] && kill "$spur_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+
 # Waits until the server on port $1 is ready (recovery included), at most $2 seconds.
 wait_ready() {
   local deadline=$((SECONDS + $2))

@@ -22,14 +22,7 @@ users=${3:-1000000}
 command -v wrk >/dev/null || { echo "bench/http/storage.sh needs wrk: apt-get install -y wrk" >&2; exit 2; }
 [ -x build/spur ] && [ -x build/bench/gen_s1 ] || { echo "run scripts/build.sh first" >&2; exit 2; }
 
-work=$(mktemp -d)
-spur_pid=
-cleanup() {
-  [ -n "$spur_pid" ] && kill "$spur_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work_dir
 
 mkdir -p "$work/s100"
 build/bench/gen_s1 100 100000 "$work/s100" >/dev/null
