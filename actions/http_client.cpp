@@ -165,7 +165,7 @@ class HttpConnection::Impl {
   Answer exchange(Stream& stream, const http::request<http::string_body>& request, bool& stale) {
     beast::error_code ec;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024);
+    parser.body_limit(uint64_t{64} * 1024);
     lowest().expires_after(timeout_);
     bool answered = false;  // some of the answer was read
     http::async_write(stream, request, [&](beast::error_code e, size_t) {

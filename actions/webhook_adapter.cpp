@@ -13,7 +13,7 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view body) {
        reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &size);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(size * 2);
+  out.reserve(size_t{size} * 2);
   for (unsigned int i = 0; i < size; ++i) {
     out += kHex[digest[i] >> 4];
     out += kHex[digest[i] & 15];

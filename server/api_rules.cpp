@@ -74,7 +74,8 @@ void with_rule_figures(Server& server,
         }
         return figures;
       },
-      [&server, done](std::vector<ShardFigures> shards, std::vector<std::string>) {
+      [&server, done = std::move(done)](std::vector<ShardFigures> shards,
+                                        const std::vector<std::string>&) {
         const std::shared_ptr<const RuleSet> set = server.rules();
         std::unordered_map<std::string_view, size_t> position;
         for (size_t r = 0; r < set->rules.size(); ++r)
@@ -106,31 +107,33 @@ void with_rule_figures(Server& server,
 }  // namespace
 
 void list_rules(Server& server, Respond respond) {
-  with_rule_figures(server, [respond](std::shared_ptr<const RuleSet> set,
-                                      std::vector<RuleFigures> figures, std::vector<ShardFigures>) {
-    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
-    for (size_t r = 0; r < set->rules.size(); ++r) {
-      const RuleInfo& info = set->rules[r];
-      const CompiledRule& rule = set->program->rules[r];
-      const int32_t group = rule.group;
-      rules.push_back(
-          {{"name", info.name},
-           {"description", info.description},
-           {"file", info.file},
-           {"line", info.line},
-           {"priority", rule.priority},
-           {"group", group < 0 ? nlohmann::ordered_json()
-                               : nlohmann::ordered_json(
-                                     set->program->groups[static_cast<size_t>(group)].name)},
-           {"triggered", figures[r].counts.triggered},
-           {"fired", figures[r].counts.fired},
-           {"suppressed", figures[r].counts.suppressed},
-           {"pending", figures[r].pending}});
-    }
-    respond(json_response(200, {{"version", set->version},
-                                {"loaded_at", format_rfc3339(set->loaded_ms)},
-                                {"rules", rules}}));
-  });
+  with_rule_figures(
+      server, [respond = std::move(respond)](const std::shared_ptr<const RuleSet>& set,
+                                             const std::vector<RuleFigures>& figures,
+                                             const std::vector<ShardFigures>&) {
+        nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+        for (size_t r = 0; r < set->rules.size(); ++r) {
+          const RuleInfo& info = set->rules[r];
+          const CompiledRule& rule = set->program->rules[r];
+          const int32_t group = rule.group;
+          rules.push_back(
+              {{"name", info.name},
+               {"description", info.description},
+               {"file", info.file},
+               {"line", info.line},
+               {"priority", rule.priority},
+               {"group", group < 0 ? nlohmann::ordered_json()
+                                   : nlohmann::ordered_json(
+                                         set->program->groups[static_cast<size_t>(group)].name)},
+               {"triggered", figures[r].counts.triggered},
+               {"fired", figures[r].counts.fired},
+               {"suppressed", figures[r].counts.suppressed},
+               {"pending", figures[r].pending}});
+        }
+        respond(json_response(200, {{"version", set->version},
+                                    {"loaded_at", format_rfc3339(set->loaded_ms)},
+                                    {"rules", rules}}));
+      });
 }
 
 void one_rule(Server& server, const std::string& name, Respond respond) {
@@ -138,9 +141,10 @@ void one_rule(Server& server, const std::string& name, Respond respond) {
     return respond(error_response(
         404, "unknown_rule", "no rule named `" + name + "` is loaded; GET /v1/rules lists them"));
   }
-  with_rule_figures(server, [name, respond](std::shared_ptr<const RuleSet> set,
-                                            std::vector<RuleFigures> figures,
-                                            std::vector<ShardFigures>) {
+  with_rule_figures(server, [name, respond = std::move(respond)](
+                                const std::shared_ptr<const RuleSet>& set,
+                                const std::vector<RuleFigures>& figures,
+                                const std::vector<ShardFigures>&) {
     const int64_t r = set->find(name);
     if (r < 0) {  // removed by a reload meanwhile
       return respond(error_response(
@@ -179,7 +183,7 @@ void reload_rules(Server& server, Respond respond) {
     r.headers.emplace_back("Retry-After", "1");
     return respond(std::move(r));
   }
-  server.reload("api", [respond](ReloadReport report) {
+  server.reload("api", [respond = std::move(respond)](const ReloadReport& report) {
     respond(json_response(report.status, report.body));
   });
 }
@@ -237,9 +241,10 @@ void storage_metrics(Server& server, std::string& out) {
 }  // namespace
 
 void metrics_text(Server& server, Respond respond) {
-  with_rule_figures(server, [&server, respond](std::shared_ptr<const RuleSet> set,
-                                               std::vector<RuleFigures> figures,
-                                               std::vector<ShardFigures> shards) {
+  with_rule_figures(server, [&server, respond = std::move(respond)](
+                                const std::shared_ptr<const RuleSet>& set,
+                                const std::vector<RuleFigures>& figures,
+                                const std::vector<ShardFigures>& shards) {
     const Metrics& m = server.metrics();
     std::string out;
     const auto counter = [&out](const char* name, const char* help, uint64_t value) {

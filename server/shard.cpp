@@ -239,7 +239,7 @@ void ShardState::put_timer_score(const std::string& user, const std::string& mod
 
 SubmitResult ShardState::decide(const Event& request, Engine::Decision& answer) {
   if (remote_scores_ != nullptr && durable() && !replaying_) log_scores(request.user);
-  const SubmitResult result = engine_.decide(request, answer);
+  SubmitResult result = engine_.decide(request, answer);
   if (remote_scores_ != nullptr)
     remote_scores_->forget_step(request.user, engine_.clock().value_or(request.time_ms));
   if (result.outcome == Outcome::kAccepted && durable() && !replaying_)

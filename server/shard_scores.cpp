@@ -68,7 +68,7 @@ bool Shard::fetch_scores(const Event& event, bool decision, WaitingUser& waiting
   for (Engine::RemoteQuery& query : queries) {
     const std::string model = query.model;
     ask(event.user, std::move(query),
-        [this, user = event.user, model](ScoreFetcher::Answer answer) {
+        [this, user = event.user, model](const ScoreFetcher::Answer& answer) {
           on_score(user, model, answer.score, answer.error);
         });
   }
