@@ -364,7 +364,7 @@ end
 """}
     config = ("server: {listen: 127.0.0.1:0}\nengine: {rules: [rules]}\n"
               "storage: {mode: disk, path: data}\n"
-              f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: 300ms, default: 0.25}}\n")
+              f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: {TIMEOUT_MS}ms, default: 0.25}}\n")
     server = SpurServer(spur, rules, config).start()
     try:
         assert server.post_events([event("add_to_cart", "leaving", 3, n=3)]).status == 202
