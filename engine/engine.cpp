@@ -1211,14 +1211,17 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   // the block would grow, those past their window go first (amortized, the goals kept
   // are at most twice those still awaited).
   if (goals.full()) goals.erase_if([&](const AwaitedGoal& g) { return goal_over(g, at); });
-  goals.push_back({.rule = index,
-                   .arm = static_cast<int16_t>(arm),
-                   .holdout = holdout,
-                   .event_slot = goal_event_slot(goal.event_hash),
-                   .fired_ms = at,
-                   .firing_hash = conversions_ ? firing_hash_after(rule.firing_prefix, user.first,
-                                                                   trigger.event->id, at)
-                                               : 0});
+  const AwaitedGoal awaited{.rule = index,
+                            .arm = static_cast<int16_t>(arm),
+                            .holdout = holdout,
+                            .event_slot = goal_event_slot(goal.event_hash),
+                            .fired_ms = at};
+  if (conversions_) {
+    goals.push_back(awaited,
+                    firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at));
+  } else {
+    goals.push_back(awaited);
+  }
   u.goal_events |= goal_event_bit(goal.event_hash);
   note_numbered(u);
 }
@@ -1269,8 +1272,8 @@ bool Engine::goal_filter_holds(const User& user, const Event& event, int64_t at,
 
 void Engine::convert(const User& user, const AwaitedGoal& g, const Event& event, int64_t at) {
   if (conversions_) {
-    listener_.on_conversion(
-        {program_->rules[g.rule].name, user.first, at, g.firing_hash, event.id, g.arm, g.holdout});
+    listener_.on_conversion({program_->rules[g.rule].name, user.first, at,
+                             user.second.goals.firing_hash(g), event.id, g.arm, g.holdout});
   }
   rule_counts_[g.rule].count(g.arm, g.holdout, true);
 }

@@ -178,7 +178,7 @@ void append_user_bytes(std::string& out, const UserState& user) {
       append_varint(out, g.rule);
       append_int64(out, g.fired_ms);
       char hex[16];
-      write_firing_hex(g.firing_hash, hex);
+      write_firing_hex(user.goals.firing_hash(g), hex);
       append_text(out, std::string_view(hex, sizeof hex));
       append_varint(out, static_cast<uint64_t>(g.arm + 1));  // -1 (none) is 0
       out.push_back(static_cast<char>(g.holdout ? 1 : 0));
@@ -233,10 +233,14 @@ void read_user_bytes(std::string_view bytes, UserState& user, std::string& scrat
       g.fired_ms = in.int64();
       const std::optional<uint64_t> hash = parse_firing_hex(in.text());
       if (!hash) throw UserBytesError("an awaited goal's firing id is not 16 hex digits");
-      g.firing_hash = *hash;
       g.arm = static_cast<int16_t>(static_cast<int32_t>(in.number()) - 1);
       g.holdout = in.byte() != 0;
-      user.goals.push_back(g);
+      // 0: not kept when saved (a listener that writes no conversion), and not kept now.
+      if (*hash != 0) {
+        user.goals.push_back(g, *hash);
+      } else {
+        user.goals.push_back(g);
+      }
     }
     user.goal_events = ~uint32_t{0};  // every event looks until the first scan
   }
