@@ -116,7 +116,7 @@ class AwaitedGoals {
   };
   static_assert(sizeof(Header) == 16 && sizeof(Header) % alignof(AwaitedGoal) == 0);
   static_assert(std::is_trivially_copyable_v<AwaitedGoal>, "moved by realloc");
-  // The first block holds two goals: with the header (and their ids), one cache line.
+  // The first block holds two goals: 48 bytes with the header, 64 with their ids.
   static constexpr uint32_t kFirstCapacity = 2;
 
   bool keeps_hashes() const { return block_ != nullptr && block_->keeps_hashes; }
