@@ -88,11 +88,12 @@ end
 
 class ModelServer:
     """Answers POST {"model", "user", "features"} with {"score": scores[user]}; a user in
-    `slow` is answered after that many seconds, one in `broken` with a 500."""
+    `slow` is answered after that many seconds, one in `held` once the test sets its
+    threading.Event, one in `broken` with a 500."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.scores, self.slow, self.broken = {}, {}, set()
+        self.scores, self.slow, self.held, self.broken = {}, {}, {}, set()
         self.asked = []  # (user, features) in the order asked
         model = self
 
@@ -108,9 +109,12 @@ class ModelServer:
                 with model.lock:
                     model.asked.append((user, body["features"], body["model"]))
                     delay = model.slow.get(user, 0)
+                    held = model.held.get(user)
                     broken = user in model.broken
                     score = model.scores.get(user, 0.9)
                 time.sleep(delay)
+                if held is not None:
+                    held.wait()
                 answer = b'{"error": "down"}' if broken else json.dumps({"score": score}).encode()
                 try:
                     self.send_response(500 if broken else 200)
@@ -137,10 +141,16 @@ class ModelServer:
         self.server.server_close()
 
 
+# The scorer's timeout. A slow answer (0.25 s) is within it, even on a loaded CI
+# machine running tests side by side; a late one (LATE_S) is well past it.
+TIMEOUT_MS = 1000
+LATE_S = 2.0
+
+
 @contextlib.contextmanager
-def serving(model, scorer_extra="", default=0.25):
+def serving(model, scorer_extra="", default=0.25, timeout_ms=TIMEOUT_MS):
     """`spur serve` asking `model`; both stopped at the end."""
-    server = start(model, scorer_extra, default)
+    server = start(model, scorer_extra, default, timeout_ms)
     try:
         yield server
     finally:
@@ -149,17 +159,11 @@ def serving(model, scorer_extra="", default=0.25):
         model.close()
 
 
-# The scorer's timeout. A slow answer (0.25-0.6 s) is within it, even on a loaded CI
-# machine running tests side by side; a late one (LATE_S) is well past it.
-TIMEOUT_MS = 1000
-LATE_S = 2.0
-
-
-def start(model, scorer_extra="", default=0.25):
+def start(model, scorer_extra="", default=0.25, timeout_ms=TIMEOUT_MS):
     # One shard: the users that must not wait are the waiting user's shard-mates.
     config = ("server: {listen: 127.0.0.1:0}\nengine: {rules: [rules], shards: 1}\n"
               "storage: {mode: memory}\n"
-              f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: {TIMEOUT_MS}ms, "
+              f"scorers:\n  churn: {{type: http, url: '{model.url}', timeout: {timeout_ms}ms, "
               f"default: {default}{scorer_extra}}}\n")
     return SpurServer(spur, RULES, config).start()
 
@@ -287,21 +291,27 @@ def test_the_cache_answers_later_steps_of_the_user_without_asking_again():
 
 def test_a_user_waiting_for_its_score_holds_up_no_one_else_and_keeps_its_order():
     model = ModelServer()
-    model.slow = {"slow": 0.6}  # within the timeout, and long enough to see the others pass
-    with serving(model) as server:
+    # The slow user's first answer waits for the test: the others are seen passing while
+    # it is held, however slowly this machine runs the test. The timeout is far past it.
+    release = threading.Event()
+    model.held = {"slow": release}
+    with serving(model, timeout_ms=30_000) as server:
         # One batch: the slow user's three visits, among other users'.
         batch = [visit("slow", 1), visit("quick-a", 1), visit("slow", 2), visit("quick-b", 1),
                  visit("slow", 3)]
         posted = []
         thread = threading.Thread(target=lambda: posted.append(server.post_events(batch)))
         thread.start()
-        # The other users' firings come while the slow user's score is still on its way.
-        wait_for(lambda: firings_of(server, "quick-a") and firings_of(server, "quick-b"),
-                 seconds=5, what="the quick users' firings")
-        assert firings_of(server, "slow") == [], "the slow user's steps ran before its score"
-        # Its waiting events hold their room in the shard's queue (a flood behind a slow
-        # scorer meets the queue's bound), and give it back once handled.
-        assert queued_events(server) > 0
+        try:
+            # The other users' firings come while the slow user's score is held.
+            wait_for(lambda: firings_of(server, "quick-a") and firings_of(server, "quick-b"),
+                     seconds=5, what="the quick users' firings")
+            assert firings_of(server, "slow") == [], "the slow user's steps ran before its score"
+            # Its waiting events hold their room in the shard's queue (a flood behind a slow
+            # scorer meets the queue's bound), and give it back once handled.
+            assert queued_events(server) > 0
+        finally:
+            release.set()
         thread.join()
         assert posted[0].status == 202
         assert queued_events(server) == 0
