@@ -70,6 +70,13 @@ def metric(server, name, adapter, outcome=None):
     raise AssertionError(f"{label} not in /metrics")
 
 
+def wait_for_metric(server, value, name, adapter, outcome=None):
+    """Waits until the metric reads `value`: the adapter counts an outcome once it has read
+    the receiver's answer, which comes after the receiver has recorded the firing."""
+    wait_for(lambda: metric(server, name, adapter, outcome) == value,
+             what=f"{name} of {adapter} {outcome or ''} to reach {value}")
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -97,9 +104,9 @@ def test_every_firing_arrives_once_signed_through_500s_timeouts_drops_and_429s()
         # The firing that got the 429 came back no sooner than its Retry-After.
         retried = [times for times in receiver.attempts.values() if len(times) > 1]
         assert retried, receiver.attempts
-        assert metric(server, "spur_action_deliveries_total", "hook", "ok") == 40
+        wait_for_metric(server, 40, "spur_action_deliveries_total", "hook", "ok")
         assert metric(server, "spur_action_deliveries_total", "hook", "retried") >= 4
-        assert metric(server, "spur_action_queue_depth", "hook") == 0
+        wait_for_metric(server, 0, "spur_action_queue_depth", "hook")
         assert len(receiver.connections) < 40  # keep-alive: connections are reused
     finally:
         server.stop()
@@ -135,7 +142,7 @@ def test_after_the_last_retry_and_on_a_4xx_the_firing_goes_to_the_dead_letter():
         server.post_events(pings(1, "e"))  # answered 400: no retry
         refused = dead_letters(server, 2)[1]
         assert refused["attempts"] == 1 and "HTTP 400" in refused["error"], refused
-        assert metric(server, "spur_action_deliveries_total", "hook", "dead_letter") == 2
+        wait_for_metric(server, 2, "spur_action_deliveries_total", "hook", "dead_letter")
         assert receiver.keys() == set()
     finally:
         server.stop()
@@ -195,7 +202,7 @@ def test_a_dead_receiver_holds_up_no_other_adapter_and_gets_everything_once_back
             assert server.post_events(pings(20, f"b{batch}")).status == 202
         # The audit log has every firing at once, while the webhook's wait in its queue.
         wait_for(lambda: len(audit_ids(server)) == 100, what="the audit log's firings")
-        assert metric(server, "spur_action_queue_depth", "hook") == 100
+        wait_for_metric(server, 100, "spur_action_queue_depth", "hook")
         # The breaker opened: the dead receiver is not hammered.
         assert metric(server, "spur_action_deliveries_total", "hook", "retried") < 100
         receiver = Receiver(SECRET, port=port)
