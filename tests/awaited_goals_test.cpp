@@ -48,7 +48,7 @@ TEST_CASE("goals pushed without a firing id read 0, also once later goals keep t
     goals.push_back(goal(r, r));
   for (const AwaitedGoal& g : goals)
     CHECK(goals.firing_hash(g) == 0);
-  goals.push_back(goal(3, 3), hash_of(3));  // at a full block of 4: the ids join it
+  goals.push_back(goal(3, 3), hash_of(3));  // a block of 4 holding 3: the ids join it
   goals.push_back(goal(4, 4));              // in a new block: ids and goals both move
   goals.push_back(goal(5, 5), hash_of(5));
   std::vector<uint64_t> hashes;
