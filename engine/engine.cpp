@@ -6,7 +6,6 @@
 #include <cassert>
 #include <functional>
 
-#include "engine/fnv.hpp"
 #include "engine/same_text.hpp"
 #include "grammar/lexical.hpp"
 #include "time/quiet_hours.hpp"
@@ -960,62 +959,6 @@ void Engine::run_agenda(User& user, int64_t at, bool sorted, int level, Cascade&
   }
 }
 
-bool Engine::quieted(User& user, const Activation& a, TriggerView trigger, int64_t at) {
-  const CompiledRule& rule = program_->rules[a.rule];
-  // At most one deferred firing per rule and user: while one is held, every activation
-  // is suppressed, also one at the instant it comes due (events come before timers).
-  const PendingList& pending = user.second.pending;
-  const bool holding = std::any_of(pending.begin(), pending.end(), [&](const PendingMatch& m) {
-    return m.rule() == a.rule && m.deferred();
-  });
-  bool drop = false;
-  const std::optional<int64_t> until =
-      holding ? std::optional<int64_t>(at) : quiet_until(user, rule, trigger, at, drop);
-  if (!until) return false;
-  if (holding || drop || *until == kMaxTimeMs) {
-    ++rule_counts_[a.rule].suppressed;
-    listener_.on_suppressed(
-        {SuppressReason::kQuiet, rule.name, user.first, at, trigger.event->id, rule.priority});
-    return true;
-  }
-  defer(user, a, trigger, at, *until);
-  return true;
-}
-
-std::optional<int64_t> Engine::quiet_until(const User& user, const CompiledRule& rule,
-                                           TriggerView trigger, int64_t at, bool& drop) const {
-  // Each window's zone, evaluated at the activation; not a zone name: engine.timezone.
-  std::vector<const date::time_zone*> zones;
-  for (const QuietSpec& q : rule.quiet) {
-    const date::time_zone* zone = default_zone_;
-    if (q.zone != kNoNode) {
-      const Value name = evaluate(context(user, trigger, at), q.zone);
-      if (name.kind() == Value::Kind::kString) {
-        if (const date::time_zone* named = zone_named(name.as_string())) zone = named;
-      }
-    }
-    zones.push_back(zone);
-  }
-  // Windows that cover the whole day between them would defer for ever: past this many
-  // rounds the activation is suppressed (kMaxTimeMs).
-  constexpr int kMaxRounds = 16;
-  std::optional<int64_t> until;
-  int64_t t = at;
-  for (int round = 0; round < kMaxRounds; ++round) {
-    int64_t latest_end = -1;
-    for (size_t w = 0; w < rule.quiet.size(); ++w) {
-      const QuietSpec& q = rule.quiet[w];
-      const QuietWindow window{q.from_minutes, q.to_minutes};
-      if (!in_quiet_window(window, zones[w], t)) continue;
-      if (q.drop && round == 0) drop = true;
-      latest_end = std::max(latest_end, quiet_window_end(window, zones[w], t));
-    }
-    if (latest_end < 0) return until;
-    until = t = latest_end;
-  }
-  return kMaxTimeMs;
-}
-
 void Engine::keep_trigger(const CompiledRule& rule, TriggerView trigger, const EvalContext& c,
                           int64_t at, PendingContents& m) const {
   const Event& event = *trigger.event;
@@ -1033,27 +976,6 @@ void Engine::keep_trigger(const CompiledRule& rule, TriggerView trigger, const E
     freeze_past(c, operand, m.frozen);
 }
 
-void Engine::defer(User& user, const Activation& a, TriggerView trigger, int64_t at, int64_t due) {
-  const CompiledRule& rule = program_->rules[a.rule];
-  PendingContents& m = making_;
-  if (a.match != nullptr) {
-    a.match->decode(m);  // a completed waiting match: its trigger and frozen windows
-  } else {
-    keep_trigger(rule, trigger, context(user, trigger, at), at, m);
-  }
-  m.id = next_order_++;
-  m.rule = a.rule;
-  m.held.assign((rule.futures.size() + 63) / 64, ~uint64_t{0});
-  m.deferred_from_ms = at;
-  m.due_ms = due;
-  user.second.pending.push_back(PendingMatch::make(m, match_bytes_));
-  push_timer({due, m.id, &user});
-  m.deferred_from_ms = PendingContents::kNotDeferred;
-  m.slots.clear();  // no longer keeps the trigger's values alive
-  m.frozen.clear();
-  note_numbered(user.second);
-}
-
 namespace {
 
 // The split arm that bucket b draws (language.md section 14): the first k of 1..arms whose
@@ -1067,13 +989,6 @@ size_t drawn_arm(uint32_t b, size_t arms, EndOf end_of) {
 }
 
 }  // namespace
-
-bool Engine::held_out(const CompiledRule& rule, std::string_view user) {
-  if (rule.holdout_bp != 0 && bucket_after(rule.holdout_prefix, user) < rule.holdout_bp)
-    return true;
-  return rule.group_holdout_bp != 0 &&
-         bucket_after(rule.group_holdout_prefix, user) < rule.group_holdout_bp;
-}
 
 void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, int64_t deferred_ms,
                   int level, Cascade& cascade) {
@@ -1194,88 +1109,6 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   made.deferred_ms = deferred_ms;
   report(made);
   note_experiment(user, index, trigger, at, false);
-}
-
-void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, int64_t at,
-                             bool holdout) {
-  const CompiledRule& rule = program_->rules[index];
-  if (!rule.experiment) return;
-  const int32_t arm = holdout ? -1 : fired_arm_;
-  rule_counts_[index].count(arm, holdout, false);
-  // A rule without a goal has a check of no window (goal_over).
-  const Program::GoalCheck& goal = program_->goal_checks[index];
-  if (goal.within_ms == 0) return;
-  UserState& u = user.second;
-  AwaitedGoals& goals = u.goals;
-  // Goals whose event does not come are dropped here, not by a scan at every event: when
-  // the block would grow, those past their window go first (amortized, the goals kept
-  // are at most twice those still awaited).
-  if (goals.full()) goals.erase_if([&](const AwaitedGoal& g) { return goal_over(g, at); });
-  const AwaitedGoal awaited{.rule = index,
-                            .arm = static_cast<int16_t>(arm),
-                            .holdout = holdout,
-                            .event_slot = goal_event_slot(goal.event_hash),
-                            .fired_ms = at};
-  if (conversions_) {
-    goals.push_back(awaited,
-                    firing_hash_after(rule.firing_prefix, user.first, trigger.event->id, at));
-  } else {
-    goals.push_back(awaited);
-  }
-  u.goal_events |= goal_event_bit(goal.event_hash);
-  note_numbered(u);
-}
-
-bool Engine::goal_over(const AwaitedGoal& g, int64_t at) const {
-  const Program::GoalCheck& goal = program_->goal_checks[g.rule];
-  return goal.within_ms == 0 || at > time_plus(g.fired_ms, goal.within_ms);
-}
-
-void Engine::convert_goals(User& user, const Event& event, int64_t at) {
-  UserState& u = user.second;
-  // The program first: without goals, the user's node is not read (its line with
-  // goal_events may not be in cache).
-  if (program_->goal_events.empty() || u.goal_events == 0) return;
-  const uint64_t name_hash = fnv1a(event.name);
-  if ((u.goal_events & goal_event_bit(name_hash)) == 0) return;
-  const auto converts = [&](const AwaitedGoal& g, const Program::GoalCheck& goal) {
-    if (at <= g.fired_ms || goal.event_hash != name_hash) return false;
-    if (event.name != program_->goal_events[goal.event]) return false;
-    return goal.filter == kNoNode || goal_filter_holds(user, event, at, goal.filter);
-  };
-  const uint8_t slot = goal_event_slot(name_hash);
-  uint32_t awaited = 0;  // the bits of the goals kept
-  // In firing order: one event converts every firing it can, each at most once. The
-  // goals of other events are kept without reading their rules' goals, also past their
-  // window: their bit then stays set until an event of theirs (or a full block, in
-  // note_experiment) drops them.
-  u.goals.erase_if([&](const AwaitedGoal& g) {
-    if (g.event_slot == slot) {
-      if (goal_over(g, at)) return true;
-      if (converts(g, program_->goal_checks[g.rule])) {
-        convert(user, g, event, at);
-        return true;
-      }
-    }
-    awaited |= uint32_t{1} << g.event_slot;
-    return false;
-  });
-  u.goal_events = awaited;
-}
-
-bool Engine::goal_filter_holds(const User& user, const Event& event, int64_t at,
-                               uint32_t filter) const {
-  EvalContext c = context(user, {}, at);
-  c.candidate = &event.properties;
-  return holds(c, filter);
-}
-
-void Engine::convert(const User& user, const AwaitedGoal& g, const Event& event, int64_t at) {
-  if (conversions_) {
-    listener_.on_conversion({program_->rules[g.rule].name, user.first, at,
-                             user.second.goals.firing_hash(g), event.id, g.arm, g.holdout});
-  }
-  rule_counts_[g.rule].count(g.arm, g.holdout, true);
 }
 
 void Engine::fire_made(Firing& firing, const Program::RuleHead& head) {
