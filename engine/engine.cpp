@@ -409,13 +409,15 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
   User& user = users_.get_or_add(event.user, hint.user_hash);
   // The awaited goals are read last in the step (convert_goals): their load overlaps
   // with its matching. A program without goals does not read the node's line for them.
-  if (!program_->goal_events.empty()) user.second.goals.prefetch();
+  const bool goals = !program_->goal_events.empty();
+  if (goals) user.second.goals.prefetch();
+  const uint32_t awaited_before = goals ? user.second.goal_events : 0;
   Cascade cascade;
   cascade.user = &user;
   cascade.step_id = event.id;
   event_step(user, event, at, true, 0, cascade);
   run_cascade(cascade, at);
-  convert_goals(user, event, at);
+  convert_goals(user, event, at, awaited_before);
   return {Outcome::kAccepted, "", &user.second.extension, ""};
 }
 

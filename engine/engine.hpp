@@ -434,7 +434,10 @@ class Engine {
   // awaited goals.
   void note_experiment(User& user, uint32_t rule, TriggerView trigger, int64_t at, bool holdout);
   // The conversions an input event handled at `at` makes (after its step's records).
-  void convert_goals(User& user, const Event& event, int64_t at);
+  // `awaited_before`: the user's goal_events before the step. Goals that the step's own
+  // firings pushed were fired at `at` and cannot convert at `at`: an event whose bit was
+  // clear before its step converts nothing, though its firings may have set the bit.
+  void convert_goals(User& user, const Event& event, int64_t at, uint32_t awaited_before);
   // Past its window at `at`, or of a rule that no longer has a goal.
   bool goal_over(const AwaitedGoal& g, int64_t at) const;
   // Whether `event` passes a goal's filter. Apart from convert_goals, so that a scan

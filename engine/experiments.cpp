@@ -31,7 +31,7 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   const AwaitedGoal awaited{.rule = index,
                             .arm = static_cast<int16_t>(arm),
                             .holdout = holdout,
-                            .event_slot = goal_event_slot(goal.event_hash),
+                            .event_slot = goal.slot,
                             .fired_ms = at};
   if (conversions_) {
     goals.push_back(awaited,
@@ -39,7 +39,7 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   } else {
     goals.push_back(awaited);
   }
-  u.goal_events |= goal_event_bit(goal.event_hash);
+  u.goal_events |= goal_event_bit(goal.slot);
   note_numbered(u);
 }
 
@@ -48,26 +48,24 @@ bool Engine::goal_over(const AwaitedGoal& g, int64_t at) const {
   return goal.within_ms == 0 || at > time_plus(g.fired_ms, goal.within_ms);
 }
 
-void Engine::convert_goals(User& user, const Event& event, int64_t at) {
-  UserState& u = user.second;
-  // The program first: without goals, the user's node is not read (its line with
-  // goal_events may not be in cache).
-  if (program_->goal_events.empty() || u.goal_events == 0) return;
+void Engine::convert_goals(User& user, const Event& event, int64_t at, uint32_t awaited_before) {
+  if (awaited_before == 0) return;  // also a program without goals
   const uint64_t name_hash = fnv1a(event.name);
-  if ((u.goal_events & goal_event_bit(name_hash)) == 0) return;
+  const std::optional<uint8_t> slot = program_->goal_slot(name_hash);
+  if (!slot || (awaited_before & goal_event_bit(*slot)) == 0) return;
+  UserState& u = user.second;
   const auto converts = [&](const AwaitedGoal& g, const Program::GoalCheck& goal) {
     if (at <= g.fired_ms || goal.event_hash != name_hash) return false;
     if (event.name != program_->goal_events[goal.event]) return false;
     return goal.filter == kNoNode || goal_filter_holds(user, event, at, goal.filter);
   };
-  const uint8_t slot = goal_event_slot(name_hash);
   uint32_t awaited = 0;  // the bits of the goals kept
   // In firing order: one event converts every firing it can, each at most once. The
   // goals of other events are kept without reading their rules' goals, also past their
   // window: their bit then stays set until an event of theirs (or a full block, in
   // note_experiment) drops them.
   u.goals.erase_if([&](const AwaitedGoal& g) {
-    if (g.event_slot == slot) {
+    if (g.event_slot == *slot) {
       if (goal_over(g, at)) return true;
       if (converts(g, program_->goal_checks[g.rule])) {
         convert(user, g, event, at);

@@ -311,9 +311,22 @@ struct Program {
     int64_t within_ms = 0;
     uint32_t filter = kNoNode;
     uint32_t event = 0;  // the goal event's name in goal_events
+    // Its bit in UserState::goal_events and AwaitedGoal::event_slot: the goal event's
+    // index in goal_events modulo 32, so that each of a program's first 32 goal events
+    // has a bit of its own (a name whose fnv1a hash an earlier one has takes that one's).
+    uint8_t slot = 0;
   };
   std::vector<GoalCheck> goal_checks;
   std::vector<std::string> goal_events;  // each goal event's name once
+  // The slots of the goal events by the fnv1a hash of their names, sorted by hash: an
+  // event learns whether it is a goal event, and its bit, before any user state is read.
+  std::vector<std::pair<uint64_t, uint8_t>> goal_slots;
+  std::optional<uint8_t> goal_slot(uint64_t name_hash) const {
+    const auto found = std::lower_bound(goal_slots.begin(), goal_slots.end(),
+                                        std::pair<uint64_t, uint8_t>{name_hash, 0});
+    if (found == goal_slots.end() || found->first != name_hash) return std::nullopt;
+    return found->second;
+  }
   // The action records of the rules whose firings are always the same
   // (CompiledRule::constant_actions_first): they point into `rules`' actions.
   std::vector<ActionRecord> constant_actions;

@@ -43,13 +43,9 @@ struct KeyedFiringTimes {
   FiringTimes times;
 };
 
-// The bit of UserState::goal_events (0-31) for a goal event, from the FNV-1a hash of its
-// name (whose high bits are the best mixed).
-inline uint8_t goal_event_slot(uint64_t name_hash) {
-  return static_cast<uint8_t>(name_hash >> 59);
-}
-inline uint32_t goal_event_bit(uint64_t name_hash) {
-  return uint32_t{1} << goal_event_slot(name_hash);
+// The bit of UserState::goal_events for a goal event's slot (Program::GoalCheck::slot, 0-31).
+inline uint32_t goal_event_bit(uint8_t slot) {
+  return uint32_t{1} << slot;
 }
 
 // What only segments, windows over past events, sessions, cooldowns and limits keep
@@ -89,8 +85,8 @@ struct UserState {
   PendingList pending;                     // creation order
   std::unique_ptr<UserActivity> activity;  // null until needed
   // The awaited goals, and a superset of the goal events they wait for, one bit per
-  // event name (goal_event_bit): an event whose bit is clear converts nothing, and the
-  // goals are not read. With the two fields after them, they fill 16 bytes at a
+  // slot (Program::GoalCheck::slot): an event whose bit is clear converts nothing, and
+  // the goals are not read. With the two fields after them, they fill 16 bytes at a
   // multiple of 16 in the node, so one cache line, which Engine::prefetch loads when
   // the program has goals: keep them there.
   AwaitedGoals goals;

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+
+#include "engine/fnv.hpp"
 #include "formats/json_codec.hpp"
 #include "test_support.hpp"
 
@@ -38,6 +41,30 @@ TEST_CASE("trigger properties are slots numbered at compile time, listed per eve
   CHECK(p->slot_paths[2].empty());
   CHECK(p->plan("view")->slots == std::vector<uint32_t>{0, 1, 2});
   CHECK(p->plan("click")->slots == std::vector<uint32_t>{0, 1});
+}
+
+TEST_CASE("goal events have a slot each, found by the hash of the event's name") {
+  // e0 to e9 hash alike in FNV-1a's top bits (they differ in the last byte only), where
+  // the slots were first taken from: every goal then shared one bit.
+  std::string text;
+  for (int i = 0; i < 10; ++i) {
+    const std::string e = "e" + std::to_string(i);
+    text += "rule r" + std::to_string(i) + " goal " + e + " within 1h when " + e +
+            " then send log end\n";
+  }
+  text += "rule again goal e3 within 2h when view then send log end\n";
+  text += "rule plain when view then send log end\n";
+  const auto p = compiled(text);
+  REQUIRE(p->goal_events.size() == 10);
+  std::set<uint8_t> slots;
+  for (int i = 0; i < 10; ++i) {
+    const Program::GoalCheck& check = p->goal_checks[static_cast<size_t>(i)];
+    slots.insert(check.slot);
+    CHECK(p->goal_slot(fnv1a("e" + std::to_string(i))) == check.slot);
+  }
+  CHECK(slots.size() == 10);
+  CHECK(p->goal_checks[10].slot == p->goal_checks[3].slot);  // the same event, the same slot
+  CHECK(p->goal_slot(fnv1a("view")) == std::nullopt);        // not a goal event
 }
 
 TEST_CASE("1 and \"1\" are different constants") {
