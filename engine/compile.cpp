@@ -800,9 +800,11 @@ void Compiler::add_heads(Program::EventPlan& plan) {
     head.name = rule.name;
     head.priority = rule.priority;
     head.rule = index;
-    head.plain = !rule.tests_operands && !rule.waits && !rule.restricted && !rule.experiment &&
-                 rule.constant_actions_first != kNoNode;
-    if (head.plain)
+    if (rule.tests_operands || rule.waits || rule.restricted ||
+        rule.constant_actions_first == kNoNode)
+      continue;
+    head.at_once = rule.experiment ? Program::AtOnce::kExperiment : Program::AtOnce::kPlain;
+    if (head.at_once == Program::AtOnce::kPlain)
       head.records = {p_.constant_actions.data() + rule.constant_actions_first,
                       rule.constant_actions_count};
   }

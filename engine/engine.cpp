@@ -717,19 +717,25 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     m.frozen.clear();
     note_numbered(u);
   };
-  // A plain rule reached before anything was queued fires at once: nothing queued
-  // ranks before it (candidates come in agenda order, and a completed match would have
-  // been queued first), and its firing changes no state that a later candidate's
-  // conditions or firing read. The order and the firings are the agenda's; only the
-  // activation and the agenda's pass over it are saved, and the rule itself is not read.
-  // Kept apart from `consider` so that this path is inlined in the loops below, with no
-  // call and no stack frame per candidate; what its firings share is written once.
+  // A rule that fires at once (RuleHead::at_once) and is reached before anything was
+  // queued fires at once: nothing queued ranks before it (candidates come in agenda
+  // order, and a completed match would have been queued first), and its firing changes
+  // no state that a later candidate's conditions or firing read (an experiment's counts
+  // and awaited goals are read by none). The order and the firings are the agenda's;
+  // only the activation and the agenda's pass over it are saved, and a plain rule itself
+  // is not read. Kept apart from `consider` so that this path is inlined in the loops
+  // below, with no call and no stack frame per candidate; what the plain rules' firings
+  // share is written once.
   Firing made{{}, user.first, at, event.id, 0, {}, {}, false, &u.extension};
   const auto visit = [&](uint32_t position) {
     const Program::RuleHead& head = plan.heads[position];
-    if (head.plain && activations_.empty()) {
+    if (activations_.empty() && head.at_once != Program::AtOnce::kNo) {
       ++rule_counts_[head.rule].triggered;
-      fire_made(made, head);
+      if (head.at_once == Program::AtOnce::kPlain) {
+        fire_made(made, head);
+      } else {
+        fire_constant(user, head.rule, trigger, at, Firing::kNotDeferred);
+      }
     } else {
       consider(head.rule);
     }
@@ -992,30 +998,36 @@ size_t drawn_arm(uint32_t b, size_t arms, EndOf end_of) {
 
 }  // namespace
 
+void Engine::fire_constant(User& user, uint32_t index, TriggerView trigger, int64_t at,
+                           int64_t deferred_ms) {
+  const CompiledRule& rule = program_->rules[index];
+  std::span records(program_->constant_actions.data() + rule.constant_actions_first,
+                    rule.constant_actions_count);
+  const bool holdout = rule.experiment && held_out(rule, user.first);
+  fired_arm_ = -1;
+  if (holdout) {
+    records = {};
+  } else if (!rule.constant_arms.empty()) {
+    // As the split action of fire()'s general path draws it.
+    const size_t k =
+        drawn_arm(bucket_after(rule.split_prefix, user.first), rule.constant_arms.size() - 1,
+                  [&](size_t arm) { return rule.constant_arms[arm].end_bp; });
+    records = {program_->constant_actions.data() + rule.constant_arms[k].first,
+               rule.constant_arms[k].count};
+    fired_arm_ = static_cast<int32_t>(k);
+  }
+  Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, holdout, &user.second.extension};
+  made.deferred_ms = deferred_ms;
+  fire_made(made, {rule.name, records, rule.priority, index});
+  note_experiment(user, index, trigger, at, holdout);
+}
+
 void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, int64_t deferred_ms,
                   int level, Cascade& cascade) {
   UserState& u = user.second;
   const CompiledRule& rule = program_->rules[index];
   if (rule.constant_actions_first != kNoNode) {
-    std::span records(program_->constant_actions.data() + rule.constant_actions_first,
-                      rule.constant_actions_count);
-    const bool holdout = rule.experiment && held_out(rule, user.first);
-    fired_arm_ = -1;
-    if (holdout) {
-      records = {};
-    } else if (!rule.constant_arms.empty()) {
-      // As the split action of the general path below draws it.
-      const size_t k =
-          drawn_arm(bucket_after(rule.split_prefix, user.first), rule.constant_arms.size() - 1,
-                    [&](size_t arm) { return rule.constant_arms[arm].end_bp; });
-      records = {program_->constant_actions.data() + rule.constant_arms[k].first,
-                 rule.constant_arms[k].count};
-      fired_arm_ = static_cast<int32_t>(k);
-    }
-    Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, holdout, &u.extension};
-    made.deferred_ms = deferred_ms;
-    fire_made(made, {rule.name, records, rule.priority, index, true});
-    note_experiment(user, index, trigger, at, holdout);
+    fire_constant(user, index, trigger, at, deferred_ms);
     return;
   }
   ++rule_counts_[index].fired;

@@ -453,6 +453,10 @@ class Engine {
   void defer(User& user, const Activation& a, TriggerView trigger, int64_t at, int64_t due);
   void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int64_t deferred_ms,
             int level, Cascade& cascade);
+  // fire() of a rule whose records are made per split arm (CompiledRule::
+  // constant_actions_first): its holdout and arm drawn, its experiment noted.
+  void fire_constant(User& user, uint32_t rule, TriggerView trigger, int64_t at,
+                     int64_t deferred_ms);
   // Reports the firing of a rule whose records are made (CompiledRule::
   // constant_actions_first), as `head` tells them, with the user, time, trigger and
   // extension `firing` has: nothing to evaluate, no state changed.

@@ -365,6 +365,11 @@ struct Program {
   // each (perf, S1 at 1,000 rules: the first read of a candidate's rule was 60 % of a
   // candidate's time, a cache miss); one line each, with the bound in it (S4 at 10,000
   // rules: the bound read from its index was one more miss per candidate).
+  // Whether a candidate met before anything was queued fires at once, without an
+  // activation (Engine::trigger_rules): a plain rule from its RuleHead alone; a rule that
+  // would be plain but for its experiment options (split, holdout, goal: its records
+  // made per arm) from its experiment's line (Engine::fire_constant); the others not.
+  enum class AtOnce : uint8_t { kNo, kPlain, kExperiment };
   struct alignas(64) RuleHead {
     std::string_view name;                  // CompiledRule::name
     std::span<const ActionRecord> records;  // in constant_actions
@@ -374,9 +379,9 @@ struct Program {
     // as `bound_threshold` (BoundIndex::thresholds()).
     uint32_t bound = kNoNode;
     double bound_threshold = 0;
-    // False: the rule is not plain, and a candidate reads the rule itself; `records`
-    // is then empty.
-    bool plain = false;
+    // kPlain: the rule is plain, and `records` are its firing's. Otherwise `records` is
+    // empty, and a candidate reads the rule itself.
+    AtOnce at_once = AtOnce::kNo;
   };
   struct EventPlan {
     std::vector<uint32_t> slots;  // the slots the rules it triggers read

@@ -94,6 +94,8 @@ TEST_CASE("the when fingerprint ignores the actions, the rule fingerprint does n
 }
 
 TEST_CASE("a plain rule is known as one from its first fields, with its firing's records made") {
+  // The last two would be plain but for their experiment options: the first fires at once
+  // through its rule's records per arm, the second waits for the agenda (quiet hours).
   const auto p = compiled(
       "group g\nend\n"
       "rule plain when a as e and e.c == \"x\" and e.n > 1 then\n"
@@ -103,7 +105,9 @@ TEST_CASE("a plain rule is known as one from its first fields, with its firing's
       "rule grouped group g when a then send log end\n"
       "rule evaluated when a as e then send log { n: e.n } end\n"
       "rule scored when a then send log { s: score(\"m\") } end\n"
-      "rule setter when a then set profile.x = 1 end\n");
+      "rule setter when a then set profile.x = 1 end\n"
+      "rule ab holdout 10% goal b within 1h when a then split { 50%: send log } end\n"
+      "rule quiet_ab holdout 10%\n  quiet 22:00..08:00\nwhen a then send log end\n");
   const CompiledRule& plain = p->rules[0];
   CHECK_FALSE(plain.tests_operands);
   CHECK_FALSE(plain.waits);
@@ -118,12 +122,14 @@ TEST_CASE("a plain rule is known as one from its first fields, with its firing's
   CHECK(p->rules[1].tests_operands);          // one bound is indexed, the other is tested
   CHECK(p->rules[2].waits);
   CHECK(p->rules[3].restricted);
-  for (size_t i = 4; i < p->rules.size(); ++i) {
+  CHECK(p->rules[8].restricted);
+  for (size_t i = 4; i < 7; ++i) {
     CAPTURE(p->rules[i].name);
     CHECK(p->rules[i].constant_actions_first == kNoNode);
   }
   // The plan of `a` holds what a candidate needs of each rule, in the plan's order: all
-  // of it for the plain rule only, and the bound `e.n > 1` of the first two rules.
+  // of it for the plain rule only, and the bound `e.n > 1` of the first two rules; that
+  // the experiment `ab` fires at once.
   const Program::EventPlan& plan = *p->plan("a");
   REQUIRE(plan.heads.size() == plan.rules.size());
   for (size_t position = 0; position < plan.rules.size(); ++position) {
@@ -131,15 +137,18 @@ TEST_CASE("a plain rule is known as one from its first fields, with its firing's
     const CompiledRule& rule = p->rules[plan.rules[position]];
     CAPTURE(rule.name);
     CHECK(head.rule == plan.rules[position]);
-    CHECK(head.plain == (head.rule == 0));
-    CHECK(head.records.size() == (head.plain ? 2 : 0));
+    const Program::AtOnce at_once = head.rule == 0   ? Program::AtOnce::kPlain
+                                    : head.rule == 7 ? Program::AtOnce::kExperiment
+                                                     : Program::AtOnce::kNo;
+    CHECK(head.at_once == at_once);
+    CHECK(head.records.size() == (head.rule == 0 ? 2 : 0));
     if (head.rule <= 1) {
       REQUIRE(head.bound < plan.bounds.size());
       CHECK(head.bound_threshold == 1);  // e.n > 1: strict, so the bound itself
     } else {
       CHECK(head.bound == kNoNode);
     }
-    if (!head.plain) continue;
+    if (head.at_once != Program::AtOnce::kPlain) continue;
     CHECK(head.name == rule.name);
     CHECK(head.priority == rule.priority);
     CHECK(head.records.data() == records);
