@@ -28,6 +28,7 @@
 #include "engine/node_table.hpp"
 #include "engine/program.hpp"
 #include "engine/recent_ids.hpp"
+#include "engine/rule_counts.hpp"
 #include "engine/user_state.hpp"
 
 namespace date {
@@ -91,30 +92,6 @@ struct SubmitResult {
   std::unique_ptr<UserExtension>* extension = nullptr;
   // For kRejected: "too_late", "too_early" (wall clock only) or "no_time".
   std::string_view code;
-};
-
-// Firings and conversions of one cohort of an experiment (language.md section 14).
-struct CohortCounts {
-  uint64_t firings = 0;
-  uint64_t conversions = 0;
-};
-
-struct RuleCounts {
-  uint64_t triggered = 0;  // steps in which the rule's trigger and conditions held
-  uint64_t fired = 0;
-  uint64_t suppressed = 0;
-  // Of a rule with a goal, split or holdout, per cohort (cohort_of); empty otherwise.
-  std::vector<CohortCounts> cohorts;
-  // The cohorts: 0 held out, 1 treated without a split, 2 + k the split's arm k (2:
-  // control).
-  static size_t cohort_of(int32_t arm, bool holdout) {
-    return holdout ? 0 : arm < 0 ? 1 : static_cast<size_t>(arm) + 2;
-  }
-  void count(int32_t arm, bool holdout, bool converted) {
-    const size_t cohort = cohort_of(arm, holdout);
-    if (cohorts.size() <= cohort) cohorts.resize(cohort + 1);
-    ++(converted ? cohorts[cohort].conversions : cohorts[cohort].firings);
-  }
 };
 
 // The first condition of a rule's top-level `and` chain that is false for an event, with

@@ -14,10 +14,6 @@ CohortFigures figures(std::string name, const CohortCounts& c) {
   return out;
 }
 
-CohortCounts cohort(const RuleCounts& counts, size_t index) {
-  return index < counts.cohorts.size() ? counts.cohorts[index] : CohortCounts{};
-}
-
 }  // namespace
 
 std::optional<Lift> lift(const CohortCounts& treated, const CohortCounts& held_out) {
@@ -33,20 +29,19 @@ std::optional<Lift> lift(const CohortCounts& treated, const CohortCounts& held_o
 
 ExperimentFigures experiment_figures(const RuleCounts& counts, size_t arms) {
   ExperimentFigures out;
-  CohortCounts treated = cohort(counts, RuleCounts::cohort_of(-1, false));
+  CohortCounts treated = counts.cohort(RuleCounts::cohort_of(-1, false));
   if (arms == 0) {
     out.arms.push_back(figures("treated", treated));
   } else {
     for (size_t k = 1; k <= arms; ++k) {
-      const CohortCounts arm =
-          cohort(counts, RuleCounts::cohort_of(static_cast<int32_t>(k), false));
+      const CohortCounts arm = counts.cohort(RuleCounts::cohort_of(static_cast<int32_t>(k), false));
       out.arms.push_back(figures("arm " + std::to_string(k), arm));
       treated.firings += arm.firings;
       treated.conversions += arm.conversions;
     }
-    out.arms.push_back(figures("control", cohort(counts, RuleCounts::cohort_of(0, false))));
+    out.arms.push_back(figures("control", counts.cohort(RuleCounts::cohort_of(0, false))));
   }
-  const CohortCounts held_out = cohort(counts, RuleCounts::cohort_of(-1, true));
+  const CohortCounts held_out = counts.cohort(RuleCounts::cohort_of(-1, true));
   out.treated = figures("treated", treated);
   out.held_out = figures("held_out", held_out);
   out.lift = lift(treated, held_out);

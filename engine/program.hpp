@@ -225,7 +225,7 @@ struct alignas(64) CompiledRule {
   // firings load, next to the operands that its candidates have just read.
   //
   // A goal, a split or a holdout (its own or its group's): its firings are counted per
-  // cohort (RuleCounts::cohorts).
+  // cohort (RuleCounts::cohort).
   alignas(64) bool experiment = false;
   // `holdout P%` in basis points (0: none): a user whose holdout bucket is below it is
   // held out. A rule with a holdout is never one of constant actions.

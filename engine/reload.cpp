@@ -198,7 +198,7 @@ SwapCounts Engine::replace_program(const ProgramSwap& swap) {
     // An experiment's figures compare like with like: changed shares, holdouts or goal
     // start them again (docs/server.md, "Reload").
     if (experiment_of(program_->rules[r]) != experiment_of(after.rules[now]))
-      rule_counts[now].cohorts.clear();
+      rule_counts[now].clear_cohorts();
   }
   rule_counts_ = std::move(rule_counts);
   program_ = swap.after;

@@ -88,15 +88,7 @@ void with_rule_figures(Server& server,
             if (it == position.end()) continue;
             const RuleFigures& f = shards[s].rules[r];
             RuleFigures& sum = total[it->second];
-            sum.counts.triggered += f.counts.triggered;
-            sum.counts.fired += f.counts.fired;
-            sum.counts.suppressed += f.counts.suppressed;
-            if (sum.counts.cohorts.size() < f.counts.cohorts.size())
-              sum.counts.cohorts.resize(f.counts.cohorts.size());
-            for (size_t c = 0; c < f.counts.cohorts.size(); ++c) {
-              sum.counts.cohorts[c].firings += f.counts.cohorts[c].firings;
-              sum.counts.cohorts[c].conversions += f.counts.cohorts[c].conversions;
-            }
+            sum.counts.add(f.counts);
             sum.pending += f.pending;
           }
         }

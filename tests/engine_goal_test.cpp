@@ -74,8 +74,8 @@ TEST_CASE("goal: held-out firings convert with holdout true and arm null") {
   CHECK(h.lines[3].ends_with(std::string(R"("trigger":"p2","arm":)") + (b < 5000 ? "1" : "2") +
                              R"(,"holdout":false})"));
   const RuleCounts& counts = h.engine->counts(0);
-  CHECK(counts.cohorts[RuleCounts::cohort_of(-1, true)].firings == 1);
-  CHECK(counts.cohorts[RuleCounts::cohort_of(-1, true)].conversions == 1);
+  CHECK(counts.cohort(RuleCounts::cohort_of(-1, true)).firings == 1);
+  CHECK(counts.cohort(RuleCounts::cohort_of(-1, true)).conversions == 1);
 }
 
 TEST_CASE("goal: derived events and decisions do not convert, input events do") {
@@ -152,11 +152,11 @@ TEST_CASE("goal: a listener that wants no conversions is given none and counts t
   uint64_t conversions = 0;
   for (const bool holdout : {false, true}) {
     const size_t cohort = RuleCounts::cohort_of(-1, holdout);
-    CHECK(without.engine->counts(0).cohorts.at(cohort).conversions ==
-          with.engine->counts(0).cohorts.at(cohort).conversions);
-    CHECK(without.engine->counts(0).cohorts.at(cohort).firings ==
-          with.engine->counts(0).cohorts.at(cohort).firings);
-    conversions += without.engine->counts(0).cohorts.at(cohort).conversions;
+    CHECK(without.engine->counts(0).cohort(cohort).conversions ==
+          with.engine->counts(0).cohort(cohort).conversions);
+    CHECK(without.engine->counts(0).cohort(cohort).firings ==
+          with.engine->counts(0).cohort(cohort).firings);
+    conversions += without.engine->counts(0).cohort(cohort).conversions;
   }
   CHECK(conversions == 13);
 }

@@ -250,20 +250,20 @@ rule ab goal buy within 1d when view then split { 50%: send a 50%: send b } end
     return out;
   };
   const std::vector<int> first_arms = arms(0);
-  const std::vector<CohortCounts> first = h.engine->counts(0).cohorts;
-  REQUIRE(first.size() >= 3);
+  const RuleCounts first = h.engine->counts(0);
+  REQUIRE(first.cohort_count() >= 3);
   uint64_t treated = 0;
-  for (const CohortCounts& cohort : first)
-    treated += cohort.firings;
+  for (size_t c = 0; c < first.cohort_count(); ++c)
+    treated += first.cohort(c).firings;
   CHECK(treated == 20);
 
   // Unchanged experiment, another rule added before it and its actions reworded.
   h.engine->replace_program(compiled(std::string("rule other when ping then send log end\n") + R"(
 rule ab goal buy within 1d when view then split { 50%: send a { x: 1 } 50%: send b } end
 )"));
-  CHECK(h.engine->counts(1).cohorts.size() == first.size());
-  CHECK(h.engine->counts(1).cohorts[2].firings == first[2].firings);
-  CHECK(h.engine->counts(1).cohorts[3].firings == first[3].firings);
+  CHECK(h.engine->counts(1).cohort_count() == first.cohort_count());
+  CHECK(h.engine->counts(1).cohort(2).firings == first.cohort(2).firings);
+  CHECK(h.engine->counts(1).cohort(3).firings == first.cohort(3).firings);
   size_t before = h.firings.size();
   for (int user = 0; user < 20; ++user)
     h.send(ev("view", "u" + std::to_string(user), "2026-01-01T11:00:00Z", "{}",
@@ -274,16 +274,16 @@ rule ab goal buy within 1d when view then split { 50%: send a { x: 1 } 50%: send
   h.engine->replace_program(compiled(R"(
 rule ab goal buy within 1d when view then split { 30%: send a 70%: send b } end
 )"));
-  CHECK(h.engine->counts(0).cohorts.empty());
+  CHECK(h.engine->counts(0).cohort_count() == 0);
   CHECK(h.engine->counts(0).fired == 40);
 
   // A changed goal window starts them again as well.
   h.send(ev("view", "u0", "2026-01-01T12:00:00Z", "{}", "x0"));
-  CHECK(!h.engine->counts(0).cohorts.empty());
+  CHECK(h.engine->counts(0).cohort_count() != 0);
   h.engine->replace_program(compiled(R"(
 rule ab goal buy within 2d when view then split { 30%: send a 70%: send b } end
 )"));
-  CHECK(h.engine->counts(0).cohorts.empty());
+  CHECK(h.engine->counts(0).cohort_count() == 0);
 }
 
 }  // namespace spur::testing
