@@ -200,7 +200,8 @@ class Compiler {
   };
   RuleIndexing indexing(CompiledRule& rule) const;
   void list_constant_actions(CompiledRule& rule);
-  void assign_goal_slots();
+  // Tells each goal event's plan (made if the event has none) its index in goal_events.
+  void plan_goal_events();
   static bool indexable(const Value& v);
   bool equality_keys(uint32_t node, std::vector<IndexKey>& keys) const;
   std::optional<RuleBound> bound_of(uint32_t node) const;
@@ -842,21 +843,9 @@ void Compiler::add_to_plan(const std::string& event, uint32_t rule, const RuleIn
   }
 }
 
-// Program::goal_slots, and each goal check's slot: a goal event's index modulo 32, or the
-// slot of the first goal event whose name has the same fnv1a hash (an event finds its
-// slot by that hash alone).
-void Compiler::assign_goal_slots() {
-  std::vector<std::pair<uint64_t, uint32_t>> by_hash;  // (hash, index in goal_events)
+void Compiler::plan_goal_events() {
   for (uint32_t i = 0; i < p_.goal_events.size(); ++i)
-    by_hash.emplace_back(fnv1a(p_.goal_events[i]), i);
-  std::sort(by_hash.begin(), by_hash.end());
-  for (const auto& [hash, index] : by_hash) {
-    if (p_.goal_slots.empty() || p_.goal_slots.back().first != hash)
-      p_.goal_slots.emplace_back(hash, static_cast<uint8_t>(index % 32));
-  }
-  for (Program::GoalCheck& check : p_.goal_checks) {
-    if (check.within_ms != 0) check.slot = *p_.goal_slot(check.event_hash);
-  }
+    p_.event_plans[p_.goal_events[i]].goal_event = i;
 }
 
 std::shared_ptr<const Program> Compiler::run() {
@@ -889,10 +878,11 @@ std::shared_ptr<const Program> Compiler::run() {
       const auto [known, added] =
           goal_events.try_emplace(rule.goal->event, static_cast<uint32_t>(p_.goal_events.size()));
       if (added) p_.goal_events.push_back(rule.goal->event);
-      check = {fnv1a(rule.goal->event), rule.goal->within_ms, rule.goal->filter, known->second};
+      check = {rule.goal->within_ms, rule.goal->filter, known->second,
+               Program::goal_slot(known->second)};
     }
   }
-  assign_goal_slots();
+  plan_goal_events();
   std::vector<uint32_t> order(p_.rules.size());
   for (uint32_t i = 0; i < order.size(); ++i)
     order[i] = i;

@@ -415,9 +415,9 @@ SubmitResult Engine::submit(const Event& event, const Hint& hint) {
   Cascade cascade;
   cascade.user = &user;
   cascade.step_id = event.id;
-  event_step(user, event, at, true, 0, cascade);
+  const Program::EventPlan* plan = event_step(user, event, at, true, 0, cascade);
   run_cascade(cascade, at);
-  convert_goals(user, event, at, awaited_before);
+  if (awaited_before != 0) convert_goals(user, event, plan, at, awaited_before);
   return {Outcome::kAccepted, "", &user.second.extension, ""};
 }
 
@@ -1179,8 +1179,8 @@ void Engine::update_segments(User& user, int64_t at, int level, Cascade& cascade
   }
 }
 
-void Engine::event_step(User& user, const Event& event, int64_t at, bool input, int level,
-                        Cascade& cascade) {
+const Program::EventPlan* Engine::event_step(User& user, const Event& event, int64_t at, bool input,
+                                             int level, Cascade& cascade) {
   UserState& u = user.second;
   const Program::EventPlan* plan = program_->plan(event.name);
   record(u, event, plan, at, input);
@@ -1189,7 +1189,7 @@ void Engine::event_step(User& user, const Event& event, int64_t at, bool input, 
   resolve_pending(user, event, at);
   // The plan lists its rules in agenda order, so what trigger_rules adds alone is sorted.
   const bool sorted = activations_.empty();
-  if (plan) trigger_rules(user, event, *plan, at);
+  if (plan && !plan->rules.empty()) trigger_rules(user, event, *plan, at);
   run_agenda(user, at, sorted, level, cascade);
   update_segments(user, at, level, cascade);
   // No slot outlives its step: the next event's are read afresh.
@@ -1197,6 +1197,7 @@ void Engine::event_step(User& user, const Event& event, int64_t at, bool input, 
     for (const uint32_t slot : plan->slots)
       slots_[slot] = nullptr;
   }
+  return plan;
 }
 
 void Engine::run_cascade(Cascade& cascade, int64_t at) {

@@ -351,8 +351,9 @@ class Engine {
   void compact_timers();
   void fire_timers_through(int64_t ms, bool inclusive);
   void timer_step(User& user, int64_t at, std::span<const Timer> due);
-  void event_step(User& user, const Event& event, int64_t at, bool input, int level,
-                  Cascade& cascade);
+  // Returns the event's plan, null if it has none.
+  const Program::EventPlan* event_step(User& user, const Event& event, int64_t at, bool input,
+                                       int level, Cascade& cascade);
   void record(UserState& u, const Event& event, const Program::EventPlan* plan, int64_t at,
               bool input);
   void resolve_pending(User& user, const Event& event, int64_t at);
@@ -410,11 +411,13 @@ class Engine {
   // Keeps a firing of a rule with a goal, or an experiment, in the counts and the user's
   // awaited goals.
   void note_experiment(User& user, uint32_t rule, TriggerView trigger, int64_t at, bool holdout);
-  // The conversions an input event handled at `at` makes (after its step's records).
-  // `awaited_before`: the user's goal_events before the step. Goals that the step's own
-  // firings pushed were fired at `at` and cannot convert at `at`: an event whose bit was
-  // clear before its step converts nothing, though its firings may have set the bit.
-  void convert_goals(User& user, const Event& event, int64_t at, uint32_t awaited_before);
+  // The conversions an input event handled at `at` makes (after its step's records);
+  // `plan`: its plan, null if it has none. `awaited_before`: the user's goal_events
+  // before the step, not 0. Goals that the step's own firings pushed were fired at `at`
+  // and cannot convert at `at`: an event whose bit was clear before its step converts
+  // nothing, though its firings may have set the bit.
+  void convert_goals(User& user, const Event& event, const Program::EventPlan* plan, int64_t at,
+                     uint32_t awaited_before);
   // Past its window at `at`, or of a rule that no longer has a goal.
   bool goal_over(const AwaitedGoal& g, int64_t at) const;
   // Whether `event` passes a goal's filter. Apart from convert_goals, so that a scan

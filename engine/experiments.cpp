@@ -1,7 +1,6 @@
 // Experiments at run time (language.md section 14): who is held out, the cohort counts of
 // each firing, and the goals that firings await until an input event converts them.
 #include "engine/engine.hpp"
-#include "engine/fnv.hpp"
 #include "time/time_text.hpp"
 
 namespace spur {
@@ -48,15 +47,14 @@ bool Engine::goal_over(const AwaitedGoal& g, int64_t at) const {
   return goal.within_ms == 0 || at > time_plus(g.fired_ms, goal.within_ms);
 }
 
-void Engine::convert_goals(User& user, const Event& event, int64_t at, uint32_t awaited_before) {
-  if (awaited_before == 0) return;  // also a program without goals
-  const uint64_t name_hash = fnv1a(event.name);
-  const std::optional<uint8_t> slot = program_->goal_slot(name_hash);
-  if (!slot || (awaited_before & goal_event_bit(*slot)) == 0) return;
+void Engine::convert_goals(User& user, const Event& event, const Program::EventPlan* plan,
+                           int64_t at, uint32_t awaited_before) {
+  if (plan == nullptr || plan->goal_event == kNoNode) return;
+  const uint8_t slot = Program::goal_slot(plan->goal_event);
+  if ((awaited_before & goal_event_bit(slot)) == 0) return;
   UserState& u = user.second;
   const auto converts = [&](const AwaitedGoal& g, const Program::GoalCheck& goal) {
-    if (at <= g.fired_ms || goal.event_hash != name_hash) return false;
-    if (event.name != program_->goal_events[goal.event]) return false;
+    if (at <= g.fired_ms || goal.event != plan->goal_event) return false;
     return goal.filter == kNoNode || goal_filter_holds(user, event, at, goal.filter);
   };
   uint32_t awaited = 0;  // the bits of the goals kept
@@ -65,7 +63,7 @@ void Engine::convert_goals(User& user, const Event& event, int64_t at, uint32_t 
   // window: their bit then stays set until an event of theirs (or a full block, in
   // note_experiment) drops them.
   u.goals.erase_if([&](const AwaitedGoal& g) {
-    if (g.event_slot == *slot) {
+    if (g.event_slot == slot) {
       if (goal_over(g, at)) return true;
       if (converts(g, program_->goal_checks[g.rule])) {
         convert(user, g, event, at);

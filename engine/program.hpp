@@ -307,26 +307,17 @@ struct Program {
   // `rules` so that the scan of a user's awaited goals at every event stays in a few cache
   // lines. within_ms == 0: the rule has no goal.
   struct GoalCheck {
-    uint64_t event_hash = 0;  // fnv1a of the goal event's name
     int64_t within_ms = 0;
     uint32_t filter = kNoNode;
     uint32_t event = 0;  // the goal event's name in goal_events
-    // Its bit in UserState::goal_events and AwaitedGoal::event_slot: the goal event's
-    // index in goal_events modulo 32, so that each of a program's first 32 goal events
-    // has a bit of its own (a name whose fnv1a hash an earlier one has takes that one's).
+    // Its bit in UserState::goal_events and AwaitedGoal::event_slot (goal_slot(event)).
     uint8_t slot = 0;
   };
   std::vector<GoalCheck> goal_checks;
   std::vector<std::string> goal_events;  // each goal event's name once
-  // The slots of the goal events by the fnv1a hash of their names, sorted by hash: an
-  // event learns whether it is a goal event, and its bit, before any user state is read.
-  std::vector<std::pair<uint64_t, uint8_t>> goal_slots;
-  std::optional<uint8_t> goal_slot(uint64_t name_hash) const {
-    const auto found = std::lower_bound(goal_slots.begin(), goal_slots.end(),
-                                        std::pair<uint64_t, uint8_t>{name_hash, 0});
-    if (found == goal_slots.end() || found->first != name_hash) return std::nullopt;
-    return found->second;
-  }
+  // The slot of a goal event (its index in goal_events): the index modulo 32, so that
+  // each of a program's first 32 goal events has a bit of its own.
+  static uint8_t goal_slot(uint32_t goal_event) { return static_cast<uint8_t>(goal_event % 32); }
   // The action records of the rules whose firings are always the same
   // (CompiledRule::constant_actions_first): they point into `rules`' actions.
   std::vector<ActionRecord> constant_actions;
@@ -403,6 +394,10 @@ struct Program {
     // How far back this event's history must reach (the longest past window over it);
     // negative when no pattern looks back at it, and then none of it is kept.
     int64_t history_ms = -1;
+    // Of a goal event (language.md section 14): its index in goal_events; kNoNode for
+    // the others. An event learns from its plan, looked up by its name in any case,
+    // which awaited goals it may convert.
+    uint32_t goal_event = kNoNode;
   };
   // A hash and an equality of their own, not std::hash<std::string>: libstdc++ looks a
   // key up in a table of up to 20 keys with that (slow) hash by comparing every key in

@@ -5,7 +5,6 @@
 
 #include <set>
 
-#include "engine/fnv.hpp"
 #include "formats/json_codec.hpp"
 #include "test_support.hpp"
 
@@ -43,7 +42,7 @@ TEST_CASE("trigger properties are slots numbered at compile time, listed per eve
   CHECK(p->plan("click")->slots == std::vector<uint32_t>{0, 1});
 }
 
-TEST_CASE("goal events have a slot each, found by the hash of the event's name") {
+TEST_CASE("goal events have a slot each, and their plans name them") {
   // e0 to e9 hash alike in FNV-1a's top bits (they differ in the last byte only), where
   // the slots were first taken from: every goal then shared one bit.
   std::string text;
@@ -53,18 +52,25 @@ TEST_CASE("goal events have a slot each, found by the hash of the event's name")
             " then send log end\n";
   }
   text += "rule again goal e3 within 2h when view then send log end\n";
-  text += "rule plain when view then send log end\n";
+  text += "rule plain goal buy within 1h when view then send log end\n";  // buy: no rule's trigger
   const auto p = compiled(text);
-  REQUIRE(p->goal_events.size() == 10);
+  REQUIRE(p->goal_events.size() == 11);
   std::set<uint8_t> slots;
   for (int i = 0; i < 10; ++i) {
     const Program::GoalCheck& check = p->goal_checks[static_cast<size_t>(i)];
     slots.insert(check.slot);
-    CHECK(p->goal_slot(fnv1a("e" + std::to_string(i))) == check.slot);
+    const Program::EventPlan* plan = p->plan("e" + std::to_string(i));
+    REQUIRE(plan != nullptr);
+    CHECK(plan->goal_event == check.event);
+    CHECK(p->goal_events[check.event] == "e" + std::to_string(i));
   }
   CHECK(slots.size() == 10);
   CHECK(p->goal_checks[10].slot == p->goal_checks[3].slot);  // the same event, the same slot
-  CHECK(p->goal_slot(fnv1a("view")) == std::nullopt);        // not a goal event
+  CHECK(p->plan("view")->goal_event == kNoNode);             // not a goal event
+  const Program::EventPlan* buy = p->plan("buy");            // a plan made for the goal alone
+  REQUIRE(buy != nullptr);
+  CHECK(buy->rules.empty());
+  CHECK(p->goal_events[buy->goal_event] == "buy");
 }
 
 TEST_CASE("1 and \"1\" are different constants") {

@@ -60,6 +60,31 @@ TEST_CASE("goal: the filter must pass, and one event converts every firing it ca
   CHECK(conversions == "cd p1\ncd p1\nab p2\nab p2\n");
 }
 
+TEST_CASE("goal: past 32 goal events, events that share a bit convert only their own goals") {
+  // g0 and g32 have the same bit in a user's goal_events (a goal event's index modulo 32).
+  std::string rules;
+  for (int i = 0; i < 40; ++i)
+    rules += "rule r" + std::to_string(i) + " goal g" + std::to_string(i) +
+             " within 1d when view then send log end\n";
+  GoalHarness h(rules);
+  h.send(ev("view", "u", "2026-01-01T10:00:00Z", "{}", "v1"));
+  h.send(ev("g32", "u", "2026-01-01T11:00:00Z", "{}", "x32"));
+  h.send(ev("g0", "u", "2026-01-01T12:00:00Z", "{}", "x0"));
+  h.send(ev("g0", "u", "2026-01-01T13:00:00Z", "{}", "y0"));
+  // Each conversion's rule and trigger.
+  const auto field = [](const std::string& line, const std::string& key) {
+    const size_t from = line.find("\"" + key + "\":\"") + key.size() + 4;
+    return line.substr(from, line.find('"', from) - from);
+  };
+  std::string conversions;
+  for (const std::string& line : h.lines) {
+    if (line.starts_with("{\"conversion\""))
+      conversions += field(line, "conversion") + " " + field(line, "trigger") + "\n";
+  }
+  CHECK(conversions == "r32 x32\nr0 x0\n");
+  CHECK(h.engine->counts(0).cohort(RuleCounts::cohort_of(-1, false)).conversions == 1);
+}
+
 TEST_CASE("goal: held-out firings convert with holdout true and arm null") {
   GoalHarness h(
       "rule ab\n  holdout 10%\n  goal purchase within 1d\nwhen view then split { 50%: send a "
