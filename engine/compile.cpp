@@ -805,9 +805,8 @@ void Compiler::add_heads(Program::EventPlan& plan) {
         rule.constant_actions_first == kNoNode)
       continue;
     head.at_once = rule.experiment ? Program::AtOnce::kExperiment : Program::AtOnce::kPlain;
-    if (head.at_once == Program::AtOnce::kPlain)
-      head.records = {p_.constant_actions.data() + rule.constant_actions_first,
-                      rule.constant_actions_count};
+    head.records = {p_.constant_actions.data() + rule.constant_actions_first,
+                    rule.constant_actions_count};
   }
 }
 

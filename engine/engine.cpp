@@ -734,7 +734,7 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
       if (head.at_once == Program::AtOnce::kPlain) {
         fire_made(made, head);
       } else {
-        fire_constant(user, head.rule, trigger, at, Firing::kNotDeferred);
+        fire_constant(user, head, trigger, at, Firing::kNotDeferred);
       }
     } else {
       consider(head.rule);
@@ -998,28 +998,39 @@ size_t drawn_arm(uint32_t b, size_t arms, EndOf end_of) {
 
 }  // namespace
 
-void Engine::fire_constant(User& user, uint32_t index, TriggerView trigger, int64_t at,
-                           int64_t deferred_ms) {
-  const CompiledRule& rule = program_->rules[index];
-  std::span records(program_->constant_actions.data() + rule.constant_actions_first,
-                    rule.constant_actions_count);
-  const bool holdout = rule.experiment && held_out(rule, user.first);
+void Engine::fire_constant(User& user, const Program::RuleHead& head, TriggerView trigger,
+                           int64_t at, int64_t deferred_ms) {
+  const CompiledRule& rule = program_->rules[head.rule];
+  std::span records = head.records;
+  bool holdout = false;
   fired_arm_ = -1;
-  if (holdout) {
-    records = {};
-  } else if (!rule.constant_arms.empty()) {
-    // As the split action of fire()'s general path draws it.
-    const size_t k =
-        drawn_arm(bucket_after(rule.split_prefix, user.first), rule.constant_arms.size() - 1,
-                  [&](size_t arm) { return rule.constant_arms[arm].end_bp; });
-    records = {program_->constant_actions.data() + rule.constant_arms[k].first,
-               rule.constant_arms[k].count};
-    fired_arm_ = static_cast<int32_t>(k);
+  if (rule.experiment) {
+    const bool split = !rule.constant_arms.empty();
+    uint32_t split_bucket = 0;
+    if (split && rule.holdout_bp != 0) {
+      const auto [held, drawn] =
+          bucket_pair_after(rule.holdout_prefix, rule.split_prefix, user.first);
+      holdout = held < rule.holdout_bp || group_held_out(rule, user.first);
+      split_bucket = drawn;
+    } else {
+      holdout = held_out(rule, user.first);
+      if (split && !holdout) split_bucket = bucket_after(rule.split_prefix, user.first);
+    }
+    if (holdout) {
+      records = {};
+    } else if (split) {
+      // As the split action of fire()'s general path draws it.
+      const size_t k = drawn_arm(split_bucket, rule.constant_arms.size() - 1,
+                                 [&](size_t arm) { return rule.constant_arms[arm].end_bp; });
+      records = {program_->constant_actions.data() + rule.constant_arms[k].first,
+                 rule.constant_arms[k].count};
+      fired_arm_ = static_cast<int32_t>(k);
+    }
   }
   Firing made{{}, user.first, at, trigger.event->id, 0, {}, {}, holdout, &user.second.extension};
   made.deferred_ms = deferred_ms;
-  fire_made(made, {rule.name, records, rule.priority, index});
-  note_experiment(user, index, trigger, at, holdout);
+  fire_made(made, {head.name, records, head.priority, head.rule});
+  note_experiment(user, head.rule, trigger, at, holdout);
 }
 
 void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, int64_t deferred_ms,
@@ -1027,7 +1038,9 @@ void Engine::fire(User& user, uint32_t index, TriggerView trigger, int64_t at, i
   UserState& u = user.second;
   const CompiledRule& rule = program_->rules[index];
   if (rule.constant_actions_first != kNoNode) {
-    fire_constant(user, index, trigger, at, deferred_ms);
+    const std::span records(program_->constant_actions.data() + rule.constant_actions_first,
+                            rule.constant_actions_count);
+    fire_constant(user, {rule.name, records, rule.priority, index}, trigger, at, deferred_ms);
     return;
   }
   ++rule_counts_[index].fired;

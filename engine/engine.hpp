@@ -400,6 +400,8 @@ class Engine {
   }
   // Whether `user` is held out of `rule` by its own or its group's `holdout` (section 14).
   static bool held_out(const CompiledRule& rule, std::string_view user);
+  // Whether its group's `holdout` holds `user` out of `rule`.
+  static bool group_held_out(const CompiledRule& rule, std::string_view user);
   // Quiet hours (language.md section 14) for an activation of a rule that has some:
   // true when it is suppressed (reason `quiet`) or deferred, so nothing else is checked.
   bool quieted(User& user, const Activation& a, TriggerView trigger, int64_t at);
@@ -433,9 +435,11 @@ class Engine {
   void defer(User& user, const Activation& a, TriggerView trigger, int64_t at, int64_t due);
   void fire(User& user, uint32_t rule, TriggerView trigger, int64_t at, int64_t deferred_ms,
             int level, Cascade& cascade);
-  // fire() of a rule whose records are made per split arm (CompiledRule::
-  // constant_actions_first): its holdout and arm drawn, its experiment noted.
-  void fire_constant(User& user, uint32_t rule, TriggerView trigger, int64_t at,
+  // fire() of a rule whose records are made, per split arm if it has a split
+  // (CompiledRule::constant_actions_first): its holdout and arm drawn, its experiment
+  // noted. `head` gives its name, priority and (without a split) records, so that the
+  // rule's first line is not read: of a candidate fired at once, its plan's RuleHead.
+  void fire_constant(User& user, const Program::RuleHead& head, TriggerView trigger, int64_t at,
                      int64_t deferred_ms);
   // Reports the firing of a rule whose records are made (CompiledRule::
   // constant_actions_first), as `head` tells them, with the user, time, trigger and

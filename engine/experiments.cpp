@@ -8,6 +8,10 @@ namespace spur {
 bool Engine::held_out(const CompiledRule& rule, std::string_view user) {
   if (rule.holdout_bp != 0 && bucket_after(rule.holdout_prefix, user) < rule.holdout_bp)
     return true;
+  return group_held_out(rule, user);
+}
+
+bool Engine::group_held_out(const CompiledRule& rule, std::string_view user) {
   return rule.group_holdout_bp != 0 &&
          bucket_after(rule.group_holdout_prefix, user) < rule.group_holdout_bp;
 }

@@ -111,4 +111,12 @@ uint32_t bucket_after(uint64_t prefix, std::string_view user) {
   return static_cast<uint32_t>(fnv1a(user, prefix) % 10000);
 }
 
+std::array<uint32_t, 2> bucket_pair_after(uint64_t first, uint64_t second, std::string_view user) {
+  for (const char c : user) {
+    first = (first ^ static_cast<unsigned char>(c)) * kFnvPrime;
+    second = (second ^ static_cast<unsigned char>(c)) * kFnvPrime;
+  }
+  return {static_cast<uint32_t>(first % 10000), static_cast<uint32_t>(second % 10000)};
+}
+
 }  // namespace spur

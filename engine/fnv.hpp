@@ -9,11 +9,12 @@
 namespace spur {
 
 inline constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
+inline constexpr uint64_t kFnvPrime = 1099511628211ULL;
 
 inline uint64_t fnv1a(std::string_view text, uint64_t hash = kFnvOffset) {
   for (const char c : text) {
     hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
+    hash *= kFnvPrime;
   }
   return hash;
 }

@@ -370,8 +370,8 @@ struct Program {
     // as `bound_threshold` (BoundIndex::thresholds()).
     uint32_t bound = kNoNode;
     double bound_threshold = 0;
-    // kPlain: the rule is plain, and `records` are its firing's. Otherwise `records` is
-    // empty, and a candidate reads the rule itself.
+    // Unless kNo, `records` are its firing's (with a split: the control's). Of kNo,
+    // `records` is empty, and a candidate reads the rule itself.
     AtOnce at_once = AtOnce::kNo;
   };
   struct EventPlan {

@@ -18,6 +18,11 @@ TEST_CASE("bucket is FNV-1a-64 of kind, name and user joined by 0x1f, modulo 100
   CHECK(bucket("holdout", "ab", "alice") == 4517);
   CHECK(bucket("split", "ab", "u4517") == 5000);
   CHECK(bucket("split", "ab", "u648") == 4999);
+  // Two at once, as a firing with a holdout and a split draws them.
+  const std::array<uint32_t, 2> pair =
+      bucket_pair_after(bucket_prefix("holdout", "ab"), bucket_prefix("split", "ab"), "alice");
+  CHECK(pair[0] == 4517);
+  CHECK(pair[1] == 1072);
 }
 
 TEST_CASE("split: a bucket at exactly an arm's edge belongs to the next arm") {
