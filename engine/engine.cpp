@@ -717,8 +717,8 @@ void Engine::trigger_rules(User& user, const Event& event, const Program::EventP
     m.frozen.clear();
     note_numbered(u);
   };
-  // A rule that fires at once (RuleHead::at_once) and is reached before anything was
-  // queued fires at once: nothing queued ranks before it (candidates come in agenda
+  // A rule that may fire at once (RuleHead::at_once), reached before anything was
+  // queued, fires as it is met: nothing queued ranks before it (candidates come in agenda
   // order, and a completed match would have been queued first), and its firing changes
   // no state that a later candidate's conditions or firing read (an experiment's counts
   // and awaited goals are read by none). The order and the firings are the agenda's;
