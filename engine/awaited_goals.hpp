@@ -32,7 +32,7 @@ struct AwaitedGoal {
   // least 0.01 % make at most 10,000 arms.
   int16_t arm = -1;
   bool holdout = false;
-  // Its goal event's bit in UserState::goal_events (Program::GoalCheck::slot, 0-31): a
+  // Its goal event's bit in UserState::goal_events (Program::goal_slot, 0-31): a
   // scan passes the goals of other events over without reading their rule's goal.
   uint8_t event_slot = 0;
   int64_t fired_ms = 0;

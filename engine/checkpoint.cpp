@@ -20,7 +20,7 @@ UserState& Engine::restore_user(const std::string& user, std::string_view bytes)
   UserState& u = node.second;
   read_user_bytes(bytes, u, match_bytes_);
   for (AwaitedGoal& g : u.goals)
-    g.event_slot = program_->goal_checks[g.rule].slot;
+    g.event_slot = Program::goal_slot(program_->goal_checks[g.rule].event);
   // Matches keep their creation order; those made from here on come after them.
   for (const PendingMatch& match : u.pending) {
     next_order_ = std::max(next_order_, match.id() + 1);

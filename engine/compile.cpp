@@ -877,8 +877,7 @@ std::shared_ptr<const Program> Compiler::run() {
       const auto [known, added] =
           goal_events.try_emplace(rule.goal->event, static_cast<uint32_t>(p_.goal_events.size()));
       if (added) p_.goal_events.push_back(rule.goal->event);
-      check = {rule.goal->within_ms, rule.goal->filter, known->second,
-               Program::goal_slot(known->second)};
+      check = {rule.goal->within_ms, rule.goal->filter, known->second};
     }
   }
   plan_goal_events();

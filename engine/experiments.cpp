@@ -34,7 +34,7 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   const AwaitedGoal awaited{.rule = index,
                             .arm = static_cast<int16_t>(arm),
                             .holdout = holdout,
-                            .event_slot = goal.slot,
+                            .event_slot = Program::goal_slot(goal.event),
                             .fired_ms = at};
   if (conversions_) {
     goals.push_back(awaited,
@@ -42,7 +42,7 @@ void Engine::note_experiment(User& user, uint32_t index, TriggerView trigger, in
   } else {
     goals.push_back(awaited);
   }
-  u.goal_events |= goal_event_bit(goal.slot);
+  u.goal_events |= goal_event_bit(Program::goal_slot(goal.event));
   note_numbered(u);
 }
 

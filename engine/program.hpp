@@ -310,8 +310,6 @@ struct Program {
     int64_t within_ms = 0;
     uint32_t filter = kNoNode;
     uint32_t event = 0;  // the goal event's name in goal_events
-    // Its bit in UserState::goal_events and AwaitedGoal::event_slot (goal_slot(event)).
-    uint8_t slot = 0;
   };
   std::vector<GoalCheck> goal_checks;
   std::vector<std::string> goal_events;  // each goal event's name once

@@ -85,7 +85,7 @@ void remap_goals(AwaitedGoals& goals, const std::vector<int64_t>& map, const Pro
   goals.erase_if([&](const AwaitedGoal& g) { return map[g.rule] == kGone; });
   for (AwaitedGoal& g : goals) {
     g.rule = static_cast<uint32_t>(map[g.rule]);
-    g.event_slot = after.goal_checks[g.rule].slot;
+    g.event_slot = Program::goal_slot(after.goal_checks[g.rule].event);
   }
 }
 

@@ -43,7 +43,7 @@ struct KeyedFiringTimes {
   FiringTimes times;
 };
 
-// The bit of UserState::goal_events for a goal event's slot (Program::GoalCheck::slot, 0-31).
+// The bit of UserState::goal_events for a goal event's slot (Program::goal_slot, 0-31).
 inline uint32_t goal_event_bit(uint8_t slot) {
   return uint32_t{1} << slot;
 }
@@ -85,7 +85,7 @@ struct UserState {
   PendingList pending;                     // creation order
   std::unique_ptr<UserActivity> activity;  // null until needed
   // The awaited goals, and a superset of the goal events they wait for, one bit per
-  // slot (Program::GoalCheck::slot): an event whose bit is clear converts nothing, and
+  // slot (Program::goal_slot): an event whose bit is clear converts nothing, and
   // the goals are not read. With the two fields after them, they fill 16 bytes at a
   // multiple of 16 in the node, so one cache line, which Engine::prefetch loads when
   // the program has goals: keep them there.

@@ -58,16 +58,17 @@ TEST_CASE("goal events have a slot each, and their plans name them") {
   std::set<uint8_t> slots;
   for (int i = 0; i < 10; ++i) {
     const Program::GoalCheck& check = p->goal_checks[static_cast<size_t>(i)];
-    slots.insert(check.slot);
+    slots.insert(Program::goal_slot(check.event));
     const Program::EventPlan* plan = p->plan("e" + std::to_string(i));
     REQUIRE(plan != nullptr);
     CHECK(plan->goal_event == check.event);
     CHECK(p->goal_events[check.event] == "e" + std::to_string(i));
   }
   CHECK(slots.size() == 10);
-  CHECK(p->goal_checks[10].slot == p->goal_checks[3].slot);  // the same event, the same slot
-  CHECK(p->plan("view")->goal_event == kNoNode);             // not a goal event
-  const Program::EventPlan* buy = p->plan("buy");            // a plan made for the goal alone
+  CHECK(Program::goal_slot(p->goal_checks[10].event) ==
+        Program::goal_slot(p->goal_checks[3].event));  // the same event, the same slot
+  CHECK(p->plan("view")->goal_event == kNoNode);       // not a goal event
+  const Program::EventPlan* buy = p->plan("buy");      // a plan made for the goal alone
   REQUIRE(buy != nullptr);
   CHECK(buy->rules.empty());
   CHECK(p->goal_events[buy->goal_event] == "buy");
