@@ -404,7 +404,8 @@ DecodedBody decode_json_body(std::string_view body, const EventBodyLimits& limit
   if (!parsed) {
     out.status = DecodedBody::Status::kMalformed;
     out.error = (body.empty() ? std::string("the body is empty") : "the body is " + out.error) +
-                "; send one event object, a JSON array of events, or NDJSON";
+                "; send one event object, a JSON array of events, or NDJSON (one event per line, "
+                "with Content-Type application/x-ndjson)";
     return out;
   }
   if (!parsed->is_array()) {
