@@ -119,6 +119,13 @@ Response not_durable(const std::string& error) {
   return r;
 }
 
+bool is_json_body(const Request& request) {
+  if (request.content_type.empty() || request.content_type == "application/json") return true;
+  if (request.content_type != "application/x-www-form-urlencoded") return false;
+  const size_t first = request.body.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && (request.body[first] == '{' || request.body[first] == '[');
+}
+
 Response error_response(int status, const std::string& code, const std::string& message,
                         const nlohmann::ordered_json& details) {
   nlohmann::ordered_json error = {{"code", code}, {"message", message}};

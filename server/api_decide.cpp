@@ -35,7 +35,7 @@ std::string answer_json(const Event& request, const Engine::Decision& answer) {
 }  // namespace
 
 void post_decide(Server& server, const Request& request, Respond respond) {
-  if (!request.content_type.empty() && request.content_type != "application/json") {
+  if (!is_json_body(request)) {
     return respond(error_response(415, "unsupported_media_type",
                                   "Content-Type " + request.content_type +
                                       " is not accepted here; send application/json: "

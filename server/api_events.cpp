@@ -51,7 +51,7 @@ void post_events(Server& server, const Request& request, Respond respond) {
   if (request.content_type == "application/x-ndjson" ||
       request.content_type == "application/ndjson") {
     format = BodyFormat::kNdjson;
-  } else if (!request.content_type.empty() && request.content_type != "application/json") {
+  } else if (!is_json_body(request)) {
     return respond(error_response(
         415, "unsupported_media_type",
         "Content-Type " + request.content_type +

@@ -34,7 +34,7 @@ Response profile_json(const Engine& engine, const std::string& user) {
 // The attributes of a PATCH or PUT body: `{"attributes": {...}}` (the shape GET answers)
 // or the attributes object itself. nullopt with `error` set otherwise.
 std::optional<Value> attributes_of(const Request& request, Response& error) {
-  if (!request.content_type.empty() && request.content_type != "application/json") {
+  if (!is_json_body(request)) {
     error = error_response(
         415, "unsupported_media_type",
         "Content-Type " + request.content_type + " is not accepted here; send application/json");

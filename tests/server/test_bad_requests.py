@@ -131,6 +131,19 @@ def test_nothing_of_a_refused_request_was_taken():
     assert accepted == [line for line in after.splitlines() if line.startswith("spur_events_accepted_total")]
 
 
+def test_json_labelled_form_encoded_is_read_as_json():
+    # `curl -d` and Python's urllib label a body given without a type so; a body that is
+    # form-encoded indeed ("form encoded" above) is still refused with 415.
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = server.request("POST", "/v1/events", json.dumps(dict(GOOD, id="form-1")), form, INGEST)
+    assert r.status == 202 and r.json()["accepted"] == 1, r
+    r = server.request("PATCH", "/v1/profiles/form-user", ' \n{"ltv": 7}', form, INGEST)
+    assert r.status == 200, r
+    assert server.request("GET", "/v1/profiles/form-user", token=READ).json()["attributes"] == {"ltv": 7}
+    r = server.request("POST", "/v1/events", b"[{broken", form, INGEST)
+    assert r.status == 400 and r.json()["error"]["code"] == "malformed_body", r
+
+
 def test_ndjson_with_one_bad_line_takes_the_others():
     body = json.dumps(GOOD) + "\n{broken\n" + json.dumps(dict(GOOD, id="nd-3")) + "\n"
     r = server.request("POST", "/v1/events", body, NDJSON, INGEST)

@@ -2,6 +2,7 @@
 exclusive groups, the step not in history, the firing recorded and delivered, scopes,
 bad requests, and a decision's state across a kill -9 in storage mode disk."""
 
+import json
 import math
 import os
 import sys
@@ -133,6 +134,11 @@ def test_scopes_and_bad_requests_are_refused_with_what_to_do():
             assert f"`{field}`" in r.json()["error"]["message"], (bad, r)
         r = server.request("POST", "/v1/decide", "user=s1", {"Content-Type": "text/plain"}, DECIDE)
         assert r.status == 415, r
+        form = {"Content-Type": "application/x-www-form-urlencoded"}  # curl -d's label
+        r = server.request("POST", "/v1/decide", "user=s1&placement=homepage", form, DECIDE)
+        assert r.status == 415, r
+        r = server.request("POST", "/v1/decide", json.dumps(body), form, DECIDE)
+        assert r.status == 200 and r.json()["placement"] == "homepage", r
         assert server.request("GET", "/v1/decide", token=DECIDE).status == 405
     finally:
         server.stop()
