@@ -142,6 +142,8 @@ def test_json_labelled_form_encoded_is_read_as_json():
     assert server.request("GET", "/v1/profiles/form-user", token=READ).json()["attributes"] == {"ltv": 7}
     r = server.request("POST", "/v1/events", b"[{broken", form, INGEST)
     assert r.status == 400 and r.json()["error"]["code"] == "malformed_body", r
+    r = server.request("POST", "/v1/rules/validate", "rule r when x then send log end", form, ADMIN)
+    assert r.status == 200 and r.json()["ok"] is True, r
 
 
 def test_ndjson_with_one_bad_line_takes_the_others():
