@@ -119,9 +119,13 @@ Response not_durable(const std::string& error) {
   return r;
 }
 
+bool has_default_label(const Request& request) {
+  return request.content_type == "application/x-www-form-urlencoded";
+}
+
 bool is_json_body(const Request& request) {
   if (request.content_type.empty() || request.content_type == "application/json") return true;
-  if (request.content_type != "application/x-www-form-urlencoded") return false;
+  if (!has_default_label(request)) return false;
   const size_t first = request.body.find_first_not_of(" \t\r\n");
   return first != std::string::npos && (request.body[first] == '{' || request.body[first] == '[');
 }

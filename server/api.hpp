@@ -21,11 +21,13 @@ void handle_request(Server& server, const Request& request, Respond respond);
 // `head` is a request without its body.
 std::optional<Response> screen_request(const Server& server, const Request& head);
 
+// Whether the Content-Type is application/x-www-form-urlencoded: the label `curl -d`,
+// `curl --data-binary` and Python's urllib put on a body given without one.
+bool has_default_label(const Request& request);
 // Whether the body is to be read as JSON: its Content-Type is application/json or
-// missing, or application/x-www-form-urlencoded on a body that opens with `{` or `[`.
-// That label is what `curl -d` and Python's urllib put on a body given without one, and
-// a form-encoded body (`a=1&b=2`) cannot open so; any other body under it is refused
-// with 415 like any other type.
+// missing, or the default label on a body that opens with `{` or `[` (a form-encoded
+// body, `a=1&b=2`, cannot open so); any other body under that label is refused with 415
+// like any other type.
 bool is_json_body(const Request& request);
 
 // {"error": {"code", "message", "details"?}} with `status`.

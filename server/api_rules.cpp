@@ -181,10 +181,9 @@ void reload_rules(Server& server, Respond respond) {
 }
 
 void validate_rules(Server&, const Request& request, Respond respond) {
-  // application/x-www-form-urlencoded too: `curl --data-binary @file.rules` labels the
-  // file so when given no type (see is_json_body).
+  // The default label too: `curl --data-binary @file.rules` puts it on the file.
   if (!request.content_type.empty() && request.content_type != "text/plain" &&
-      request.content_type != "application/x-www-form-urlencoded") {
+      !has_default_label(request)) {
     return respond(error_response(415, "unsupported_media_type",
                                   "Content-Type " + request.content_type +
                                       " is not accepted here; send the rule text as text/plain"));
