@@ -3,18 +3,22 @@
 #include <doctest/doctest.h>
 #include <rocksdb/db.h>
 #ifdef __linux__
+#include <sched.h>
 #include <sys/resource.h>
 #endif
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 #include "engine/fnv.hpp"
 #include "storage/background_priority.hpp"
 #include "storage/event_log.hpp"
 #include "storage/log_writer.hpp"
+#include "storage/stall_listener.hpp"
 #include "test_support.hpp"
 
 namespace spur::storage {
@@ -188,22 +192,79 @@ TEST_CASE("the log keeps every step of a commit across a reopen, in seq order pe
 }
 
 #ifdef __linux__
-TEST_CASE("RocksDB's flush and compaction threads run nicer than the thread that opened it") {
-  Folder folder;
-  const int opener_nice = getpriority(PRIO_PROCESS, 0);
-  EventLog log(folder.path, ignore_warning);
-  int background = 0;
+// The scheduling policy (SCHED_*) and nice value of every RocksDB thread of this process.
+struct ThreadClass {
+  std::string name;
+  int policy = -1;
+  int nice = 0;
+};
+std::vector<ThreadClass> rocksdb_threads() {
+  std::vector<ThreadClass> out;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::string name;
     std::getline(std::ifstream(task.path() / "comm"), name);
     if (!name.starts_with("rocksdb:")) continue;
-    ++background;
-    CAPTURE(name);
-    CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(std::stoul(task.path().filename()))) >=
-          std::max(opener_nice, kBackgroundNice));
+    const auto tid = static_cast<pid_t>(std::stoul(task.path().filename()));
+    out.push_back(
+        {name, sched_getscheduler(tid), getpriority(PRIO_PROCESS, static_cast<id_t>(tid))});
   }
-  CHECK(background >= 2);  // at least the flush pool's thread and the compaction pool's
+  return out;
+}
+
+TEST_CASE("RocksDB's flush and compaction threads run in the core's spare time, or nicer") {
+  Folder folder;
+  const int opener_nice = getpriority(PRIO_PROCESS, 0);
+  EventLog log(folder.path, ignore_warning);
+  const auto threads = rocksdb_threads();
+  CHECK(threads.size() >= 2);  // at least the flush pool's thread and the compaction pool's
+  for (const ThreadClass& thread : threads) {
+    CAPTURE(thread.name);
+    CHECK(thread.policy == (can_leave_idle() ? SCHED_IDLE : SCHED_OTHER));
+    CHECK(thread.nice >= std::max(opener_nice, kBackgroundNice));
+  }
+  CHECK(sched_getscheduler(0) == SCHED_OTHER);
   CHECK(getpriority(PRIO_PROCESS, 0) == opener_nice);
+}
+
+TEST_CASE("RocksDB's threads leave the spare time while writes stall, and go back after") {
+  if (!can_leave_idle()) return;  // then they never enter it (the case above)
+  Folder folder;
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.write_buffer_size = 64 * 1024;
+  options.max_write_buffer_number = 4;
+  options.listeners.push_back(make_stall_listener());
+  rocksdb::DB* opened = nullptr;
+  REQUIRE(rocksdb::DB::Open(options, folder.path.string(), &opened).ok());
+  const std::unique_ptr<rocksdb::DB> db(opened);
+  set_background_class(BackgroundClass::kIdle);
+  // RocksDB tells its listeners after the change, on its own thread: waits a while.
+  const auto all_in = [](int policy) {
+    for (int tries = 0; tries < 500; ++tries) {
+      const auto threads = rocksdb_threads();
+      if (!threads.empty() && std::ranges::all_of(threads, [&](const ThreadClass& t) {
+            return t.policy == policy && t.nice >= kBackgroundNice;
+          }))
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  REQUIRE(all_in(SCHED_IDLE));
+  // With no flush allowed, the memtables fill until RocksDB slows writes down, then
+  // stops them (a write that would wait fails instead).
+  REQUIRE(db->PauseBackgroundWork().ok());
+  rocksdb::WriteOptions no_wait;
+  no_wait.no_slowdown = true;
+  const std::string value(16 * 1024, 'v');
+  int written = 0;
+  while (written < 1000 && db->Put(no_wait, "k" + std::to_string(written), value).ok())
+    ++written;
+  CHECK(written < 1000);
+  CHECK(all_in(SCHED_OTHER));
+  REQUIRE(db->ContinueBackgroundWork().ok());
+  REQUIRE(db->Flush({}).ok());
+  CHECK(all_in(SCHED_IDLE));
 }
 #endif
 
