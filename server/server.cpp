@@ -23,6 +23,7 @@
 #include "server/rule_watcher.hpp"
 #include "server/score_fetcher.hpp"
 #include "server/scorers.hpp"
+#include "storage/background_priority.hpp"
 #include "storage/event_log.hpp"
 #include "storage/log_writer.hpp"
 #include "time/time_text.hpp"
@@ -511,6 +512,11 @@ int Server::run() {
   if (!log_) {
     log_line("warning", "storage mode memory: nothing survives a restart",
              {{"storage_mode", config_.storage_mode}});
+  } else if (!storage::can_leave_idle()) {
+    log_line("info",
+             "RocksDB's flushes and compactions run at nice 10, where a request can wait up "
+             "to a scheduler tick behind one; to run them in the cores' spare time, grant the "
+             "server CAP_SYS_NICE or an RLIMIT_NICE of 10 (systemd: LimitNICE=10)");
   }
 
   for (;;) {

@@ -6,34 +6,19 @@
 #include <mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #ifdef __linux__
 #include <sched.h>
 #include <sys/resource.h>
 
 #include <cerrno>
-#include <cstdint>
 #endif
 
 namespace spur::storage {
 
 #ifdef __linux__
 namespace {
-
-constexpr unsigned kCapSysNice = 23;  // linux/capability.h
-
-bool has_cap_sys_nice() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (!line.starts_with("CapEff:")) continue;
-    const std::string hex = line.substr(line.find_first_not_of(" \t", 7));
-    uint64_t caps = 0;
-    if (std::from_chars(hex.data(), hex.data() + hex.size(), caps, 16).ec != std::errc())
-      return false;
-    return (caps >> kCapSysNice) & 1;
-  }
-  return false;
-}
 
 // Calls `each` with the id of every thread of this process whose name starts with
 // "rocksdb:".
@@ -62,13 +47,20 @@ void set_nice_at_least(pid_t tid) {
 }  // namespace
 
 bool can_leave_idle() {
-  // The kernel lets a thread leave SCHED_IDLE when it could lower its nice value to the
-  // one it has: 20 - nice within RLIMIT_NICE.
-  rlimit limit{};
-  const bool within_limit = getrlimit(RLIMIT_NICE, &limit) == 0 &&
-                            (limit.rlim_cur == RLIM_INFINITY ||
-                             limit.rlim_cur >= static_cast<rlim_t>(20 - kBackgroundNice));
-  return within_limit || has_cap_sys_nice();
+  // Tried on a thread of its own, as the pools' threads would do it: capabilities and
+  // RLIMIT_NICE can be read, but a user namespace or a sandbox may still refuse.
+  static const bool can = [] {
+    bool left = false;
+    std::thread probe([&left] {
+      const sched_param none{};
+      setpriority(PRIO_PROCESS, 0, kBackgroundNice);  // 0: the calling thread
+      left = sched_setscheduler(0, SCHED_IDLE, &none) == 0 &&
+             sched_setscheduler(0, SCHED_OTHER, &none) == 0;
+    });
+    probe.join();
+    return left;
+  }();
+  return can;
 }
 
 BackgroundClass opening_background_class() {

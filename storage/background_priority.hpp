@@ -21,7 +21,7 @@ enum class BackgroundClass { kIdle, kNice };
 inline constexpr int kBackgroundNice = 10;
 
 // Whether this process may move a thread from SCHED_IDLE back to SCHED_OTHER at nice
-// kBackgroundNice. Linux only; false elsewhere.
+// kBackgroundNice: tried once, on a thread made for it. Linux only; false elsewhere.
 bool can_leave_idle();
 
 // The class the threads get at open: kIdle if they can leave it again, else kNice.
