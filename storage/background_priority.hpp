@@ -5,7 +5,8 @@ namespace spur::storage {
 // RocksDB flushes its memtables and compacts its files on threads of its own
 // ("rocksdb:high", "rocksdb:low", ...), at first at the priority of the thread that
 // opened the database. On a core that a shard's event loop shares with them, two things
-// go wrong (docs/performance.md, "What delays the loop in disk mode"):
+// go wrong (docs/performance.md, "What delays the loop in disk mode" and "RocksDB's
+// threads in the spare time"):
 //   - at the opener's priority, a flush takes half of the core's time from the loop;
 //   - at any nice value, a loop woken by a request waits for a running flush to end its
 //     time slice, which on a 250 Hz kernel ends at the next tick: up to 4 ms.
