@@ -1,5 +1,10 @@
 #include "storage/background_priority.hpp"
 
+#ifdef __linux__
+#include <sched.h>
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -7,12 +12,6 @@
 #include <string>
 #include <system_error>
 #include <thread>
-
-#ifdef __linux__
-#include <sched.h>
-#include <sys/resource.h>
-
-#include <cerrno>
 #endif
 
 namespace spur::storage {
